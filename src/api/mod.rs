@@ -1,0 +1,1 @@
+//! Clients for Cloud App Security, Defender for Endpoint and Graph, over one shared HTTP layer.

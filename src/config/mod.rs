@@ -1,0 +1,1 @@
+//! Configuration: the TOML file and environment, defaults, validation naming file, key and fix.

@@ -1,0 +1,1 @@
+//! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.

@@ -1,0 +1,1 @@
+//! The engine without a terminal: events as JSON lines on stdout.

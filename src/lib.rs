@@ -1,0 +1,10 @@
+//! remedy: turns Cloud App Security alerts into Defender for Endpoint remediation, with a human in the loop.
+
+pub mod api;
+pub mod config;
+pub mod engine;
+pub mod headless;
+pub mod sim;
+pub mod store;
+pub mod text;
+pub mod tui;

@@ -1,0 +1,3 @@
+//! Entry point: parses arguments and runs the chosen mode.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The embedded tenant simulator: Cloud App Security, Defender, Graph and the token authority over HTTP.

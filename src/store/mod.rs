@@ -1,0 +1,1 @@
+//! The journal: remediations, transitions, approvals, mode changes and the audit chain, in SQLite.

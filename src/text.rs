@@ -1,0 +1,1 @@
+//! Untrusted text made safe for terminals and logs.
