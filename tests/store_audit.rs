@@ -250,3 +250,24 @@ fn export_formats_parse_from_their_names() {
     assert_eq!("CSV".parse::<ExportFormat>().unwrap(), ExportFormat::Csv);
     assert!("xml".parse::<ExportFormat>().is_err());
 }
+
+#[test]
+fn appends_from_two_processes_keep_one_intact_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    drop(Journal::open(&path).unwrap());
+    std::thread::scope(|s| {
+        for who in ["a", "b"] {
+            let path = &path;
+            s.spawn(move || {
+                let mut j = Journal::open(path).unwrap();
+                for n in 0..25 {
+                    j.append_audit(&entry(n, who)).unwrap();
+                }
+            });
+        }
+    });
+    let report = Journal::open(&path).unwrap().verify_audit().unwrap();
+    assert!(report.ok(), "{:?}", report.fault);
+    assert_eq!(report.entries, 50);
+}

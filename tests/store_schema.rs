@@ -125,3 +125,14 @@ fn reopening_after_drop_keeps_everything() {
     assert_eq!(report.entries, 1);
     assert_eq!(report.last_hash, audit.hash);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_journal_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    drop(Journal::open(&path).unwrap());
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

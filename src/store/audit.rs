@@ -76,7 +76,7 @@ impl AuditFault {
 pub struct AuditReport {
     /// Entries checked.
     pub entries: u64,
-    /// Hash of the last entry (the genesis hash when empty).
+    /// Hash of the last entry that checked out (the genesis hash when there is none).
     pub last_hash: String,
     pub fault: Option<AuditFault>,
 }
@@ -177,10 +177,11 @@ impl Journal {
 
     /// Walks the whole chain and reports the first entry edited, removed or added behind remedy's back.
     pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        let head = head(&self.conn)?;
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
+        // One read transaction: the head and the walk see the same snapshot while others append.
+        let snapshot = self.conn.unchecked_transaction()?;
+        let head = head(&snapshot)?;
+        let mut stmt =
+            snapshot.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
         let mut rows = stmt.query_map([], from_row)?;
         let mut entries = 0u64;
         let mut last_seq = 0i64;

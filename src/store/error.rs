@@ -6,9 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "could not create the journal folder {path}: {source}; check its permissions or set another journal path"
+        "could not create {path} for the journal: {source}; check its permissions or set another journal path"
     )]
-    CreateDir {
+    Create {
         path: PathBuf,
         source: std::io::Error,
     },

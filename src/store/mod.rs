@@ -33,6 +33,7 @@ pub use schema::SCHEMA_VERSION;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The journal. Owns its connection; keep one per process on a dedicated writer task.
+#[derive(Debug)]
 pub struct Journal {
     conn: Connection,
 }
@@ -42,15 +43,28 @@ pub struct JournalTx<'a> {
     tx: Transaction<'a>,
 }
 
+/// Creates the file readable by its owner only (it names users and machines); leaves an existing one alone.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
 impl Journal {
     /// Opens (creating folders and file if needed) the journal at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Journal, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Create {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
+        create_private(path).map_err(|source| StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,

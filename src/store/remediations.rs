@@ -191,13 +191,12 @@ impl JournalTx<'_> {
             record_transition(&self.tx, &id, None, &r.state, r.reason.as_deref(), r.at)?;
             return Ok((require(&self.tx, &id)?, true));
         }
-        let existing = select(&self.tx, "WHERE idempotency_key = ?1", [&r.idempotency_key])?;
-        let row = existing
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::NotFound {
-                id: r.idempotency_key.clone(),
-            })?;
+        let row = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM remediations WHERE idempotency_key = ?1"
+            ))?
+            .query_row([&r.idempotency_key], from_row)?;
         Ok((row, false))
     }
 
@@ -416,13 +415,13 @@ impl Journal {
         policy_id: &str,
         since: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let n: i64 = self
+        let n: u64 = self
             .conn
             .prepare_cached(
                 "SELECT COUNT(*) FROM remediations WHERE policy_id = ?1 AND submitted_at >= ?2",
             )?
             .query_row(params![policy_id, ts(since)], |r| r.get(0))?;
-        Ok(n.unsigned_abs())
+        Ok(n)
     }
 
     /// Every state change of one remediation, in order.
