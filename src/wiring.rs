@@ -6,7 +6,6 @@ use std::time::Duration;
 use crate::api::ApiSettings;
 use crate::config::{Config, ConfigError, data_dir, load_str};
 use crate::engine::EngineSettings;
-use crate::sim::SimHandle;
 
 const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
 
@@ -42,12 +41,13 @@ pub fn journal_path(config: &Config) -> PathBuf {
         .unwrap_or_else(|| data_dir().join("journal.sqlite"))
 }
 
-/// The demo config (config/demo.toml) pointed at a running simulator.
-pub fn demo_config(sim: &SimHandle) -> Result<Config, ConfigError> {
+/// The demo config (config/demo.toml) pointed at a simulator listening at `base_url`
+/// (its services under `/cas`, `/mde`, `/graph` and `/login`).
+pub fn demo_config(base_url: &str) -> Result<Config, ConfigError> {
     let mut config = load_str(DEMO_CONFIG, Path::new("config/demo.toml"), &|_| None)?.config;
-    config.cas.url = sim.cas_url();
-    config.defender.url = sim.defender_url();
-    config.graph.url = sim.graph_url();
-    config.auth.authority = sim.authority_url();
+    config.cas.url = format!("{base_url}/cas");
+    config.defender.url = format!("{base_url}/mde");
+    config.graph.url = format!("{base_url}/graph");
+    config.auth.authority = format!("{base_url}/login");
     Ok(config)
 }

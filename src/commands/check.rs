@@ -5,7 +5,7 @@ use std::path::Path;
 use color_eyre::eyre::Result;
 
 use remedy::api::Clients;
-use remedy::api::filter::AlertQuery;
+use remedy::api::AlertQuery;
 
 pub async fn run(config_file: &Path) -> Result<i32> {
     let loaded = match super::load_config(&config_file.to_path_buf()) {

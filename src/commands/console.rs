@@ -8,6 +8,7 @@ use remedy::api::Clients;
 use remedy::config::{Config, data_dir};
 use remedy::sim::{Scenario, SimOptions};
 use remedy::store::Journal;
+use remedy::tui::{KeymapOverrides, ThemeName, UiOptions};
 use remedy::wiring;
 
 /// `remedy`: the console against the configured tenant.
@@ -32,7 +33,7 @@ pub async fn demo(scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;
-    let config = wiring::demo_config(&sim)?;
+    let config = wiring::demo_config(&sim.base_url())?;
     let journal_path = demo_journal_path();
     let outcome = console(&config, &journal_path, read_only, true).await;
     sim.shutdown().await;
@@ -52,9 +53,23 @@ async fn console(config: &Config, journal_path: &Path, read_only: bool, demo: bo
     let journal = Journal::open(journal_path).wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     let clients = Clients::new(wiring::api_settings(config))?;
     let engine = remedy::engine::start(clients, journal, wiring::engine_settings(config, read_only, demo));
-    let options = remedy::tui::UiOptions::from_config(&config.ui, read_only, demo)?;
+    let options = ui_options(config, read_only, demo);
     let events = engine.subscribe();
     let result = remedy::tui::run(engine.commands(), events, options).await;
     engine.shutdown().await;
     result.wrap_err("console")
+}
+
+fn ui_options(config: &Config, read_only: bool, demo: bool) -> UiOptions {
+    UiOptions {
+        theme: match config.ui.theme.as_str() {
+            "light" => ThemeName::Light,
+            "mono" => ThemeName::Mono,
+            _ => ThemeName::Dark,
+        },
+        keymap: KeymapOverrides(config.ui.keys.clone()),
+        mouse: config.ui.mouse,
+        read_only,
+        demo,
+    }
 }

@@ -20,7 +20,7 @@ pub async fn run(config_file: &Path, demo: bool, scenario: Option<PathBuf>, read
         let handle = remedy::sim::start(SimOptions { port: 0, scenario })
             .await
             .wrap_err("the simulator could not start")?;
-        let config = wiring::demo_config(&handle)?;
+        let config = wiring::demo_config(&handle.base_url())?;
         sim = Some(handle);
         config
     } else {

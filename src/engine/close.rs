@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::api::cas::CloseAs;
+use crate::api::CloseAs;
 use crate::store::AuditEntry;
 
 use super::core::{Engine, Internal};
@@ -85,8 +85,8 @@ impl Engine {
         tokio::spawn(async move {
             let how = match closure {
                 Closure::TruePositive => CloseAs::TruePositive,
-                Closure::Benign { reason_id } => CloseAs::Benign { reason_id },
-                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive { reason_id },
+                Closure::Benign { reason_id } => CloseAs::Benign { reason_id: u32::from(reason_id) },
+                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive { reason_id: u32::from(reason_id) },
             };
             let result = ctx
                 .clients

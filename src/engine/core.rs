@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::api::models::defender::MachineAction;
@@ -89,7 +89,6 @@ pub(super) struct Engine {
     pub resolve_cache: HashMap<String, (Instant, Resolved)>,
     pub closing: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
-    pub last_expiry_check: Instant,
 }
 
 impl Engine {
@@ -111,7 +110,6 @@ impl Engine {
             resolve_cache: HashMap::new(),
             closing: HashSet::new(),
             last_quota: Vec::new(),
-            last_expiry_check: Instant::now(),
         }
     }
 
@@ -214,9 +212,5 @@ impl Engine {
             self.last_quota = quotas.clone();
             self.emit(Event::Quota { quotas });
         }
-    }
-
-    pub fn now() -> DateTime<Utc> {
-        Utc::now()
     }
 }

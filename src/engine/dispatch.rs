@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::Utc;
 
 use crate::api::ApiError;
-use crate::api::defender::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
+use crate::api::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
 use crate::api::models::defender::MachineAction;
 use crate::store::{AuditEntry, RemediationRow};
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::Utc;
 
 use crate::api::ApiError;
-use crate::api::filter::AlertQuery;
+use crate::api::AlertQuery;
 use crate::api::models::cas::{Alert, Policy};
 use crate::store::{AlertRecord, NewRemediation};
 
