@@ -7,7 +7,10 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::engine::{Command, EngineHandle};
 
 /// Prints every engine event as one JSON object per line until `stop` resolves or stdout closes.
-pub async fn run(engine: &EngineHandle, stop: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+pub async fn run(
+    engine: &EngineHandle,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     let mut events = engine.subscribe();
     let commands = engine.commands();
     tokio::pin!(stop);

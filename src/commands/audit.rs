@@ -14,15 +14,22 @@ pub fn run(config_file: &Path, action: AuditAction) -> Result<i32> {
         Err(_) => remedy::config::data_dir().join("journal.sqlite"),
     };
     if !journal_path.exists() {
-        eprintln!("error: no journal at {}; set [journal] path in the config", journal_path.display());
+        eprintln!(
+            "error: no journal at {}; set [journal] path in the config",
+            journal_path.display()
+        );
         return Ok(super::EXIT_CONFIG);
     }
-    let journal = Journal::open(&journal_path).wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let journal = Journal::open(&journal_path)
+        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     match action {
         AuditAction::Verify => {
             let report = journal.verify_audit()?;
             if report.ok() {
-                println!("audit trail intact: {} entries, head {}", report.entries, report.last_hash);
+                println!(
+                    "audit trail intact: {} entries, head {}",
+                    report.entries, report.last_hash
+                );
                 Ok(0)
             } else {
                 let fault = report.fault.map(|f| f.to_string()).unwrap_or_default();

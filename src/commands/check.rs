@@ -4,11 +4,11 @@ use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use remedy::api::Clients;
 use remedy::api::AlertQuery;
+use remedy::api::Clients;
 
 pub async fn run(config_file: &Path) -> Result<i32> {
-    let loaded = match super::load_config(&config_file.to_path_buf()) {
+    let loaded = match super::load_config(config_file) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
@@ -32,7 +32,12 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         .cas
         .list_alerts_page(&AlertQuery::new().limit(1), 0)
         .await
-        .map(|page| format!("token accepted, {} alert(s) visible", page.total.unwrap_or(page.data.len() as u64)))
+        .map(|page| {
+            format!(
+                "token accepted, {} alert(s) visible",
+                page.total.unwrap_or(page.data.len() as u64)
+            )
+        })
         .map_err(|e| e.to_string());
     report("CAS", "alerts list", alerts);
     let policies = clients
@@ -46,7 +51,12 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         .defender
         .machine_actions(Some("status eq 'Pending'"))
         .await
-        .map(|a| format!("token issued, Machine.Read.All works ({} pending actions)", a.len()))
+        .map(|a| {
+            format!(
+                "token issued, Machine.Read.All works ({} pending actions)",
+                a.len()
+            )
+        })
         .map_err(|e| e.to_string());
     report("Defender", "machine actions list", machines);
     let graph = clients
@@ -55,12 +65,17 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         .await
         .map(|_| "token issued, User.Read.All works".to_string())
         .or_else(|e| match e {
-            remedy::api::ApiError::NotFound { .. } => Ok("token issued, User.Read.All works (test user unknown, as expected)".into()),
+            remedy::api::ApiError::NotFound { .. } => {
+                Ok("token issued, User.Read.All works (test user unknown, as expected)".into())
+            }
             other => Err(other.to_string()),
         });
     report("Graph", "user devices", graph);
     for quota in clients.quotas() {
-        println!("quota    {:<8} {}/{} per {}", quota.service, quota.remaining, quota.limit, quota.per);
+        println!(
+            "quota    {:<8} {}/{} per {}",
+            quota.service, quota.remaining, quota.limit, quota.per
+        );
     }
     if failures == 0 {
         println!("all services reachable");

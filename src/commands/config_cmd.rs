@@ -12,9 +12,12 @@ pub fn run(config_file: &Path, action: ConfigAction) -> Result<i32> {
             println!("{}", config_file.display());
             Ok(0)
         }
-        ConfigAction::Show => match super::load_config(&config_file.to_path_buf()) {
+        ConfigAction::Show => match super::load_config(config_file) {
             Ok(loaded) => {
-                println!("# effective config from {} (secrets shown as ***)", loaded.path.display());
+                println!(
+                    "# effective config from {} (secrets shown as ***)",
+                    loaded.path.display()
+                );
                 print!("{}", toml::to_string_pretty(&loaded.config)?);
                 Ok(0)
             }

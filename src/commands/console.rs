@@ -13,7 +13,7 @@ use remedy::wiring;
 
 /// `remedy`: the console against the configured tenant.
 pub async fn tenant(config_file: &Path, read_only: bool) -> Result<i32> {
-    let config = match super::load_config(&config_file.to_path_buf()) {
+    let config = match super::load_config(config_file) {
         Ok(loaded) => loaded.config,
         Err(code) => return Ok(code),
     };
@@ -44,15 +44,22 @@ pub async fn demo(scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
 
 /// A journal of this demo run only (the simulator starts fresh each time too).
 pub fn demo_journal_path() -> PathBuf {
-    let path = data_dir().join("demo").join(format!("journal-{}.sqlite", std::process::id()));
+    let path = data_dir()
+        .join("demo")
+        .join(format!("journal-{}.sqlite", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path
 }
 
 async fn console(config: &Config, journal_path: &Path, read_only: bool, demo: bool) -> Result<()> {
-    let journal = Journal::open(journal_path).wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let journal = Journal::open(journal_path)
+        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     let clients = Clients::new(wiring::api_settings(config))?;
-    let engine = remedy::engine::start(clients, journal, wiring::engine_settings(config, read_only, demo));
+    let engine = remedy::engine::start(
+        clients,
+        journal,
+        wiring::engine_settings(config, read_only, demo),
+    );
     let options = ui_options(config, read_only, demo);
     let events = engine.subscribe();
     let result = remedy::tui::run(engine.commands(), events, options).await;

@@ -7,7 +7,7 @@ mod console;
 mod run;
 mod sim;
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use clap::CommandFactory;
 use color_eyre::eyre::Result;
@@ -25,7 +25,9 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         None => console::tenant(&config_file, cli.read_only).await,
         Some(Command::Demo { scenario }) => console::demo(scenario, cli.read_only).await,
         Some(Command::Sim { port, scenario }) => sim::run(port, scenario).await,
-        Some(Command::Run { demo, scenario }) => run::run(&config_file, demo, scenario, cli.read_only).await,
+        Some(Command::Run { demo, scenario }) => {
+            run::run(&config_file, demo, scenario, cli.read_only).await
+        }
         Some(Command::Check) => check::run(&config_file).await,
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
         Some(Command::Audit { action }) => audit::run(&config_file, action),
@@ -37,7 +39,7 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
 }
 
 /// Loads the config, printing warnings; on error prints it and returns the exit code to use.
-pub fn load_config(path: &PathBuf) -> Result<LoadedConfig, i32> {
+pub fn load_config(path: &Path) -> Result<LoadedConfig, i32> {
     match remedy::config::load(path) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
@@ -48,7 +50,9 @@ pub fn load_config(path: &PathBuf) -> Result<LoadedConfig, i32> {
         Err(e) => {
             eprintln!("error: {e}");
             if matches!(e, ConfigError::Read { .. }) {
-                eprintln!("hint: `remedy demo` needs no config; config/remedy.example.toml shows every key");
+                eprintln!(
+                    "hint: `remedy demo` needs no config; config/remedy.example.toml shows every key"
+                );
             }
             Err(EXIT_CONFIG)
         }

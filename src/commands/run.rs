@@ -9,7 +9,12 @@ use remedy::sim::{Scenario, SimOptions};
 use remedy::store::Journal;
 use remedy::wiring;
 
-pub async fn run(config_file: &Path, demo: bool, scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
+pub async fn run(
+    config_file: &Path,
+    demo: bool,
+    scenario: Option<PathBuf>,
+    read_only: bool,
+) -> Result<i32> {
     let _logs = super::start_logging();
     let mut sim = None;
     let config = if demo {
@@ -24,7 +29,7 @@ pub async fn run(config_file: &Path, demo: bool, scenario: Option<PathBuf>, read
         sim = Some(handle);
         config
     } else {
-        match super::load_config(&config_file.to_path_buf()) {
+        match super::load_config(config_file) {
             Ok(loaded) => loaded.config,
             Err(code) => return Ok(code),
         }
@@ -34,9 +39,14 @@ pub async fn run(config_file: &Path, demo: bool, scenario: Option<PathBuf>, read
     } else {
         wiring::journal_path(&config)
     };
-    let journal = Journal::open(&journal_path).wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let journal = Journal::open(&journal_path)
+        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     let clients = Clients::new(wiring::api_settings(&config))?;
-    let engine = remedy::engine::start(clients, journal, wiring::engine_settings(&config, read_only, demo));
+    let engine = remedy::engine::start(
+        clients,
+        journal,
+        wiring::engine_settings(&config, read_only, demo),
+    );
     remedy::headless::run(&engine, shutdown_signal()).await?;
     engine.shutdown().await;
     if let Some(sim) = sim {
@@ -50,13 +60,14 @@ pub async fn run(config_file: &Path, demo: bool, scenario: Option<PathBuf>, read
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(term) => term,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},

@@ -36,11 +36,15 @@ impl Engine {
         if !closes {
             return;
         }
-        let states: Vec<RemediationState> = rows.iter().map(|r| Self::remediation_state(r)).collect();
+        let states: Vec<RemediationState> =
+            rows.iter().map(|r| Self::remediation_state(r)).collect();
         if !states.iter().all(|s| s.is_final()) {
             return;
         }
-        let succeeded = states.iter().filter(|s| **s == RemediationState::Succeeded).count();
+        let succeeded = states
+            .iter()
+            .filter(|s| **s == RemediationState::Succeeded)
+            .count();
         let unsuccessful = states
             .iter()
             .filter(|s| **s != RemediationState::Succeeded && **s != RemediationState::Skipped)
@@ -69,7 +73,11 @@ impl Engine {
             })
             .collect();
         lines.sort();
-        let comment = format!("remedy flow {} finished: {}", first.flow_id, lines.join("; "));
+        let comment = format!(
+            "remedy flow {} finished: {}",
+            first.flow_id,
+            lines.join("; ")
+        );
         self.closing.insert(alert_id.to_string());
         self.close_alert(
             alert_id.to_string(),
@@ -85,8 +93,12 @@ impl Engine {
         tokio::spawn(async move {
             let how = match closure {
                 Closure::TruePositive => CloseAs::TruePositive,
-                Closure::Benign { reason_id } => CloseAs::Benign { reason_id: u32::from(reason_id) },
-                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive { reason_id: u32::from(reason_id) },
+                Closure::Benign { reason_id } => CloseAs::Benign {
+                    reason_id: u32::from(reason_id),
+                },
+                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive {
+                    reason_id: u32::from(reason_id),
+                },
             };
             let result = ctx
                 .clients
@@ -94,7 +106,9 @@ impl Engine {
                 .close_alerts(std::slice::from_ref(&alert_id), how, &comment)
                 .await;
             let (outcome, resolution) = match &result {
-                Ok(out) if out.not_found.is_empty() => ("closed".to_string(), Some(resolution_of(closure))),
+                Ok(out) if out.not_found.is_empty() => {
+                    ("closed".to_string(), Some(resolution_of(closure)))
+                }
                 Ok(_) => ("not found in Cloud App Security".to_string(), None),
                 Err(e) => (format!("failed: {e}"), None),
             };
@@ -111,10 +125,19 @@ impl Engine {
             }
             match resolution {
                 Some(resolution) => {
-                    ctx.notice(Level::Info, format!("alert {alert_id} closed as {}", closure_word(closure)));
-                    ctx.report(Internal::AlertResolution { alert_id, resolution });
+                    ctx.notice(
+                        Level::Info,
+                        format!("alert {alert_id} closed as {}", closure_word(closure)),
+                    );
+                    ctx.report(Internal::AlertResolution {
+                        alert_id,
+                        resolution,
+                    });
                 }
-                None => ctx.notice(Level::Error, format!("alert {alert_id} not closed: {outcome}")),
+                None => ctx.notice(
+                    Level::Error,
+                    format!("alert {alert_id} not closed: {outcome}"),
+                ),
             }
         });
     }

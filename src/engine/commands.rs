@@ -70,7 +70,10 @@ impl Engine {
             }
         }
         if targets.is_empty() {
-            self.notice(Level::Warn, "nothing to decide: no waiting proposal selected");
+            self.notice(
+                Level::Warn,
+                "nothing to decide: no waiting proposal selected",
+            );
             return;
         }
         let who = self.settings().operator.clone();
@@ -163,7 +166,10 @@ impl Engine {
             view.mode = mode;
             self.set_policy(view);
         }
-        self.notice(Level::Info, format!("policy mode {} → {}", from.as_str(), mode.as_str()));
+        self.notice(
+            Level::Info,
+            format!("policy mode {} → {}", from.as_str(), mode.as_str()),
+        );
         if from == Mode::Off && mode != Mode::Off {
             let open: Vec<String> = self
                 .alerts
@@ -182,13 +188,20 @@ impl Engine {
             return;
         };
         let Some(action_id) = row.provider_action_id.clone() else {
-            self.notice(Level::Warn, "nothing to cancel: this action has not reached Defender");
+            self.notice(
+                Level::Warn,
+                "nothing to cancel: this action has not reached Defender",
+            );
             return;
         };
         let ctx = self.ctx.clone();
         let who = self.settings().operator.clone();
         tokio::spawn(async move {
-            let result = ctx.clients.defender.cancel_action(&action_id, &comment).await;
+            let result = ctx
+                .clients
+                .defender
+                .cancel_action(&action_id, &comment)
+                .await;
             let outcome = match &result {
                 Ok(action) => format!("Defender says {}", action.status),
                 Err(e) => format!("refused: {e}"),
@@ -205,7 +218,10 @@ impl Engine {
                 ctx.notice(Level::Error, format!("audit entry not written: {e}"));
             }
             match result {
-                Ok(_) => ctx.notice(Level::Info, format!("cancel requested for {}", row.machine_name)),
+                Ok(_) => ctx.notice(
+                    Level::Info,
+                    format!("cancel requested for {}", row.machine_name),
+                ),
                 Err(e) => ctx.notice(Level::Error, format!("cancel refused: {e}")),
             }
         });
@@ -226,7 +242,9 @@ impl Engine {
         let ids: Vec<String> = self
             .remediations
             .values()
-            .filter(|r| r.alert_id == alert_id && Self::remediation_state(r) == RemediationState::Proposed)
+            .filter(|r| {
+                r.alert_id == alert_id && Self::remediation_state(r) == RemediationState::Proposed
+            })
             .map(|r| r.id.clone())
             .collect();
         self.end_proposals(ids, "rejected", "withdraw", why).await;
@@ -238,7 +256,9 @@ impl Engine {
         let ids: Vec<String> = self
             .remediations
             .values()
-            .filter(|r| Self::remediation_state(r) == RemediationState::Proposed && r.created_at < cutoff)
+            .filter(|r| {
+                Self::remediation_state(r) == RemediationState::Proposed && r.created_at < cutoff
+            })
             .map(|r| r.id.clone())
             .collect();
         let why = format!(
@@ -248,7 +268,13 @@ impl Engine {
         self.end_proposals(ids, "expired", "expire", &why).await;
     }
 
-    async fn end_proposals(&mut self, ids: Vec<String>, to: &'static str, decision: &'static str, why: &str) {
+    async fn end_proposals(
+        &mut self,
+        ids: Vec<String>,
+        to: &'static str,
+        decision: &'static str,
+        why: &str,
+    ) {
         if ids.is_empty() {
             return;
         }
@@ -284,7 +310,11 @@ impl Engine {
         }
     }
 
-    pub fn on_alert_resolution(&mut self, alert_id: &str, resolution: super::interface::Resolution) {
+    pub fn on_alert_resolution(
+        &mut self,
+        alert_id: &str,
+        resolution: super::interface::Resolution,
+    ) {
         if let Some(alert) = self.alerts.get_mut(alert_id) {
             alert.resolution = resolution;
             let view = alert.clone();

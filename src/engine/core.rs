@@ -165,11 +165,11 @@ impl Engine {
         let now = Utc::now();
         let mut touched_alerts = HashSet::new();
         for row in rows {
-            let changed = self
-                .remediations
-                .get(&row.id)
-                .is_none_or(|old| old.state != row.state || old.updated_at != row.updated_at
-                    || old.provider_action_id != row.provider_action_id);
+            let changed = self.remediations.get(&row.id).is_none_or(|old| {
+                old.state != row.state
+                    || old.updated_at != row.updated_at
+                    || old.provider_action_id != row.provider_action_id
+            });
             if !changed {
                 continue;
             }

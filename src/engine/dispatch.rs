@@ -7,8 +7,8 @@ use std::time::Instant;
 use chrono::Utc;
 
 use crate::api::ApiError;
-use crate::api::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
 use crate::api::models::defender::MachineAction;
+use crate::api::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
 use crate::store::{AuditEntry, RemediationRow};
 
 use super::core::{Ctx, Engine, Internal, MAX_CONCURRENT_DISPATCH, OPEN_ACTIONS_FRESHNESS};
@@ -73,7 +73,10 @@ impl Engine {
                 match previous.map(Self::remediation_state) {
                     Some(RemediationState::Succeeded) => {}
                     Some(state) if state.is_final() => {
-                        skips.push((row.id.clone(), format!("step {} ended {}", row.step - 1, state.as_str())));
+                        skips.push((
+                            row.id.clone(),
+                            format!("step {} ended {}", row.step - 1, state.as_str()),
+                        ));
                         continue;
                     }
                     _ => continue,
@@ -92,7 +95,10 @@ impl Engine {
             tokio::spawn(async move {
                 let machine_id = row.machine_id.clone();
                 if let Err(e) = dispatch_one(&ctx, row, alert, open).await {
-                    ctx.notice(super::interface::Level::Error, format!("dispatch stopped: {e}"));
+                    ctx.notice(
+                        super::interface::Level::Error,
+                        format!("dispatch stopped: {e}"),
+                    );
                 }
                 ctx.report(Internal::DispatchDone { machine_id });
             });
@@ -106,7 +112,9 @@ impl Engine {
                     .call(move |j| {
                         let mut rows = Vec::new();
                         for (id, why) in skips {
-                            if let Some(row) = j.transition_if(&id, "approved", "skipped", Some(&why), at)? {
+                            if let Some(row) =
+                                j.transition_if(&id, "approved", "skipped", Some(&why), at)?
+                            {
                                 rows.push(row);
                             }
                         }
@@ -128,7 +136,11 @@ impl Engine {
         self.open_actions_in_flight = true;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            let result = ctx.clients.defender.machine_actions(Some(OPEN_ACTIONS_FILTER)).await;
+            let result = ctx
+                .clients
+                .defender
+                .machine_actions(Some(OPEN_ACTIONS_FILTER))
+                .await;
             ctx.report(Internal::OpenActions(result));
         });
     }
@@ -153,7 +165,11 @@ impl Engine {
 pub(super) fn action_request(kind: &ActionKind, comment: String, key: &str) -> ActionRequest {
     let kind = match kind {
         ActionKind::AntivirusScan { scan_type } => ActionRequestKind::AntivirusScan {
-            scan_type: if scan_type == "Quick" { ScanType::Quick } else { ScanType::Full },
+            scan_type: if scan_type == "Quick" {
+                ScanType::Quick
+            } else {
+                ScanType::Full
+            },
         },
         ActionKind::Isolate { isolation_type } => ActionRequestKind::Isolate {
             isolation_type: if isolation_type == "Full" {
@@ -198,9 +214,10 @@ async fn dispatch_one(
         return Ok(());
     };
     ctx.report(Internal::Rows(vec![queued.clone()]));
-    let kind: ActionKind = serde_json::from_value(row.params.clone()).unwrap_or(ActionKind::AntivirusScan {
-        scan_type: "Full".into(),
-    });
+    let kind: ActionKind =
+        serde_json::from_value(row.params.clone()).unwrap_or(ActionKind::AntivirusScan {
+            scan_type: "Full".into(),
+        });
     if let Some(existing) = open.iter().find(|a| {
         a.machine_id.as_deref() == Some(row.machine_id.as_str())
             && a.kind.as_str() == kind.defender_type()
@@ -209,14 +226,25 @@ async fn dispatch_one(
         return attach(ctx, &row, existing, "queued").await;
     }
     let flow = ctx.settings.flows.get(&row.flow_id);
-    let template = flow.map(|f| f.comment.as_str()).unwrap_or("remedy remediation for alert {alert_id}");
-    let request = action_request(&kind, render_comment(template, &alert, &row.machine_name), &row.idempotency_key);
+    let template = flow
+        .map(|f| f.comment.as_str())
+        .unwrap_or("remedy remediation for alert {alert_id}");
+    let request = action_request(
+        &kind,
+        render_comment(template, &alert, &row.machine_name),
+        &row.idempotency_key,
+    );
     let intent_id = id.clone();
-    let intent = format!("intent: {} [remedy:{}]", kind.defender_type(), row.idempotency_key);
+    let intent = format!(
+        "intent: {} [remedy:{}]",
+        kind.defender_type(),
+        row.idempotency_key
+    );
     let submitted = ctx
         .journal
         .call(move |j| {
-            let row = j.transition_if(&intent_id, "queued", "submitted", Some(&intent), Utc::now())?;
+            let row =
+                j.transition_if(&intent_id, "queued", "submitted", Some(&intent), Utc::now())?;
             Ok(row)
         })
         .await?;
@@ -224,7 +252,11 @@ async fn dispatch_one(
         return Ok(());
     };
     ctx.report(Internal::Rows(vec![submitted]));
-    let answer = ctx.clients.defender.run_action(&row.machine_id, &request).await;
+    let answer = ctx
+        .clients
+        .defender
+        .run_action(&row.machine_id, &request)
+        .await;
     let why = format!(
         "alert {} \"{}\", policy {}, flow {}",
         alert.id, alert.title, alert.policy_name, row.flow_id
@@ -249,7 +281,13 @@ async fn dispatch_one(
                             why,
                             result: format!("accepted by Defender as {action_id}"),
                         })?;
-                        tx.transition_if(&id, "submitted", state, Some(&format!("Defender action {action_id}")), at)
+                        tx.transition_if(
+                            &id,
+                            "submitted",
+                            state,
+                            Some(&format!("Defender action {action_id}")),
+                            at,
+                        )
                     })
                 })
                 .await?;
@@ -262,13 +300,31 @@ async fn dispatch_one(
             };
             match found {
                 Some(action) => attach(ctx, &row, &action, "submitted").await?,
-                None => fail(ctx, &row, "Failed", "Defender says an action is already in progress, but it could not be found").await?,
+                None => {
+                    fail(
+                        ctx,
+                        &row,
+                        "Failed",
+                        "Defender says an action is already in progress, but it could not be found",
+                    )
+                    .await?
+                }
             }
         }
         Err(ApiError::NotFound { message, .. }) => {
-            fail(ctx, &row, "skipped", &format!("machine no longer in Defender ({message})")).await?;
+            fail(
+                ctx,
+                &row,
+                "skipped",
+                &format!("machine no longer in Defender ({message})"),
+            )
+            .await?;
         }
-        Err(e @ (ApiError::Forbidden { .. } | ApiError::BadRequest { .. } | ApiError::Unauthorized { .. })) => {
+        Err(
+            e @ (ApiError::Forbidden { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::Unauthorized { .. }),
+        ) => {
             fail(ctx, &row, "Failed", &e.to_string()).await?;
         }
         Err(e) => {
@@ -287,7 +343,11 @@ async fn dispatch_one(
 
 /// Looks for the open action of this kind on the machine (after Defender said one exists).
 async fn find_open(ctx: &Ctx, row: &RemediationRow, kind: &ActionKind) -> Option<MachineAction> {
-    let filter = format!("machineId eq '{}' and type eq '{}'", row.machine_id, kind.defender_type());
+    let filter = format!(
+        "machineId eq '{}' and type eq '{}'",
+        row.machine_id,
+        kind.defender_type()
+    );
     ctx.clients
         .defender
         .machine_actions(Some(&filter))
@@ -299,12 +359,20 @@ async fn find_open(ctx: &Ctx, row: &RemediationRow, kind: &ActionKind) -> Option
 }
 
 /// Records that this remediation follows an action already running on the machine.
-async fn attach(ctx: &Ctx, row: &RemediationRow, action: &MachineAction, from: &'static str) -> Result<(), EngineError> {
+async fn attach(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    action: &MachineAction,
+    from: &'static str,
+) -> Result<(), EngineError> {
     let since = action
         .creation_time
         .map(|t| t.format("%H:%M").to_string())
         .unwrap_or_else(|| "earlier".into());
-    let by = action.requestor.clone().unwrap_or_else(|| "someone else".into());
+    let by = action
+        .requestor
+        .clone()
+        .unwrap_or_else(|| "someone else".into());
     let note = crate::text::sanitize(&format!("already running since {since}, requested by {by}"));
     let id = row.id.clone();
     let action_id = action.id.clone();
@@ -332,7 +400,12 @@ async fn attach(ctx: &Ctx, row: &RemediationRow, action: &MachineAction, from: &
 }
 
 /// Ends a submitted remediation that Defender refused.
-async fn fail(ctx: &Ctx, row: &RemediationRow, to: &'static str, why: &str) -> Result<(), EngineError> {
+async fn fail(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    to: &'static str,
+    why: &str,
+) -> Result<(), EngineError> {
     let id = row.id.clone();
     let why = crate::text::sanitize(why);
     let target = audit_target(row);

@@ -84,7 +84,12 @@ fn protection(machine: &MachineView, settings: &EngineSettings) -> String {
     machine
         .tags
         .iter()
-        .find(|t| settings.protected_tags.iter().any(|p| p.eq_ignore_ascii_case(t)))
+        .find(|t| {
+            settings
+                .protected_tags
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(t))
+        })
         .map(|t| format!("tag {t}"))
         .or_else(|| machine.group.as_ref().map(|g| format!("group {g}")))
         .unwrap_or_else(|| "config".into())

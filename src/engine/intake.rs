@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::api::ApiError;
 use crate::api::AlertQuery;
+use crate::api::ApiError;
 use crate::api::models::cas::{Alert, Policy};
 use crate::store::{AlertRecord, NewRemediation};
 
@@ -124,7 +124,8 @@ impl Engine {
             new_alerts,
         });
         if self.since_ms.is_none() {
-            self.since_ms = Some(Utc::now().timestamp_millis() - self.settings().overlap.num_milliseconds());
+            self.since_ms =
+                Some(Utc::now().timestamp_millis() - self.settings().overlap.num_milliseconds());
         }
         self.expire_proposals().await;
     }
@@ -145,13 +146,25 @@ impl Engine {
             title: view.title.clone(),
             user: view.user.clone().unwrap_or_default(),
             severity: alert.severity.as_ref().map(|s| s.value()).unwrap_or(-1),
-            resolution: alert.resolution_status.as_ref().map(|r| r.value()).unwrap_or(0),
+            resolution: alert
+                .resolution_status
+                .as_ref()
+                .map(|r| r.value())
+                .unwrap_or(0),
             timestamp_ms: alert.timestamp,
             raw: serde_json::to_value(alert).unwrap_or_default(),
             seen_at: Utc::now(),
         };
-        if let Err(e) = self.ctx.journal.call(move |j| j.record_alert(&record)).await {
-            self.notice(Level::Error, format!("alert {} not journaled: {e}", view.id));
+        if let Err(e) = self
+            .ctx
+            .journal
+            .call(move |j| j.record_alert(&record))
+            .await
+        {
+            self.notice(
+                Level::Error,
+                format!("alert {} not journaled: {e}", view.id),
+            );
             return false;
         }
         let closed = view.resolution != Resolution::Open;
@@ -159,7 +172,8 @@ impl Engine {
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
-            self.withdraw_proposals(&id, "alert closed in Cloud App Security").await;
+            self.withdraw_proposals(&id, "alert closed in Cloud App Security")
+                .await;
         } else {
             self.consider_alert(&id, false).await;
         }
@@ -208,7 +222,10 @@ impl Engine {
         };
         let existing = {
             let id = alert_id.to_string();
-            self.ctx.journal.call(move |j| j.remediations_for_alert(&id)).await
+            self.ctx
+                .journal
+                .call(move |j| j.remediations_for_alert(&id))
+                .await
         };
         match existing {
             Ok(rows) if !rows.is_empty() => {

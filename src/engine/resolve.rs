@@ -37,7 +37,10 @@ pub async fn resolve_user(
     let mut resolved = Resolved::default();
     let mut devices = BTreeMap::new();
     for (relation, lookup) in [
-        ("registeredDevices", clients.graph.registered_devices(upn).await),
+        (
+            "registeredDevices",
+            clients.graph.registered_devices(upn).await,
+        ),
         ("ownedDevices", clients.graph.owned_devices(upn).await),
     ] {
         match lookup {
@@ -59,7 +62,10 @@ pub async fn resolve_user(
     }
     let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
     for (device_id, (relation, device_name)) in &devices {
-        let records = clients.defender.machines_by_aad_device_id(device_id).await?;
+        let records = clients
+            .defender
+            .machines_by_aad_device_id(device_id)
+            .await?;
         let count = records.len();
         if let Some(machine) = pick_live(records) {
             let proof = format!(
@@ -84,7 +90,10 @@ pub async fn resolve_user(
             .into_iter()
             .filter(|m| !m.is_excluded && m.merged_into_machine_id.is_none())
         {
-            let proof = format!("Defender users/{}/machines (logon history)", sanitize(account));
+            let proof = format!(
+                "Defender users/{}/machines (logon history)",
+                sanitize(account)
+            );
             machines
                 .entry(machine.id.clone())
                 .or_insert_with(|| machine_view(&machine, proof, settings));

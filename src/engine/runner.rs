@@ -104,7 +104,10 @@ impl Engine {
                     }
                 }
             }
-            Err(e) => self.notice(Level::Error, format!("modes not loaded from the journal: {e}")),
+            Err(e) => self.notice(
+                Level::Error,
+                format!("modes not loaded from the journal: {e}"),
+            ),
         }
         let since = Utc::now() - chrono::Duration::days(RECENT_DAYS);
         let loaded = self
@@ -124,7 +127,9 @@ impl Engine {
                 }
                 let mut alerts = Vec::new();
                 for row in &rows {
-                    if !alerts.iter().any(|(id, _): &(String, _)| id == &row.alert_id)
+                    if !alerts
+                        .iter()
+                        .any(|(id, _): &(String, _)| id == &row.alert_id)
                         && let Some(alert) = j.alert(&row.alert_id)?
                     {
                         alerts.push((row.alert_id.clone(), alert.raw));

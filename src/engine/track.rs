@@ -80,7 +80,8 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
     let (with_id, without_id): (Vec<_>, Vec<_>) = fresh
         .into_iter()
         .filter(|r| {
-            RemediationState::parse(&r.state).is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
+            RemediationState::parse(&r.state)
+                .is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
         })
         .partition(|r| r.provider_action_id.is_some());
     for batch in with_id.chunks(TRACK_BATCH) {
@@ -114,7 +115,9 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
                 .call(move |j| {
                     let mut rows = Vec::new();
                     for (id, from, to) in updates {
-                        if let Some(row) = j.transition_if(&id, &from, to.as_str(), None, Utc::now())? {
+                        if let Some(row) =
+                            j.transition_if(&id, &from, to.as_str(), None, Utc::now())?
+                        {
                             rows.push(row);
                         }
                     }
@@ -133,8 +136,13 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
 /// A remediation queued or submitted without a Defender id: find its action by the idempotency key,
 /// or, when it surely never left, send it back to the queue. Never resends blindly.
 async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineError> {
-    let claimed_by_other_live = row.claimed_by.as_deref().is_some_and(|owner| owner != ctx.settings.owner)
-        && row.claimed_at.is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
+    let claimed_by_other_live = row
+        .claimed_by
+        .as_deref()
+        .is_some_and(|owner| owner != ctx.settings.owner)
+        && row
+            .claimed_at
+            .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
         && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
     if claimed_by_other_live {
         return Ok(());
@@ -149,7 +157,11 @@ async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineEr
         Err(_) => return Ok(()),
     };
     if row.state == "submitted" {
-        let filter = format!("machineId eq '{}' and type eq '{}'", row.machine_id, kind.defender_type());
+        let filter = format!(
+            "machineId eq '{}' and type eq '{}'",
+            row.machine_id,
+            kind.defender_type()
+        );
         let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
         if let Some(action) = actions
             .iter()
@@ -168,7 +180,9 @@ async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineEr
                             &id,
                             "submitted",
                             state.as_str(),
-                            Some(&format!("reconciled: found Defender action {action_id} by idempotency key")),
+                            Some(&format!(
+                                "reconciled: found Defender action {action_id} by idempotency key"
+                            )),
                             at,
                         )
                     })

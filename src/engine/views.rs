@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::api::models::cas::{Alert, AlertStatus, Policy, ResolutionStatus, Severity as CasSeverity};
+use crate::api::models::cas::{
+    Alert, AlertStatus, Policy, ResolutionStatus, Severity as CasSeverity,
+};
 use crate::api::models::defender::Machine;
 use crate::store::RemediationRow;
 use crate::text::sanitize;
@@ -33,7 +35,10 @@ pub fn alert_view(alert: &Alert) -> AlertView {
         user: alert.user_principal().map(sanitize),
         note: None,
         resolution: resolution(alert.resolution_status.as_ref()),
-        read: matches!(alert.status, Some(AlertStatus::Read) | Some(AlertStatus::Archived)),
+        read: matches!(
+            alert.status,
+            Some(AlertStatus::Read) | Some(AlertStatus::Archived)
+        ),
         url: alert.url.as_deref().map(sanitize),
         entities: alert
             .entities
@@ -69,7 +74,11 @@ pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> Po
     PolicyView {
         id: sanitize(&policy.id),
         name: sanitize(&policy.name),
-        policy_type: policy.policy_type.as_deref().map(sanitize).unwrap_or_default(),
+        policy_type: policy
+            .policy_type
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_default(),
         enabled: policy.enabled.unwrap_or(true),
         flow_name: flow_id
             .as_ref()
@@ -84,15 +93,17 @@ pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> Po
 pub fn machine_view(machine: &Machine, found_by: String, settings: &EngineSettings) -> MachineView {
     let tags: Vec<String> = machine.machine_tags.iter().map(|t| sanitize(t)).collect();
     let group = machine.rbac_group_name.as_deref().map(sanitize);
-    let protected = tags
-        .iter()
-        .any(|t| settings.protected_tags.iter().any(|p| p.eq_ignore_ascii_case(t)))
-        || group.as_ref().is_some_and(|g| {
-            settings
-                .protected_groups
-                .iter()
-                .any(|p| p.eq_ignore_ascii_case(g))
-        });
+    let protected = tags.iter().any(|t| {
+        settings
+            .protected_tags
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(t))
+    }) || group.as_ref().is_some_and(|g| {
+        settings
+            .protected_groups
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(g))
+    });
     MachineView {
         id: sanitize(&machine.id),
         name: sanitize(machine.computer_dns_name.as_deref().unwrap_or(&machine.id)),
@@ -116,8 +127,8 @@ pub fn remediation_view(
     now: DateTime<Utc>,
     overdue_after: chrono::Duration,
 ) -> RemediationView {
-    let machine = serde_json::from_value::<MachineView>(row.proof.clone()).unwrap_or_else(|_| {
-        MachineView {
+    let machine =
+        serde_json::from_value::<MachineView>(row.proof.clone()).unwrap_or_else(|_| MachineView {
             id: row.machine_id.clone(),
             name: row.machine_name.clone(),
             found_by: String::new(),
@@ -127,17 +138,15 @@ pub fn remediation_view(
             tags: Vec::new(),
             os: None,
             protected: false,
-        }
-    });
-    let action = serde_json::from_value::<ActionKind>(row.params.clone())
-        .unwrap_or(ActionKind::AntivirusScan {
-            scan_type: "Full".into(),
         });
+    let action = serde_json::from_value::<ActionKind>(row.params.clone()).unwrap_or(
+        ActionKind::AntivirusScan {
+            scan_type: "Full".into(),
+        },
+    );
     let state = RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed);
-    let overdue = state.is_in_flight()
-        && row
-            .submitted_at
-            .is_some_and(|at| now - at > overdue_after);
+    let overdue =
+        state.is_in_flight() && row.submitted_at.is_some_and(|at| now - at > overdue_after);
     RemediationView {
         id: row.id.clone(),
         alert_id: row.alert_id.clone(),
