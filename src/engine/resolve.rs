@@ -18,6 +18,18 @@ pub struct Resolved {
     pub notes: Vec<String>,
 }
 
+/// Entra device ids looked up in one Defender call.
+const DEVICE_BATCH: usize = 10;
+
+/// `aadDeviceId eq '…' or …` for a batch of Entra device ids (quoted, quotes doubled).
+fn aad_filter(device_ids: &[&String]) -> String {
+    device_ids
+        .iter()
+        .map(|id| format!("aadDeviceId eq '{}'", id.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 /// Among records sharing an `aadDeviceId`, the live one: not excluded, not merged, newest `lastSeen`.
 pub fn pick_live(records: Vec<Machine>) -> Option<Machine> {
     records
@@ -61,26 +73,40 @@ pub async fn resolve_user(
         }
     }
     let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
-    for (device_id, (relation, device_name)) in &devices {
-        let records = clients
-            .defender
-            .machines_by_aad_device_id(device_id)
-            .await?;
-        let count = records.len();
-        if let Some(machine) = pick_live(records) {
-            let proof = format!(
-                "Graph {relation} {} (deviceId {}) → Defender aadDeviceId{}",
-                sanitize(device_name),
-                sanitize(device_id),
-                if count > 1 {
-                    format!(", live record of {count}")
-                } else {
-                    String::new()
-                }
-            );
-            machines
-                .entry(machine.id.clone())
-                .or_insert_with(|| machine_view(&machine, proof, settings));
+    let device_ids: Vec<&String> = devices.keys().collect();
+    for batch in device_ids.chunks(DEVICE_BATCH) {
+        let records = match clients.defender.machines(Some(&aad_filter(batch))).await {
+            Ok(records) => records,
+            Err(ApiError::NotFound { .. }) => Vec::new(),
+            Err(other) => return Err(other),
+        };
+        for device_id in batch {
+            let (relation, device_name) = &devices[*device_id];
+            let same_device: Vec<Machine> = records
+                .iter()
+                .filter(|m| {
+                    m.aad_device_id
+                        .as_deref()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(device_id))
+                })
+                .cloned()
+                .collect();
+            let count = same_device.len();
+            if let Some(machine) = pick_live(same_device) {
+                let proof = format!(
+                    "Graph {relation} {} (deviceId {}) → Defender aadDeviceId{}",
+                    sanitize(device_name),
+                    sanitize(device_id),
+                    if count > 1 {
+                        format!(", live record of {count}")
+                    } else {
+                        String::new()
+                    }
+                );
+                machines
+                    .entry(machine.id.clone())
+                    .or_insert_with(|| machine_view(&machine, proof, settings));
+            }
         }
     }
     if machines.is_empty() {
