@@ -252,11 +252,15 @@ async fn dispatch_one(
         return Ok(());
     };
     ctx.report(Internal::Rows(vec![submitted]));
+    super::crash::crash_point("before_post");
     let answer = ctx
         .clients
         .defender
         .run_action(&row.machine_id, &request)
         .await;
+    if answer.is_ok() {
+        super::crash::crash_point("after_post");
+    }
     let why = format!(
         "alert {} \"{}\", policy {}, flow {}",
         alert.id, alert.title, alert.policy_name, row.flow_id

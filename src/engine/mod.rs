@@ -3,6 +3,7 @@
 mod close;
 mod commands;
 mod core;
+mod crash;
 mod dispatch;
 mod error;
 mod gate;

@@ -88,7 +88,10 @@ async fn run(
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             _ = poll.tick() => engine.start_poll(),
-            _ = track.tick() => engine.start_track(),
+            _ = track.tick() => {
+                engine.start_track();
+                engine.pump_dispatch();
+            }
         }
     }
 }

@@ -11,8 +11,10 @@ use super::interface::{ActionKind, Level, RemediationState};
 
 /// Action ids per batched status call.
 const TRACK_BATCH: usize = 10;
-/// An intent older than this and still unknown to Defender is taken as never sent.
+/// An intent older than this and still unknown to Defender is taken as never sent…
 const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
+/// …or this old when the process that sent it is gone (nothing of it can still be on the wire).
+const UNSENT_AFTER_OWNER_GONE: chrono::Duration = chrono::Duration::seconds(5);
 
 /// The remediation state matching a Defender action's status.
 pub(super) fn action_state(action: &MachineAction) -> RemediationState {
@@ -84,6 +86,9 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
                 .is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
         })
         .partition(|r| r.provider_action_id.is_some());
+    if !with_id.is_empty() {
+        super::crash::crash_point("tracking");
+    }
     for batch in with_id.chunks(TRACK_BATCH) {
         let filter = batch
             .iter()
@@ -191,22 +196,38 @@ async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineEr
             ctx.report(Internal::Rows(rows.into_iter().collect()));
             return Ok(());
         }
-        if Utc::now() - row.updated_at < UNSENT_AFTER {
+        let owner_gone = row
+            .claimed_by
+            .as_deref()
+            .is_none_or(|owner| owner != ctx.settings.owner && !owner_alive(owner));
+        let grace = if owner_gone {
+            UNSENT_AFTER_OWNER_GONE
+        } else {
+            UNSENT_AFTER
+        };
+        if Utc::now() - row.updated_at < grace {
             return Ok(());
         }
     }
     let id = row.id.clone();
     let from = row.state.clone();
+    let previous_owner = row.claimed_by.clone();
     let rows = ctx
         .journal
         .call(move |j| {
-            j.transition_if(
-                &id,
-                &from,
-                "approved",
-                Some("reconciled: Defender has no such action, so it never left; queued again"),
-                Utc::now(),
-            )
+            j.atomic(|tx| {
+                let row = tx.transition_if(
+                    &id,
+                    &from,
+                    "approved",
+                    Some("reconciled: Defender has no such action, so it never left; queued again"),
+                    Utc::now(),
+                )?;
+                if let Some(owner) = previous_owner {
+                    tx.release(&id, &owner)?;
+                }
+                Ok(row)
+            })
         })
         .await?;
     ctx.report(Internal::Rows(rows.into_iter().collect()));

@@ -1,0 +1,128 @@
+//! The binary's commands as a user runs them: exit codes, headless JSON lines, config output, secrets kept out.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn remedy(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remedy"));
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("REMEDY_CAS_TOKEN")
+        .env_remove("REMEDY_CLIENT_SECRET");
+    cmd
+}
+
+const CONFIG: &str = r#"
+[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "very-secret-client-value"
+[cas]
+url = "https://contoso.us2.portal.cloudappsecurity.com"
+token = "very-secret-cas-token"
+"#;
+
+#[test]
+fn a_broken_config_exits_2_naming_file_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("bad.toml");
+    std::fs::write(&path, format!("{CONFIG}\n[engine]\npoll_every = 3\n")).unwrap();
+    let out = remedy(home.path())
+        .args(["--config", path.to_str().unwrap(), "config", "show"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("poll_every"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_show_hides_every_secret_and_config_path_follows_xdg() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("ok.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let out = remedy(home.path())
+        .args(["--config", path.to_str().unwrap(), "config", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(!shown.contains("very-secret"), "{shown}");
+    assert!(
+        shown.contains("***") && shown.contains("antivirus-scan-full"),
+        "{shown}"
+    );
+    let out = remedy(home.path())
+        .args(["config", "path"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        printed.trim().ends_with("config/remedy/config.toml"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn missing_config_points_to_the_demo_and_the_example() {
+    let home = tempfile::tempdir().unwrap();
+    let out = remedy(home.path()).arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("remedy demo") && err.contains("remedy.example.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn headless_demo_prints_json_lines_until_an_auto_scan_succeeds_and_logs_no_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = remedy(home.path())
+        .args(["run", "--demo"])
+        .env("REMEDY_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut succeeded = false;
+    let mut types = std::collections::BTreeSet::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let event: serde_json::Value =
+            serde_json::from_str(&line).expect("every line is one JSON object");
+        types.insert(event["type"].as_str().unwrap_or("").to_string());
+        if event["type"] == "remediation_changed" && event["state"] == "Succeeded" {
+            assert_eq!(
+                event["policy_id"], "5f01dce13de79160fbec4151",
+                "only the auto policy acts alone"
+            );
+            succeeded = true;
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Succeeded scan within 90 s; saw {types:?}"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(succeeded, "saw {types:?}");
+    assert!(
+        types.contains("snapshot") && types.contains("alert_seen"),
+        "{types:?}"
+    );
+    let log = std::fs::read_to_string(home.path().join("data/remedy/logs/remedy.log"))
+        .unwrap_or_default();
+    assert!(!log.is_empty(), "the run logged to its file");
+    for secret in ["remedy-demo-secret", "remedy-demo-token"] {
+        assert!(!log.contains(secret), "a secret reached the log");
+    }
+    assert!(!log.contains("Bearer "), "an access token reached the log");
+}

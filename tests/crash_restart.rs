@@ -1,0 +1,196 @@
+//! Kills `remedy run` (SIGKILL) at each point of dispatch, restarts it, and checks with the simulator's own
+//! record that every remediation ends final with no action submitted twice and none lost.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{AUTO_POLICY, posts, quiet_scenario, start_sim};
+use remedy::sim::SimHandle;
+
+fn write_config(dir: &Path, sim: &SimHandle) -> std::path::PathBuf {
+    let base = sim.base_url();
+    let text = format!(
+        r#"
+[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "remedy-demo-secret"
+[cas]
+url = "{base}/cas"
+token = "remedy-demo-token"
+[defender]
+url = "{base}/mde"
+[graph]
+url = "{base}/graph"
+[auth]
+authority = "{base}/login"
+[engine]
+poll_interval_secs = 2
+track_interval_secs = 1
+lookback_hours = 72
+[journal]
+path = "{journal}"
+[policies.{AUTO_POLICY}]
+flow = "antivirus-scan-full"
+mode = "auto"
+"#,
+        journal = dir.join("journal.sqlite").display()
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(dir: &Path, config: &Path, crash_at: Option<&str>) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remedy"));
+    cmd.args(["--config", config.to_str().unwrap(), "run"])
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    match crash_at {
+        Some(point) => cmd.env("REMEDY_CRASH_AT", point),
+        None => cmd.env_remove("REMEDY_CRASH_AT"),
+    };
+    cmd.spawn().unwrap()
+}
+
+/// Reads events until every remediation is final and nothing changed for two seconds.
+fn settle(child: &mut Child, secs: u64) -> HashMap<String, String> {
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let finals = [
+        "rejected",
+        "expired",
+        "skipped",
+        "Succeeded",
+        "Failed",
+        "TimeOut",
+        "Cancelled",
+    ];
+    let mut states: HashMap<String, String> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut quiet_since = Instant::now();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let mut absorb = |r: &serde_json::Value| {
+                    states.insert(
+                        r["id"].as_str().unwrap().to_string(),
+                        r["state"].as_str().unwrap().to_string(),
+                    );
+                };
+                match event["type"].as_str() {
+                    Some("remediation_changed") => absorb(&event),
+                    Some("snapshot") => event["remediations"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .for_each(absorb),
+                    _ => {}
+                }
+                quiet_since = Instant::now();
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        let all_final = !states.is_empty() && states.values().all(|s| finals.contains(&s.as_str()));
+        if all_final && quiet_since.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not settled in {secs} s: {states:?}"
+        );
+    }
+    states
+}
+
+async fn crash_then_restart(point: &str) {
+    let sim = start_sim(quiet_scenario(600.0)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+
+    let point_owned = point.to_string();
+    let dir_path = dir.path().to_path_buf();
+    let config_path = config.clone();
+    let crashed = tokio::task::spawn_blocking(move || {
+        let mut child = run(&dir_path, &config_path, Some(&point_owned));
+        let status = child.wait().unwrap();
+        status
+    })
+    .await
+    .unwrap();
+    assert!(!crashed.success(), "the first run died at {point}");
+    let posts_at_crash = posts(&sim).0;
+
+    let dir_path = dir.path().to_path_buf();
+    let states = tokio::task::spawn_blocking(move || {
+        let mut child = run(&dir_path, &config, None);
+        let states = settle(&mut child, 90);
+        let _ = child.kill();
+        let _ = child.wait();
+        states
+    })
+    .await
+    .unwrap();
+
+    let (total, duplicates) = posts(&sim);
+    assert_eq!(
+        duplicates, 0,
+        "after a crash at {point}, no action was submitted twice"
+    );
+    let sent: usize = states
+        .values()
+        .filter(|s| !matches!(s.as_str(), "rejected" | "expired" | "skipped"))
+        .count();
+    assert_eq!(
+        total as usize, sent,
+        "one POST per remediation that left ({point}); {posts_at_crash} before the crash; {states:?}"
+    );
+    let journal = remedy::store::Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let open = journal
+        .remediations_in_states(&[
+            "proposed",
+            "approved",
+            "queued",
+            "submitted",
+            "attached",
+            "Pending",
+            "InProgress",
+        ])
+        .unwrap();
+    assert!(
+        open.is_empty(),
+        "every remediation is final in the journal: {open:?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_intent_before_the_post() {
+    crash_then_restart("before_post").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_post_before_its_answer_is_journaled() {
+    crash_then_restart("after_post").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_tracking() {
+    crash_then_restart("tracking").await;
+}
