@@ -303,3 +303,18 @@ fn alerts_are_upserted_keeping_the_first_sighting() {
     assert_eq!(row.resolution, 2);
     assert_eq!(row.raw["title"], "Impossible travel");
 }
+
+#[test]
+fn an_intent_born_skipped_is_final_with_its_reason() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let mut skipped = intent("k1", "a1", "p1");
+    skipped.state = "skipped".into();
+    skipped.reason = Some("machine not onboarded".into());
+    let (r, created) = j.insert_remediation(&skipped).unwrap();
+    assert!(created);
+    assert_eq!(r.final_at, Some(t0()));
+    assert_eq!(r.reason.as_deref(), Some("machine not onboarded"));
+    let first = &j.transitions(&r.id).unwrap()[0];
+    assert_eq!(first.note.as_deref(), Some("machine not onboarded"));
+    assert!(j.remediations_in_states(&["proposed"]).unwrap().is_empty());
+}
