@@ -274,16 +274,18 @@ pub(crate) fn collection(req: &Req, items: Vec<Value>, fields: &[&str], what: &s
         out["@odata.count"] = json!(total);
     }
     if skip + top < total {
-        let mut link = url::Url::parse(&format!("{}{}", req.base, req.path)).ok();
-        if let Some(u) = link.as_mut() {
-            let mut q = u.query_pairs_mut();
-            if let Some(f) = req.q("$filter") {
-                q.append_pair("$filter", f);
-            }
-            q.append_pair("$top", &top.to_string());
-            q.append_pair("$skip", &(skip + top).to_string());
-        }
-        out["@odata.nextLink"] = json!(link.map(String::from));
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let filter = req
+            .q("$filter")
+            .map(|f| format!("$filter={}&", enc(f)))
+            .unwrap_or_default();
+        let link = format!(
+            "{}{}?{filter}$top={top}&$skip={}",
+            req.base,
+            req.path,
+            skip + top
+        );
+        out["@odata.nextLink"] = json!(link);
     }
     Reply::ok(with_context(out, what))
 }
