@@ -359,7 +359,7 @@ async fn fetch_close_and_read() {
     assert_eq!(after["total"].as_u64().unwrap(), before - 6);
     let statuses: Vec<(String, i64)> = open_ids[..6]
         .iter()
-        .map(|id| id.clone())
+        .cloned()
         .zip([5, 3, 4, 3, 3, 5])
         .collect();
     for (id, want) in statuses {
