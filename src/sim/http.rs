@@ -35,7 +35,13 @@ fn not_found(service: Service) -> Reply {
     match service {
         Service::Cas => cas_error(StatusCode::NOT_FOUND, msg),
         Service::Graph => graph_error(StatusCode::NOT_FOUND, "Request_UnsupportedQuery", msg),
-        _ => mde_error(StatusCode::NOT_FOUND, "NotFound", msg),
+        Service::Login => super::wire::entra_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            900561,
+            "The endpoint only accepts POST requests to /{tenant}/oauth2/v2.0/token or /{tenant}/oauth2/token.",
+        ),
+        Service::Mde => mde_error(StatusCode::NOT_FOUND, "NotFound", msg),
     }
 }
 
@@ -79,7 +85,14 @@ fn storm(st: &mut State, service: Service) -> Reply {
             "Too many requests.",
         )
         .header("retry-after", secs),
-        _ => mde_error(
+        Service::Login => super::wire::entra_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            90055,
+            "There are too many incoming requests; retry after the time given in Retry-After.",
+        )
+        .header("retry-after", secs),
+        Service::Mde => mde_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             &format!("Rate limit is exceeded. Try again in {secs} seconds."),
