@@ -221,7 +221,7 @@ pub(crate) fn list(st: &State, req: &Req) -> Reply {
             a.to_json(&st.clock, now, odd)
         })
         .collect();
-    collection(req, items, ACTION_FIELDS, "MachineActions")
+    collection(req, items.iter().collect(), ACTION_FIELDS, "MachineActions")
 }
 
 /// `POST /api/machineactions/{id}/cancel`: only before a final state.
