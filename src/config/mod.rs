@@ -1,1 +1,19 @@
 //! Configuration: the TOML file and environment, defaults, validation naming file, key and fix.
+
+mod error;
+mod flows;
+mod load;
+mod paths;
+mod secret;
+mod sections;
+mod validate;
+
+pub use error::ConfigError;
+pub use flows::{ActionSpec, Flow, IsolationType, ScanType, builtin_flows};
+pub use load::{Config, LoadedConfig, load, load_str};
+pub use paths::{config_path, data_dir};
+pub use secret::Secret;
+pub use sections::{
+    AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
+    JournalSection, PolicyBinding, TenantSection, UiSection,
+};

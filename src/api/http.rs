@@ -1,0 +1,478 @@
+//! The shared HTTP layer: one pooled client, credentials, quotas, retries with backoff and `Retry-After`.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::auth::TokenProvider;
+use super::call::{Call, Service};
+use super::error::{ApiError, clean_text, snippet};
+use super::models::{CasErrorBody, MachineAction, ODataErrorBody};
+use super::quota::ServiceQuota;
+use super::retry::{Replay, backoff, is_retryable, retry_after};
+use super::settings::RetrySettings;
+
+/// Longest service explanation kept in an error.
+const MESSAGE_MAX: usize = 300;
+
+/// The pooled HTTP client and the retry policy, shared by every endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    retry: RetrySettings,
+}
+
+impl Http {
+    pub(crate) fn new(timeout: Duration, retry: RetrySettings) -> Result<Http, ApiError> {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .user_agent(concat!("remedy/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Settings(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Http { client, retry })
+    }
+}
+
+/// How a request proves who sends it.
+#[derive(Debug, Clone)]
+pub(crate) enum Credential {
+    /// Nothing (the token endpoint itself).
+    Anonymous,
+    /// Cloud App Security API token: `Authorization: Token <token>`.
+    CasToken(crate::config::Secret),
+    /// OAuth access token from a provider: `Authorization: Bearer <token>`, renewed once on 401.
+    Bearer(Arc<TokenProvider>),
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    Empty,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+/// One logical call, possibly sent several times.
+#[derive(Debug, Clone)]
+pub(crate) struct Request {
+    pub(crate) call: Call,
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Body,
+    pub(crate) cost: u32,
+    pub(crate) replay: Replay,
+}
+
+impl Request {
+    pub(crate) fn new(call: Call, method: Method, url: String) -> Request {
+        let replay = if method == Method::GET {
+            Replay::Safe
+        } else {
+            Replay::Never
+        };
+        Request {
+            call,
+            method,
+            url,
+            query: Vec::new(),
+            body: Body::Empty,
+            cost: 1,
+            replay,
+        }
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Request {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn json(mut self, body: Value) -> Request {
+        self.body = Body::Json(body);
+        self
+    }
+
+    pub(crate) fn form(mut self, fields: Vec<(&'static str, String)>) -> Request {
+        self.body = Body::Form(fields);
+        self
+    }
+
+    pub(crate) fn replay(mut self, replay: Replay) -> Request {
+        self.replay = replay;
+        self
+    }
+
+    pub(crate) fn cost(mut self, cost: u32) -> Request {
+        self.cost = cost;
+        self
+    }
+}
+
+/// The final answer to a call (after retries): status and body.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) call: Call,
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Reply {
+    pub(crate) fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// Decodes a 2xx body, or turns any other status into its error.
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        if !self.is_success() {
+            return Err(self.into_error());
+        }
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::Decode {
+            call: self.call,
+            reason: e.to_string(),
+            snippet: snippet(&self.body),
+        })
+    }
+
+    /// Maps a non-2xx answer to its error kind.
+    pub(crate) fn into_error(self) -> ApiError {
+        let call = self.call;
+        let odata = serde_json::from_slice::<ODataErrorBody>(&self.body).ok();
+        let code = odata
+            .as_ref()
+            .map(|o| o.error.code.clone())
+            .unwrap_or_default();
+        let message = match &odata {
+            Some(o) if !o.error.message.is_empty() => {
+                format!("{}: {}", o.error.code, o.error.message)
+            }
+            Some(o) => o.error.code.clone(),
+            None => serde_json::from_slice::<CasErrorBody>(&self.body)
+                .ok()
+                .and_then(|body| body.message())
+                .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned()),
+        };
+        let message = clean_text(&message, MESSAGE_MAX);
+        let status = self.status.as_u16();
+        match status {
+            401 => ApiError::Unauthorized { call, message },
+            403 => ApiError::Forbidden {
+                call,
+                permission: call.permission(),
+                message,
+            },
+            404 => ApiError::NotFound { call, message },
+            429 => ApiError::Throttled {
+                call,
+                attempts: 1,
+                retry_after: None,
+            },
+            400 if code == "ActiveRequestAlreadyExists"
+                || message.contains("already in progress") =>
+            {
+                ApiError::ActionAlreadyInProgress {
+                    call,
+                    message,
+                    existing: find_action(&self.body).map(Box::new),
+                }
+            }
+            408 | 500..=599 => ApiError::Server {
+                call,
+                status,
+                attempts: 1,
+                body: message,
+            },
+            _ => ApiError::BadRequest {
+                call,
+                status,
+                body: message,
+            },
+        }
+    }
+}
+
+/// A machine action carried in an error body (top level or inside `error`), if any.
+fn find_action(body: &[u8]) -> Option<MachineAction> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let mut places = vec![&value];
+    if let Some(error) = value.get("error") {
+        places.push(error);
+    }
+    places
+        .into_iter()
+        .filter_map(Value::as_object)
+        .flat_map(|object| object.values())
+        .filter(|member| member.get("id").is_some() && member.get("status").is_some())
+        .find_map(|member| serde_json::from_value(member.clone()).ok())
+}
+
+/// A service endpoint: where to send, with which credential, under which quota.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    http: Http,
+    base: String,
+    credential: Credential,
+    quota: Option<Arc<ServiceQuota>>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(
+        http: Http,
+        base: String,
+        credential: Credential,
+        quota: Option<Arc<ServiceQuota>>,
+    ) -> Endpoint {
+        Endpoint {
+            http,
+            base,
+            credential,
+            quota,
+        }
+    }
+
+    /// The base URL followed by `path` (which starts with `/`).
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends a call: waits for quota, authenticates, retries what may be retried, returns the final answer.
+    pub(crate) async fn send(&self, request: &Request) -> Result<Reply, ApiError> {
+        let retry = self.http.retry;
+        let max_attempts = retry.max_attempts.max(1);
+        let mut attempt = 0;
+        let mut renewed = false;
+        loop {
+            attempt += 1;
+            if let Some(quota) = &self.quota {
+                quota.acquire(request.cost).await;
+            }
+            let (header, generation) = self.authorization(request.call).await?;
+            let mut builder = self
+                .http
+                .client
+                .request(request.method.clone(), &request.url);
+            if !request.query.is_empty() {
+                builder = builder.query(&request.query);
+            }
+            if let Some(header) = header {
+                builder = builder.header(AUTHORIZATION, header);
+            }
+            builder = match &request.body {
+                Body::Empty => builder,
+                Body::Json(body) => builder.json(body),
+                Body::Form(fields) => builder.form(fields),
+            };
+            let outcome = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let wait = response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, SystemTime::now()));
+                    response
+                        .bytes()
+                        .await
+                        .map(|body| (status, wait, body.to_vec()))
+                }
+                Err(error) => Err(error),
+            };
+            let (status, wait, body) = match outcome {
+                Ok(answer) => answer,
+                Err(error) => {
+                    let never_sent = error.is_connect();
+                    let may_retry = never_sent || request.replay == Replay::Safe;
+                    tracing::debug!(call = %request.call, attempt, never_sent, "transport error: {}", describe(&error));
+                    if may_retry && attempt < max_attempts {
+                        tokio::time::sleep(backoff(retry.base_delay, attempt, retry.max_delay))
+                            .await;
+                        continue;
+                    }
+                    return Err(ApiError::Transport {
+                        call: request.call,
+                        reason: describe(&error),
+                        maybe_sent: !never_sent,
+                    });
+                }
+            };
+            tracing::debug!(call = %request.call, attempt, status = status.as_u16(), "answer");
+            if status == StatusCode::UNAUTHORIZED && !renewed {
+                if let Credential::Bearer(provider) = &self.credential {
+                    renewed = true;
+                    attempt -= 1;
+                    provider.invalidate(generation).await;
+                    continue;
+                }
+            }
+            if is_retryable(status) {
+                let throttled = status == StatusCode::TOO_MANY_REQUESTS;
+                // A 429 means the service refused the request, so even an action may be sent again.
+                let may_retry = request.replay == Replay::Safe || throttled;
+                let delay = wait.unwrap_or_else(|| {
+                    let base = if throttled && request.call.service() == Service::Cas {
+                        retry.cas_throttle_delay
+                    } else {
+                        retry.base_delay
+                    };
+                    backoff(base, attempt, retry.max_delay)
+                });
+                if may_retry && attempt < max_attempts && delay <= retry.max_delay {
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                return Err(if throttled {
+                    ApiError::Throttled {
+                        call: request.call,
+                        attempts: attempt,
+                        retry_after: wait,
+                    }
+                } else {
+                    ApiError::Server {
+                        call: request.call,
+                        status: status.as_u16(),
+                        attempts: attempt,
+                        body: snippet(&body),
+                    }
+                });
+            }
+            return Ok(Reply {
+                call: request.call,
+                status,
+                body,
+            });
+        }
+    }
+
+    /// The `Authorization` header for this attempt and the token generation it carries.
+    async fn authorization(&self, call: Call) -> Result<(Option<HeaderValue>, u64), ApiError> {
+        let (text, generation) = match &self.credential {
+            Credential::Anonymous => return Ok((None, 0)),
+            Credential::CasToken(token) => (format!("Token {}", token.expose()), 0),
+            Credential::Bearer(provider) => {
+                // Boxed: the token request itself goes through `send` (without a credential).
+                let token = Box::pin(provider.token()).await?;
+                (
+                    format!("Bearer {}", token.secret.expose()),
+                    token.generation,
+                )
+            }
+        };
+        let mut header = HeaderValue::from_str(&text).map_err(|_| {
+            ApiError::Settings(format!(
+                "{call}: the credential contains characters that cannot be sent in a header; check it for stray spaces or line breaks"
+            ))
+        })?;
+        header.set_sensitive(true);
+        Ok((Some(header), generation))
+    }
+}
+
+/// A transport error with its causes, e.g. "error sending request: connection refused".
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_string()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    clean_text(&text, MESSAGE_MAX)
+}
+
+/// Percent-encodes one path segment (ids and names put into URLs).
+pub(crate) fn segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            call: Call::RunAntivirusScan,
+            status: StatusCode::from_u16(status).unwrap(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn active_request_is_its_own_kind() {
+        let body = r#"{"error":{"code":"ActiveRequestAlreadyExists","message":"Action is already in progress"}}"#;
+        assert!(matches!(
+            reply(400, body).into_error(),
+            ApiError::ActionAlreadyInProgress { existing: None, .. }
+        ));
+    }
+
+    #[test]
+    fn active_request_carries_the_existing_action() {
+        let body = r#"{"error":{"code":"ActiveRequestAlreadyExists","message":"x",
+            "existingAction":{"id":"a1","type":"RunAntiVirusScan","status":"InProgress"}}}"#;
+        match reply(400, body).into_error() {
+            ApiError::ActionAlreadyInProgress {
+                existing: Some(action),
+                ..
+            } => assert_eq!(action.id, "a1"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn forbidden_carries_the_permission_of_the_call() {
+        let body = r#"{"error":{"code":"Forbidden","message":"missing (Machine.Scan)"}}"#;
+        match reply(403, body).into_error() {
+            ApiError::Forbidden { permission, .. } => assert_eq!(permission, Some("Machine.Scan")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cas_filter_errors_become_bad_request_text() {
+        let body = r#"{"filters":[{"error":"nope is not valid"}],"error":true}"#;
+        let error = Reply {
+            call: Call::ListAlerts,
+            ..reply(400, body)
+        }
+        .into_error();
+        assert!(error.to_string().contains("nope is not valid"), "{error}");
+    }
+
+    #[test]
+    fn malformed_success_is_decode_with_snippet() {
+        match reply(200, "{\"id\": ").json::<MachineAction>() {
+            Err(ApiError::Decode { snippet, .. }) => assert_eq!(snippet, "{\"id\":"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(segment("alice@contoso.com"), "alice@contoso.com");
+        assert_eq!(segment("a b/c'd"), "a%20b%2Fc%27d");
+    }
+}

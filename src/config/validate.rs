@@ -1,0 +1,130 @@
+//! Checks a parsed config for what serde cannot: required keys, safe URLs, known flows and modes.
+
+use std::path::Path;
+
+use super::{Config, ConfigError};
+
+const MODES: [&str; 3] = ["off", "approve", "auto"];
+const THEMES: [&str; 3] = ["dark", "light", "mono"];
+
+/// Returns the first problem found, naming its key and the fix.
+pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> {
+    let missing = |key: &str, fix: &str| ConfigError::Missing {
+        path: path.to_path_buf(),
+        key: key.into(),
+        fix: fix.into(),
+    };
+    let invalid = |key: &str, problem: String, fix: &str| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: key.into(),
+        problem,
+        fix: fix.into(),
+    };
+    if config.tenant.id.is_empty() {
+        return Err(missing(
+            "tenant.id",
+            "set it to your Entra tenant id (GUID) or primary domain",
+        ));
+    }
+    if config.tenant.client_id.is_empty() {
+        return Err(missing(
+            "tenant.client_id",
+            "set it to the application (client) id of your Entra app registration",
+        ));
+    }
+    if config.tenant.client_secret.is_empty() {
+        return Err(missing(
+            "tenant.client_secret",
+            "set it, or export REMEDY_CLIENT_SECRET",
+        ));
+    }
+    if config.cas.url.is_empty() {
+        return Err(missing(
+            "cas.url",
+            "set it to your portal URL from Settings > Cloud Apps > System > About",
+        ));
+    }
+    if config.cas.token.is_empty() {
+        return Err(missing(
+            "cas.token",
+            "generate one in Settings > Cloud Apps > System > API tokens, or export REMEDY_CAS_TOKEN",
+        ));
+    }
+    for (key, url) in [
+        ("cas.url", &config.cas.url),
+        ("defender.url", &config.defender.url),
+        ("graph.url", &config.graph.url),
+        ("auth.authority", &config.auth.authority),
+    ] {
+        check_url(url).map_err(|problem| {
+            invalid(
+                key,
+                problem,
+                "use an https:// URL (plain http is allowed only for 127.0.0.1 or localhost)",
+            )
+        })?;
+    }
+    if config.engine.poll_interval_secs < 2 {
+        return Err(invalid(
+            "engine.poll_interval_secs",
+            format!("{} is too short", config.engine.poll_interval_secs),
+            "use 2 or more; Cloud App Security allows 30 calls a minute",
+        ));
+    }
+    if config.auth.timeout_secs == 0 {
+        return Err(invalid(
+            "auth.timeout_secs",
+            "0 would fail every call".into(),
+            "use a few seconds, e.g. 30",
+        ));
+    }
+    if !THEMES.contains(&config.ui.theme.as_str()) {
+        return Err(invalid(
+            "ui.theme",
+            format!("unknown theme {:?}", config.ui.theme),
+            "use dark, light or mono",
+        ));
+    }
+    for (id, flow) in &config.flows {
+        if flow.steps.is_empty() {
+            return Err(invalid(
+                &format!("flows.{id}.steps"),
+                "a flow needs at least one step".into(),
+                "add a step such as { action = \"antivirus_scan\", scan_type = \"Full\" }",
+            ));
+        }
+    }
+    for (policy, binding) in &config.policies {
+        if !config.flows.contains_key(&binding.flow) {
+            let known: Vec<&str> = config.flows.keys().map(String::as_str).collect();
+            return Err(invalid(
+                &format!("policies.{policy}.flow"),
+                format!("no flow named {:?}", binding.flow),
+                &format!("use one of: {}", known.join(", ")),
+            ));
+        }
+        if !MODES.contains(&binding.mode.as_str()) {
+            return Err(invalid(
+                &format!("policies.{policy}.mode"),
+                format!("unknown mode {:?}", binding.mode),
+                "use off, approve or auto",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// https anywhere; http only on loopback.
+fn check_url(raw: &str) -> Result<(), String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => match url.host_str() {
+            Some("127.0.0.1" | "localhost" | "[::1]") => Ok(()),
+            _ => Err(format!(
+                "{raw:?} is plain http to a host that is not loopback; secrets would travel unencrypted"
+            )),
+        },
+        other => Err(format!("{raw:?} has scheme {other:?}")),
+    }
+}

@@ -1,0 +1,402 @@
+//! The command/event interface between the engine and its front ends (console, headless), as plain serde types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Per-policy remediation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Show alerts only; nothing is proposed.
+    #[default]
+    Off,
+    /// Propose actions; an analyst approves or rejects each one.
+    Approve,
+    /// Run the flow without asking.
+    Auto,
+}
+
+impl Mode {
+    /// The word shown to analysts and stored in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Off => "off",
+            Mode::Approve => "approve",
+            Mode::Auto => "auto",
+        }
+    }
+
+    /// Parses the stored word; `None` for anything else.
+    pub fn parse(word: &str) -> Option<Mode> {
+        match word {
+            "off" => Some(Mode::Off),
+            "approve" => Some(Mode::Approve),
+            "auto" => Some(Mode::Auto),
+            _ => None,
+        }
+    }
+}
+
+/// Where a remediation stands. The last six are Defender's own machine-action states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RemediationState {
+    #[serde(rename = "proposed")]
+    Proposed,
+    #[serde(rename = "approved")]
+    Approved,
+    #[serde(rename = "rejected")]
+    Rejected,
+    #[serde(rename = "expired")]
+    Expired,
+    #[serde(rename = "queued")]
+    Queued,
+    #[serde(rename = "submitted")]
+    Submitted,
+    #[serde(rename = "attached")]
+    Attached,
+    #[serde(rename = "skipped")]
+    Skipped,
+    Pending,
+    InProgress,
+    Succeeded,
+    Failed,
+    TimeOut,
+    Cancelled,
+}
+
+impl RemediationState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [RemediationState; 14] = [
+        RemediationState::Proposed,
+        RemediationState::Approved,
+        RemediationState::Rejected,
+        RemediationState::Expired,
+        RemediationState::Queued,
+        RemediationState::Submitted,
+        RemediationState::Attached,
+        RemediationState::Skipped,
+        RemediationState::Pending,
+        RemediationState::InProgress,
+        RemediationState::Succeeded,
+        RemediationState::Failed,
+        RemediationState::TimeOut,
+        RemediationState::Cancelled,
+    ];
+
+    /// The word used in the journal, the UI and JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemediationState::Proposed => "proposed",
+            RemediationState::Approved => "approved",
+            RemediationState::Rejected => "rejected",
+            RemediationState::Expired => "expired",
+            RemediationState::Queued => "queued",
+            RemediationState::Submitted => "submitted",
+            RemediationState::Attached => "attached",
+            RemediationState::Skipped => "skipped",
+            RemediationState::Pending => "Pending",
+            RemediationState::InProgress => "InProgress",
+            RemediationState::Succeeded => "Succeeded",
+            RemediationState::Failed => "Failed",
+            RemediationState::TimeOut => "TimeOut",
+            RemediationState::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Parses a journal word; `None` for anything else.
+    pub fn parse(word: &str) -> Option<RemediationState> {
+        RemediationState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+
+    /// No further change will happen.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RemediationState::Rejected
+                | RemediationState::Expired
+                | RemediationState::Skipped
+                | RemediationState::Succeeded
+                | RemediationState::Failed
+                | RemediationState::TimeOut
+                | RemediationState::Cancelled
+        )
+    }
+
+    /// Sent to (or attached at) Defender and not yet final: the engine tracks it.
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            RemediationState::Submitted
+                | RemediationState::Attached
+                | RemediationState::Pending
+                | RemediationState::InProgress
+        )
+    }
+}
+
+/// Cloud App Security alert severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Unknown,
+}
+
+/// Cloud App Security alert resolution status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    Open,
+    Dismissed,
+    Resolved,
+    FalsePositive,
+    Benign,
+    TruePositive,
+    Unknown,
+}
+
+/// How an analyst closes an alert in Cloud App Security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "as", rename_all = "snake_case")]
+pub enum Closure {
+    TruePositive,
+    /// `reason_id`: 2 lower severity, 4 other, 5 confirmed with end user, 6 triggered by test.
+    Benign {
+        reason_id: u8,
+    },
+    /// `reason_id`: 0 not of interest, 1 too many similar alerts, 3 not accurate, 4 other.
+    FalsePositive {
+        reason_id: u8,
+    },
+}
+
+/// One Defender machine action with its parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ActionKind {
+    AntivirusScan { scan_type: String },
+    Isolate { isolation_type: String },
+    Unisolate,
+    RestrictCodeExecution,
+    UnrestrictCodeExecution,
+    CollectInvestigationPackage,
+}
+
+impl ActionKind {
+    /// Defender's `type` name of the machine action.
+    pub fn defender_type(&self) -> &'static str {
+        match self {
+            ActionKind::AntivirusScan { .. } => "RunAntiVirusScan",
+            ActionKind::Isolate { .. } => "Isolate",
+            ActionKind::Unisolate => "Unisolate",
+            ActionKind::RestrictCodeExecution => "RestrictCodeExecution",
+            ActionKind::UnrestrictCodeExecution => "UnrestrictCodeExecution",
+            ActionKind::CollectInvestigationPackage => "CollectInvestigationPackage",
+        }
+    }
+
+    /// A short label for screens: "Full scan", "Isolate (Selective)".
+    pub fn label(&self) -> String {
+        match self {
+            ActionKind::AntivirusScan { scan_type } => format!("{scan_type} scan"),
+            ActionKind::Isolate { isolation_type } => format!("Isolate ({isolation_type})"),
+            ActionKind::Unisolate => "Release isolation".into(),
+            ActionKind::RestrictCodeExecution => "Restrict app execution".into(),
+            ActionKind::UnrestrictCodeExecution => "Remove app restriction".into(),
+            ActionKind::CollectInvestigationPackage => "Collect investigation package".into(),
+        }
+    }
+
+    /// Whether the action disrupts the user (asks for a confirmation before approval).
+    pub fn is_disruptive(&self) -> bool {
+        matches!(
+            self,
+            ActionKind::Isolate { .. } | ActionKind::RestrictCodeExecution
+        )
+    }
+}
+
+/// An entity attached to an alert (user, ip, service, …), already sanitised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityView {
+    pub kind: String,
+    pub label: String,
+}
+
+/// An alert as front ends see it. All text is sanitised by the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub raised_at: DateTime<Utc>,
+    pub policy_id: String,
+    pub policy_name: String,
+    pub user: Option<String>,
+    /// Why no remediation is proposed for this alert, in words ("no user on this alert", "no machines found for …").
+    pub note: Option<String>,
+    pub resolution: Resolution,
+    pub read: bool,
+    pub url: Option<String>,
+    pub entities: Vec<EntityView>,
+}
+
+/// A Cloud App Security policy with its remedy binding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub id: String,
+    pub name: String,
+    pub policy_type: String,
+    pub enabled: bool,
+    /// remedy flow bound to the policy, if any.
+    pub flow_id: Option<String>,
+    pub flow_name: Option<String>,
+    pub mode: Mode,
+}
+
+/// A Defender machine resolved for an alert, with the proof of how it was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MachineView {
+    pub id: String,
+    pub name: String,
+    /// How remedy found it, e.g. "Graph registeredDevices → aadDeviceId 80fe…".
+    pub found_by: String,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub health: String,
+    pub group: Option<String>,
+    pub tags: Vec<String>,
+    pub os: Option<String>,
+    /// Protected by config (tag or group): always needs approval.
+    pub protected: bool,
+}
+
+/// One action on one machine for one alert, as front ends see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemediationView {
+    pub id: String,
+    pub alert_id: String,
+    pub policy_id: String,
+    pub flow_id: String,
+    pub step: u32,
+    pub machine: MachineView,
+    pub action: ActionKind,
+    pub state: RemediationState,
+    /// Why it is in this state (reject reason, skip reason, provider error, guard that fell back to approve).
+    pub reason: Option<String>,
+    pub provider_action_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub overdue: bool,
+}
+
+/// Which remote service a figure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Cas,
+    Defender,
+    Graph,
+}
+
+impl Service {
+    /// Short name for the status bar.
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Cas => "CAS",
+            Service::Defender => "MDE",
+            Service::Graph => "Graph",
+        }
+    }
+}
+
+/// Client-side quota headroom of one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaView {
+    pub service: Service,
+    pub remaining: u32,
+    pub limit: u32,
+    /// Window of the limit, e.g. "min".
+    pub per: String,
+}
+
+/// What a front end asks of the engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    Approve {
+        remediation_ids: Vec<String>,
+        reason: Option<String>,
+    },
+    Reject {
+        remediation_ids: Vec<String>,
+        reason: Option<String>,
+    },
+    SetMode {
+        policy_id: String,
+        mode: Mode,
+    },
+    Cancel {
+        remediation_id: String,
+        comment: String,
+    },
+    CloseAlert {
+        alert_id: String,
+        closure: Closure,
+        comment: String,
+    },
+    MarkRead {
+        alert_id: String,
+    },
+    /// Poll Cloud App Security now.
+    Refresh,
+    /// Send a full snapshot again (after a front end fell behind).
+    Resync,
+}
+
+/// Severity of a notice for toasts and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// What the engine tells its front ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// Everything the engine knows, sent first and on `Resync`.
+    Snapshot {
+        alerts: Vec<AlertView>,
+        policies: Vec<PolicyView>,
+        remediations: Vec<RemediationView>,
+        read_only: bool,
+        demo: bool,
+        operator: String,
+    },
+    /// An alert appeared or changed.
+    AlertSeen(AlertView),
+    /// A policy's binding or mode changed.
+    PolicyChanged(PolicyView),
+    /// A remediation appeared or changed state.
+    RemediationChanged(RemediationView),
+    /// Outcome of one alert poll.
+    Poll {
+        ok: bool,
+        at: DateTime<Utc>,
+        error: Option<String>,
+        new_alerts: u32,
+    },
+    /// Quota headroom of every service.
+    Quota { quotas: Vec<QuotaView> },
+    /// A short message for the analyst (completion, refusal, error).
+    Notice { level: Level, text: String },
+}
