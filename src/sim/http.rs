@@ -68,7 +68,7 @@ fn server_error(service: Service) -> Reply {
 }
 
 fn storm(st: &mut State, service: Service) -> Reply {
-    let secs = retry_after(st.rng.random_range(1.0..4.0));
+    let secs = retry_after(st.fault_rng.random_range(1.0..4.0));
     match service {
         Service::Cas => {
             st.cas_throttles += 1;
@@ -110,7 +110,7 @@ fn serve(
     req: &Req,
 ) -> (Reply, Injected) {
     let injected = if st.faults.applies_to(service.name()) {
-        let roll: f64 = st.rng.random();
+        let roll: f64 = st.fault_rng.random();
         st.faults.draw(roll)
     } else {
         Injected::None
