@@ -396,6 +396,9 @@ async fn action_bodies_are_checked() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
+    assert_eq!(act(&h, &mde, &m, "offboard", json!({})).await.0, 400);
+    let (st, a) = act(&h, &mde, &m, "offboard", json!({ "Comment": "retire" })).await;
+    assert_eq!((st, a["type"].as_str().unwrap()), (201, "Offboard"));
     let (st, e) = act(
         &h,
         &mde,
