@@ -1,15 +1,14 @@
 //! The one HTTP entry point: decodes the request, routes it to a service, injects faults, counts it.
 
-use super::faults::{Faults, Injected};
+use super::faults::Injected;
 use super::state::{Service, Shared, State};
 use super::wire::{Reply, Req, cas_error, graph_error, mde_error, percent_decode, retry_after};
-use super::{auth, cas, graph, mde, seed};
+use super::{auth, cas, control, graph, mde};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as AxState};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -138,7 +137,8 @@ fn serve(
     (reply, injected)
 }
 
-fn respond(reply: Reply, malformed: bool) -> Response {
+/// Serialises a reply; `malformed` cuts the JSON in half.
+pub(crate) fn respond(reply: Reply, malformed: bool) -> Response {
     let mut text = reply.body.to_string();
     if malformed {
         let mut cut = text.len() / 2;
@@ -172,37 +172,6 @@ fn reset() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
-/// `/_sim/stats`, `/_sim/faults` (GET current, POST replace) and `/_sim/arrive` (raise one alert now).
-fn control(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) -> Response {
-    let mut st = shared.lock();
-    let reply = match (method, segs.get(1).map(String::as_str)) {
-        (&Method::GET, Some("stats")) => Reply::ok(st.stats.to_json()),
-        (&Method::GET, Some("faults")) => Reply::ok(json!(st.faults)),
-        (&Method::POST, Some("faults")) => match serde_json::from_slice::<Faults>(body) {
-            Ok(f) => match f.problem() {
-                Some(p) => Reply::new(StatusCode::BAD_REQUEST, json!({ "error": p })),
-                None => {
-                    st.faults = f;
-                    Reply::ok(json!(st.faults))
-                }
-            },
-            Err(e) => Reply::new(
-                StatusCode::BAD_REQUEST,
-                json!({ "error": format!("faults body is not valid: {e}") }),
-            ),
-        },
-        (&Method::POST, Some("arrive")) => {
-            seed::arrive(&mut st);
-            Reply::ok(json!({ "alerts": st.alerts.len() }))
-        }
-        _ => Reply::new(
-            StatusCode::NOT_FOUND,
-            json!({ "error": "unknown simulator control endpoint" }),
-        ),
-    };
-    respond(reply, false)
-}
-
 /// The axum fallback handler every request goes through.
 pub(crate) async fn entry(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -217,7 +186,7 @@ pub(crate) async fn entry(AxState(shared): AxState<Arc<Shared>>, request: Reques
         .map(percent_decode)
         .collect();
     let service = match segs.first().map(String::as_str) {
-        Some("_sim") => return control(&shared, &parts.method, &segs, &body),
+        Some("_sim") => return control::handle(&shared, &parts.method, &segs, &body),
         Some("cas") => Service::Cas,
         Some("mde") => Service::Mde,
         Some("graph") => Service::Graph,
