@@ -139,7 +139,7 @@ fn serve(
 
 /// Serialises a reply; `malformed` cuts the JSON in half.
 pub(crate) fn respond(reply: Reply, malformed: bool) -> Response {
-    let mut text = reply.body.to_string();
+    let mut text = reply.text.unwrap_or_else(|| reply.body.to_string());
     if malformed {
         let mut cut = text.len() / 2;
         while !text.is_char_boundary(cut) {
