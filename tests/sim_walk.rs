@@ -180,3 +180,44 @@ async fn demo_path_end_to_end() {
     );
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn unknown_paths_answer_in_each_service_shape() {
+    let h = sim(fast()).await;
+    let http = client();
+    let r = http
+        .get(format!("{}/api/v1/nothing/", h.cas_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    let r = http
+        .get(format!("{}/api/nothing", h.defender_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["error"]["target"].is_string());
+    let r = http
+        .get(format!("{}/v1.0/groups", h.graph_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.json::<Value>().await.unwrap()["error"]["innerError"].is_object());
+    let r = http
+        .get(format!("{}/contoso/oauth2/v2.0/token", h.authority_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(
+        r.json::<Value>().await.unwrap()["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS")
+    );
+    assert_eq!(h.stats()["requests"]["GET /mde/(unknown)"]["404"], 1);
+    h.shutdown().await;
+}

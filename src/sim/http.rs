@@ -1,15 +1,14 @@
 //! The one HTTP entry point: decodes the request, routes it to a service, injects faults, counts it.
 
-use super::faults::{Faults, Injected};
+use super::faults::Injected;
 use super::state::{Service, Shared, State};
 use super::wire::{Reply, Req, cas_error, graph_error, mde_error, percent_decode, retry_after};
-use super::{auth, cas, graph, mde, seed};
+use super::{auth, cas, control, graph, mde};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as AxState};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,7 +34,13 @@ fn not_found(service: Service) -> Reply {
     match service {
         Service::Cas => cas_error(StatusCode::NOT_FOUND, msg),
         Service::Graph => graph_error(StatusCode::NOT_FOUND, "Request_UnsupportedQuery", msg),
-        _ => mde_error(StatusCode::NOT_FOUND, "NotFound", msg),
+        Service::Login => super::wire::entra_error(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            900561,
+            "The endpoint only accepts POST requests to /{tenant}/oauth2/v2.0/token or /{tenant}/oauth2/token.",
+        ),
+        Service::Mde => mde_error(StatusCode::NOT_FOUND, "NotFound", msg),
     }
 }
 
@@ -62,7 +67,7 @@ fn server_error(service: Service) -> Reply {
 }
 
 fn storm(st: &mut State, service: Service) -> Reply {
-    let secs = retry_after(st.rng.random_range(1.0..4.0));
+    let secs = retry_after(st.fault_rng.random_range(1.0..4.0));
     match service {
         Service::Cas => {
             st.cas_throttles += 1;
@@ -79,7 +84,14 @@ fn storm(st: &mut State, service: Service) -> Reply {
             "Too many requests.",
         )
         .header("retry-after", secs),
-        _ => mde_error(
+        Service::Login => super::wire::entra_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "temporarily_unavailable",
+            90055,
+            "There are too many incoming requests; retry after the time given in Retry-After.",
+        )
+        .header("retry-after", secs),
+        Service::Mde => mde_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             &format!("Rate limit is exceeded. Try again in {secs} seconds."),
@@ -97,7 +109,7 @@ fn serve(
     req: &Req,
 ) -> (Reply, Injected) {
     let injected = if st.faults.applies_to(service.name()) {
-        let roll: f64 = st.rng.random();
+        let roll: f64 = st.fault_rng.random();
         st.faults.draw(roll)
     } else {
         Injected::None
@@ -125,8 +137,9 @@ fn serve(
     (reply, injected)
 }
 
-fn respond(reply: Reply, malformed: bool) -> Response {
-    let mut text = reply.body.to_string();
+/// Serialises a reply; `malformed` cuts the JSON in half.
+pub(crate) fn respond(reply: Reply, malformed: bool) -> Response {
+    let mut text = reply.text.unwrap_or_else(|| reply.body.to_string());
     if malformed {
         let mut cut = text.len() / 2;
         while !text.is_char_boundary(cut) {
@@ -159,37 +172,6 @@ fn reset() -> Response {
     Response::new(Body::from_stream(stream))
 }
 
-/// `/_sim/stats`, `/_sim/faults` (GET current, POST replace) and `/_sim/arrive` (raise one alert now).
-fn control(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) -> Response {
-    let mut st = shared.lock();
-    let reply = match (method, segs.get(1).map(String::as_str)) {
-        (&Method::GET, Some("stats")) => Reply::ok(st.stats.to_json()),
-        (&Method::GET, Some("faults")) => Reply::ok(json!(st.faults)),
-        (&Method::POST, Some("faults")) => match serde_json::from_slice::<Faults>(body) {
-            Ok(f) => match f.problem() {
-                Some(p) => Reply::new(StatusCode::BAD_REQUEST, json!({ "error": p })),
-                None => {
-                    st.faults = f;
-                    Reply::ok(json!(st.faults))
-                }
-            },
-            Err(e) => Reply::new(
-                StatusCode::BAD_REQUEST,
-                json!({ "error": format!("faults body is not valid: {e}") }),
-            ),
-        },
-        (&Method::POST, Some("arrive")) => {
-            seed::arrive(&mut st);
-            Reply::ok(json!({ "alerts": st.alerts.len() }))
-        }
-        _ => Reply::new(
-            StatusCode::NOT_FOUND,
-            json!({ "error": "unknown simulator control endpoint" }),
-        ),
-    };
-    respond(reply, false)
-}
-
 /// The axum fallback handler every request goes through.
 pub(crate) async fn entry(AxState(shared): AxState<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
@@ -204,7 +186,7 @@ pub(crate) async fn entry(AxState(shared): AxState<Arc<Shared>>, request: Reques
         .map(percent_decode)
         .collect();
     let service = match segs.first().map(String::as_str) {
-        Some("_sim") => return control(&shared, &parts.method, &segs, &body),
+        Some("_sim") => return control::handle(&shared, &parts.method, &segs, &body),
         Some("cas") => Service::Cas,
         Some("mde") => Service::Mde,
         Some("graph") => Service::Graph,

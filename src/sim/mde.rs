@@ -1,12 +1,13 @@
 //! Defender for Endpoint (`/mde`): routing, bearer and role checks, per-API quotas, machines and users.
 
 use super::auth::{bearer, has_any};
+use super::clock::iso7;
 use super::mde_actions;
 use super::odata;
 use super::state::{Service, State};
 use super::wire::{Reply, Req, mde_error, retry_after};
 use axum::http::{Method, StatusCode};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 /// Machine fields `$filter` accepts on `/api/machines`.
@@ -209,22 +210,21 @@ pub(crate) fn find_machine(st: &State, id: &str) -> Option<usize> {
 }
 
 /// Machines seen within the retention period (180 days).
-fn retained(st: &State) -> Vec<Value> {
-    let horizon = st.clock.now() - Duration::days(180);
+fn retained(st: &State) -> Vec<&Value> {
+    // lastSeen is always written by `iso7`, so text order is time order
+    let horizon = iso7(st.clock.now() - Duration::days(180));
     st.machines
         .iter()
         .filter(|m| {
             m["lastSeen"]
                 .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .is_some_and(|t| t.with_timezone(&Utc) >= horizon)
+                .is_some_and(|s| s >= horizon.as_str())
         })
-        .cloned()
         .collect()
 }
 
 /// Applies `$filter`, `$skip`, `$top` and `$count`, and adds `@odata.nextLink` when more remain.
-pub(crate) fn collection(req: &Req, items: Vec<Value>, fields: &[&str], what: &str) -> Reply {
+pub(crate) fn collection(req: &Req, items: Vec<&Value>, fields: &[&str], what: &str) -> Reply {
     let filtered = match req.q("$filter") {
         Some(f) => match odata::parse(f, fields) {
             Ok(expr) => items
@@ -265,7 +265,7 @@ pub(crate) fn collection(req: &Req, items: Vec<Value>, fields: &[&str], what: &s
         );
     }
     let total = filtered.len();
-    let page: Vec<Value> = filtered.into_iter().skip(skip).take(top).collect();
+    let page: Vec<Value> = filtered.into_iter().skip(skip).take(top).cloned().collect();
     let mut out = json!({ "value": page });
     if req
         .q("$count")
@@ -274,16 +274,18 @@ pub(crate) fn collection(req: &Req, items: Vec<Value>, fields: &[&str], what: &s
         out["@odata.count"] = json!(total);
     }
     if skip + top < total {
-        let mut link = url::Url::parse(&format!("{}{}", req.base, req.path)).ok();
-        if let Some(u) = link.as_mut() {
-            let mut q = u.query_pairs_mut();
-            if let Some(f) = req.q("$filter") {
-                q.append_pair("$filter", f);
-            }
-            q.append_pair("$top", &top.to_string());
-            q.append_pair("$skip", &(skip + top).to_string());
-        }
-        out["@odata.nextLink"] = json!(link.map(String::from));
+        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+        let filter = req
+            .q("$filter")
+            .map(|f| format!("$filter={}&", enc(f)))
+            .unwrap_or_default();
+        let link = format!(
+            "{}{}?{filter}$top={top}&$skip={}",
+            req.base,
+            req.path,
+            skip + top
+        );
+        out["@odata.nextLink"] = json!(link);
     }
     Reply::ok(with_context(out, what))
 }

@@ -5,7 +5,6 @@ use super::mde::{collection, find_machine, not_found, with_context};
 use super::state::State;
 use super::wire::{Reply, Req, mde_error};
 use axum::http::StatusCode;
-use rand::Rng;
 use serde_json::{Value, json};
 
 /// MachineAction fields `$filter` accepts on `/api/machineactions`.
@@ -156,14 +155,22 @@ pub(crate) fn submit(st: &mut State, req: &Req, id: &str, kind: &'static str, ap
         .faults
         .action_failure_share
         .unwrap_or(st.scenario.actions.failure_share);
+    // the n-th action of a kind on a machine always draws the same outcome and timings for a given seed
+    let nth = st
+        .actions
+        .iter()
+        .filter(|a| a.machine_id == machine_id && a.kind == kind)
+        .count();
+    let [roll, p, r] = st.draws_for(&format!("{machine_id}:{kind}:{nth}"));
     let outcome = if offline {
         Outcome::NeverCheckIn
-    } else if st.rng.random_bool(failure.clamp(0.0, 1.0)) {
+    } else if roll < failure {
         Outcome::Fail
     } else {
         Outcome::Succeed
     };
     let timing = st.scenario.actions.clone();
+    let within = |[lo, hi]: [f64; 2], u: f64| lo + (hi - lo) * u;
     let action = Action {
         id: st.guid(),
         kind,
@@ -174,8 +181,8 @@ pub(crate) fn submit(st: &mut State, req: &Req, id: &str, kind: &'static str, ap
         machine_id,
         dns,
         created: now,
-        pending_for: st.between(timing.pending_secs),
-        running_for: st.between(timing.in_progress_secs),
+        pending_for: within(timing.pending_secs, p),
+        running_for: within(timing.in_progress_secs, r),
         timeout: timing.timeout_secs,
         outcome,
         cancelled: None,
@@ -221,7 +228,7 @@ pub(crate) fn list(st: &State, req: &Req) -> Reply {
             a.to_json(&st.clock, now, odd)
         })
         .collect();
-    collection(req, items, ACTION_FIELDS, "MachineActions")
+    collection(req, items.iter().collect(), ACTION_FIELDS, "MachineActions")
 }
 
 /// `POST /api/machineactions/{id}/cancel`: only before a final state.

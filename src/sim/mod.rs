@@ -5,6 +5,7 @@ mod auth;
 mod cas;
 mod cas_filter;
 mod clock;
+mod control;
 mod errors;
 mod faults;
 mod graph;

@@ -350,16 +350,18 @@ pub(crate) fn eval(e: &Expr, obj: &Value) -> bool {
 }
 
 fn eval_in(e: &Expr, obj: &Value, bound: Option<(&str, &Value)>) -> bool {
-    let get = |field: &str| match bound {
-        Some((var, v)) if var == field => v.clone(),
-        _ => lookup(obj, field).clone(),
+    let get = |field: &str| -> &Value {
+        match bound {
+            Some((var, v)) if var == field => v,
+            _ => lookup(obj, field),
+        }
     };
     match e {
         Expr::And(a, b) => eval_in(a, obj, bound) && eval_in(b, obj, bound),
         Expr::Or(a, b) => eval_in(a, obj, bound) || eval_in(b, obj, bound),
         Expr::Not(a) => !eval_in(a, obj, bound),
         Expr::Cmp { field, op, lit } => {
-            let ord = compare(&get(field), lit);
+            let ord = compare(get(field), lit);
             match op {
                 Op::Eq => ord == Some(Ordering::Equal),
                 Op::Ne => ord != Some(Ordering::Equal),

@@ -19,10 +19,12 @@ impl Windows {
         }
         let mut wait: f64 = 0.0;
         for &(limit, window) in limits {
-            let inside: Vec<f64> = q.iter().copied().filter(|t| now - t < window).collect();
-            if inside.len() >= limit as usize {
-                let idx = inside.len() - limit as usize;
-                wait = wait.max(inside[idx] + window - now);
+            // times are pushed in order, so the calls inside this window are a suffix of the queue
+            let first_inside = q.partition_point(|t| now - t >= window);
+            let inside = q.len() - first_inside;
+            if inside >= limit as usize {
+                let oldest_to_expire = q[q.len() - limit as usize];
+                wait = wait.max(oldest_to_expire + window - now);
             }
         }
         if wait > 0.0 {

@@ -51,7 +51,7 @@ fn default_graph_page() -> usize {
 }
 
 /// The demo app registration and Cloud App Security API token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     pub client_id: String,
@@ -60,6 +60,18 @@ pub struct Credentials {
     /// Who the legacy CAS token belongs to (shown as `handledByUser` when it closes alerts).
     #[serde(default = "default_token_owner")]
     pub cas_token_owner: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    /// Shows who, never the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("cas_token", &"<redacted>")
+            .field("cas_token_owner", &self.cas_token_owner)
+            .finish()
+    }
 }
 
 fn default_token_owner() -> String {
@@ -474,6 +486,13 @@ mod tests {
         std::fs::write(&p, "tenant = 3").unwrap();
         let e = Scenario::from_file(&p).unwrap_err().to_string();
         assert!(e.contains("bad.toml"), "{e}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let text = format!("{:?}", Scenario::demo());
+        assert!(!text.contains("remedy-demo-secret") && !text.contains("remedy-demo-token"));
+        assert!(text.contains("remedy-demo"));
     }
 
     #[test]

@@ -188,6 +188,31 @@ pub(crate) fn backlog_alert(
     Some(alert)
 }
 
+/// A user for a new alert: four times in five one who logs on to some machine, so flows have work to do.
+fn pick_user(st: &mut State) -> Option<UserSeed> {
+    let users = &st.scenario.users;
+    let with_machines: Vec<&UserSeed> = users
+        .iter()
+        .filter(|u| {
+            st.scenario.machines.iter().any(|m| {
+                m.logon_users
+                    .iter()
+                    .any(|l| l.eq_ignore_ascii_case(&u.account_name))
+            })
+        })
+        .collect();
+    let pool: Vec<&UserSeed> = if !with_machines.is_empty() && st.rng.random_bool(0.8) {
+        with_machines
+    } else {
+        users.iter().collect()
+    };
+    if pool.is_empty() {
+        return None;
+    }
+    let i = st.rng.random_range(0..pool.len());
+    Some(pool[i].clone())
+}
+
 /// Adds one freshly raised alert, as the arrival process does.
 pub(crate) fn arrive(st: &mut State) {
     let candidates: Vec<usize> = st
@@ -207,9 +232,8 @@ pub(crate) fn arrive(st: &mut State) {
     }
     let pi = candidates[st.rng.random_range(0..candidates.len())];
     let policy = st.scenario.policies[pi].clone();
-    let user = if policy.user_activity && !st.scenario.users.is_empty() {
-        let i = st.rng.random_range(0..st.scenario.users.len());
-        Some(st.scenario.users[i].clone())
+    let user = if policy.user_activity {
+        pick_user(st)
     } else {
         None
     };

@@ -10,6 +10,7 @@ use super::stats::Stats;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
@@ -47,6 +48,8 @@ pub(crate) struct Token {
 pub(crate) struct State {
     pub clock: SimClock,
     pub rng: StdRng,
+    /// Separate stream for fault rolls, so injected faults do not shift ids, arrivals or outcomes.
+    pub fault_rng: StdRng,
     pub scenario: Scenario,
     pub faults: Faults,
     pub alerts: Vec<Value>,
@@ -80,6 +83,7 @@ impl State {
             })
             .collect();
         Self {
+            fault_rng: StdRng::seed_from_u64(scenario.seed ^ 0x5eed_fa17),
             clock,
             graph_bucket: Bucket::full(scenario.quotas.graph_bucket),
             faults: scenario.faults.clone(),
@@ -110,6 +114,17 @@ impl State {
             .collect()
     }
 
+    /// Three uniform draws in 0..1 fixed by the seed and `key` alone (not by how many requests came before).
+    pub(crate) fn draws_for(&self, key: &str) -> [f64; 3] {
+        let digest = Sha256::digest(format!("{}:{key}", self.scenario.seed).as_bytes());
+        let unit = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&digest[i * 8..i * 8 + 8]);
+            (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+        };
+        [unit(0), unit(1), unit(2)]
+    }
+
     /// A uniform draw in `[lo, hi]`.
     pub(crate) fn between(&mut self, [lo, hi]: [f64; 2]) -> f64 {
         if hi > lo {
@@ -135,5 +150,26 @@ impl Shared {
     /// Locks the state; a poisoned lock is recovered (each handler leaves the state consistent).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyed_draws_depend_only_on_seed_and_key() {
+        let mut a = State::new(Scenario::quiet());
+        let b = State::new(Scenario::quiet());
+        a.guid();
+        assert_eq!(
+            a.draws_for("m:RunAntiVirusScan:0"),
+            b.draws_for("m:RunAntiVirusScan:0")
+        );
+        assert_ne!(
+            a.draws_for("m:RunAntiVirusScan:0"),
+            a.draws_for("m:RunAntiVirusScan:1")
+        );
+        assert!(a.draws_for("x").iter().all(|u| (0.0..1.0).contains(u)));
     }
 }

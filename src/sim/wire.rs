@@ -46,6 +46,8 @@ impl Req {
 pub(crate) struct Reply {
     pub status: StatusCode,
     pub body: Value,
+    /// Already-serialised body (hot list paths); sent instead of `body` when present.
+    pub text: Option<String>,
     pub headers: Vec<(&'static str, String)>,
 }
 
@@ -54,7 +56,16 @@ impl Reply {
         Self {
             status,
             body,
+            text: None,
             headers: Vec::new(),
+        }
+    }
+
+    /// A 200 whose JSON body is already serialised.
+    pub(crate) fn ok_text(text: String) -> Self {
+        Self {
+            text: Some(text),
+            ..Self::ok(Value::Null)
         }
     }
 
