@@ -9,7 +9,7 @@ mod sections;
 mod validate;
 
 pub use error::ConfigError;
-pub use flows::{ActionSpec, Flow, builtin_flows};
+pub use flows::{ActionSpec, Flow, IsolationType, ScanType, builtin_flows};
 pub use load::{Config, LoadedConfig, load, load_str};
 pub use paths::{config_path, data_dir};
 pub use secret::Secret;

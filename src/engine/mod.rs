@@ -1,5 +1,25 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod close;
+mod commands;
+mod core;
+mod dispatch;
+mod error;
+mod gate;
+mod intake;
 pub mod interface;
+mod journal;
+mod plan;
+mod resolve;
+mod runner;
+mod settings;
+mod track;
+mod views;
 
+pub use error::EngineError;
+pub use gate::{GateInput, Verdict, decide};
 pub use interface::*;
+pub use plan::{idempotency_key, render_comment};
+pub use resolve::pick_live;
+pub use runner::{EngineHandle, start};
+pub use settings::{Binding, EngineSettings, FlowPlan, os_user};

@@ -1,1 +1,177 @@
 //! The embedded tenant simulator: Cloud App Security, Defender, Graph and the token authority over HTTP.
+
+mod actions;
+mod auth;
+mod cas;
+mod cas_filter;
+mod clock;
+mod errors;
+mod faults;
+mod graph;
+mod http;
+mod mde;
+mod mde_actions;
+mod odata;
+mod quota;
+mod scenario;
+mod seed;
+mod state;
+mod stats;
+mod wire;
+
+pub use errors::SimError;
+pub use faults::Faults;
+pub use scenario::{
+    ActionTiming, AlertSeed, Arrivals, Credentials, DeviceSeed, MachineSeed, PolicySeed, Quotas,
+    Roles, Scenario, UserSeed,
+};
+
+use rand::Rng;
+use state::Shared;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// How to start the simulator.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    pub scenario: Scenario,
+}
+
+/// A running simulator. Dropping it without [`SimHandle::shutdown`] leaves the server task running.
+pub struct SimHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<()>,
+    arrivals: Option<JoinHandle<()>>,
+}
+
+/// Binds 127.0.0.1 and starts serving the scenario.
+pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
+    opts.scenario.validate("the given scenario")?;
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port))
+        .await
+        .map_err(|source| SimError::Bind {
+            port: opts.port,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        port: opts.port,
+        source,
+    })?;
+    let arrivals_on = opts.scenario.arrivals.enabled;
+    let shared = Arc::new(Shared::new(opts.scenario));
+    let app = axum::Router::new()
+        .fallback(http::entry)
+        .with_state(shared.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let serving = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serving.await {
+            tracing::warn!(error = %e, "simulator server stopped with an error");
+        }
+    });
+    let arrivals = arrivals_on.then(|| tokio::spawn(arrive_forever(shared.clone())));
+    tracing::info!(%addr, "simulator listening");
+    Ok(SimHandle {
+        addr,
+        shared,
+        stop,
+        server,
+        arrivals,
+    })
+}
+
+/// Raises new alerts at the scenario's pace (simulated intervals, with occasional bursts).
+async fn arrive_forever(shared: Arc<Shared>) {
+    loop {
+        let wait = {
+            let mut st = shared.lock();
+            let range = st.scenario.arrivals.interval_secs;
+            let sim = st.between(range);
+            st.clock.wall_secs(sim)
+        };
+        tokio::time::sleep(Duration::from_secs_f64(wait.max(0.01))).await;
+        let mut st = shared.lock();
+        let a = st.scenario.arrivals.clone();
+        let n = if st.rng.random_bool(a.burst_share.clamp(0.0, 1.0)) {
+            st.rng.random_range(a.burst_size[0]..=a.burst_size[1])
+        } else {
+            1
+        };
+        for _ in 0..n {
+            seed::arrive(&mut st);
+        }
+    }
+}
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Cloud App Security base; clients append `/api/v1/alerts/`.
+    pub fn cas_url(&self) -> String {
+        format!("{}/cas", self.base_url())
+    }
+
+    /// Defender base; clients append `/api/machines`.
+    pub fn defender_url(&self) -> String {
+        format!("{}/mde", self.base_url())
+    }
+
+    /// Graph base; clients append `/v1.0/users/…`.
+    pub fn graph_url(&self) -> String {
+        format!("{}/graph", self.base_url())
+    }
+
+    /// Token authority base; clients append `/{tenant}/oauth2/v2.0/token`.
+    pub fn authority_url(&self) -> String {
+        format!("{}/login", self.base_url())
+    }
+
+    /// The counters `GET /_sim/stats` serves.
+    pub fn stats(&self) -> serde_json::Value {
+        self.shared.lock().stats.to_json()
+    }
+
+    /// Replaces the fault switches, as `POST /_sim/faults` does (out-of-range shares are clamped to 0..1).
+    pub fn set_faults(&self, mut faults: Faults) {
+        for share in [
+            &mut faults.error_share,
+            &mut faults.throttle_share,
+            &mut faults.reset_share,
+            &mut faults.malformed_share,
+        ] {
+            *share = share.clamp(0.0, 1.0);
+        }
+        self.shared.lock().faults = faults;
+    }
+
+    /// Stops accepting requests and ends the server and arrival tasks.
+    pub async fn shutdown(self) {
+        if let Some(a) = &self.arrivals {
+            a.abort();
+        }
+        let _ = self.stop.send(());
+        let mut server = self.server;
+        if tokio::time::timeout(Duration::from_secs(2), &mut server)
+            .await
+            .is_err()
+        {
+            server.abort();
+        }
+    }
+}

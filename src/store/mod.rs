@@ -1,1 +1,118 @@
 //! The journal: remediations, transitions, approvals, mode changes and the audit chain, in SQLite.
+//!
+//! Written before the outside world is touched (write-ahead) and crash-safe: WAL with `synchronous=FULL`,
+//! every write in one `BEGIN IMMEDIATE` transaction, a busy timeout so several processes can share a file.
+
+mod alerts;
+mod approvals;
+mod audit;
+mod codec;
+mod error;
+mod export;
+mod modes;
+mod remediations;
+mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use alerts::{AlertRecord, AlertRow};
+pub use approvals::ApprovalRow;
+pub use audit::{AuditEntry, AuditFault, AuditRecord, AuditReport, GENESIS_HASH};
+pub use error::StoreError;
+pub use export::ExportFormat;
+pub use modes::ModeChangeRow;
+pub use remediations::{
+    FINAL_STATES, NewRemediation, RemediationRow, SUBMITTED_STATES, TransitionRow,
+};
+pub use schema::SCHEMA_VERSION;
+
+/// How long a write waits for another process holding the journal before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The journal. Owns its connection; keep one per process on a dedicated writer task.
+#[derive(Debug)]
+pub struct Journal {
+    conn: Connection,
+}
+
+/// A write transaction on the journal; everything done through it commits together or not at all.
+pub struct JournalTx<'a> {
+    tx: Transaction<'a>,
+}
+
+/// Creates the file readable by its owner only (it names users and machines); leaves an existing one alone.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+impl Journal {
+    /// Opens (creating folders and file if needed) the journal at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Journal, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        create_private(path).map_err(|source| StoreError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, "journal could not switch to WAL mode");
+        }
+        Self::setup(conn).map_err(|e| match e {
+            StoreError::Sqlite(source) => open_err(source),
+            other => other,
+        })
+    }
+
+    /// An empty journal that lives in memory only (tests, demos).
+    pub fn open_in_memory() -> Result<Journal, StoreError> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Journal, StoreError> {
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut journal = Journal { conn };
+        schema::migrate(&mut journal.conn)?;
+        Ok(journal)
+    }
+
+    /// The schema version of the open journal.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        schema::current_version(&self.conn)
+    }
+
+    /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back otherwise.
+    /// Use it to make several writes atomic, e.g. an approval, its transition and its audit entry.
+    pub fn atomic<T>(
+        &mut self,
+        f: impl FnOnce(&mut JournalTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut jtx = JournalTx { tx };
+        let value = f(&mut jtx)?;
+        jtx.tx.commit()?;
+        Ok(value)
+    }
+}

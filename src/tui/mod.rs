@@ -1,1 +1,167 @@
 //! The terminal console: state, views, keymap and theme; renders engine events, sends commands.
+
+mod actions;
+mod app;
+mod dialog;
+mod error;
+mod filter;
+mod format;
+mod keymap;
+mod state;
+mod symbols;
+mod terminal;
+mod theme;
+mod views;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::{FutureExt, StreamExt};
+use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use tokio::sync::{broadcast, mpsc};
+use tokio::time::{Instant, sleep_until};
+
+use crate::engine::interface::{Command, Event};
+
+pub use app::{App, Pane};
+pub use error::TuiError;
+pub use keymap::{Action, Keymap, KeymapOverrides};
+pub use theme::{Theme, ThemeName};
+pub use views::draw;
+
+/// Shortest time between two frames (about 30 per second).
+const FRAME: Duration = Duration::from_millis(33);
+/// Redraw period while something animates (spinners, elapsed times).
+const ANIMATION_TICK: Duration = Duration::from_millis(250);
+/// Redraw period otherwise (ages in text).
+const IDLE_TICK: Duration = Duration::from_secs(1);
+
+/// How the console starts.
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    pub theme: ThemeName,
+    pub keymap: KeymapOverrides,
+    pub mouse: bool,
+    pub read_only: bool,
+    pub demo: bool,
+}
+
+impl UiOptions {
+    /// The app these options describe (the keymap is checked here), with `NO_COLOR` given by the caller.
+    pub fn build_app(&self, no_color: Option<&str>) -> Result<App, TuiError> {
+        let keymap = Keymap::new(&self.keymap)?;
+        let theme = Theme::named(self.theme.honouring_no_color(no_color));
+        Ok(App::new(keymap, theme, self.read_only, self.demo))
+    }
+}
+
+/// Sends the commands a key produced; a full channel drops them with a toast instead of blocking the UI.
+pub fn send_commands(
+    app: &mut App,
+    commands: &mpsc::Sender<Command>,
+    batch: Vec<Command>,
+) -> Result<(), TuiError> {
+    for command in batch {
+        match commands.try_send(command) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(command)) => {
+                tracing::warn!(?command, "engine busy, command dropped");
+                app.toast(
+                    crate::engine::interface::Level::Warn,
+                    "the engine is busy; nothing was sent, try again",
+                );
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(TuiError::EngineGone),
+        }
+    }
+    Ok(())
+}
+
+/// Handles one terminal event: keys and mouse produce commands, which are sent.
+pub fn process_input(
+    app: &mut App,
+    event: TermEvent,
+    commands: &mpsc::Sender<Command>,
+    mouse: bool,
+) -> Result<(), TuiError> {
+    let batch = match event {
+        TermEvent::Key(key) => app.handle_key(key),
+        TermEvent::Mouse(m) if mouse => app.handle_mouse(m),
+        _ => Vec::new(),
+    };
+    send_commands(app, commands, batch)
+}
+
+/// Runs the console until the analyst quits: owns the terminal, renders events, sends commands.
+pub async fn run(
+    commands: mpsc::Sender<Command>,
+    mut events: broadcast::Receiver<Event>,
+    options: UiOptions,
+) -> Result<(), TuiError> {
+    let no_color = std::env::var("NO_COLOR").ok();
+    let mut app = options.build_app(no_color.as_deref())?;
+    let mut screen = terminal::Screen::enter(options.mouse)?;
+    let mut input = EventStream::new();
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    while !app.quit {
+        if dirty && last_draw.elapsed() >= FRAME {
+            app.set_now(Utc::now());
+            screen.terminal.draw(|frame| draw(frame, &mut app))?;
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let tick = if app.animating() {
+            ANIMATION_TICK
+        } else {
+            IDLE_TICK
+        };
+        let wake = last_draw + if dirty { FRAME } else { tick };
+        tokio::select! {
+            biased;
+            term = input.next() => {
+                let Some(term) = term else { break };
+                process_input(&mut app, term?, &commands, options.mouse)?;
+                while let Some(Some(more)) = input.next().now_or_never() {
+                    process_input(&mut app, more?, &commands, options.mouse)?;
+                }
+                dirty = true;
+            }
+            event = events.recv() => {
+                if !receive(&mut app, event, &commands)? {
+                    break;
+                }
+                while let Ok(more) = events.try_recv() {
+                    app.apply(more);
+                }
+                dirty = true;
+            }
+            () = sleep_until(wake) => dirty = true,
+        }
+    }
+    drop(screen);
+    Ok(())
+}
+
+/// Applies one received event; asks for a resync after lagging. `false` when the engine has gone.
+fn receive(
+    app: &mut App,
+    event: Result<Event, broadcast::error::RecvError>,
+    commands: &mpsc::Sender<Command>,
+) -> Result<bool, TuiError> {
+    match event {
+        Ok(event) => app.apply(event),
+        Err(broadcast::error::RecvError::Lagged(missed)) => {
+            tracing::warn!(
+                missed,
+                "console fell behind the engine; asking for a snapshot"
+            );
+            send_commands(app, commands, vec![Command::Resync])?;
+        }
+        Err(broadcast::error::RecvError::Closed) => {
+            tracing::info!("engine event channel closed; leaving the console");
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,94 @@
+//! Command-line arguments: which mode runs, with what config.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// remedy: turn Cloud App Security alerts into Defender for Endpoint remediation, with a human in the loop.
+#[derive(Debug, Parser)]
+#[command(name = "remedy", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: `remedy config path`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Look but never act: approve, reject, cancel, mode and close keys do nothing.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The console against the embedded simulator (no config, no credentials needed).
+    Demo {
+        /// Scenario file for the simulator (default: the built-in demo tenant).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+    },
+    /// The tenant simulator alone, for scripts, tests and other clients.
+    Sim {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Scenario file (default: the built-in demo tenant).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+    },
+    /// The engine without a terminal: events as JSON lines on stdout (for 24/7 auto-remediation).
+    Run {
+        /// Run against the embedded simulator instead of the tenant in the config.
+        #[arg(long)]
+        demo: bool,
+        /// Scenario file for --demo.
+        #[arg(long, value_name = "FILE", requires = "demo")]
+        scenario: Option<PathBuf>,
+    },
+    /// Validate the config and reach each service, saying what works and what to fix.
+    Check,
+    /// Where the config lives, or the effective config with secrets hidden.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// The audit trail: verify its hash chain or export it.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+    /// Shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the config file path remedy reads.
+    Path,
+    /// Print the effective config (defaults and built-in flows included); secrets show as ***.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check the hash chain: fails on an edited, deleted or truncated entry.
+    Verify,
+    /// Write the audit trail to stdout.
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Only entries at or after this time (RFC 3339, e.g. 2026-11-27T00:00:00Z).
+        #[arg(long)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+}

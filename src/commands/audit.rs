@@ -1,0 +1,50 @@
+//! `remedy audit verify|export`: the hash-chained audit trail in the journal.
+
+use std::path::Path;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use remedy::store::{ExportFormat, Journal};
+
+use crate::cli::{AuditAction, ExportFormat as CliFormat};
+
+pub fn run(config_file: &Path, action: AuditAction) -> Result<i32> {
+    let journal_path = match remedy::config::load(config_file) {
+        Ok(loaded) => remedy::wiring::journal_path(&loaded.config),
+        Err(_) => remedy::config::data_dir().join("journal.sqlite"),
+    };
+    if !journal_path.exists() {
+        eprintln!(
+            "error: no journal at {}; set [journal] path in the config",
+            journal_path.display()
+        );
+        return Ok(super::EXIT_CONFIG);
+    }
+    let journal = Journal::open(&journal_path)
+        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    match action {
+        AuditAction::Verify => {
+            let report = journal.verify_audit()?;
+            if report.ok() {
+                println!(
+                    "audit trail intact: {} entries, head {}",
+                    report.entries, report.last_hash
+                );
+                Ok(0)
+            } else {
+                let fault = report.fault.map(|f| f.to_string()).unwrap_or_default();
+                eprintln!("audit trail BROKEN in {}: {fault}", journal_path.display());
+                Ok(1)
+            }
+        }
+        AuditAction::Export { format, since } => {
+            let format = match format {
+                CliFormat::Json => ExportFormat::Json,
+                CliFormat::Csv => ExportFormat::Csv,
+            };
+            let mut out = std::io::stdout().lock();
+            journal.export_audit(format, since, &mut out)?;
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! Commands from front ends: approve, reject, set mode, cancel, close, mark read, refresh, resync.
+
+use chrono::Utc;
+
+use crate::store::AuditEntry;
+
+use super::core::{Engine, Internal};
+use super::dispatch::audit_target;
+use super::interface::{Command, Event, Level, Mode, RemediationState};
+
+impl Engine {
+    pub async fn handle_command(&mut self, command: Command) {
+        let acts = !matches!(
+            command,
+            Command::Refresh | Command::Resync | Command::MarkRead { .. }
+        );
+        if acts && self.settings().read_only {
+            self.notice(
+                Level::Warn,
+                "read-only: remedy was started with --read-only, so it cannot act",
+            );
+            return;
+        }
+        match command {
+            Command::Approve {
+                remediation_ids,
+                reason,
+            } => self.decide(remediation_ids, true, reason).await,
+            Command::Reject {
+                remediation_ids,
+                reason,
+            } => self.decide(remediation_ids, false, reason).await,
+            Command::SetMode { policy_id, mode } => self.set_mode(policy_id, mode).await,
+            Command::Cancel {
+                remediation_id,
+                comment,
+            } => self.cancel(remediation_id, comment),
+            Command::CloseAlert {
+                alert_id,
+                closure,
+                comment,
+            } => {
+                let who = self.settings().operator.clone();
+                self.close_alert(alert_id, closure, comment, who);
+            }
+            Command::MarkRead { alert_id } => self.mark_read(alert_id),
+            Command::Refresh => self.start_poll(),
+            Command::Resync => self.emit(self.snapshot()),
+        }
+    }
+
+    /// Approves or rejects proposals (and the later steps of the same flow on the same machine).
+    async fn decide(&mut self, ids: Vec<String>, approve: bool, reason: Option<String>) {
+        let mut targets = Vec::new();
+        for id in &ids {
+            let Some(row) = self.remediations.get(id) else {
+                continue;
+            };
+            for r in self.remediations.values() {
+                let same_flow_on_machine = r.alert_id == row.alert_id
+                    && r.flow_id == row.flow_id
+                    && r.machine_id == row.machine_id
+                    && r.step >= row.step;
+                if same_flow_on_machine
+                    && Self::remediation_state(r) == RemediationState::Proposed
+                    && !targets.iter().any(|(t, _): &(String, String)| t == &r.id)
+                {
+                    targets.push((r.id.clone(), audit_target(r)));
+                }
+            }
+        }
+        if targets.is_empty() {
+            self.notice(
+                Level::Warn,
+                "nothing to decide: no waiting proposal selected",
+            );
+            return;
+        }
+        let who = self.settings().operator.clone();
+        let (to, decision) = if approve {
+            ("approved", "approve")
+        } else {
+            ("rejected", "reject")
+        };
+        let count = targets.len();
+        let result = self
+            .ctx
+            .journal
+            .call(move |j| {
+                j.atomic(|tx| {
+                    let at = Utc::now();
+                    let mut rows = Vec::new();
+                    for (id, target) in &targets {
+                        let note = reason.clone().map(|r| format!("{decision} by {who}: {r}"));
+                        let Some(row) = tx.transition_if(
+                            id,
+                            "proposed",
+                            to,
+                            Some(note.as_deref().unwrap_or(&format!("{decision} by {who}"))),
+                            at,
+                        )?
+                        else {
+                            continue;
+                        };
+                        tx.record_approval(id, decision, &who, reason.as_deref(), at)?;
+                        tx.append_audit(&AuditEntry {
+                            at,
+                            who: who.clone(),
+                            action: decision.into(),
+                            target: target.clone(),
+                            why: reason.clone().unwrap_or_default(),
+                            result: to.into(),
+                        })?;
+                        rows.push(row);
+                    }
+                    Ok(rows)
+                })
+            })
+            .await;
+        match result {
+            Ok(rows) => {
+                let done = rows.len();
+                self.apply_rows(rows).await;
+                self.notice(Level::Info, format!("{decision}d {done} of {count}"));
+            }
+            Err(e) => self.notice(Level::Error, format!("{decision} not recorded: {e}")),
+        }
+    }
+
+    async fn set_mode(&mut self, policy_id: String, mode: Mode) {
+        if !self.settings().bindings.contains_key(&policy_id) {
+            self.notice(
+                Level::Warn,
+                "this policy has no flow bound; bind one under [policies] in the config first",
+            );
+            return;
+        }
+        let from = self.mode_of(&policy_id);
+        let who = self.settings().operator.clone();
+        let id = policy_id.clone();
+        let result = self
+            .ctx
+            .journal
+            .call(move |j| {
+                j.atomic(|tx| {
+                    let at = Utc::now();
+                    tx.set_mode(&id, mode.as_str(), &who, at)?;
+                    tx.append_audit(&AuditEntry {
+                        at,
+                        who: who.clone(),
+                        action: "set mode".into(),
+                        target: format!("policy {id}"),
+                        why: format!("{} → {}", from.as_str(), mode.as_str()),
+                        result: mode.as_str().into(),
+                    })?;
+                    Ok(())
+                })
+            })
+            .await;
+        if let Err(e) = result {
+            self.notice(Level::Error, format!("mode not changed: {e}"));
+            return;
+        }
+        self.modes.insert(policy_id.clone(), mode);
+        if let Some(mut view) = self.policies.get(&policy_id).cloned() {
+            view.mode = mode;
+            self.set_policy(view);
+        }
+        self.notice(
+            Level::Info,
+            format!("policy mode {} → {}", from.as_str(), mode.as_str()),
+        );
+        if from == Mode::Off && mode != Mode::Off {
+            let open: Vec<String> = self
+                .alerts
+                .values()
+                .filter(|a| a.policy_id == policy_id)
+                .map(|a| a.id.clone())
+                .collect();
+            for alert_id in open {
+                self.consider_alert(&alert_id, true).await;
+            }
+        }
+    }
+
+    fn cancel(&mut self, remediation_id: String, comment: String) {
+        let Some(row) = self.remediations.get(&remediation_id).cloned() else {
+            return;
+        };
+        let Some(action_id) = row.provider_action_id.clone() else {
+            self.notice(
+                Level::Warn,
+                "nothing to cancel: this action has not reached Defender",
+            );
+            return;
+        };
+        let ctx = self.ctx.clone();
+        let who = self.settings().operator.clone();
+        tokio::spawn(async move {
+            let result = ctx
+                .clients
+                .defender
+                .cancel_action(&action_id, &comment)
+                .await;
+            let outcome = match &result {
+                Ok(action) => format!("Defender says {}", action.status),
+                Err(e) => format!("refused: {e}"),
+            };
+            let entry = AuditEntry {
+                at: Utc::now(),
+                who,
+                action: "cancel".into(),
+                target: audit_target(&row),
+                why: comment,
+                result: outcome.clone(),
+            };
+            if let Err(e) = ctx.journal.call(move |j| j.append_audit(&entry)).await {
+                ctx.notice(Level::Error, format!("audit entry not written: {e}"));
+            }
+            match result {
+                Ok(_) => ctx.notice(
+                    Level::Info,
+                    format!("cancel requested for {}", row.machine_name),
+                ),
+                Err(e) => ctx.notice(Level::Error, format!("cancel refused: {e}")),
+            }
+        });
+    }
+
+    fn mark_read(&self, alert_id: String) {
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            match ctx.clients.cas.mark_read(&alert_id).await {
+                Ok(()) => ctx.report(Internal::AlertRead { alert_id }),
+                Err(e) => ctx.notice(Level::Warn, format!("not marked read: {e}")),
+            }
+        });
+    }
+
+    /// Waiting proposals of a closed alert are withdrawn (rejected, with the reason).
+    pub async fn withdraw_proposals(&mut self, alert_id: &str, why: &str) {
+        let ids: Vec<String> = self
+            .remediations
+            .values()
+            .filter(|r| {
+                r.alert_id == alert_id && Self::remediation_state(r) == RemediationState::Proposed
+            })
+            .map(|r| r.id.clone())
+            .collect();
+        self.end_proposals(ids, "rejected", "withdraw", why).await;
+    }
+
+    /// Proposals older than the configured time expire (count as rejected).
+    pub async fn expire_proposals(&mut self) {
+        let cutoff = Utc::now() - self.settings().proposal_ttl;
+        let ids: Vec<String> = self
+            .remediations
+            .values()
+            .filter(|r| {
+                Self::remediation_state(r) == RemediationState::Proposed && r.created_at < cutoff
+            })
+            .map(|r| r.id.clone())
+            .collect();
+        let why = format!(
+            "no decision within {} h",
+            self.settings().proposal_ttl.num_hours()
+        );
+        self.end_proposals(ids, "expired", "expire", &why).await;
+    }
+
+    async fn end_proposals(
+        &mut self,
+        ids: Vec<String>,
+        to: &'static str,
+        decision: &'static str,
+        why: &str,
+    ) {
+        if ids.is_empty() {
+            return;
+        }
+        let why = why.to_string();
+        let result = self
+            .ctx
+            .journal
+            .call(move |j| {
+                j.atomic(|tx| {
+                    let at = Utc::now();
+                    let mut rows = Vec::new();
+                    for id in &ids {
+                        if let Some(row) = tx.transition_if(id, "proposed", to, Some(&why), at)? {
+                            tx.record_approval(id, decision, "remedy", Some(&why), at)?;
+                            tx.append_audit(&AuditEntry {
+                                at,
+                                who: "remedy".into(),
+                                action: decision.into(),
+                                target: audit_target(&row),
+                                why: why.clone(),
+                                result: to.into(),
+                            })?;
+                            rows.push(row);
+                        }
+                    }
+                    Ok(rows)
+                })
+            })
+            .await;
+        match result {
+            Ok(rows) => self.apply_rows(rows).await,
+            Err(e) => self.notice(Level::Error, format!("proposals not ended: {e}")),
+        }
+    }
+
+    pub fn on_alert_resolution(
+        &mut self,
+        alert_id: &str,
+        resolution: super::interface::Resolution,
+    ) {
+        if let Some(alert) = self.alerts.get_mut(alert_id) {
+            alert.resolution = resolution;
+            let view = alert.clone();
+            self.emit(Event::AlertSeen(view));
+        }
+    }
+
+    pub fn on_alert_read(&mut self, alert_id: &str) {
+        if let Some(alert) = self.alerts.get_mut(alert_id)
+            && !alert.read
+        {
+            alert.read = true;
+            let view = alert.clone();
+            self.emit(Event::AlertSeen(view));
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tokio::sync::{broadcast, mpsc};
+
+use crate::api::models::defender::MachineAction;
+use crate::api::{ApiError, Clients};
+use crate::store::RemediationRow;
+
+use super::interface::{
+    AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
+};
+use super::journal::JournalHandle;
+use super::resolve::Resolved;
+use super::settings::EngineSettings;
+use super::views::remediation_view;
+
+/// At most this many machine actions are being submitted at once.
+pub(super) const MAX_CONCURRENT_DISPATCH: usize = 8;
+/// How old the list of open Defender actions may be when a dispatch checks for one to attach to.
+pub(super) const OPEN_ACTIONS_FRESHNESS: Duration = Duration::from_secs(15);
+
+/// What spawned work reports back to the engine task.
+pub(super) enum Internal {
+    Polled(Result<super::intake::PollOutcome, ApiError>),
+    Policies(Result<Vec<crate::api::models::cas::Policy>, ApiError>),
+    Resolved {
+        alert_id: String,
+        upn: String,
+        mode: Mode,
+        result: Result<Resolved, ApiError>,
+    },
+    /// Journal rows after a change: the truth the engine mirrors.
+    Rows(Vec<RemediationRow>),
+    DispatchDone {
+        machine_id: String,
+    },
+    OpenActions(Result<Vec<MachineAction>, ApiError>),
+    TrackDone,
+    AlertResolution {
+        alert_id: String,
+        resolution: Resolution,
+    },
+    AlertRead {
+        alert_id: String,
+    },
+    Notice(Level, String),
+}
+
+/// What spawned tasks share: API clients, the journal, settings and the way back.
+#[derive(Clone)]
+pub(super) struct Ctx {
+    pub clients: Clients,
+    pub journal: JournalHandle,
+    pub settings: Arc<EngineSettings>,
+    pub internal: mpsc::UnboundedSender<Internal>,
+}
+
+impl Ctx {
+    pub fn report(&self, message: Internal) {
+        let _ = self.internal.send(message);
+    }
+
+    pub fn notice(&self, level: Level, text: impl Into<String>) {
+        self.report(Internal::Notice(level, text.into()));
+    }
+}
+
+/// Engine state, owned by the engine task alone.
+pub(super) struct Engine {
+    pub ctx: Ctx,
+    pub events: broadcast::Sender<Event>,
+    pub alerts: BTreeMap<String, AlertView>,
+    /// Alerts whose machines were resolved (or are being resolved) and planned.
+    pub planned: HashSet<String>,
+    pub policies: BTreeMap<String, PolicyView>,
+    pub modes: HashMap<String, Mode>,
+    pub remediations: HashMap<String, RemediationRow>,
+    pub since_ms: Option<i64>,
+    pub poll_in_flight: bool,
+    pub track_in_flight: bool,
+    pub dispatching: HashSet<String>,
+    pub open_actions: Option<(Instant, Arc<Vec<MachineAction>>)>,
+    pub open_actions_in_flight: bool,
+    pub resolve_cache: HashMap<String, (Instant, Resolved)>,
+    pub closing: HashSet<String>,
+    pub last_quota: Vec<QuotaView>,
+}
+
+impl Engine {
+    pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
+        Engine {
+            ctx,
+            events,
+            alerts: BTreeMap::new(),
+            planned: HashSet::new(),
+            policies: BTreeMap::new(),
+            modes: HashMap::new(),
+            remediations: HashMap::new(),
+            since_ms: None,
+            poll_in_flight: false,
+            track_in_flight: false,
+            dispatching: HashSet::new(),
+            open_actions: None,
+            open_actions_in_flight: false,
+            resolve_cache: HashMap::new(),
+            closing: HashSet::new(),
+            last_quota: Vec::new(),
+        }
+    }
+
+    pub fn settings(&self) -> &EngineSettings {
+        &self.ctx.settings
+    }
+
+    pub fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    pub fn notice(&self, level: Level, text: impl Into<String>) {
+        let text = text.into();
+        match level {
+            Level::Error => tracing::error!("{text}"),
+            Level::Warn => tracing::warn!("{text}"),
+            Level::Info => tracing::info!("{text}"),
+        }
+        self.emit(Event::Notice { level, text });
+    }
+
+    /// The current mode of a policy: journal (set live) over config; `off` when unbound.
+    pub fn mode_of(&self, policy_id: &str) -> Mode {
+        self.modes.get(policy_id).copied().unwrap_or_else(|| {
+            self.settings()
+                .bindings
+                .get(policy_id)
+                .map(|b| b.mode)
+                .unwrap_or(Mode::Off)
+        })
+    }
+
+    pub fn snapshot(&self) -> Event {
+        let now = Utc::now();
+        let mut remediations: Vec<_> = self
+            .remediations
+            .values()
+            .map(|row| remediation_view(row, now, self.settings().overdue_after))
+            .collect();
+        remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
+        Event::Snapshot {
+            alerts: self.alerts.values().cloned().collect(),
+            policies: self.policies.values().cloned().collect(),
+            remediations,
+            read_only: self.settings().read_only,
+            demo: self.settings().demo,
+            operator: self.settings().operator.clone(),
+        }
+    }
+
+    /// Mirrors journal rows and tells front ends; follows up on what a change makes possible.
+    pub async fn apply_rows(&mut self, rows: Vec<RemediationRow>) {
+        let now = Utc::now();
+        let mut touched_alerts = HashSet::new();
+        for row in rows {
+            let changed = self.remediations.get(&row.id).is_none_or(|old| {
+                old.state != row.state
+                    || old.updated_at != row.updated_at
+                    || old.provider_action_id != row.provider_action_id
+            });
+            if !changed {
+                continue;
+            }
+            touched_alerts.insert(row.alert_id.clone());
+            self.emit(Event::RemediationChanged(remediation_view(
+                &row,
+                now,
+                self.settings().overdue_after,
+            )));
+            self.remediations.insert(row.id.clone(), row);
+        }
+        for alert_id in touched_alerts {
+            self.maybe_close_alert(&alert_id);
+        }
+        self.pump_dispatch();
+    }
+
+    pub fn remediation_state(row: &RemediationRow) -> RemediationState {
+        RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed)
+    }
+
+    pub fn emit_quota(&mut self) {
+        let quotas: Vec<QuotaView> = self
+            .ctx
+            .clients
+            .quotas()
+            .into_iter()
+            .map(|q| QuotaView {
+                service: match q.service {
+                    "cas" => Service::Cas,
+                    "graph" => Service::Graph,
+                    _ => Service::Defender,
+                },
+                remaining: q.remaining,
+                limit: q.limit,
+                per: q.per.to_string(),
+            })
+            .collect();
+        if quotas != self.last_quota {
+            self.last_quota = quotas.clone();
+            self.emit(Event::Quota { quotas });
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Resolve: the alert's user → Graph devices → Defender machines, keeping the proof of each match.
+
+use std::collections::BTreeMap;
+
+use crate::api::models::defender::Machine;
+use crate::api::{ApiError, Clients};
+use crate::text::sanitize;
+
+use super::interface::MachineView;
+use super::settings::EngineSettings;
+use super::views::machine_view;
+
+/// The machines found for one user, and what was learnt on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub machines: Vec<MachineView>,
+    /// Plain-language notes: "Graph has no devices for …", "no machines found for …".
+    pub notes: Vec<String>,
+}
+
+/// Entra device ids looked up in one Defender call.
+const DEVICE_BATCH: usize = 10;
+
+/// `aadDeviceId eq '…' or …` for a batch of Entra device ids (quoted, quotes doubled).
+fn aad_filter(device_ids: &[&String]) -> String {
+    device_ids
+        .iter()
+        .map(|id| format!("aadDeviceId eq '{}'", id.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Among records sharing an `aadDeviceId`, the live one: not excluded, not merged, newest `lastSeen`.
+pub fn pick_live(records: Vec<Machine>) -> Option<Machine> {
+    records
+        .into_iter()
+        .filter(|m| !m.is_excluded && m.merged_into_machine_id.is_none())
+        .max_by_key(|m| m.last_seen)
+}
+
+/// Finds the user's machines: Graph registered + owned devices mapped to Defender by `aadDeviceId`;
+/// when that finds nothing, Defender's own `users/{account}/machines`.
+pub async fn resolve_user(
+    clients: &Clients,
+    upn: &str,
+    settings: &EngineSettings,
+) -> Result<Resolved, ApiError> {
+    let shown_upn = sanitize(upn);
+    let mut resolved = Resolved::default();
+    let mut devices = BTreeMap::new();
+    for (relation, lookup) in [
+        (
+            "registeredDevices",
+            clients.graph.registered_devices(upn).await,
+        ),
+        ("ownedDevices", clients.graph.owned_devices(upn).await),
+    ] {
+        match lookup {
+            Ok(found) => {
+                for device in found.into_iter().filter(|d| d.is_device()) {
+                    if let Some(device_id) = device.device_id.clone() {
+                        let name = device.display_name.clone().unwrap_or_default();
+                        devices.entry(device_id).or_insert((relation, name));
+                    }
+                }
+            }
+            Err(ApiError::NotFound { .. }) => {
+                resolved
+                    .notes
+                    .push(format!("Graph does not know {shown_upn} ({relation})"));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
+    let device_ids: Vec<&String> = devices.keys().collect();
+    for batch in device_ids.chunks(DEVICE_BATCH) {
+        let records = match clients.defender.machines(Some(&aad_filter(batch))).await {
+            Ok(records) => records,
+            Err(ApiError::NotFound { .. }) => Vec::new(),
+            Err(other) => return Err(other),
+        };
+        for device_id in batch {
+            let (relation, device_name) = &devices[*device_id];
+            let same_device: Vec<Machine> = records
+                .iter()
+                .filter(|m| {
+                    m.aad_device_id
+                        .as_deref()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(device_id))
+                })
+                .cloned()
+                .collect();
+            let count = same_device.len();
+            if let Some(machine) = pick_live(same_device) {
+                let proof = format!(
+                    "Graph {relation} {} (deviceId {}) → Defender aadDeviceId{}",
+                    sanitize(device_name),
+                    sanitize(device_id),
+                    if count > 1 {
+                        format!(", live record of {count}")
+                    } else {
+                        String::new()
+                    }
+                );
+                machines
+                    .entry(machine.id.clone())
+                    .or_insert_with(|| machine_view(&machine, proof, settings));
+            }
+        }
+    }
+    if machines.is_empty() {
+        let account = upn.split('@').next().unwrap_or(upn);
+        let found = clients.defender.user_machines(account).await?;
+        for machine in found
+            .into_iter()
+            .filter(|m| !m.is_excluded && m.merged_into_machine_id.is_none())
+        {
+            let proof = format!(
+                "Defender users/{}/machines (logon history)",
+                sanitize(account)
+            );
+            machines
+                .entry(machine.id.clone())
+                .or_insert_with(|| machine_view(&machine, proof, settings));
+        }
+    }
+    if machines.is_empty() {
+        resolved
+            .notes
+            .push(format!("no machines found for {shown_upn}"));
+    }
+    resolved.machines = machines.into_values().collect();
+    Ok(resolved)
+}

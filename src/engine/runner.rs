@@ -1,0 +1,206 @@
+//! Starts the engine task and gives front ends a handle: commands in, events out.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+use tokio::time::{MissedTickBehavior, interval};
+
+use crate::api::Clients;
+use crate::api::models::cas::Alert;
+use crate::store::{Journal, RemediationRow};
+
+use super::core::{Ctx, Engine, Internal};
+use super::interface::{Command, Event, Level, Mode, PolicyView};
+use super::journal::JournalHandle;
+use super::settings::EngineSettings;
+use super::views::alert_view;
+
+/// Events buffered per front end before it is told it fell behind (it then asks for a resync).
+const EVENT_BUFFER: usize = 4096;
+/// How far back the journal is read on start for the activity list.
+const RECENT_DAYS: i64 = 7;
+
+/// A running engine: send it commands, subscribe to its events.
+pub struct EngineHandle {
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<Event>,
+    task: JoinHandle<()>,
+}
+
+impl EngineHandle {
+    /// Where front ends send commands.
+    pub fn commands(&self) -> mpsc::Sender<Command> {
+        self.commands.clone()
+    }
+
+    /// A new event stream; a snapshot follows shortly.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        let receiver = self.events.subscribe();
+        let _ = self.commands.try_send(Command::Resync);
+        receiver
+    }
+
+    /// Stops the engine (work in flight is abandoned; the journal keeps what was written).
+    pub async fn shutdown(self) {
+        drop(self.commands);
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the engine on the current tokio runtime.
+pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> EngineHandle {
+    let (commands, command_rx) = mpsc::channel(256);
+    let (events, _) = broadcast::channel(EVENT_BUFFER);
+    let (internal, internal_rx) = mpsc::unbounded_channel();
+    let ctx = Ctx {
+        clients,
+        journal: JournalHandle::spawn(journal),
+        settings: Arc::new(settings),
+        internal,
+    };
+    let engine = Engine::new(ctx, events.clone());
+    let task = tokio::spawn(run(engine, command_rx, internal_rx));
+    EngineHandle {
+        commands,
+        events,
+        task,
+    }
+}
+
+async fn run(
+    mut engine: Engine,
+    mut commands: mpsc::Receiver<Command>,
+    mut internal: mpsc::UnboundedReceiver<Internal>,
+) {
+    engine.startup().await;
+    let mut poll = interval(engine.settings().poll_interval);
+    poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut track = interval(engine.settings().track_interval);
+    track.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(command) => engine.handle_command(command).await,
+                None => break,
+            },
+            Some(message) = internal.recv() => engine.handle_internal(message).await,
+            _ = poll.tick() => engine.start_poll(),
+            _ = track.tick() => engine.start_track(),
+        }
+    }
+}
+
+impl Engine {
+    /// Loads modes and recent remediations from the journal, shows policies, reconciles.
+    async fn startup(&mut self) {
+        match self.ctx.journal.call(|j| j.modes()).await {
+            Ok(modes) => {
+                for (policy, mode) in modes {
+                    if let Some(mode) = Mode::parse(&mode) {
+                        self.modes.insert(policy, mode);
+                    }
+                }
+            }
+            Err(e) => self.notice(
+                Level::Error,
+                format!("modes not loaded from the journal: {e}"),
+            ),
+        }
+        let since = Utc::now() - chrono::Duration::days(RECENT_DAYS);
+        let loaded = self
+            .ctx
+            .journal
+            .call(move |j| {
+                let mut rows = j.recent_remediations(since)?;
+                let unfinished: Vec<&str> = super::interface::RemediationState::ALL
+                    .iter()
+                    .filter(|s| !s.is_final())
+                    .map(|s| s.as_str())
+                    .collect();
+                for row in j.remediations_in_states(&unfinished)? {
+                    if !rows.iter().any(|r: &RemediationRow| r.id == row.id) {
+                        rows.push(row);
+                    }
+                }
+                let mut alerts = Vec::new();
+                for row in &rows {
+                    if !alerts
+                        .iter()
+                        .any(|(id, _): &(String, _)| id == &row.alert_id)
+                        && let Some(alert) = j.alert(&row.alert_id)?
+                    {
+                        alerts.push((row.alert_id.clone(), alert.raw));
+                    }
+                }
+                Ok((rows, alerts))
+            })
+            .await;
+        match loaded {
+            Ok((rows, alerts)) => {
+                for (id, raw) in alerts {
+                    if let Ok(alert) = serde_json::from_value::<Alert>(raw) {
+                        self.alerts.insert(id.clone(), alert_view(&alert));
+                        self.planned.insert(id);
+                    }
+                }
+                for row in rows {
+                    self.planned.insert(row.alert_id.clone());
+                    self.remediations.insert(row.id.clone(), row);
+                }
+            }
+            Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
+        }
+        let settings = self.ctx.settings.clone();
+        for (policy_id, binding) in &settings.bindings {
+            let view = PolicyView {
+                id: policy_id.clone(),
+                name: policy_id.clone(),
+                policy_type: String::new(),
+                enabled: true,
+                flow_id: Some(binding.flow_id.clone()),
+                flow_name: settings.flows.get(&binding.flow_id).map(|f| f.name.clone()),
+                mode: self.mode_of(policy_id),
+            };
+            self.policies.insert(policy_id.clone(), view);
+        }
+        self.emit(self.snapshot());
+        self.start_policy_refresh();
+        self.start_reconcile();
+    }
+
+    pub(super) async fn handle_internal(&mut self, message: Internal) {
+        match message {
+            Internal::Polled(result) => self.on_polled(result).await,
+            Internal::Policies(result) => self.on_policies(result).await,
+            Internal::Resolved {
+                alert_id,
+                upn,
+                mode,
+                result,
+            } => self.on_resolved(alert_id, upn, mode, result).await,
+            Internal::Rows(rows) => self.apply_rows(rows).await,
+            Internal::DispatchDone { machine_id } => {
+                self.dispatching.remove(&machine_id);
+                self.emit_quota();
+                self.pump_dispatch();
+            }
+            Internal::OpenActions(result) => self.on_open_actions(result),
+            Internal::TrackDone => {
+                self.track_in_flight = false;
+                self.emit_quota();
+            }
+            Internal::AlertResolution {
+                alert_id,
+                resolution,
+            } => {
+                self.on_alert_resolution(&alert_id, resolution);
+                self.withdraw_proposals(&alert_id, "alert closed").await;
+            }
+            Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
+            Internal::Notice(level, text) => self.notice(level, text),
+        }
+    }
+}

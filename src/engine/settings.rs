@@ -1,0 +1,169 @@
+//! What the engine needs from the config: flows as action plans, policy bindings, guards and timings.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::config::{ActionSpec, Config, IsolationType, ScanType};
+
+use super::interface::{ActionKind, Mode};
+
+/// A flow reduced to what the engine runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowPlan {
+    pub id: String,
+    pub name: String,
+    pub comment: String,
+    pub close_alert: bool,
+    pub steps: Vec<ActionKind>,
+}
+
+/// The flow bound to a policy, the mode from config and its blast-radius limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub flow_id: String,
+    pub mode: Mode,
+    pub max_per_alert: u32,
+    pub max_per_hour: u32,
+}
+
+/// Engine settings derived from [`Config`].
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Who acts: recorded in approvals and the audit trail.
+    pub operator: String,
+    /// This process's claim name in the journal (`host:pid`).
+    pub owner: String,
+    pub read_only: bool,
+    pub demo: bool,
+    pub poll_interval: Duration,
+    pub track_interval: Duration,
+    pub lookback: chrono::Duration,
+    pub overlap: chrono::Duration,
+    pub proposal_ttl: chrono::Duration,
+    pub overdue_after: chrono::Duration,
+    pub resolve_cache_ttl: Duration,
+    pub stale_after: chrono::Duration,
+    pub flows: BTreeMap<String, FlowPlan>,
+    pub bindings: BTreeMap<String, Binding>,
+    pub protected_tags: Vec<String>,
+    pub protected_groups: Vec<String>,
+}
+
+impl EngineSettings {
+    /// Builds the settings; `config` has been validated, so flows and modes are known.
+    pub fn from_config(config: &Config, read_only: bool, demo: bool) -> EngineSettings {
+        let flows = config
+            .flows
+            .iter()
+            .map(|(id, flow)| {
+                let plan = FlowPlan {
+                    id: id.clone(),
+                    name: flow.name.clone(),
+                    comment: flow.comment.clone(),
+                    close_alert: flow.close_alert,
+                    steps: flow.steps.iter().map(action_kind).collect(),
+                };
+                (id.clone(), plan)
+            })
+            .collect();
+        let bindings = config
+            .policies
+            .iter()
+            .map(|(policy, b)| {
+                let binding = Binding {
+                    flow_id: b.flow.clone(),
+                    mode: Mode::parse(&b.mode).unwrap_or(Mode::Approve),
+                    max_per_alert: b
+                        .max_machines_per_alert
+                        .unwrap_or(config.guards.max_machines_per_alert),
+                    max_per_hour: b
+                        .max_machines_per_hour
+                        .unwrap_or(config.guards.max_machines_per_hour),
+                };
+                (policy.clone(), binding)
+            })
+            .collect();
+        let engine = &config.engine;
+        EngineSettings {
+            operator: config.operator.clone().unwrap_or_else(os_user),
+            owner: format!("{}:{}", host_name(), std::process::id()),
+            read_only,
+            demo,
+            poll_interval: Duration::from_secs(engine.poll_interval_secs),
+            track_interval: Duration::from_secs(engine.track_interval_secs.max(1)),
+            lookback: hours(engine.lookback_hours),
+            overlap: chrono::Duration::seconds(engine.overlap_secs as i64),
+            proposal_ttl: hours(engine.proposal_ttl_hours),
+            overdue_after: chrono::Duration::minutes(engine.overdue_minutes as i64),
+            resolve_cache_ttl: Duration::from_secs(engine.resolve_cache_secs),
+            stale_after: chrono::Duration::days(engine.stale_after_days as i64),
+            flows,
+            bindings,
+            protected_tags: config.guards.protected_tags.clone(),
+            protected_groups: config.guards.protected_groups.clone(),
+        }
+    }
+}
+
+fn hours(h: u64) -> chrono::Duration {
+    chrono::Duration::hours(h as i64)
+}
+
+/// Maps a config step to the engine's action kind.
+pub fn action_kind(spec: &ActionSpec) -> ActionKind {
+    match spec {
+        ActionSpec::AntivirusScan { scan_type } => ActionKind::AntivirusScan {
+            scan_type: match scan_type {
+                ScanType::Full => "Full".into(),
+                ScanType::Quick => "Quick".into(),
+            },
+        },
+        ActionSpec::Isolate { isolation_type } => ActionKind::Isolate {
+            isolation_type: match isolation_type {
+                IsolationType::Full => "Full".into(),
+                IsolationType::Selective => "Selective".into(),
+            },
+        },
+        ActionSpec::Unisolate => ActionKind::Unisolate,
+        ActionSpec::RestrictCodeExecution => ActionKind::RestrictCodeExecution,
+        ActionSpec::UnrestrictCodeExecution => ActionKind::UnrestrictCodeExecution,
+        ActionSpec::CollectInvestigationPackage => ActionKind::CollectInvestigationPackage,
+    }
+}
+
+/// The OS user running remedy, for "who" in the audit trail.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .or_else(user_from_passwd)
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The login name of this process's uid, from /etc/passwd.
+#[cfg(unix)]
+fn user_from_passwd() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            (fields.nth(1)? == uid).then(|| name.to_string())
+        })
+}
+
+#[cfg(not(unix))]
+fn user_from_passwd() -> Option<String> {
+    None
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}

@@ -1,0 +1,228 @@
+//! Track: follows open Defender actions to a final state, and reconciles what a crash left unsure.
+
+use chrono::Utc;
+
+use crate::api::models::defender::{ActionStatus, MachineAction};
+use crate::store::RemediationRow;
+
+use super::core::{Ctx, Engine, Internal};
+use super::error::EngineError;
+use super::interface::{ActionKind, Level, RemediationState};
+
+/// Action ids per batched status call.
+const TRACK_BATCH: usize = 10;
+/// An intent older than this and still unknown to Defender is taken as never sent.
+const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
+
+/// The remediation state matching a Defender action's status.
+pub(super) fn action_state(action: &MachineAction) -> RemediationState {
+    match action.status {
+        ActionStatus::Pending => RemediationState::Pending,
+        ActionStatus::InProgress => RemediationState::InProgress,
+        ActionStatus::Succeeded => RemediationState::Succeeded,
+        ActionStatus::Failed => RemediationState::Failed,
+        ActionStatus::TimeOut => RemediationState::TimeOut,
+        ActionStatus::Cancelled => RemediationState::Cancelled,
+        _ => RemediationState::Pending,
+    }
+}
+
+impl Engine {
+    /// Starts a tracking round when something is in flight.
+    pub fn start_track(&mut self) {
+        if self.track_in_flight {
+            return;
+        }
+        let unfinished: Vec<RemediationRow> = self
+            .remediations
+            .values()
+            .filter(|r| {
+                let s = Self::remediation_state(r);
+                (s.is_in_flight() || s == RemediationState::Queued)
+                    && !self.dispatching.contains(&r.machine_id)
+            })
+            .cloned()
+            .collect();
+        if unfinished.is_empty() {
+            return;
+        }
+        self.track_in_flight = true;
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = track(&ctx, unfinished).await {
+                ctx.notice(Level::Warn, format!("tracking round incomplete: {e}"));
+            }
+            ctx.report(Internal::TrackDone);
+        });
+    }
+
+    /// On start: re-reads every unfinished remediation and settles those a crash left unsure.
+    pub fn start_reconcile(&mut self) {
+        self.start_track();
+    }
+}
+
+async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineError> {
+    let ids: Vec<String> = unfinished.iter().map(|r| r.id.clone()).collect();
+    let fresh = ctx
+        .journal
+        .call(move |j| {
+            let mut rows = Vec::new();
+            for id in ids {
+                if let Some(row) = j.remediation(&id)? {
+                    rows.push(row);
+                }
+            }
+            Ok(rows)
+        })
+        .await?;
+    ctx.report(Internal::Rows(fresh.clone()));
+    let (with_id, without_id): (Vec<_>, Vec<_>) = fresh
+        .into_iter()
+        .filter(|r| {
+            RemediationState::parse(&r.state)
+                .is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
+        })
+        .partition(|r| r.provider_action_id.is_some());
+    for batch in with_id.chunks(TRACK_BATCH) {
+        let filter = batch
+            .iter()
+            .filter_map(|r| r.provider_action_id.as_deref())
+            .map(|id| format!("id eq '{id}'"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
+        let mut updates = Vec::new();
+        for row in batch {
+            let action = actions
+                .iter()
+                .find(|a| Some(a.id.as_str()) == row.provider_action_id.as_deref());
+            let action = match action {
+                Some(a) => a.clone(),
+                None => match row.provider_action_id.as_deref() {
+                    Some(id) => ctx.clients.defender.machine_action(id).await?,
+                    None => continue,
+                },
+            };
+            let state = action_state(&action);
+            if state.as_str() != row.state {
+                updates.push((row.id.clone(), row.state.clone(), state));
+            }
+        }
+        if !updates.is_empty() {
+            let rows = ctx
+                .journal
+                .call(move |j| {
+                    let mut rows = Vec::new();
+                    for (id, from, to) in updates {
+                        if let Some(row) =
+                            j.transition_if(&id, &from, to.as_str(), None, Utc::now())?
+                        {
+                            rows.push(row);
+                        }
+                    }
+                    Ok(rows)
+                })
+                .await?;
+            ctx.report(Internal::Rows(rows));
+        }
+    }
+    for row in without_id {
+        reconcile_unsure(ctx, row).await?;
+    }
+    Ok(())
+}
+
+/// A remediation queued or submitted without a Defender id: find its action by the idempotency key,
+/// or, when it surely never left, send it back to the queue. Never resends blindly.
+async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineError> {
+    let claimed_by_other_live = row
+        .claimed_by
+        .as_deref()
+        .is_some_and(|owner| owner != ctx.settings.owner)
+        && row
+            .claimed_at
+            .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
+        && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
+    if claimed_by_other_live {
+        return Ok(());
+    }
+    let own_in_progress = row.claimed_by.as_deref() == Some(ctx.settings.owner.as_str())
+        && row.updated_at > Utc::now() - UNSENT_AFTER;
+    if own_in_progress {
+        return Ok(());
+    }
+    let kind: ActionKind = match serde_json::from_value(row.params.clone()) {
+        Ok(kind) => kind,
+        Err(_) => return Ok(()),
+    };
+    if row.state == "submitted" {
+        let filter = format!(
+            "machineId eq '{}' and type eq '{}'",
+            row.machine_id,
+            kind.defender_type()
+        );
+        let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
+        if let Some(action) = actions
+            .iter()
+            .find(|a| a.idempotency_key() == Some(row.idempotency_key.as_str()))
+        {
+            let id = row.id.clone();
+            let action_id = action.id.clone();
+            let state = action_state(action);
+            let rows = ctx
+                .journal
+                .call(move |j| {
+                    j.atomic(|tx| {
+                        let at = Utc::now();
+                        tx.set_provider_action_id(&id, &action_id, at)?;
+                        tx.transition_if(
+                            &id,
+                            "submitted",
+                            state.as_str(),
+                            Some(&format!(
+                                "reconciled: found Defender action {action_id} by idempotency key"
+                            )),
+                            at,
+                        )
+                    })
+                })
+                .await?;
+            ctx.report(Internal::Rows(rows.into_iter().collect()));
+            return Ok(());
+        }
+        if Utc::now() - row.updated_at < UNSENT_AFTER {
+            return Ok(());
+        }
+    }
+    let id = row.id.clone();
+    let from = row.state.clone();
+    let rows = ctx
+        .journal
+        .call(move |j| {
+            j.transition_if(
+                &id,
+                &from,
+                "approved",
+                Some("reconciled: Defender has no such action, so it never left; queued again"),
+                Utc::now(),
+            )
+        })
+        .await?;
+    ctx.report(Internal::Rows(rows.into_iter().collect()));
+    Ok(())
+}
+
+/// Whether a claim's owner (`host:pid`) still runs; other hosts are presumed alive until the claim is stale.
+fn owner_alive(owner: &str) -> bool {
+    let Some((host, pid)) = owner.rsplit_once(':') else {
+        return false;
+    };
+    let this_host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if host != this_host && !this_host.is_empty() {
+        return true;
+    }
+    std::path::Path::new("/proc").join(pid).exists()
+}

@@ -1,0 +1,166 @@
+//! Turns API models and journal rows into the sanitised views front ends receive.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::api::models::cas::{
+    Alert, AlertStatus, Policy, ResolutionStatus, Severity as CasSeverity,
+};
+use crate::api::models::defender::Machine;
+use crate::store::RemediationRow;
+use crate::text::sanitize;
+
+use super::interface::{
+    ActionKind, AlertView, EntityView, MachineView, Mode, PolicyView, RemediationState,
+    RemediationView, Resolution, Severity,
+};
+use super::settings::EngineSettings;
+
+/// The alert as the console shows it; every text field sanitised.
+pub fn alert_view(alert: &Alert) -> AlertView {
+    let policy = alert.policy.as_ref();
+    AlertView {
+        id: sanitize(&alert.id),
+        title: sanitize(&alert.title),
+        description: sanitize(&alert.description),
+        severity: match &alert.severity {
+            Some(CasSeverity::Low) => Severity::Low,
+            Some(CasSeverity::Medium) => Severity::Medium,
+            Some(CasSeverity::High) => Severity::High,
+            Some(CasSeverity::Informational) => Severity::Informational,
+            _ => Severity::Unknown,
+        },
+        raised_at: from_millis(alert.timestamp),
+        policy_id: policy.map(|p| sanitize(&p.id)).unwrap_or_default(),
+        policy_name: policy.map(|p| sanitize(&p.label)).unwrap_or_default(),
+        user: alert.user_principal().map(sanitize),
+        note: None,
+        resolution: resolution(alert.resolution_status.as_ref()),
+        read: matches!(
+            alert.status,
+            Some(AlertStatus::Read) | Some(AlertStatus::Archived)
+        ),
+        url: alert.url.as_deref().map(sanitize),
+        entities: alert
+            .entities
+            .iter()
+            .map(|e| EntityView {
+                kind: sanitize(&e.kind),
+                label: sanitize(if e.label.is_empty() { &e.id } else { &e.label }),
+            })
+            .collect(),
+    }
+}
+
+fn resolution(status: Option<&ResolutionStatus>) -> Resolution {
+    match status {
+        None | Some(ResolutionStatus::Open) => Resolution::Open,
+        Some(ResolutionStatus::Dismissed) => Resolution::Dismissed,
+        Some(ResolutionStatus::Resolved) => Resolution::Resolved,
+        Some(ResolutionStatus::FalsePositive) => Resolution::FalsePositive,
+        Some(ResolutionStatus::Benign) => Resolution::Benign,
+        Some(ResolutionStatus::TruePositive) => Resolution::TruePositive,
+        Some(_) => Resolution::Unknown,
+    }
+}
+
+/// Epoch milliseconds (Cloud App Security timestamps) to UTC.
+pub fn from_millis(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+/// A policy with its binding and effective mode.
+pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> PolicyView {
+    let flow_id = settings.bindings.get(&policy.id).map(|b| b.flow_id.clone());
+    PolicyView {
+        id: sanitize(&policy.id),
+        name: sanitize(&policy.name),
+        policy_type: policy
+            .policy_type
+            .as_deref()
+            .map(sanitize)
+            .unwrap_or_default(),
+        enabled: policy.enabled.unwrap_or(true),
+        flow_name: flow_id
+            .as_ref()
+            .and_then(|id| settings.flows.get(id))
+            .map(|f| f.name.clone()),
+        flow_id,
+        mode,
+    }
+}
+
+/// A Defender machine with the proof of how it was found.
+pub fn machine_view(machine: &Machine, found_by: String, settings: &EngineSettings) -> MachineView {
+    let tags: Vec<String> = machine.machine_tags.iter().map(|t| sanitize(t)).collect();
+    let group = machine.rbac_group_name.as_deref().map(sanitize);
+    let protected = tags.iter().any(|t| {
+        settings
+            .protected_tags
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(t))
+    }) || group.as_ref().is_some_and(|g| {
+        settings
+            .protected_groups
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(g))
+    });
+    MachineView {
+        id: sanitize(&machine.id),
+        name: sanitize(machine.computer_dns_name.as_deref().unwrap_or(&machine.id)),
+        found_by,
+        last_seen: machine.last_seen,
+        health: machine
+            .health_status
+            .as_ref()
+            .map(|h| sanitize(&h.to_string()))
+            .unwrap_or_else(|| "Unknown".into()),
+        group,
+        tags,
+        os: machine.os_platform.as_deref().map(sanitize),
+        protected,
+    }
+}
+
+/// A journal row as the console shows it. Unreadable parts degrade to placeholders, never panic.
+pub fn remediation_view(
+    row: &RemediationRow,
+    now: DateTime<Utc>,
+    overdue_after: chrono::Duration,
+) -> RemediationView {
+    let machine =
+        serde_json::from_value::<MachineView>(row.proof.clone()).unwrap_or_else(|_| MachineView {
+            id: row.machine_id.clone(),
+            name: row.machine_name.clone(),
+            found_by: String::new(),
+            last_seen: None,
+            health: "Unknown".into(),
+            group: None,
+            tags: Vec::new(),
+            os: None,
+            protected: false,
+        });
+    let action = serde_json::from_value::<ActionKind>(row.params.clone()).unwrap_or(
+        ActionKind::AntivirusScan {
+            scan_type: "Full".into(),
+        },
+    );
+    let state = RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed);
+    let overdue =
+        state.is_in_flight() && row.submitted_at.is_some_and(|at| now - at > overdue_after);
+    RemediationView {
+        id: row.id.clone(),
+        alert_id: row.alert_id.clone(),
+        policy_id: row.policy_id.clone(),
+        flow_id: row.flow_id.clone(),
+        step: row.step.max(0) as u32,
+        machine,
+        action,
+        state,
+        reason: row.reason.clone(),
+        provider_action_id: row.provider_action_id.clone(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        submitted_at: row.submitted_at,
+        overdue,
+    }
+}

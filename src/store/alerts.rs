@@ -1,0 +1,101 @@
+//! Alerts seen from Cloud App Security: upserted on every poll, first and last sighting kept.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::codec::{json_col, ts, ts_col};
+use super::{Journal, JournalTx, StoreError};
+
+/// An alert as seen on one poll.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRecord {
+    /// Cloud App Security `_id`.
+    pub id: String,
+    pub policy_id: String,
+    pub title: String,
+    pub user: String,
+    pub severity: i64,
+    pub resolution: i64,
+    /// The alert's own `timestamp`, milliseconds since the epoch.
+    pub timestamp_ms: i64,
+    /// The alert exactly as received.
+    pub raw: Value,
+    pub seen_at: DateTime<Utc>,
+}
+
+/// An alert as the journal holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertRow {
+    pub id: String,
+    pub policy_id: String,
+    pub title: String,
+    pub user: String,
+    pub severity: i64,
+    pub resolution: i64,
+    pub timestamp_ms: i64,
+    pub raw: Value,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+}
+
+impl JournalTx<'_> {
+    /// Inserts a new alert or refreshes a known one (its fields and `last_seen`; `first_seen` stays).
+    pub fn record_alert(&mut self, a: &AlertRecord) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, \
+                 raw, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+                 ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, \
+                 title = excluded.title, user = excluded.user, severity = excluded.severity, \
+                 resolution = excluded.resolution, timestamp_ms = excluded.timestamp_ms, \
+                 raw = excluded.raw, last_seen = MAX(last_seen, excluded.last_seen)",
+            )?
+            .execute(params![
+                a.id,
+                a.policy_id,
+                a.title,
+                a.user,
+                a.severity,
+                a.resolution,
+                a.timestamp_ms,
+                a.raw.to_string(),
+                ts(a.seen_at),
+            ])?;
+        Ok(())
+    }
+}
+
+impl Journal {
+    /// See [`JournalTx::record_alert`].
+    pub fn record_alert(&mut self, a: &AlertRecord) -> Result<(), StoreError> {
+        self.atomic(|tx| tx.record_alert(a))
+    }
+
+    /// One alert by its Cloud App Security id.
+    pub fn alert(&self, id: &str) -> Result<Option<AlertRow>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \
+                 first_seen, last_seen FROM alerts WHERE id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok(AlertRow {
+                    id: row.get("id")?,
+                    policy_id: row.get("policy_id")?,
+                    title: row.get("title")?,
+                    user: row.get("user")?,
+                    severity: row.get("severity")?,
+                    resolution: row.get("resolution")?,
+                    timestamp_ms: row.get("timestamp_ms")?,
+                    raw: json_col(row, "raw")?,
+                    first_seen: ts_col(row, "first_seen")?,
+                    last_seen: ts_col(row, "last_seen")?,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+}

@@ -1,0 +1,47 @@
+//! The journal's error type: what went wrong with the database and what to do about it.
+
+use std::path::PathBuf;
+
+/// Everything the journal can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "could not create {path} for the journal: {source}; check its permissions or set another journal path"
+    )]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "could not open the journal {path}: {source}; check that the file is a remedy journal and is writable"
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the journal has schema version {found} but this remedy knows only up to {supported}; upgrade remedy or use another journal file"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error(
+        "could not upgrade the journal to schema version {version}: {source}; the journal was left at the previous version"
+    )]
+    Migration {
+        version: i64,
+        source: rusqlite::Error,
+    },
+    #[error("no remediation with id {id} in the journal")]
+    NotFound { id: String },
+    #[error("{field} must be one of {allowed}, not {value:?}")]
+    InvalidValue {
+        field: &'static str,
+        value: String,
+        allowed: &'static str,
+    },
+    #[error("could not write the audit export: {0}; check the output path and free space")]
+    Export(#[source] std::io::Error),
+    #[error(
+        "journal database error: {0}; if it says 'database is locked', another remedy holds the journal for too long"
+    )]
+    Sqlite(#[from] rusqlite::Error),
+}

@@ -1,0 +1,445 @@
+//! Remediations and their transitions: idempotent insert, state changes, compare-and-set, claims, queries.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::codec::{json_col, opt_ts_col, ts, ts_col};
+use super::{Journal, JournalTx, StoreError};
+
+/// States meaning the action left for Defender; entering one stamps `submitted_at` (once).
+pub const SUBMITTED_STATES: &[&str] = &["submitted", "attached"];
+
+/// States a remediation never leaves; entering one stamps `final_at`.
+pub const FINAL_STATES: &[&str] = &[
+    "rejected",
+    "expired",
+    "skipped",
+    "Succeeded",
+    "Failed",
+    "TimeOut",
+    "Cancelled",
+];
+
+/// An intent to remediate one machine for one alert, before anything is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRemediation {
+    /// Same key, same remediation: inserting it again returns the existing row.
+    pub idempotency_key: String,
+    pub alert_id: String,
+    pub policy_id: String,
+    pub flow_id: String,
+    pub step: i64,
+    pub machine_id: String,
+    pub machine_name: String,
+    pub action: String,
+    pub params: Value,
+    /// The first state, e.g. `proposed`, `approved` (auto mode) or `skipped`.
+    pub state: String,
+    pub reason: Option<String>,
+    pub requested_by: String,
+    /// How the machine was found (Graph device id → Defender `aadDeviceId`, or user lookup).
+    pub proof: Value,
+    pub at: DateTime<Utc>,
+}
+
+/// A remediation as the journal holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemediationRow {
+    pub id: String,
+    pub idempotency_key: String,
+    pub alert_id: String,
+    pub policy_id: String,
+    pub flow_id: String,
+    pub step: i64,
+    pub machine_id: String,
+    pub machine_name: String,
+    pub action: String,
+    pub params: Value,
+    pub state: String,
+    /// Why it is in its current state: the note of the last transition (or the reason given at insert).
+    pub reason: Option<String>,
+    pub provider_action_id: Option<String>,
+    pub requested_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub final_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub proof: Value,
+}
+
+/// One state change of a remediation (the first one has no `from_state`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TransitionRow {
+    pub seq: i64,
+    pub remediation_id: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
+     action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
+     submitted_at, final_at, claimed_by, claimed_at, proof";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
+    Ok(RemediationRow {
+        id: row.get("id")?,
+        idempotency_key: row.get("idempotency_key")?,
+        alert_id: row.get("alert_id")?,
+        policy_id: row.get("policy_id")?,
+        flow_id: row.get("flow_id")?,
+        step: row.get("step")?,
+        machine_id: row.get("machine_id")?,
+        machine_name: row.get("machine_name")?,
+        action: row.get("action")?,
+        params: json_col(row, "params")?,
+        state: row.get("state")?,
+        reason: row.get("reason")?,
+        provider_action_id: row.get("provider_action_id")?,
+        requested_by: row.get("requested_by")?,
+        created_at: ts_col(row, "created_at")?,
+        updated_at: ts_col(row, "updated_at")?,
+        submitted_at: opt_ts_col(row, "submitted_at")?,
+        final_at: opt_ts_col(row, "final_at")?,
+        claimed_by: row.get("claimed_by")?,
+        claimed_at: opt_ts_col(row, "claimed_at")?,
+        proof: json_col(row, "proof")?,
+    })
+}
+
+fn select(
+    conn: &Connection,
+    filter: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<RemediationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM remediations {filter}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM remediations WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+fn require(conn: &Connection, id: &str) -> Result<RemediationRow, StoreError> {
+    load(conn, id)?.ok_or_else(|| StoreError::NotFound { id: id.to_owned() })
+}
+
+fn record_transition(
+    conn: &Connection,
+    id: &str,
+    from: Option<&str>,
+    to: &str,
+    note: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO transitions (remediation_id, from_state, to_state, at, note) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, from, to, ts(at), note])?;
+    Ok(())
+}
+
+impl JournalTx<'_> {
+    /// Inserts the intent unless one with the same idempotency key exists; returns the row and whether it is new.
+    pub fn insert_remediation(
+        &mut self,
+        r: &NewRemediation,
+    ) -> Result<(RemediationRow, bool), StoreError> {
+        let id = Uuid::new_v4().to_string();
+        let at = ts(r.at);
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO remediations (id, idempotency_key, alert_id, policy_id, flow_id, step, \
+                 machine_id, machine_name, action, params, state, reason, requested_by, created_at, \
+                 updated_at, final_at, proof) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16) \
+                 ON CONFLICT (idempotency_key) DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                r.idempotency_key,
+                r.alert_id,
+                r.policy_id,
+                r.flow_id,
+                r.step,
+                r.machine_id,
+                r.machine_name,
+                r.action,
+                r.params.to_string(),
+                r.state,
+                r.reason,
+                r.requested_by,
+                at,
+                FINAL_STATES.contains(&r.state.as_str()).then(|| at.clone()),
+                r.proof.to_string(),
+            ])?;
+        if inserted == 1 {
+            record_transition(&self.tx, &id, None, &r.state, r.reason.as_deref(), r.at)?;
+            return Ok((require(&self.tx, &id)?, true));
+        }
+        let row = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM remediations WHERE idempotency_key = ?1"
+            ))?
+            .query_row([&r.idempotency_key], from_row)?;
+        Ok((row, false))
+    }
+
+    /// Moves a remediation to `to` whatever its state, recording the transition.
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RemediationRow, StoreError> {
+        let current = require(&self.tx, id)?;
+        self.apply(current, to, note, at)
+    }
+
+    /// Compare-and-set: moves to `to` only if the state is still `from`; `None` if it was not.
+    pub fn transition_if(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
+        let current = require(&self.tx, id)?;
+        if current.state != from {
+            return Ok(None);
+        }
+        self.apply(current, to, note, at).map(Some)
+    }
+
+    fn apply(
+        &mut self,
+        current: RemediationRow,
+        to: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RemediationRow, StoreError> {
+        let stamp = ts(at);
+        let submitted = SUBMITTED_STATES.contains(&to).then_some(stamp.as_str());
+        let fin = FINAL_STATES.contains(&to).then_some(stamp.as_str());
+        self.tx
+            .prepare_cached(
+                "UPDATE remediations SET state = ?2, reason = ?3, updated_at = ?4, \
+                 submitted_at = COALESCE(submitted_at, ?5), final_at = COALESCE(?6, final_at) \
+                 WHERE id = ?1",
+            )?
+            .execute(params![current.id, to, note, stamp, submitted, fin])?;
+        record_transition(&self.tx, &current.id, Some(&current.state), to, note, at)?;
+        require(&self.tx, &current.id)
+    }
+
+    /// Claims a remediation for dispatch by `owner`. Succeeds if unclaimed, already ours (a renewal),
+    /// or held by a claim older than `stale_after` (its owner is presumed dead).
+    pub fn claim(
+        &mut self,
+        id: &str,
+        owner: &str,
+        at: DateTime<Utc>,
+        stale_after: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        let current = require(&self.tx, id)?;
+        let free = match (&current.claimed_by, current.claimed_at) {
+            (Some(holder), Some(since)) => holder == owner || since + stale_after <= at,
+            _ => true,
+        };
+        if free {
+            self.tx
+                .prepare_cached(
+                    "UPDATE remediations SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1",
+                )?
+                .execute(params![id, owner, ts(at)])?;
+        }
+        Ok(free)
+    }
+
+    /// Gives up `owner`'s claim; `false` if `owner` did not hold it.
+    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
+        require(&self.tx, id)?;
+        let released = self
+            .tx
+            .prepare_cached(
+                "UPDATE remediations SET claimed_by = NULL, claimed_at = NULL \
+                 WHERE id = ?1 AND claimed_by = ?2",
+            )?
+            .execute(params![id, owner])?;
+        Ok(released == 1)
+    }
+
+    /// Records Defender's action id the moment it arrives.
+    pub fn set_provider_action_id(
+        &mut self,
+        id: &str,
+        action_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE remediations SET provider_action_id = ?2, updated_at = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, action_id, ts(at)])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { id: id.to_owned() });
+        }
+        Ok(())
+    }
+}
+
+impl Journal {
+    /// See [`JournalTx::insert_remediation`].
+    pub fn insert_remediation(
+        &mut self,
+        r: &NewRemediation,
+    ) -> Result<(RemediationRow, bool), StoreError> {
+        self.atomic(|tx| tx.insert_remediation(r))
+    }
+
+    /// See [`JournalTx::transition`].
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<RemediationRow, StoreError> {
+        self.atomic(|tx| tx.transition(id, to, note, at))
+    }
+
+    /// See [`JournalTx::transition_if`].
+    pub fn transition_if(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
+        self.atomic(|tx| tx.transition_if(id, from, to, note, at))
+    }
+
+    /// See [`JournalTx::claim`].
+    pub fn claim(
+        &mut self,
+        id: &str,
+        owner: &str,
+        at: DateTime<Utc>,
+        stale_after: chrono::Duration,
+    ) -> Result<bool, StoreError> {
+        self.atomic(|tx| tx.claim(id, owner, at, stale_after))
+    }
+
+    /// See [`JournalTx::release`].
+    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
+        self.atomic(|tx| tx.release(id, owner))
+    }
+
+    /// See [`JournalTx::set_provider_action_id`].
+    pub fn set_provider_action_id(
+        &mut self,
+        id: &str,
+        action_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.atomic(|tx| tx.set_provider_action_id(id, action_id, at))
+    }
+
+    /// One remediation by id.
+    pub fn remediation(&self, id: &str) -> Result<Option<RemediationRow>, StoreError> {
+        load(&self.conn, id)
+    }
+
+    /// All remediations of one alert, oldest first.
+    pub fn remediations_for_alert(
+        &self,
+        alert_id: &str,
+    ) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE alert_id = ?1 ORDER BY created_at, step, machine_id",
+            [alert_id],
+        )
+    }
+
+    /// All remediations currently in one of `states`, oldest first (e.g. everything in flight after a restart).
+    pub fn remediations_in_states(
+        &self,
+        states: &[&str],
+    ) -> Result<Vec<RemediationRow>, StoreError> {
+        if states.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; states.len()].join(", ");
+        select(
+            &self.conn,
+            &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
+            params_from_iter(states),
+        )
+    }
+
+    /// Remediations changed at or after `since`, most recently changed first.
+    pub fn recent_remediations(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE updated_at >= ?1 ORDER BY updated_at DESC, id",
+            [ts(since)],
+        )
+    }
+
+    /// How many actions of `policy_id` were sent to Defender (submitted or attached) at or after `since`.
+    pub fn count_actions_since(
+        &self,
+        policy_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n: u64 = self
+            .conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM remediations WHERE policy_id = ?1 AND submitted_at >= ?2",
+            )?
+            .query_row(params![policy_id, ts(since)], |r| r.get(0))?;
+        Ok(n)
+    }
+
+    /// Every state change of one remediation, in order.
+    pub fn transitions(&self, id: &str) -> Result<Vec<TransitionRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, remediation_id, from_state, to_state, at, note FROM transitions \
+             WHERE remediation_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([id], |row| {
+            Ok(TransitionRow {
+                seq: row.get("seq")?,
+                remediation_id: row.get("remediation_id")?,
+                from_state: row.get("from_state")?,
+                to_state: row.get("to_state")?,
+                at: ts_col(row, "at")?,
+                note: row.get("note")?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,472 @@
+//! Keys to intentions: moves, overlays, prompts, and the commands sent to the engine (guarded by read-only).
+
+use chrono::Duration;
+use ratatui::crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind,
+};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::engine::interface::{Closure, Command, Level, Mode, RemediationState, RemediationView};
+
+use super::app::{App, Pane, Prompt, Sort};
+use super::dialog::{Dialog, Outcome, Pending};
+use super::filter::Filter;
+use super::keymap::Action;
+
+const PAGE: isize = 10;
+
+impl App {
+    /// Handles one key press and returns the commands it asks the engine for.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.prepare();
+        if let Some(dialog) = &mut self.dialog {
+            return match dialog.handle_key(key) {
+                Outcome::Stay => Vec::new(),
+                Outcome::Dismiss => {
+                    self.dialog = None;
+                    Vec::new()
+                }
+                Outcome::Submit => self
+                    .dialog
+                    .take()
+                    .map(|d| self.submit(d))
+                    .into_iter()
+                    .collect(),
+            };
+        }
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        let Some(action) = self.keymap.action(&key) else {
+            return Vec::new();
+        };
+        if self.show_help {
+            if matches!(action, Action::Help | Action::Back | Action::Quit) {
+                self.show_help = false;
+            }
+            return Vec::new();
+        }
+        self.on_action(action)
+    }
+
+    /// Handles a mouse event (wheel scrolls the focused list).
+    pub fn handle_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        match mouse.kind {
+            MouseEventKind::ScrollUp => self.on_action(Action::Up),
+            MouseEventKind::ScrollDown => self.on_action(Action::Down),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Runs one action.
+    pub fn on_action(&mut self, action: Action) -> Vec<Command> {
+        self.prepare();
+        if action.writes() && self.read_only() {
+            self.toast(
+                Level::Warn,
+                &format!(
+                    "read-only: `{}` is disabled in this session, nothing was sent",
+                    action.name()
+                ),
+            );
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Back => self.back(),
+            Action::Help => self.show_help = true,
+            Action::Filter => {
+                self.prompt = Some(Prompt::Filter(Input::new(self.filter.text().into())));
+            }
+            Action::Command => self.prompt = Some(Prompt::Command(Input::default())),
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-PAGE),
+            Action::PageDown => self.move_by(PAGE),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::NextPane | Action::PrevPane => {
+                let at = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let step = if action == Action::NextPane { 1 } else { 3 };
+                self.show_pane(Pane::ALL[(at + step) % 4]);
+            }
+            Action::ShowAlerts => self.show_pane(Pane::Alerts),
+            Action::ShowPolicies => self.show_pane(Pane::Policies),
+            Action::ShowMachines => self.show_pane(Pane::Machines),
+            Action::ShowActivity => self.show_pane(Pane::Activity),
+            Action::Open => return self.open(),
+            Action::Mark => self.toggle_mark(),
+            Action::Sort => self.set_sort(match self.sort {
+                Sort::Time => Sort::Severity,
+                Sort::Severity => Sort::Time,
+            }),
+            Action::Refresh => return vec![Command::Refresh],
+            Action::Approve => self.ask_approve(false),
+            Action::ApproveAll => self.ask_approve(true),
+            Action::Reject => self.ask_reject(false),
+            Action::RejectAll => self.ask_reject(true),
+            Action::CancelAction => self.ask_cancel(),
+            Action::CloseAlert => self.ask_close(),
+            Action::ModeCycle => {
+                let next = self.current_policy().map(|p| match p.mode {
+                    Mode::Off => Mode::Approve,
+                    Mode::Approve => Mode::Auto,
+                    Mode::Auto => Mode::Off,
+                });
+                return next.map(|m| self.ask_mode(m)).unwrap_or_default();
+            }
+        }
+        Vec::new()
+    }
+
+    fn back(&mut self) {
+        if self.show_detail {
+            self.show_detail = false;
+        } else if !self.filter.is_empty() {
+            self.filter = Filter::default();
+            self.invalidate();
+        } else {
+            self.marks.clear();
+        }
+    }
+
+    fn show_pane(&mut self, pane: Pane) {
+        self.focus = pane;
+        self.show_detail = false;
+    }
+
+    fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
+        self.invalidate();
+        self.prepare();
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if self.show_detail {
+            self.detail_scroll = self
+                .detail_scroll
+                .saturating_add_signed(delta.clamp(-999, 999) as i16);
+            return;
+        }
+        match self.focus {
+            Pane::Alerts => {
+                let before = self.alerts.selected;
+                self.alerts.step(delta, self.visible_alerts().len());
+                if before != self.alerts.selected {
+                    self.machines = Default::default();
+                    self.marks.clear();
+                }
+                self.remember_selection();
+            }
+            Pane::Policies => self.policies.step(delta, self.model.policies.len()),
+            Pane::Machines => {
+                let len = self.machine_rows().len();
+                self.machines.step(delta, len);
+            }
+            Pane::Activity => {
+                let len = self.activity_rows().len();
+                self.activity.step(delta, len);
+            }
+        }
+    }
+
+    fn open(&mut self) -> Vec<Command> {
+        if self.focus == Pane::Activity {
+            let alert_id = self
+                .activity_rows()
+                .get(self.activity.selected)
+                .and_then(|&i| self.model.remediations.get(i))
+                .map(|r| r.alert_id.clone());
+            let position = alert_id.and_then(|id| {
+                self.visible_alerts()
+                    .iter()
+                    .position(|&i| self.model.alerts[i].id == id)
+            });
+            match position {
+                Some(pos) => {
+                    self.alerts.selected = pos;
+                    self.remember_selection();
+                }
+                None => {
+                    self.toast(Level::Info, "that alert is hidden by the filter");
+                    return Vec::new();
+                }
+            }
+        }
+        if self.focus == Pane::Policies {
+            return Vec::new();
+        }
+        let Some(alert) = self.selected_alert() else {
+            return Vec::new();
+        };
+        let mark = (!alert.read && !self.read_only()).then(|| Command::MarkRead {
+            alert_id: alert.id.clone(),
+        });
+        self.show_detail = true;
+        self.detail_scroll = 0;
+        mark.into_iter().collect()
+    }
+
+    fn toggle_mark(&mut self) {
+        let id = self
+            .machine_rows()
+            .get(self.machines.selected)
+            .map(|r| r.id.clone());
+        if let Some(id) = id
+            && !self.marks.remove(&id)
+        {
+            self.marks.insert(id);
+        }
+        self.focus = Pane::Machines;
+        self.move_by(1);
+    }
+
+    /// The remediations an approve/reject acts on: all of the alert, the marked ones, or the selected one.
+    fn targets(&self, all: bool) -> Vec<&RemediationView> {
+        let rows = self.machine_rows();
+        if all {
+            rows
+        } else if rows.iter().any(|r| self.marks.contains(&r.id)) {
+            rows.into_iter()
+                .filter(|r| self.marks.contains(&r.id))
+                .collect()
+        } else {
+            rows.get(self.machines.selected)
+                .map(|r| vec![*r])
+                .unwrap_or_default()
+        }
+    }
+
+    fn proposed_targets(
+        &mut self,
+        all: bool,
+        verb: &str,
+    ) -> Option<(Vec<String>, Vec<String>, bool)> {
+        let targets = self.targets(all);
+        let proposed: Vec<&RemediationView> = targets
+            .iter()
+            .copied()
+            .filter(|r| r.state == RemediationState::Proposed)
+            .collect();
+        if proposed.is_empty() {
+            let why = match targets.first() {
+                None => "this alert has no machine actions".to_string(),
+                Some(r) if targets.len() == 1 => format!("the action is {}", r.state.as_str()),
+                Some(_) => "none of them is proposed".to_string(),
+            };
+            self.toast(Level::Info, &format!("nothing to {verb}: {why}"));
+            return None;
+        }
+        let disruptive = proposed.iter().any(|r| r.action.is_disruptive());
+        let lines = proposed
+            .iter()
+            .map(|r| {
+                let warn = if r.action.is_disruptive() {
+                    "  (disrupts the user)"
+                } else {
+                    ""
+                };
+                format!("{} on {}{warn}", r.action.label(), r.machine.name)
+            })
+            .collect();
+        let ids = proposed.iter().map(|r| r.id.clone()).collect();
+        Some((ids, lines, disruptive))
+    }
+
+    fn ask_approve(&mut self, all: bool) {
+        let Some((ids, lines, disruptive)) = self.proposed_targets(all, "approve") else {
+            return;
+        };
+        let pending = Pending::Approve(ids);
+        self.dialog = Some(if disruptive {
+            Dialog::confirm("Approve disruptive action", lines, "Approve", pending)
+                .with_input("reason (optional)")
+        } else {
+            Dialog::prompt("Approve", lines, "Approve", pending)
+        });
+    }
+
+    fn ask_reject(&mut self, all: bool) {
+        if let Some((ids, lines, _)) = self.proposed_targets(all, "reject") {
+            self.dialog = Some(Dialog::prompt(
+                "Reject",
+                lines,
+                "Reject",
+                Pending::Reject(ids),
+            ));
+        }
+    }
+
+    fn ask_cancel(&mut self) {
+        let rows = self.machine_rows();
+        let Some(r) = rows.get(self.machines.selected).copied() else {
+            self.toast(
+                Level::Info,
+                "nothing to cancel: select a machine's action first",
+            );
+            return;
+        };
+        if r.state.is_final() || r.state == RemediationState::Proposed {
+            let hint = if r.state == RemediationState::Proposed {
+                " (reject it instead)"
+            } else {
+                ""
+            };
+            let text = format!("cannot cancel: the action is {}{hint}", r.state.as_str());
+            self.toast(Level::Info, &text);
+            return;
+        }
+        let lines = vec![format!(
+            "Stop {} on {} ({})",
+            r.action.label(),
+            r.machine.name,
+            r.state.as_str()
+        )];
+        let pending = Pending::Cancel(r.id.clone());
+        self.dialog = Some(
+            Dialog::confirm("Cancel running action", lines, "Stop action", pending)
+                .with_input("comment"),
+        );
+    }
+
+    fn ask_close(&mut self) {
+        if let Some(alert) = self.selected_alert() {
+            self.dialog = Some(Dialog::close_alert(&alert.id, &alert.title));
+        }
+    }
+
+    fn ask_mode(&mut self, mode: Mode) -> Vec<Command> {
+        let Some(policy) = self.current_policy() else {
+            self.toast(Level::Info, "no policy selected");
+            return Vec::new();
+        };
+        let policy_id = policy.id.clone();
+        if mode != Mode::Auto {
+            return vec![Command::SetMode { policy_id, mode }];
+        }
+        let machines = self
+            .model
+            .machines_touched_since(&policy_id, self.now - Duration::hours(24));
+        let lines = vec![
+            format!("Policy: {}", policy.name),
+            "remedy will run its flow on every new alert without asking.".into(),
+            format!("In the last 24 h this would have acted on {machines} machine(s)."),
+        ];
+        self.dialog = Some(Dialog::confirm(
+            "Switch to auto",
+            lines,
+            "Switch to auto",
+            Pending::SetMode { policy_id, mode },
+        ));
+        Vec::new()
+    }
+
+    fn submit(&mut self, dialog: Dialog) -> Command {
+        let text = dialog.text();
+        let reason = (!text.is_empty()).then(|| text.clone());
+        let closure = dialog.closure().unwrap_or(Closure::TruePositive);
+        match dialog.pending {
+            Pending::Approve(remediation_ids) => {
+                self.marks.clear();
+                Command::Approve {
+                    remediation_ids,
+                    reason,
+                }
+            }
+            Pending::Reject(remediation_ids) => {
+                self.marks.clear();
+                Command::Reject {
+                    remediation_ids,
+                    reason,
+                }
+            }
+            Pending::Cancel(remediation_id) => Command::Cancel {
+                remediation_id,
+                comment: reason.unwrap_or_else(|| {
+                    format!(
+                        "Cancelled from the remedy console by {}",
+                        self.model.operator
+                    )
+                }),
+            },
+            Pending::SetMode { policy_id, mode } => Command::SetMode { policy_id, mode },
+            Pending::CloseAlert(alert_id) => Command::CloseAlert {
+                alert_id,
+                closure,
+                comment: text,
+            },
+        }
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        let Some(prompt) = &mut self.prompt else {
+            return Vec::new();
+        };
+        match (key.code, prompt) {
+            (KeyCode::Esc, Prompt::Filter(_)) => {
+                self.prompt = None;
+                self.filter = Filter::default();
+                self.invalidate();
+            }
+            (KeyCode::Esc, Prompt::Command(_)) => self.prompt = None,
+            (KeyCode::Enter, Prompt::Filter(_)) => self.prompt = None,
+            (KeyCode::Enter, Prompt::Command(input)) => {
+                let line = input.value().trim().to_string();
+                self.prompt = None;
+                return self.run_command(&line);
+            }
+            (_, Prompt::Filter(input)) => {
+                input.handle_event(&TermEvent::Key(key));
+                self.filter = Filter::parse(input.value());
+                self.invalidate();
+            }
+            (_, Prompt::Command(input)) => {
+                input.handle_event(&TermEvent::Key(key));
+            }
+        }
+        Vec::new()
+    }
+
+    /// Runs a `:` command line.
+    pub fn run_command(&mut self, line: &str) -> Vec<Command> {
+        let mut words = line.split_whitespace();
+        let action = match (words.next(), words.next()) {
+            (Some("q" | "quit"), None) => Action::Quit,
+            (Some("help"), None) => Action::Help,
+            (Some("refresh"), None) => Action::Refresh,
+            (Some("alerts"), None) => Action::ShowAlerts,
+            (Some("policies"), None) => Action::ShowPolicies,
+            (Some("machines"), None) => Action::ShowMachines,
+            (Some("activity"), None) => Action::ShowActivity,
+            (Some("sort"), Some(by @ ("time" | "severity"))) => {
+                self.set_sort(if by == "time" {
+                    Sort::Time
+                } else {
+                    Sort::Severity
+                });
+                return Vec::new();
+            }
+            (Some("mode"), Some(word)) if Mode::parse(word).is_some() => {
+                if self.read_only() {
+                    return self.on_action(Action::ModeCycle);
+                }
+                return Mode::parse(word)
+                    .map(|m| self.ask_mode(m))
+                    .unwrap_or_default();
+            }
+            (None, _) => return Vec::new(),
+            _ => {
+                let text = format!(
+                    "unknown command `{line}`; try :mode off|approve|auto, :sort time|severity, :refresh, :q"
+                );
+                self.toast(Level::Error, &text);
+                return Vec::new();
+            }
+        };
+        self.on_action(action)
+    }
+}

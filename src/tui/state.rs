@@ -1,0 +1,166 @@
+//! The data the console shows, kept from engine events: alerts, policies, remediations, poll and quota.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::interface::{AlertView, Event, PolicyView, QuotaView, RemediationView};
+
+/// Outcome of the last polls.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollHealth {
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Set when the latest poll failed: when and why.
+    pub error: Option<(DateTime<Utc>, String)>,
+}
+
+/// Everything received from the engine, indexed for the views.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub alerts: Vec<AlertView>,
+    alert_index: HashMap<String, usize>,
+    pub policies: Vec<PolicyView>,
+    pub remediations: Vec<RemediationView>,
+    remediation_index: HashMap<String, usize>,
+    by_alert: HashMap<String, Vec<usize>>,
+    pub read_only: bool,
+    pub demo: bool,
+    pub operator: String,
+    pub poll: PollHealth,
+    pub quotas: Vec<QuotaView>,
+}
+
+impl Model {
+    /// Applies one event (notices are the caller's). Returns whether the lists may have changed.
+    pub fn apply(&mut self, event: Event) -> bool {
+        match event {
+            Event::Snapshot {
+                alerts,
+                policies,
+                remediations,
+                read_only,
+                demo,
+                operator,
+            } => {
+                *self = Model {
+                    poll: std::mem::take(&mut self.poll),
+                    quotas: std::mem::take(&mut self.quotas),
+                    read_only,
+                    demo,
+                    operator,
+                    ..Model::default()
+                };
+                alerts.into_iter().for_each(|a| self.upsert_alert(a));
+                policies.into_iter().for_each(|p| self.upsert_policy(p));
+                remediations
+                    .into_iter()
+                    .for_each(|r| self.upsert_remediation(r));
+                true
+            }
+            Event::AlertSeen(alert) => {
+                self.upsert_alert(alert);
+                true
+            }
+            Event::PolicyChanged(policy) => {
+                self.upsert_policy(policy);
+                true
+            }
+            Event::RemediationChanged(remediation) => {
+                self.upsert_remediation(remediation);
+                true
+            }
+            Event::Poll { ok, at, error, .. } => {
+                if ok {
+                    self.poll = PollHealth {
+                        last_ok: Some(at),
+                        error: None,
+                    };
+                } else {
+                    let why = error.unwrap_or_else(|| "unknown error".into());
+                    self.poll.error = Some((at, why));
+                }
+                false
+            }
+            Event::Quota { quotas } => {
+                self.quotas = quotas;
+                false
+            }
+            Event::Notice { .. } => false,
+        }
+    }
+
+    fn upsert_alert(&mut self, alert: AlertView) {
+        match self.alert_index.get(&alert.id) {
+            Some(&i) => self.alerts[i] = alert,
+            None => {
+                self.alert_index.insert(alert.id.clone(), self.alerts.len());
+                self.alerts.push(alert);
+            }
+        }
+    }
+
+    fn upsert_policy(&mut self, policy: PolicyView) {
+        match self.policies.iter_mut().find(|p| p.id == policy.id) {
+            Some(slot) => *slot = policy,
+            None => self.policies.push(policy),
+        }
+    }
+
+    fn upsert_remediation(&mut self, remediation: RemediationView) {
+        match self.remediation_index.get(&remediation.id) {
+            Some(&i) => self.remediations[i] = remediation,
+            None => {
+                let i = self.remediations.len();
+                self.remediation_index.insert(remediation.id.clone(), i);
+                self.by_alert
+                    .entry(remediation.alert_id.clone())
+                    .or_default()
+                    .push(i);
+                self.remediations.push(remediation);
+            }
+        }
+    }
+
+    /// The alert with this id.
+    pub fn alert(&self, id: &str) -> Option<&AlertView> {
+        self.alert_index.get(id).map(|&i| &self.alerts[i])
+    }
+
+    /// The policy with this id.
+    pub fn policy(&self, id: &str) -> Option<&PolicyView> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    /// The remediation with this id.
+    pub fn remediation(&self, id: &str) -> Option<&RemediationView> {
+        self.remediation_index
+            .get(id)
+            .map(|&i| &self.remediations[i])
+    }
+
+    /// Remediations of one alert, in arrival order.
+    pub fn remediations_of<'a>(
+        &'a self,
+        alert_id: &str,
+    ) -> impl Iterator<Item = &'a RemediationView> + 'a {
+        self.by_alert
+            .get(alert_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.remediations[i])
+    }
+
+    /// Distinct machines the remediations of `policy_id`'s alerts raised since `since` acted or would act on.
+    pub fn machines_touched_since(&self, policy_id: &str, since: DateTime<Utc>) -> usize {
+        let mut machines: Vec<&str> = self
+            .alerts
+            .iter()
+            .filter(|a| a.policy_id == policy_id && a.raised_at >= since)
+            .flat_map(|a| self.remediations_of(&a.id))
+            .map(|r| r.machine.id.as_str())
+            .collect();
+        machines.sort_unstable();
+        machines.dedup();
+        machines.len()
+    }
+}

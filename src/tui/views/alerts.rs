@@ -1,0 +1,100 @@
+//! The alerts pane: severity, age, policy, user, title and remediation summary, building only visible rows.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::{clean, pane_block};
+use crate::engine::interface::Severity;
+use crate::tui::app::{App, Pane, Sort};
+use crate::tui::{format, symbols};
+
+/// Draws the alerts pane into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
+    let focused = app.focus == Pane::Alerts;
+    let total = app.model.alerts.len();
+    let shown = app.visible_alerts().len();
+    let sort = match app.sort {
+        Sort::Time => "newest",
+        Sort::Severity => "severity",
+    };
+    let mut title = format!("Alerts {shown}/{total} · sort: {sort}");
+    if !app.filter.is_empty() {
+        title.push_str(&format!(" · filter: {}", clean(app.filter.text())));
+    }
+    let block = pane_block(title, focused, &app.theme);
+    let inner_height = usize::from(area.height.saturating_sub(3));
+    let range = app.alerts.window(shown, inner_height);
+    let theme = &app.theme;
+    if shown == 0 {
+        let text = if total == 0 {
+            "No alerts yet: waiting for Cloud App Security."
+        } else {
+            "No alert matches the filter (Esc clears it)."
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.dim).block(block), area);
+        return;
+    }
+    let wide = area.width >= 100;
+    let rows = app.visible_alerts()[range.clone()].iter().map(|&i| {
+        let alert = &app.model.alerts[i];
+        let severity_style = match alert.severity {
+            Severity::High => theme.high,
+            Severity::Medium => theme.medium,
+            Severity::Low => theme.low,
+            _ => theme.dim,
+        };
+        let unread = if alert.read { " " } else { "●" };
+        let summary = match format::summary(app.model.remediations_of(&alert.id)) {
+            Some(text) => Span::raw(text),
+            None => Span::styled(
+                alert
+                    .note
+                    .as_deref()
+                    .map(clean)
+                    .unwrap_or_else(|| "—".into()),
+                theme.dim,
+            ),
+        };
+        Row::new([
+            Cell::from(Span::styled(unread, theme.title)),
+            Cell::from(Span::styled(
+                symbols::severity(alert.severity),
+                severity_style,
+            )),
+            Cell::from(format::age(alert.raised_at, app.now)),
+            Cell::from(clean(&alert.policy_name)),
+            Cell::from(clean(alert.user.as_deref().unwrap_or("—"))),
+            Cell::from(clean(&alert.title)),
+            Cell::from(Line::from(summary)),
+        ])
+    });
+    let (fixed, text) = if wide { (20, 24) } else { (12, 18) };
+    let widths = [
+        Constraint::Length(1),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(fixed),
+        Constraint::Length(fixed),
+        Constraint::Fill(1),
+        Constraint::Length(text),
+    ];
+    let header = Row::new([
+        "",
+        "severity",
+        "age",
+        "policy",
+        "user",
+        "title",
+        "remediation",
+    ])
+    .style(theme.header);
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .style(theme.base)
+        .row_highlight_style(theme.selected);
+    let mut state = TableState::default().with_selected(app.alerts.selected - range.start);
+    frame.render_stateful_widget(table, area, &mut state);
+}

@@ -1,0 +1,113 @@
+//! The alert detail: description as plain text, entities, machines and how they were found, remediation history.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{clean, pane_block, state_style, state_text};
+use crate::tui::app::App;
+use crate::tui::{format, symbols};
+
+/// Draws the selected alert's detail into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let Some(alert) = app.selected_alert() else {
+        let block = pane_block("Detail".into(), true, theme);
+        frame.render_widget(Paragraph::new("No alert selected.").block(block), area);
+        return;
+    };
+    let heading = |text: &str| Line::styled(text.to_string(), theme.header);
+    let mut lines = vec![
+        Line::styled(clean(&alert.title), theme.title),
+        Line::from(format!(
+            "{} · raised {} ago ({}) · policy {} · user {} · {:?}",
+            symbols::severity(alert.severity),
+            format::age(alert.raised_at, app.now),
+            alert.raised_at.format("%Y-%m-%d %H:%M UTC"),
+            clean(&alert.policy_name),
+            clean(alert.user.as_deref().unwrap_or("—")),
+            alert.resolution,
+        )),
+    ];
+    if let Some(url) = &alert.url {
+        lines.push(Line::styled(clean(url), theme.dim));
+    }
+    lines.push(Line::default());
+    lines.push(heading("Description"));
+    lines.push(Line::from(clean(&alert.description)));
+    lines.push(Line::default());
+    lines.push(heading("Entities"));
+    for e in &alert.entities {
+        lines.push(Line::from(format!(
+            "  {}: {}",
+            clean(&e.kind),
+            clean(&e.label)
+        )));
+    }
+    lines.push(Line::default());
+    lines.push(heading("Machines"));
+    let rows = app.machine_rows();
+    if rows.is_empty() {
+        let note = alert.note.as_deref().map(clean);
+        lines.push(Line::from(format!(
+            "  {}",
+            note.unwrap_or_else(|| "none".into())
+        )));
+    }
+    let mut seen = Vec::new();
+    for r in &rows {
+        let m = &r.machine;
+        if seen.contains(&&m.id) {
+            continue;
+        }
+        seen.push(&m.id);
+        let last_seen = m
+            .last_seen
+            .map(|t| format!("{} ago", format::age(t, app.now)))
+            .unwrap_or_else(|| "never".into());
+        lines.push(Line::from(format!(
+            "  {}{} · {} · health {} · last seen {} · group {} · tags {}",
+            clean(&m.name),
+            if m.protected { " (protected)" } else { "" },
+            clean(m.os.as_deref().unwrap_or("os unknown")),
+            clean(&m.health),
+            last_seen,
+            clean(m.group.as_deref().unwrap_or("—")),
+            clean(&m.tags.join(", ")),
+        )));
+        lines.push(Line::styled(
+            format!("    found by {}", clean(&m.found_by)),
+            theme.dim,
+        ));
+    }
+    lines.push(Line::default());
+    lines.push(heading("Remediation history"));
+    let mut history = rows;
+    history.sort_by_key(|r| r.updated_at);
+    for r in history {
+        let mut spans = vec![
+            Span::raw(format!("  {} ", r.updated_at.format("%H:%M:%S"))),
+            Span::styled(state_text(r, app), state_style(r, theme)),
+            Span::raw(format!(
+                " · {} on {}",
+                r.action.label(),
+                clean(&r.machine.name)
+            )),
+        ];
+        if let Some(reason) = &r.reason {
+            spans.push(Span::styled(format!(" · {}", clean(reason)), theme.dim));
+        }
+        if let Some(id) = &r.provider_action_id {
+            spans.push(Span::styled(format!(" · action {}", clean(id)), theme.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    let block = pane_block("Alert detail (Esc to go back)".into(), true, theme);
+    let paragraph = Paragraph::new(lines)
+        .block(block)
+        .style(theme.base)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail_scroll, 0));
+    frame.render_widget(paragraph, area);
+}

@@ -1,0 +1,89 @@
+//! Draws a modal dialog: its lines, the close-alert choices, the text field and the buttons.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{clean, pane_block};
+use crate::tui::dialog::{CLOSURES, Dialog, Focus};
+use crate::tui::theme::Theme;
+
+/// Draws `dialog` centred over `area`.
+pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &Dialog) {
+    let lines: Vec<Line> = dialog.lines.iter().map(|l| Line::from(clean(l))).collect();
+    let text_rows = (lines.len() as u16).min(6);
+    let choice_rows = if dialog.choice.is_some() {
+        CLOSURES.len() as u16
+    } else {
+        0
+    };
+    let input_rows = if dialog.input.is_some() { 1 } else { 0 };
+    let height = (text_rows + choice_rows + input_rows + 4).min(area.height);
+    let width = area.width.saturating_sub(4).min(72);
+    let box_area = area.centered(Constraint::Length(width), Constraint::Length(height));
+    frame.render_widget(Clear, box_area);
+    let block = pane_block(dialog.title.clone(), true, theme);
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let [text_area, choice_area, input_area, _, buttons_area] = Layout::vertical([
+        Constraint::Length(text_rows),
+        Constraint::Length(choice_rows),
+        Constraint::Length(input_rows),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
+    if let Some(selected) = dialog.choice {
+        let focused = dialog.focus == Focus::Choice;
+        let choices: Vec<Line> = CLOSURES
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                let (mark, style) = match (i == selected, focused) {
+                    (true, true) => ("(•) ", theme.button_focus),
+                    (true, false) => ("(•) ", theme.title),
+                    _ => ("( ) ", theme.base),
+                };
+                Line::styled(format!("{mark}{label}"), style)
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(choices), choice_area);
+    }
+    if let Some((label, input)) = &dialog.input {
+        let prefix = format!("{label}: ");
+        let width = usize::from(input_area.width).saturating_sub(prefix.chars().count() + 1);
+        let scroll = input.visual_scroll(width);
+        let value: String = input.value().chars().skip(scroll).collect();
+        let style = if dialog.focus == Focus::Input {
+            theme.title
+        } else {
+            theme.dim
+        };
+        let line = Line::from(vec![
+            Span::styled(prefix.clone(), style),
+            Span::raw(clean(&value)),
+        ]);
+        frame.render_widget(Paragraph::new(line), input_area);
+        if dialog.focus == Focus::Input {
+            let x = (prefix.chars().count() + input.visual_cursor() - scroll) as u16;
+            let x = input_area.x + x.min(input_area.width.saturating_sub(1));
+            frame.set_cursor_position(Position::new(x, input_area.y));
+        }
+    }
+    let button = |label: &str, focus: Focus| {
+        if dialog.focus == focus {
+            Span::styled(format!("▶ {label} ◀"), theme.button_focus)
+        } else {
+            Span::styled(format!("[ {label} ]"), theme.base)
+        }
+    };
+    let buttons = Line::from(vec![
+        button("Cancel", Focus::Cancel),
+        Span::raw("   "),
+        button(&dialog.confirm_label, Focus::Confirm),
+    ])
+    .centered();
+    frame.render_widget(Paragraph::new(buttons), buttons_area);
+}

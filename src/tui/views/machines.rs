@@ -1,0 +1,101 @@
+//! The machines pane: the selected alert's machines, how each was found, the action and its live state.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+
+use super::{clean, pane_block, state_style, state_text};
+use crate::tui::app::{App, Pane};
+use crate::tui::format;
+
+/// Draws the machines pane into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
+    let focused = app.focus == Pane::Machines;
+    let Some(alert) = app.selected_alert() else {
+        let block = pane_block("Machines".into(), focused, &app.theme);
+        let text = Paragraph::new("Select an alert to see its machines.").style(app.theme.dim);
+        frame.render_widget(text.block(block), area);
+        return;
+    };
+    let title = format!("Machines · {}", clean(&alert.title));
+    let note = alert.note.as_deref().map(clean);
+    let len = app.machine_rows().len();
+    let range = app
+        .machines
+        .window(len, usize::from(area.height.saturating_sub(3)));
+    let theme = &app.theme;
+    let block = pane_block(title, focused, theme);
+    if len == 0 {
+        let text = note.unwrap_or_else(|| "No machine actions for this alert.".into());
+        let body = Paragraph::new(text)
+            .style(theme.dim)
+            .wrap(Wrap { trim: true });
+        frame.render_widget(body.block(block), area);
+        return;
+    }
+    let wide = area.width >= 100;
+    let rows: Vec<Row> = app.machine_rows()[range.clone()]
+        .iter()
+        .map(|r| {
+            let m = &r.machine;
+            let mark = if app.marks.contains(&r.id) {
+                "✓"
+            } else {
+                " "
+            };
+            let seen = m
+                .last_seen
+                .map(|t| format::age(t, app.now))
+                .unwrap_or_else(|| "—".into());
+            let mut name = clean(&m.name);
+            if m.protected {
+                name.push_str(" (protected)");
+            }
+            let mut cells = vec![
+                Cell::from(Span::styled(mark, theme.title)),
+                Cell::from(name),
+                Cell::from(r.action.label()),
+                Cell::from(Span::styled(state_text(r, app), state_style(r, theme))),
+                Cell::from(seen),
+                Cell::from(clean(&m.health)),
+            ];
+            if wide {
+                let tags = m
+                    .tags
+                    .iter()
+                    .map(|t| clean(t))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                cells.push(Cell::from(clean(m.group.as_deref().unwrap_or("—"))));
+                cells.push(Cell::from(tags));
+                cells.push(Cell::from(clean(&m.found_by)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(1),
+        Constraint::Length(16),
+        Constraint::Length(18),
+        Constraint::Length(24),
+        Constraint::Length(5),
+        Constraint::Length(8),
+    ];
+    let mut names = vec!["", "machine", "action", "state", "seen", "health"];
+    if wide {
+        widths.extend([
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Fill(1),
+        ]);
+        names.extend(["group", "tags", "found by"]);
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(names).style(theme.header))
+        .block(block)
+        .style(theme.base)
+        .row_highlight_style(theme.selected);
+    let mut state = TableState::default().with_selected(app.machines.selected - range.start);
+    frame.render_stateful_widget(table, area, &mut state);
+}

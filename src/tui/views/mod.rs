@@ -1,0 +1,132 @@
+//! Draws the whole screen from the app state: tabs at 80×24, side-by-side panes when there is room.
+
+mod activity;
+mod alerts;
+mod detail;
+mod dialog;
+mod header;
+mod help;
+mod machines;
+mod policies;
+mod status;
+mod too_small;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType};
+
+use crate::engine::interface::RemediationView;
+
+use super::app::{App, Pane};
+use super::format;
+use super::symbols;
+use super::theme::Theme;
+
+/// Below this the screen says it is too small.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this size on, the four panes are shown side by side.
+const WIDE_WIDTH: u16 = 110;
+const WIDE_HEIGHT: u16 = 30;
+
+/// Draws one frame. `app.now` is the clock; nothing here reads the system clock.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    app.prepare();
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small::draw(frame, area, &app.theme);
+        return;
+    }
+    let toast_rows = u16::from(!app.toasts.is_empty());
+    let [top, body, toast, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(toast_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, top, app);
+    if app.show_detail {
+        detail::draw(frame, body, app);
+    } else if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
+        let [upper, lower] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
+        let split = [Constraint::Percentage(66), Constraint::Fill(1)];
+        let [alerts_area, policies_area] = Layout::horizontal(split).areas(upper);
+        let [machines_area, activity_area] = Layout::horizontal(split).areas(lower);
+        draw_pane(frame, alerts_area, app, Pane::Alerts);
+        draw_pane(frame, policies_area, app, Pane::Policies);
+        draw_pane(frame, machines_area, app, Pane::Machines);
+        draw_pane(frame, activity_area, app, Pane::Activity);
+    } else {
+        draw_pane(frame, body, app, app.focus);
+    }
+    status::draw_toast(frame, toast, app);
+    status::draw(frame, bottom, app);
+    if app.show_help {
+        help::draw(frame, area, app);
+    }
+    if let Some(d) = &app.dialog {
+        dialog::draw(frame, area, &app.theme, d);
+    }
+}
+
+fn draw_pane(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
+    match pane {
+        Pane::Alerts => alerts::draw(frame, area, app),
+        Pane::Policies => policies::draw(frame, area, app),
+        Pane::Machines => machines::draw(frame, area, app),
+        Pane::Activity => activity::draw(frame, area, app),
+    }
+}
+
+/// Untrusted text made harmless for the terminal (the engine already did it; this is the second line).
+fn clean(text: &str) -> String {
+    crate::text::sanitize(text)
+}
+
+/// A pane's border, highlighted and marked when focused.
+fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+    let (style, marker) = if focused {
+        (theme.border_focus, "▶ ")
+    } else {
+        (theme.border, "")
+    };
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(style)
+        .title(Line::styled(format!(" {marker}{title} "), theme.title))
+}
+
+/// "◐ InProgress 2m05s ! overdue": symbol, word, elapsed time while running, overdue mark.
+fn state_text(r: &RemediationView, app: &App) -> String {
+    let tick = u64::try_from(app.now.timestamp_millis() / 250).unwrap_or(0);
+    let mut text = format!(
+        "{} {}",
+        symbols::state_symbol(r.state, tick),
+        r.state.as_str()
+    );
+    if r.state.is_in_flight() {
+        let since = r.submitted_at.unwrap_or(r.updated_at);
+        text.push(' ');
+        text.push_str(&format::elapsed(since, app.now));
+    }
+    if r.overdue {
+        text.push_str(" ! overdue");
+    }
+    text
+}
+
+/// The style of a state: good, bad, active or plain.
+fn state_style(r: &RemediationView, theme: &Theme) -> ratatui::style::Style {
+    use crate::engine::interface::RemediationState as S;
+    match r.state {
+        _ if r.overdue => theme.warn,
+        S::Succeeded | S::Approved => theme.good,
+        S::Failed | S::TimeOut | S::Rejected => theme.bad,
+        s if s.is_in_flight() => theme.active,
+        S::Proposed => theme.warn,
+        _ => theme.dim,
+    }
+}

@@ -1,0 +1,53 @@
+//! Builds the running parts from a config: API settings, engine settings, the journal path, the demo config.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::api::ApiSettings;
+use crate::config::{Config, ConfigError, data_dir, load_str};
+use crate::engine::EngineSettings;
+
+const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
+
+/// API client settings from the config (documented quotas and retry policy).
+pub fn api_settings(config: &Config) -> ApiSettings {
+    let mut settings = ApiSettings::new(
+        config.cas.url.clone(),
+        config.cas.token.clone(),
+        config.tenant.id.clone(),
+        config.tenant.client_id.clone(),
+        config.tenant.client_secret.clone(),
+    );
+    settings.defender_url = config.defender.url.clone();
+    settings.graph_url = config.graph.url.clone();
+    settings.authority_url = config.auth.authority.clone();
+    settings.defender_scope = config.defender.scope.clone();
+    settings.graph_scope = config.graph.scope.clone();
+    settings.timeout = Duration::from_secs(config.auth.timeout_secs);
+    settings
+}
+
+/// Engine settings from the config.
+pub fn engine_settings(config: &Config, read_only: bool, demo: bool) -> EngineSettings {
+    EngineSettings::from_config(config, read_only, demo)
+}
+
+/// The journal file: `[journal] path`, else `journal.sqlite` in the data directory.
+pub fn journal_path(config: &Config) -> PathBuf {
+    config
+        .journal
+        .path
+        .clone()
+        .unwrap_or_else(|| data_dir().join("journal.sqlite"))
+}
+
+/// The demo config (config/demo.toml) pointed at a simulator listening at `base_url`
+/// (its services under `/cas`, `/mde`, `/graph` and `/login`).
+pub fn demo_config(base_url: &str) -> Result<Config, ConfigError> {
+    let mut config = load_str(DEMO_CONFIG, Path::new("config/demo.toml"), &|_| None)?.config;
+    config.cas.url = format!("{base_url}/cas");
+    config.defender.url = format!("{base_url}/mde");
+    config.graph.url = format!("{base_url}/graph");
+    config.auth.authority = format!("{base_url}/login");
+    Ok(config)
+}

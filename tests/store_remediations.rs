@@ -1,0 +1,305 @@
+//! Remediation records: idempotent intents, state changes, compare-and-set and claims across processes.
+
+use chrono::{Duration, TimeZone, Utc};
+use remedy::store::{AlertRecord, Journal, NewRemediation, StoreError};
+use serde_json::json;
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap()
+}
+
+fn intent(key: &str, alert: &str, policy: &str) -> NewRemediation {
+    NewRemediation {
+        idempotency_key: key.into(),
+        alert_id: alert.into(),
+        policy_id: policy.into(),
+        flow_id: "av-scan".into(),
+        step: 0,
+        machine_id: format!("machine-{key}"),
+        machine_name: "laptop".into(),
+        action: "RunAntiVirusScan".into(),
+        params: json!({"ScanType": "Full", "Comment": "remedy"}),
+        state: "proposed".into(),
+        reason: None,
+        requested_by: "remedy".into(),
+        proof: json!({"graphDeviceId": "g-1", "aadDeviceId": "g-1"}),
+        at: t0(),
+    }
+}
+
+#[test]
+fn the_same_idempotency_key_twice_makes_one_row() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let (first, created) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    assert!(created);
+    let mut retry = intent("k1", "a1", "p1");
+    retry.at = t0() + Duration::minutes(5);
+    let (second, created) = j.insert_remediation(&retry).unwrap();
+    assert!(!created);
+    assert_eq!(second, first);
+    assert_eq!(j.remediations_for_alert("a1").unwrap().len(), 1);
+    assert_eq!(j.transitions(&first.id).unwrap().len(), 1);
+}
+
+#[test]
+fn transitions_are_recorded_and_stamp_submitted_and_final_times() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let (r, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    let t = |m| t0() + Duration::minutes(m);
+    j.transition(&r.id, "approved", Some("ok by bob"), t(1))
+        .unwrap();
+    j.transition(&r.id, "queued", None, t(2)).unwrap();
+    let sub = j.transition(&r.id, "submitted", None, t(3)).unwrap();
+    assert_eq!(sub.submitted_at, Some(t(3)));
+    assert_eq!(sub.final_at, None);
+    assert_eq!(sub.reason, None);
+    let done = j
+        .transition(&r.id, "Succeeded", Some("scan clean"), t(9))
+        .unwrap();
+    assert_eq!(done.submitted_at, Some(t(3)));
+    assert_eq!(done.final_at, Some(t(9)));
+    assert_eq!(done.updated_at, t(9));
+    assert_eq!(done.reason.as_deref(), Some("scan clean"));
+
+    let steps: Vec<_> = j
+        .transitions(&r.id)
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.from_state, s.to_state))
+        .collect();
+    let own = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        steps,
+        vec![
+            (None, "proposed".to_owned()),
+            (own("proposed"), "approved".to_owned()),
+            (own("approved"), "queued".to_owned()),
+            (own("queued"), "submitted".to_owned()),
+            (own("submitted"), "Succeeded".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn transition_if_only_moves_from_the_expected_state() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let (r, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    assert!(
+        j.transition_if(&r.id, "queued", "submitted", None, t0())
+            .unwrap()
+            .is_none()
+    );
+    let moved = j
+        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .unwrap();
+    assert_eq!(moved.unwrap().state, "approved");
+    assert!(
+        j.transition_if(&r.id, "proposed", "rejected", None, t0())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(j.transitions(&r.id).unwrap().len(), 2);
+}
+
+#[test]
+fn unknown_ids_are_reported() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let err = j.transition("nope", "approved", None, t0()).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { ref id } if id == "nope"));
+    assert!(j.claim("nope", "me", t0(), Duration::minutes(1)).is_err());
+    assert!(j.set_provider_action_id("nope", "x", t0()).is_err());
+    assert!(
+        j.record_approval("nope", "approve", "bob", None, t0())
+            .is_err()
+    );
+    assert!(j.remediation("nope").unwrap().is_none());
+}
+
+#[test]
+fn two_processes_race_for_one_transition_and_one_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut a = Journal::open(&path).unwrap();
+    let mut b = Journal::open(&path).unwrap();
+    let (r, _) = a.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    let (seen_by_b, created) = b.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    assert!(!created);
+    assert_eq!(seen_by_b.id, r.id);
+
+    let stale = Duration::minutes(5);
+    assert!(a.claim(&r.id, "host-a:1", t0(), stale).unwrap());
+    assert!(
+        !b.claim(&r.id, "host-b:2", t0() + Duration::minutes(1), stale)
+            .unwrap()
+    );
+    assert!(
+        a.claim(&r.id, "host-a:1", t0() + Duration::minutes(2), stale)
+            .unwrap()
+    );
+    assert!(
+        !b.claim(&r.id, "host-b:2", t0() + Duration::minutes(6), stale)
+            .unwrap()
+    );
+    assert!(
+        b.claim(&r.id, "host-b:2", t0() + Duration::minutes(7), stale)
+            .unwrap()
+    );
+    let row = a.remediation(&r.id).unwrap().unwrap();
+    assert_eq!(row.claimed_by.as_deref(), Some("host-b:2"));
+    assert_eq!(row.claimed_at, Some(t0() + Duration::minutes(7)));
+
+    assert!(!a.release(&r.id, "host-a:1").unwrap());
+    assert!(b.release(&r.id, "host-b:2").unwrap());
+    assert!(
+        a.claim(&r.id, "host-a:1", t0() + Duration::minutes(8), stale)
+            .unwrap()
+    );
+
+    let won_a = a
+        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .unwrap();
+    let won_b = b
+        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .unwrap();
+    assert!(won_a.is_some());
+    assert!(won_b.is_none());
+}
+
+#[test]
+fn concurrent_claims_from_threads_have_exactly_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let (r, _) = Journal::open(&path)
+        .unwrap()
+        .insert_remediation(&intent("k1", "a1", "p1"))
+        .unwrap();
+    let winners: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|n| {
+                let (path, id) = (&path, &r.id);
+                s.spawn(move || {
+                    let mut j = Journal::open(path).unwrap();
+                    let owner = format!("host:{n}");
+                    usize::from(j.claim(id, &owner, t0(), Duration::minutes(5)).unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(winners, 1);
+}
+
+#[test]
+fn queries_find_by_state_recency_and_blast_radius() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let t = |m| t0() + Duration::minutes(m);
+    let (r1, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    let (r2, _) = j.insert_remediation(&intent("k2", "a1", "p1")).unwrap();
+    let (r3, _) = j.insert_remediation(&intent("k3", "a2", "p2")).unwrap();
+    j.transition(&r1.id, "submitted", None, t(10)).unwrap();
+    j.transition(&r2.id, "attached", None, t(20)).unwrap();
+    j.transition(&r3.id, "submitted", None, t(20)).unwrap();
+
+    assert_eq!(j.count_actions_since("p1", t(0)).unwrap(), 2);
+    assert_eq!(j.count_actions_since("p1", t(15)).unwrap(), 1);
+    assert_eq!(j.count_actions_since("p2", t(0)).unwrap(), 1);
+    assert_eq!(j.count_actions_since("p3", t(0)).unwrap(), 0);
+
+    let in_flight = j
+        .remediations_in_states(&["submitted", "attached"])
+        .unwrap();
+    assert_eq!(in_flight.len(), 3);
+    assert_eq!(
+        j.remediations_in_states(&["attached"]).unwrap()[0].id,
+        r2.id
+    );
+    assert!(j.remediations_in_states(&[]).unwrap().is_empty());
+
+    let recent: Vec<_> = j
+        .recent_remediations(t(15))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(recent.len(), 2);
+    assert!(recent.contains(&r2.id) && recent.contains(&r3.id));
+    assert_eq!(j.remediations_for_alert("a2").unwrap()[0].id, r3.id);
+}
+
+#[test]
+fn an_approval_its_transition_and_its_audit_commit_together_or_not_at_all() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let (r, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
+    let err = j
+        .atomic(|tx| {
+            tx.record_approval(&r.id, "approve", "bob", Some("confirmed"), t0())?;
+            tx.transition_if(&r.id, "proposed", "approved", None, t0())?;
+            tx.record_approval(&r.id, "maybe", "bob", None, t0())
+        })
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        StoreError::InvalidValue {
+            field: "decision",
+            ..
+        }
+    ));
+    assert!(j.approvals(&r.id).unwrap().is_empty());
+    assert_eq!(j.remediation(&r.id).unwrap().unwrap().state, "proposed");
+
+    j.atomic(|tx| {
+        tx.record_approval(&r.id, "reject", "bob", Some("false positive"), t0())?;
+        tx.transition_if(&r.id, "proposed", "rejected", Some("false positive"), t0())
+    })
+    .unwrap();
+    let approvals = j.approvals(&r.id).unwrap();
+    assert_eq!(approvals.len(), 1);
+    assert_eq!(approvals[0].decision, "reject");
+    assert_eq!(approvals[0].reason.as_deref(), Some("false positive"));
+    let row = j.remediation(&r.id).unwrap().unwrap();
+    assert_eq!(row.state, "rejected");
+    assert_eq!(row.final_at, Some(t0()));
+}
+
+#[test]
+fn modes_keep_the_current_value_and_every_change() {
+    let mut j = Journal::open_in_memory().unwrap();
+    j.set_mode("p1", "approve", "alice", t0()).unwrap();
+    j.set_mode("p1", "auto", "bob", t0() + Duration::minutes(1))
+        .unwrap();
+    j.set_mode("p2", "off", "bob", t0()).unwrap();
+    let modes = j.modes().unwrap();
+    assert_eq!(modes.len(), 2);
+    assert_eq!(modes["p1"], "auto");
+    let history = j.mode_history("p1").unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].from_mode, None);
+    assert_eq!(history[1].from_mode.as_deref(), Some("approve"));
+    assert_eq!(history[1].to_mode, "auto");
+    assert_eq!(history[1].changed_by, "bob");
+}
+
+#[test]
+fn alerts_are_upserted_keeping_the_first_sighting() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let mut a = AlertRecord {
+        id: "a1".into(),
+        policy_id: "p1".into(),
+        title: "Impossible travel".into(),
+        user: "alice@contoso.com".into(),
+        severity: 2,
+        resolution: 0,
+        timestamp_ms: 1_764_234_000_000,
+        raw: json!({"_id": "a1", "title": "Impossible travel"}),
+        seen_at: t0(),
+    };
+    j.record_alert(&a).unwrap();
+    a.resolution = 2;
+    a.seen_at = t0() + Duration::minutes(3);
+    j.record_alert(&a).unwrap();
+    let row = j.alert("a1").unwrap().unwrap();
+    assert_eq!(row.first_seen, t0());
+    assert_eq!(row.last_seen, t0() + Duration::minutes(3));
+    assert_eq!(row.resolution, 2);
+    assert_eq!(row.raw["title"], "Impossible travel");
+}
