@@ -206,3 +206,54 @@ async fn a_refused_token_is_renewed_once_then_unauthorized() {
     assert_eq!(stat(&sim, "/tokens_issued"), 3);
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_throttled_action_post_is_sent_again_and_lands_once() {
+    let scenario = scenario(30.0);
+    let sim = sim(scenario.clone()).await;
+    let api = clients(&sim, &scenario);
+    sim.set_faults(remedy::sim::Faults {
+        throttle_share: 0.5,
+        ..faults_for("mde")
+    });
+
+    for (i, machine) in scenario.machines.iter().take(3).enumerate() {
+        api.defender
+            .run_action(&machine.id, &scan(&format!("k429-{i}")))
+            .await
+            .unwrap();
+    }
+    sim.set_faults(remedy::sim::Faults::default());
+
+    assert_eq!(stat(&sim, "/action_posts_total"), 3, "{}", sim.stats());
+    assert_eq!(stat(&sim, "/duplicate_submissions"), 0);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_longest_wait_ends_the_call_at_once() {
+    // Real time and no client quota: the 31st call in a minute meets the service's own 429.
+    let scenario = scenario(1.0);
+    let sim = sim(scenario.clone()).await;
+    let mut settings = api_common::settings(&sim, &scenario);
+    settings.quotas.cas.clear();
+    let api = remedy::api::Clients::new(settings).unwrap();
+
+    let mut outcome = Ok(());
+    for _ in 0..=scenario.quotas.cas_per_minute {
+        outcome = api.cas.get_alert(&scenario.alerts[0].id).await.map(|_| ());
+        if outcome.is_err() {
+            break;
+        }
+    }
+
+    match outcome {
+        Err(ApiError::Throttled {
+            attempts: 1,
+            retry_after: Some(wait),
+            ..
+        }) => assert!(wait > Duration::from_secs(10), "{wait:?}"),
+        other => panic!("expected Throttled at once, got {other:?}"),
+    }
+    sim.shutdown().await;
+}
