@@ -172,6 +172,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_secret() {
+        let mut settings = settings();
+        settings.cas_token = Secret::new("cas-token-value-123");
+        settings.client_secret = Secret::new("client-secret-value-456");
+        let shown = format!(
+            "{:?} {:?}",
+            settings,
+            Clients::new(settings.clone()).unwrap()
+        );
+        assert!(!shown.contains("cas-token-value-123"), "{shown}");
+        assert!(!shown.contains("client-secret-value-456"), "{shown}");
+    }
+
+    #[test]
     fn rejects_a_bad_url_naming_the_key() {
         let mut bad = settings();
         bad.defender_url = "api.security.microsoft.com".into();
