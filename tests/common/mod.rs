@@ -1,0 +1,168 @@
+//! Shared test harness: a quiet simulator, an engine wired to it, and waiting on engine events.
+#![allow(dead_code)]
+
+pub mod pty;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use remedy::api::Clients;
+use remedy::config::Config;
+use remedy::engine::{
+    AlertView, EngineHandle, EngineSettings, Event, Mode, RemediationState, RemediationView,
+};
+use remedy::sim::{Scenario, SimHandle, SimOptions};
+use remedy::store::Journal;
+use remedy::wiring;
+use tokio::sync::broadcast;
+
+pub const AUTO_POLICY: &str = "5f01dce13de79160fbec4151";
+pub const APPROVE_POLICY: &str = "5f01dce13de79160fbec4150";
+
+/// The demo tenant without new arrivals or failures, with time running `time_scale` times faster.
+pub fn quiet_scenario(time_scale: f64) -> Scenario {
+    let mut scenario = Scenario::demo();
+    scenario.arrivals.enabled = false;
+    scenario.actions.failure_share = 0.0;
+    scenario.time_scale = time_scale;
+    scenario
+}
+
+pub async fn start_sim(scenario: Scenario) -> SimHandle {
+    remedy::sim::start(SimOptions { port: 0, scenario })
+        .await
+        .expect("simulator starts")
+}
+
+/// The demo config pointed at `sim`, with only `bound` policies bound (id, flow, mode).
+pub fn config_for(sim: &SimHandle, bound: &[(&str, &str, Mode)]) -> Config {
+    let mut config = wiring::demo_config(&sim.base_url()).expect("demo config is valid");
+    config
+        .policies
+        .retain(|id, _| bound.iter().any(|(b, _, _)| b == id));
+    for (id, flow, mode) in bound {
+        let binding = config
+            .policies
+            .get_mut(*id)
+            .expect("bound policies are in the demo config");
+        binding.flow = flow.to_string();
+        binding.mode = mode.as_str().to_string();
+    }
+    config
+}
+
+/// Engine settings for tests: fast polling and tracking.
+pub fn fast_settings(config: &Config) -> EngineSettings {
+    let mut settings = wiring::engine_settings(config, false, true);
+    settings.poll_interval = Duration::from_millis(300);
+    settings.track_interval = Duration::from_millis(200);
+    settings.operator = "tester".into();
+    settings
+}
+
+/// A running engine and what it has told us so far.
+pub struct EngineRun {
+    pub handle: EngineHandle,
+    events: broadcast::Receiver<Event>,
+    pub remediations: HashMap<String, RemediationView>,
+    pub alerts: HashMap<String, AlertView>,
+    pub notices: Vec<String>,
+}
+
+impl EngineRun {
+    pub fn start(config: &Config, settings: EngineSettings, journal: &Path) -> EngineRun {
+        let clients = Clients::new(wiring::api_settings(config)).expect("clients");
+        let journal = Journal::open(journal).expect("journal opens");
+        let handle = remedy::engine::start(clients, journal, settings);
+        let events = handle.subscribe();
+        EngineRun {
+            handle,
+            events,
+            remediations: HashMap::new(),
+            alerts: HashMap::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    fn absorb(&mut self, event: Event) {
+        match event {
+            Event::Snapshot {
+                alerts,
+                remediations,
+                ..
+            } => {
+                for a in alerts {
+                    self.alerts.insert(a.id.clone(), a);
+                }
+                for r in remediations {
+                    self.remediations.insert(r.id.clone(), r);
+                }
+            }
+            Event::AlertSeen(a) => {
+                self.alerts.insert(a.id.clone(), a);
+            }
+            Event::RemediationChanged(r) => {
+                self.remediations.insert(r.id.clone(), r);
+            }
+            Event::Notice { text, .. } => self.notices.push(text),
+            _ => {}
+        }
+    }
+
+    /// Absorbs events until `done` holds; panics with what was seen after `secs` seconds.
+    pub async fn until(&mut self, secs: u64, what: &str, done: impl Fn(&EngineRun) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !done(self) {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Ok(event)) => self.absorb(event),
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(broadcast::error::RecvError::Closed)) => {
+                    panic!("engine stopped before: {what}")
+                }
+                Err(_) => panic!(
+                    "timed out waiting for: {what}\nremediations: {:#?}\nnotices: {:#?}",
+                    self.remediations
+                        .values()
+                        .map(|r| (&r.alert_id, &r.machine.name, r.state, &r.reason))
+                        .collect::<Vec<_>>(),
+                    self.notices
+                ),
+            }
+        }
+    }
+
+    /// Remediations of alerts raised by `policy`.
+    pub fn of_policy(&self, policy: &str) -> Vec<&RemediationView> {
+        self.remediations
+            .values()
+            .filter(|r| r.policy_id == policy)
+            .collect()
+    }
+
+    pub fn alerts_of(&self, policy: &str) -> Vec<&AlertView> {
+        self.alerts
+            .values()
+            .filter(|a| a.policy_id == policy)
+            .collect()
+    }
+
+    /// True when every alert of `policy` with a user has been planned and all its remediations are final.
+    pub fn policy_settled(&self, policy: &str) -> bool {
+        let rems = self.of_policy(policy);
+        !rems.is_empty() && rems.iter().all(|r| r.state.is_final())
+    }
+
+    pub fn states(&self, policy: &str) -> Vec<RemediationState> {
+        self.of_policy(policy).iter().map(|r| r.state).collect()
+    }
+}
+
+/// Total action POSTs the simulator received, and duplicates among them.
+pub fn posts(sim: &SimHandle) -> (u64, u64) {
+    let stats = sim.stats();
+    (
+        stats["action_posts_total"].as_u64().unwrap_or(0),
+        stats["duplicate_submissions"].as_u64().unwrap_or(0),
+    )
+}

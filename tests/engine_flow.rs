@@ -1,0 +1,146 @@
+//! The engine end to end against the simulator over HTTP: auto runs, approve waits, reject never leaves,
+//! restarts and a second process never submit twice.
+
+mod common;
+
+use common::*;
+use remedy::engine::{Command, Mode, RemediationState};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_policy_scans_the_users_live_machines_to_a_final_state() {
+    let sim = start_sim(quiet_scenario(600.0)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
+    let mut run = EngineRun::start(
+        &config,
+        fast_settings(&config),
+        &dir.path().join("j.sqlite"),
+    );
+    run.until(60, "every auto remediation final", |r| {
+        r.policy_settled(AUTO_POLICY)
+    })
+    .await;
+    let states = run.states(AUTO_POLICY);
+    assert!(
+        states.contains(&RemediationState::Succeeded),
+        "scans succeed: {states:?}"
+    );
+    let (total, duplicates) = posts(&sim);
+    let submitted = run
+        .of_policy(AUTO_POLICY)
+        .iter()
+        .filter(|r| r.provider_action_id.is_some())
+        .count() as u64;
+    assert_eq!(duplicates, 0);
+    assert!(
+        total >= 1 && total <= submitted,
+        "one POST per remediation at most: {total} POSTs, {submitted} tracked"
+    );
+    run.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected() {
+    let sim = start_sim(quiet_scenario(600.0)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(
+        &sim,
+        &[(APPROVE_POLICY, "antivirus-scan-full", Mode::Approve)],
+    );
+    let mut run = EngineRun::start(
+        &config,
+        fast_settings(&config),
+        &dir.path().join("j.sqlite"),
+    );
+    run.until(30, "proposals on the approve policy", |r| {
+        r.of_policy(APPROVE_POLICY).len() >= 2
+            && r.of_policy(APPROVE_POLICY).iter().all(|x| {
+                x.state == RemediationState::Proposed || x.state == RemediationState::Skipped
+            })
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(posts(&sim).0, 0, "nothing leaves before approval");
+
+    let mut proposed: Vec<_> = run
+        .of_policy(APPROVE_POLICY)
+        .into_iter()
+        .filter(|r| r.state == RemediationState::Proposed)
+        .map(|r| r.id.clone())
+        .collect();
+    proposed.sort();
+    let approved = proposed[0].clone();
+    let rejected = proposed[1].clone();
+    let commands = run.handle.commands();
+    commands
+        .send(Command::Approve {
+            remediation_ids: vec![approved.clone()],
+            reason: Some("user confirmed travel is fake".into()),
+        })
+        .await
+        .unwrap();
+    commands
+        .send(Command::Reject {
+            remediation_ids: vec![rejected.clone()],
+            reason: Some("server, handled by ops".into()),
+        })
+        .await
+        .unwrap();
+    run.until(60, "the approved scan final", |r| {
+        r.remediations[&approved].state.is_final()
+    })
+    .await;
+    assert_eq!(
+        run.remediations[&approved].state,
+        RemediationState::Succeeded
+    );
+    assert_eq!(
+        run.remediations[&rejected].state,
+        RemediationState::Rejected
+    );
+    assert_eq!(posts(&sim), (1, 0), "exactly the approved scan was sent");
+    run.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_and_a_second_process_never_submit_twice() {
+    let sim = start_sim(quiet_scenario(600.0)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("shared.sqlite");
+    let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
+    let mut first = EngineRun::start(&config, fast_settings(&config), &journal);
+    let mut second_settings = fast_settings(&config);
+    second_settings.owner = "other-host:1".into();
+    let mut second = EngineRun::start(&config, second_settings, &journal);
+    first
+        .until(60, "first process sees everything final", |r| {
+            r.policy_settled(AUTO_POLICY)
+        })
+        .await;
+    second
+        .until(60, "second process sees everything final", |r| {
+            r.policy_settled(AUTO_POLICY)
+        })
+        .await;
+    let (total_before, duplicates) = posts(&sim);
+    assert_eq!(
+        duplicates, 0,
+        "two processes on one journal never both dispatch"
+    );
+    first.handle.shutdown().await;
+    second.handle.shutdown().await;
+
+    let mut again = EngineRun::start(&config, fast_settings(&config), &journal);
+    again
+        .until(30, "restart reloads the finished remediations", |r| {
+            r.policy_settled(AUTO_POLICY)
+        })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(
+        posts(&sim),
+        (total_before, 0),
+        "seeing the same alerts again sends nothing"
+    );
+    again.handle.shutdown().await;
+}
