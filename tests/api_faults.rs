@@ -257,3 +257,55 @@ async fn a_retry_after_beyond_the_longest_wait_ends_the_call_at_once() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn slow_answers_time_out_and_actions_are_not_replayed() {
+    let scenario = scenario(30.0);
+    let sim = sim(scenario.clone()).await;
+    let mut settings = api_common::settings(&sim, &scenario);
+    settings.timeout = Duration::from_millis(300);
+    settings.retry.max_attempts = 3;
+    let api = remedy::api::Clients::new(settings).unwrap();
+    api.defender.machines(None).await.unwrap();
+    sim.set_faults(remedy::sim::Faults {
+        latency_ms: 1500,
+        ..faults_for("mde")
+    });
+
+    let read = api.defender.machines(None).await.unwrap_err();
+    assert!(
+        matches!(
+            read,
+            ApiError::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ),
+        "{read:?}"
+    );
+    assert!(read.to_string().contains("timed out"), "{read}");
+
+    let action = api
+        .defender
+        .run_action(&scenario.machines[0].id, &scan("kslow"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            action,
+            ApiError::Transport {
+                maybe_sent: true,
+                ..
+            }
+        ),
+        "{action:?}"
+    );
+    sim.set_faults(remedy::sim::Faults::default());
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        stat(&sim, "/action_posts_total") <= 1,
+        "the action POST was sent once at most"
+    );
+    assert_eq!(stat(&sim, "/duplicate_submissions"), 0);
+    sim.shutdown().await;
+}
