@@ -168,13 +168,14 @@ async fn an_expiring_token_is_renewed_mid_run() {
     let sim = sim(scenario.clone()).await;
     let api = clients(&sim, &scenario);
     sim.set_faults(remedy::sim::Faults {
-        token_lifetime_secs: Some(1),
+        token_lifetime_secs: Some(2),
         ..faults_for("login")
     });
 
+    // Tokens live 2 s and are renewed after 1 s: six calls 0.7 s apart span three tokens or more.
     for _ in 0..6 {
         api.defender.machines(None).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
     }
     assert!(stat(&sim, "/tokens_issued") >= 3, "{}", sim.stats());
     assert_eq!(
