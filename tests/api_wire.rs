@@ -320,3 +320,31 @@ async fn faults_helper_targets_one_service() {
     ));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn policies_page_with_skip_and_limit_and_carry_the_bound_flow() {
+    let mut scenario = scenario(600.0);
+    let template = scenario.policies[0].clone();
+    let seeded = scenario.policies.len();
+    scenario.policies.extend((0..230).map(|i| {
+        let mut policy = template.clone();
+        policy.id = format!("{:024x}", 0xbeef_0000_u64 + i);
+        policy.name = format!("Policy {i}");
+        policy.flow_id = None;
+        policy
+    }));
+    let sim = sim(scenario.clone()).await;
+    let api = clients(&sim, &scenario);
+
+    let policies = api.cas.list_policies().await.unwrap();
+
+    assert_eq!(policies.len(), seeded + 230);
+    assert_eq!(
+        stat(&sim, "/requests/GET ~1cas~1api~1v1~1policies~1/200"),
+        3
+    );
+    let first = api.cas.get_policy(&template.id).await.unwrap();
+    assert_eq!(first.bound_flow_ids(), template.flow_id.as_slice());
+    assert!(policies.last().unwrap().bound_flow_ids().is_empty());
+    sim.shutdown().await;
+}
