@@ -155,36 +155,7 @@ impl Endpoint {
                 quota.acquire(request.cost).await;
             }
             let (header, generation) = self.authorization(request.call).await?;
-            let mut builder = self
-                .http
-                .client
-                .request(request.method.clone(), &request.url);
-            if !request.query.is_empty() {
-                builder = builder.query(&request.query);
-            }
-            if let Some(header) = header {
-                builder = builder.header(AUTHORIZATION, header);
-            }
-            builder = match &request.body {
-                Body::Empty => builder,
-                Body::Json(body) => builder.json(body),
-                Body::Form(fields) => builder.form(fields),
-            };
-            let outcome = match builder.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let wait = response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry_after(v, SystemTime::now()));
-                    response
-                        .bytes()
-                        .await
-                        .map(|body| (status, wait, body.to_vec()))
-                }
-                Err(error) => Err(error),
-            };
+            let outcome = self.exchange(request, header).await;
             let (status, wait, body) = match outcome {
                 Ok(answer) => answer,
                 Err(error) => {
@@ -216,32 +187,13 @@ impl Endpoint {
                 let throttled = status == StatusCode::TOO_MANY_REQUESTS;
                 // A 429 means the service refused the request, so even an action may be sent again.
                 let may_retry = request.replay == Replay::Safe || throttled;
-                let delay = wait.unwrap_or_else(|| {
-                    let base = if throttled && request.call.service() == Service::Cas {
-                        retry.cas_throttle_delay
-                    } else {
-                        retry.base_delay
-                    };
-                    backoff(base, attempt, retry.max_delay)
-                });
+                let delay =
+                    wait.unwrap_or_else(|| retry_backoff(&retry, request.call, throttled, attempt));
                 if may_retry && attempt < max_attempts && delay <= retry.max_delay {
                     tokio::time::sleep(delay).await;
                     continue;
                 }
-                return Err(if throttled {
-                    ApiError::Throttled {
-                        call: request.call,
-                        attempts: attempt,
-                        retry_after: wait,
-                    }
-                } else {
-                    ApiError::Server {
-                        call: request.call,
-                        status: status.as_u16(),
-                        attempts: attempt,
-                        body: snippet(&body),
-                    }
-                });
+                return Err(exhausted(request.call, status, attempt, wait, &body));
             }
             return Ok(Reply {
                 call: request.call,
@@ -249,6 +201,38 @@ impl Endpoint {
                 body,
             });
         }
+    }
+
+    /// One HTTP exchange: status, `Retry-After` and the whole body (a reset while reading it is an error).
+    async fn exchange(
+        &self,
+        request: &Request,
+        header: Option<HeaderValue>,
+    ) -> Result<(StatusCode, Option<Duration>, Vec<u8>), reqwest::Error> {
+        let mut builder = self
+            .http
+            .client
+            .request(request.method.clone(), &request.url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(header) = header {
+            builder = builder.header(AUTHORIZATION, header);
+        }
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Json(body) => builder.json(body),
+            Body::Form(fields) => builder.form(fields),
+        };
+        let response = builder.send().await?;
+        let status = response.status();
+        let wait = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now()));
+        let body = response.bytes().await?;
+        Ok((status, wait, body.to_vec()))
     }
 
     /// The `Authorization` header for this attempt and the token generation it carries.
@@ -272,6 +256,40 @@ impl Endpoint {
         })?;
         header.set_sensitive(true);
         Ok((Some(header), generation))
+    }
+}
+
+/// Backoff when the service gave no `Retry-After`: Cloud App Security throttling starts higher.
+fn retry_backoff(retry: &RetrySettings, call: Call, throttled: bool, attempt: u32) -> Duration {
+    let base = if throttled && call.service() == Service::Cas {
+        retry.cas_throttle_delay
+    } else {
+        retry.base_delay
+    };
+    backoff(base, attempt, retry.max_delay)
+}
+
+/// The error for a retryable status that may not or can no longer be retried.
+fn exhausted(
+    call: Call,
+    status: StatusCode,
+    attempts: u32,
+    wait: Option<Duration>,
+    body: &[u8],
+) -> ApiError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        ApiError::Throttled {
+            call,
+            attempts,
+            retry_after: wait,
+        }
+    } else {
+        ApiError::Server {
+            call,
+            status: status.as_u16(),
+            attempts,
+            body: snippet(body),
+        }
     }
 }
 
