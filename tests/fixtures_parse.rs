@@ -1,4 +1,5 @@
-//! Every file in `../shared/api/fixtures/` parses into the client model its name (or content) calls for.
+//! Every API fixture parses into the client model its name (or content) calls for: the shared set in
+//! `../shared/api/fixtures/` (next to the repository) and the copy kept in `tests/fixtures/api/`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,15 @@ use serde::de::DeserializeOwned;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/api/fixtures")
+}
+
+/// The fixture folders present: the shared one and the in-repository copy.
+fn fixture_dirs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [fixtures_dir(), root.join("tests/fixtures/api")]
+        .into_iter()
+        .filter(|dir| dir.is_dir())
+        .collect()
 }
 
 /// Parses a fixture's text as one model.
@@ -115,18 +125,19 @@ fn every_fixture_parses_into_its_model() {
     let mut failures = Vec::new();
     for path in &entries {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let shown = path.display();
         let text = std::fs::read_to_string(path).unwrap();
         let json: serde_json::Value = match serde_json::from_str(&text) {
             Ok(json) => json,
             Err(e) => {
-                failures.push(format!("{name}: not JSON: {e}"));
+                failures.push(format!("{shown}: not JSON: {e}"));
                 continue;
             }
         };
         match model_for(&name, &json) {
             Some((model, parser)) => {
                 if let Err(e) = parser(&text) {
-                    failures.push(format!("{name} as {model}: {e}"));
+                    failures.push(format!("{shown} as {model}: {e}"));
                 }
             }
             None => failures.push(format!(
@@ -142,7 +153,11 @@ fn every_fixture_parses_into_its_model() {
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(fixtures_dir().join(name)).unwrap()
+    let dir = fixture_dirs()
+        .into_iter()
+        .find(|dir| dir.join(name).is_file())
+        .unwrap();
+    std::fs::read_to_string(dir.join(name)).unwrap()
 }
 
 #[test]

@@ -63,15 +63,20 @@ impl CasClient {
         for _ in 0..MAX_PAGES {
             let page = self.list_alerts_page(query, skip).await?;
             let count = u32::try_from(page.data.len()).unwrap_or(MAX_PAGE);
+            let (has_next, total, more) = (page.has_next, page.total, page.more_than_total);
             alerts.extend(
                 page.data
                     .into_iter()
                     .filter(|alert| seen.insert(alert.id.clone())),
             );
-            if !page.has_next || count == 0 {
+            if !has_next {
                 break;
             }
-            skip = skip.saturating_add(count);
+            // A page whose items were all unreadable still moves on by a full page.
+            skip = skip.saturating_add(if count > 0 { count } else { query.page_size() });
+            if total.is_some_and(|total| u64::from(skip) >= total) && more != Some(true) {
+                break;
+            }
         }
         Ok(alerts)
     }
@@ -170,11 +175,15 @@ impl CasClient {
             .query("limit", MAX_PAGE.to_string());
             let page: PolicyPage = self.endpoint.send(&request).await?.json()?;
             let count = u32::try_from(page.data.len()).unwrap_or(MAX_PAGE);
+            let total = page.total;
             policies.extend(page.data);
-            if page.has_next != Some(true) || count == 0 {
+            if page.has_next != Some(true) {
                 break;
             }
-            skip = skip.saturating_add(count);
+            skip = skip.saturating_add(if count > 0 { count } else { MAX_PAGE });
+            if total.is_some_and(|total| u64::from(skip) >= total) {
+                break;
+            }
         }
         Ok(policies)
     }

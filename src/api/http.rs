@@ -5,19 +5,15 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::auth::TokenProvider;
 use super::call::{Call, Service};
 use super::error::{ApiError, clean_text, snippet};
-use super::models::{CasErrorBody, MachineAction, ODataErrorBody};
 use super::quota::ServiceQuota;
+use super::reply::{MESSAGE_MAX, Reply};
 use super::retry::{Replay, backoff, is_retryable, retry_after};
 use super::settings::RetrySettings;
-
-/// Longest service explanation kept in an error.
-const MESSAGE_MAX: usize = 300;
 
 /// The pooled HTTP client and the retry policy, shared by every endpoint.
 #[derive(Debug, Clone)]
@@ -114,103 +110,6 @@ impl Request {
     }
 }
 
-/// The final answer to a call (after retries): status and body.
-#[derive(Debug)]
-pub(crate) struct Reply {
-    pub(crate) call: Call,
-    pub(crate) status: StatusCode,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Reply {
-    pub(crate) fn is_success(&self) -> bool {
-        self.status.is_success()
-    }
-
-    /// Decodes a 2xx body, or turns any other status into its error.
-    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, ApiError> {
-        if !self.is_success() {
-            return Err(self.into_error());
-        }
-        serde_json::from_slice(&self.body).map_err(|e| ApiError::Decode {
-            call: self.call,
-            reason: e.to_string(),
-            snippet: snippet(&self.body),
-        })
-    }
-
-    /// Maps a non-2xx answer to its error kind.
-    pub(crate) fn into_error(self) -> ApiError {
-        let call = self.call;
-        let odata = serde_json::from_slice::<ODataErrorBody>(&self.body).ok();
-        let code = odata
-            .as_ref()
-            .map(|o| o.error.code.clone())
-            .unwrap_or_default();
-        let message = match &odata {
-            Some(o) if !o.error.message.is_empty() => {
-                format!("{}: {}", o.error.code, o.error.message)
-            }
-            Some(o) => o.error.code.clone(),
-            None => serde_json::from_slice::<CasErrorBody>(&self.body)
-                .ok()
-                .and_then(|body| body.message())
-                .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned()),
-        };
-        let message = clean_text(&message, MESSAGE_MAX);
-        let status = self.status.as_u16();
-        match status {
-            401 => ApiError::Unauthorized { call, message },
-            403 => ApiError::Forbidden {
-                call,
-                permission: call.permission(),
-                message,
-            },
-            404 => ApiError::NotFound { call, message },
-            429 => ApiError::Throttled {
-                call,
-                attempts: 1,
-                retry_after: None,
-            },
-            400 if code == "ActiveRequestAlreadyExists"
-                || message.contains("already in progress") =>
-            {
-                ApiError::ActionAlreadyInProgress {
-                    call,
-                    message,
-                    existing: find_action(&self.body).map(Box::new),
-                }
-            }
-            408 | 500..=599 => ApiError::Server {
-                call,
-                status,
-                attempts: 1,
-                body: message,
-            },
-            _ => ApiError::BadRequest {
-                call,
-                status,
-                body: message,
-            },
-        }
-    }
-}
-
-/// A machine action carried in an error body (top level or inside `error`), if any.
-fn find_action(body: &[u8]) -> Option<MachineAction> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    let mut places = vec![&value];
-    if let Some(error) = value.get("error") {
-        places.push(error);
-    }
-    places
-        .into_iter()
-        .filter_map(Value::as_object)
-        .flat_map(|object| object.values())
-        .filter(|member| member.get("id").is_some() && member.get("status").is_some())
-        .find_map(|member| serde_json::from_value(member.clone()).ok())
-}
-
 /// A service endpoint: where to send, with which credential, under which quota.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
@@ -256,36 +155,7 @@ impl Endpoint {
                 quota.acquire(request.cost).await;
             }
             let (header, generation) = self.authorization(request.call).await?;
-            let mut builder = self
-                .http
-                .client
-                .request(request.method.clone(), &request.url);
-            if !request.query.is_empty() {
-                builder = builder.query(&request.query);
-            }
-            if let Some(header) = header {
-                builder = builder.header(AUTHORIZATION, header);
-            }
-            builder = match &request.body {
-                Body::Empty => builder,
-                Body::Json(body) => builder.json(body),
-                Body::Form(fields) => builder.form(fields),
-            };
-            let outcome = match builder.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let wait = response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| retry_after(v, SystemTime::now()));
-                    response
-                        .bytes()
-                        .await
-                        .map(|body| (status, wait, body.to_vec()))
-                }
-                Err(error) => Err(error),
-            };
+            let outcome = self.exchange(request, header).await;
             let (status, wait, body) = match outcome {
                 Ok(answer) => answer,
                 Err(error) => {
@@ -317,32 +187,13 @@ impl Endpoint {
                 let throttled = status == StatusCode::TOO_MANY_REQUESTS;
                 // A 429 means the service refused the request, so even an action may be sent again.
                 let may_retry = request.replay == Replay::Safe || throttled;
-                let delay = wait.unwrap_or_else(|| {
-                    let base = if throttled && request.call.service() == Service::Cas {
-                        retry.cas_throttle_delay
-                    } else {
-                        retry.base_delay
-                    };
-                    backoff(base, attempt, retry.max_delay)
-                });
+                let delay =
+                    wait.unwrap_or_else(|| retry_backoff(&retry, request.call, throttled, attempt));
                 if may_retry && attempt < max_attempts && delay <= retry.max_delay {
                     tokio::time::sleep(delay).await;
                     continue;
                 }
-                return Err(if throttled {
-                    ApiError::Throttled {
-                        call: request.call,
-                        attempts: attempt,
-                        retry_after: wait,
-                    }
-                } else {
-                    ApiError::Server {
-                        call: request.call,
-                        status: status.as_u16(),
-                        attempts: attempt,
-                        body: snippet(&body),
-                    }
-                });
+                return Err(exhausted(request.call, status, attempt, wait, &body));
             }
             return Ok(Reply {
                 call: request.call,
@@ -350,6 +201,38 @@ impl Endpoint {
                 body,
             });
         }
+    }
+
+    /// One HTTP exchange: status, `Retry-After` and the whole body (a reset while reading it is an error).
+    async fn exchange(
+        &self,
+        request: &Request,
+        header: Option<HeaderValue>,
+    ) -> Result<(StatusCode, Option<Duration>, Vec<u8>), reqwest::Error> {
+        let mut builder = self
+            .http
+            .client
+            .request(request.method.clone(), &request.url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(header) = header {
+            builder = builder.header(AUTHORIZATION, header);
+        }
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Json(body) => builder.json(body),
+            Body::Form(fields) => builder.form(fields),
+        };
+        let response = builder.send().await?;
+        let status = response.status();
+        let wait = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| retry_after(v, SystemTime::now()));
+        let body = response.bytes().await?;
+        Ok((status, wait, body.to_vec()))
     }
 
     /// The `Authorization` header for this attempt and the token generation it carries.
@@ -373,6 +256,40 @@ impl Endpoint {
         })?;
         header.set_sensitive(true);
         Ok((Some(header), generation))
+    }
+}
+
+/// Backoff when the service gave no `Retry-After`: Cloud App Security throttling starts higher.
+fn retry_backoff(retry: &RetrySettings, call: Call, throttled: bool, attempt: u32) -> Duration {
+    let base = if throttled && call.service() == Service::Cas {
+        retry.cas_throttle_delay
+    } else {
+        retry.base_delay
+    };
+    backoff(base, attempt, retry.max_delay)
+}
+
+/// The error for a retryable status that may not or can no longer be retried.
+fn exhausted(
+    call: Call,
+    status: StatusCode,
+    attempts: u32,
+    wait: Option<Duration>,
+    body: &[u8],
+) -> ApiError {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        ApiError::Throttled {
+            call,
+            attempts,
+            retry_after: wait,
+        }
+    } else {
+        ApiError::Server {
+            call,
+            status: status.as_u16(),
+            attempts,
+            body: snippet(body),
+        }
     }
 }
 
@@ -410,65 +327,7 @@ pub(crate) fn segment(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            call: Call::RunAntivirusScan,
-            status: StatusCode::from_u16(status).unwrap(),
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
-    #[test]
-    fn active_request_is_its_own_kind() {
-        let body = r#"{"error":{"code":"ActiveRequestAlreadyExists","message":"Action is already in progress"}}"#;
-        assert!(matches!(
-            reply(400, body).into_error(),
-            ApiError::ActionAlreadyInProgress { existing: None, .. }
-        ));
-    }
-
-    #[test]
-    fn active_request_carries_the_existing_action() {
-        let body = r#"{"error":{"code":"ActiveRequestAlreadyExists","message":"x",
-            "existingAction":{"id":"a1","type":"RunAntiVirusScan","status":"InProgress"}}}"#;
-        match reply(400, body).into_error() {
-            ApiError::ActionAlreadyInProgress {
-                existing: Some(action),
-                ..
-            } => assert_eq!(action.id, "a1"),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn forbidden_carries_the_permission_of_the_call() {
-        let body = r#"{"error":{"code":"Forbidden","message":"missing (Machine.Scan)"}}"#;
-        match reply(403, body).into_error() {
-            ApiError::Forbidden { permission, .. } => assert_eq!(permission, Some("Machine.Scan")),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn cas_filter_errors_become_bad_request_text() {
-        let body = r#"{"filters":[{"error":"nope is not valid"}],"error":true}"#;
-        let error = Reply {
-            call: Call::ListAlerts,
-            ..reply(400, body)
-        }
-        .into_error();
-        assert!(error.to_string().contains("nope is not valid"), "{error}");
-    }
-
-    #[test]
-    fn malformed_success_is_decode_with_snippet() {
-        match reply(200, "{\"id\": ").json::<MachineAction>() {
-            Err(ApiError::Decode { snippet, .. }) => assert_eq!(snippet, "{\"id\":"),
-            other => panic!("{other:?}"),
-        }
-    }
+    use super::segment;
 
     #[test]
     fn segments_are_encoded() {

@@ -1,5 +1,6 @@
 //! Clients for Cloud App Security, Defender for Endpoint and Graph, over one shared HTTP layer.
 
+mod action;
 mod auth;
 mod call;
 mod cas;
@@ -11,14 +12,16 @@ mod http;
 pub mod models;
 mod odata;
 mod quota;
+mod reply;
 mod retry;
 mod settings;
 
 use std::sync::Arc;
 
+pub use action::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
 pub use call::{Call, Service};
 pub use cas::{CasClient, CloseAs, CloseOutcome};
-pub use defender::{ActionRequest, ActionRequestKind, DefenderClient, IsolationType, ScanType};
+pub use defender::DefenderClient;
 pub use error::ApiError;
 pub use filter::AlertQuery;
 pub use graph::GraphClient;
@@ -166,6 +169,20 @@ mod tests {
                 ("graph", 3500, "10 s")
             ]
         );
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let mut settings = settings();
+        settings.cas_token = Secret::new("cas-token-value-123");
+        settings.client_secret = Secret::new("client-secret-value-456");
+        let shown = format!(
+            "{:?} {:?}",
+            settings,
+            Clients::new(settings.clone()).unwrap()
+        );
+        assert!(!shown.contains("cas-token-value-123"), "{shown}");
+        assert!(!shown.contains("client-secret-value-456"), "{shown}");
     }
 
     #[test]

@@ -24,13 +24,13 @@ number_enum! {
 #[serde(rename_all = "camelCase")]
 pub struct Alert {
     /// Alert id (24 hex characters).
-    #[serde(rename = "_id", deserialize_with = "lenient::string_or_number")]
+    #[serde(rename = "_id", deserialize_with = "lenient::id")]
     pub id: String,
     /// Numeric id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub id_value: Option<i64>,
     /// Raise time, Unix epoch milliseconds.
-    #[serde(default, deserialize_with = "lenient::null_default")]
+    #[serde(default, deserialize_with = "lenient::int_or_zero")]
     pub timestamp: i64,
     /// Title (untrusted text).
     #[serde(default, deserialize_with = "lenient::null_default")]
@@ -57,13 +57,13 @@ pub struct Alert {
     #[serde(rename = "resolutionStatusValue", default)]
     pub resolution_status: Option<ResolutionStatus>,
     /// Investigation priority of the user.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub threat_score: Option<i64>,
     /// The policy that raised the alert.
     #[serde(default)]
     pub policy: Option<PolicyRef>,
-    /// Related entities.
-    #[serde(default, deserialize_with = "lenient::null_default")]
+    /// Related entities (unreadable ones dropped).
+    #[serde(default, deserialize_with = "lenient::valid_items")]
     pub entities: Vec<Entity>,
     /// Closing comment.
     #[serde(default)]
@@ -146,10 +146,10 @@ pub struct Entity {
     #[serde(default)]
     pub em: Option<String>,
     /// App id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub saas: Option<i64>,
     /// App instance.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub inst: Option<i64>,
     /// `Source` or `Related`.
     #[serde(default)]
@@ -160,8 +160,8 @@ pub struct Entity {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AlertPage {
-    /// Alerts of this page.
-    #[serde(default, deserialize_with = "lenient::null_default")]
+    /// Alerts of this page (unreadable ones dropped with a warning).
+    #[serde(default, deserialize_with = "lenient::valid_items")]
     pub data: Vec<Alert>,
     /// More pages follow.
     #[serde(default, deserialize_with = "lenient::null_default")]
@@ -182,7 +182,7 @@ pub struct AlertPage {
 #[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// Policy id.
-    #[serde(rename = "_id", deserialize_with = "lenient::string_or_number")]
+    #[serde(rename = "_id", deserialize_with = "lenient::id")]
     pub id: String,
     /// Name.
     #[serde(default, deserialize_with = "lenient::null_default")]
@@ -226,7 +226,7 @@ pub struct AlertsSettings {
     #[serde(default)]
     pub ms_flow: Option<MsFlowSettings>,
     /// Daily alert limit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub daily_limit: Option<i64>,
 }
 
@@ -246,8 +246,8 @@ pub struct MsFlowSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyPage {
-    /// Policies of this page.
-    #[serde(default, deserialize_with = "lenient::null_default")]
+    /// Policies of this page (unreadable ones dropped with a warning).
+    #[serde(default, deserialize_with = "lenient::valid_items")]
     pub data: Vec<Policy>,
     /// More pages follow (absent when the service does not page).
     #[serde(default)]
@@ -348,6 +348,30 @@ mod tests {
         assert_eq!(em.user_principal(), Some("em@x"));
         let none = alert(serde_json::json!([{"type": "ip", "id": "1.2.3.4"}]));
         assert_eq!(none.user_principal(), None);
+    }
+
+    #[test]
+    fn one_unreadable_alert_does_not_sink_the_page() {
+        let page: AlertPage = serde_json::from_value(serde_json::json!({
+            "data": [
+                {"_id": "a", "timestamp": "1721900000000", "severityValue": "HIGH",
+                 "resolutionStatusValue": "false_positive", "entities": [7, {"type": "user", "id": "u@x"}]},
+                {"_id": {"oops": true}},
+                {"_id": "c", "severityValue": "2"}
+            ],
+            "hasNext": false
+        }))
+        .unwrap();
+        let ids: Vec<&str> = page.data.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(page.data[0].timestamp, 1_721_900_000_000);
+        assert_eq!(page.data[0].severity, Some(Severity::High));
+        assert_eq!(
+            page.data[0].resolution_status,
+            Some(ResolutionStatus::FalsePositive)
+        );
+        assert_eq!(page.data[0].user_principal(), Some("u@x"));
+        assert_eq!(page.data[1].severity, Some(Severity::High));
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl ActionStatus {
 #[serde(rename_all = "camelCase")]
 pub struct Machine {
     /// Machine id (40 hex).
-    #[serde(deserialize_with = "lenient::string_or_number")]
+    #[serde(deserialize_with = "lenient::id")]
     pub id: String,
     /// FQDN.
     #[serde(default)]
@@ -116,7 +116,7 @@ pub struct Machine {
     #[serde(default)]
     pub os_version: Option<String>,
     /// OS build.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::int")]
     pub os_build: Option<i64>,
     /// `32-bit` / `64-bit`.
     #[serde(default)]
@@ -231,7 +231,7 @@ pub struct MachineAction {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct MachineActionWire {
-    #[serde(deserialize_with = "lenient::string_or_number")]
+    #[serde(deserialize_with = "lenient::id")]
     id: String,
     #[serde(rename = "type", default)]
     kind: Option<ActionType>,

@@ -21,10 +21,10 @@ use crate::config::Secret;
 
 /// An OData collection page (Defender and Graph): `value` plus an optional `@odata.nextLink`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct ODataPage<T> {
-    /// Items of this page.
-    #[serde(default = "Vec::new", deserialize_with = "lenient::null_default")]
+    /// Items of this page (unreadable ones dropped with a warning).
+    #[serde(default = "Vec::new", deserialize_with = "lenient::valid_items")]
     pub value: Vec<T>,
     /// Full URL of the next page, when there is one.
     #[serde(rename = "@odata.nextLink", default)]
