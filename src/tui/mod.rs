@@ -24,6 +24,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::engine::interface::{Command, Event};
 
 pub use app::{App, Pane};
+pub use dialog::{Dialog, Focus};
 pub use error::TuiError;
 pub use keymap::{Action, Keymap, KeymapOverrides};
 pub use theme::{Theme, ThemeName};
@@ -128,7 +129,7 @@ pub async fn run(
                 dirty = true;
             }
             event = events.recv() => {
-                if !receive(&mut app, event, &commands)? {
+                if !receive_event(&mut app, event, &commands)? {
                     break;
                 }
                 while let Ok(more) = events.try_recv() {
@@ -144,7 +145,7 @@ pub async fn run(
 }
 
 /// Applies one received event; asks for a resync after lagging. `false` when the engine has gone.
-fn receive(
+pub fn receive_event(
     app: &mut App,
     event: Result<Event, broadcast::error::RecvError>,
     commands: &mpsc::Sender<Command>,

@@ -21,13 +21,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![
         Line::styled(clean(&alert.title), theme.title),
         Line::from(format!(
-            "{} · raised {} ago ({}) · policy {} · user {} · {:?}",
+            "{} · raised {} ago ({}) · policy {} · user {} · {}",
             symbols::severity(alert.severity),
             format::age(alert.raised_at, app.now),
             alert.raised_at.format("%Y-%m-%d %H:%M UTC"),
             clean(&alert.policy_name),
             clean(alert.user.as_deref().unwrap_or("—")),
-            alert.resolution,
+            symbols::resolution(alert.resolution),
         )),
     ];
     if let Some(url) = &alert.url {

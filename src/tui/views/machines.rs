@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{clean, pane_block, state_style, state_text};
+use super::{SELECTED, clean, pane_block, state_style, state_text};
 use crate::tui::app::{App, Pane};
 use crate::tui::format;
 
@@ -35,6 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         return;
     }
     let wide = area.width >= 100;
+    let compact = area.width < 80;
     let rows: Vec<Row> = app.machine_rows()[range.clone()]
         .iter()
         .map(|r| {
@@ -57,9 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 Cell::from(name),
                 Cell::from(r.action.label()),
                 Cell::from(Span::styled(state_text(r, app), state_style(r, theme))),
-                Cell::from(seen),
-                Cell::from(clean(&m.health)),
             ];
+            if !compact {
+                cells.push(Cell::from(seen));
+            }
+            cells.push(Cell::from(clean(&m.health)));
             if wide {
                 let tags = m
                     .tags
@@ -74,15 +77,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Row::new(cells)
         })
         .collect();
+    let state_width = if wide {
+        Constraint::Length(29)
+    } else {
+        Constraint::Fill(1)
+    };
     let mut widths = vec![
         Constraint::Length(1),
-        Constraint::Length(16),
-        Constraint::Length(18),
-        Constraint::Length(24),
-        Constraint::Length(5),
-        Constraint::Length(8),
+        Constraint::Length(13),
+        Constraint::Length(14),
+        state_width,
     ];
-    let mut names = vec!["", "machine", "action", "state", "seen", "health"];
+    let mut names = vec!["", "machine", "action", "state"];
+    if !compact {
+        widths.push(Constraint::Length(4));
+        names.push("seen");
+    }
+    widths.push(Constraint::Length(8));
+    names.push("health");
     if wide {
         widths.extend([
             Constraint::Length(10),
@@ -95,7 +107,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(Row::new(names).style(theme.header))
         .block(block)
         .style(theme.base)
-        .row_highlight_style(theme.selected);
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.machines.selected - range.start);
     frame.render_stateful_widget(table, area, &mut state);
 }
