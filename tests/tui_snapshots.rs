@@ -194,3 +194,31 @@ fn resizing_between_layouts_keeps_working() {
     }
     insta::assert_snapshot!("after_resizes_80x24", terminal.backend());
 }
+
+#[test]
+fn long_lists_scroll_to_the_selection() {
+    let mut app = UiOptions::default().build_app(None).unwrap();
+    app.set_now(now());
+    app.apply(tui_common::many(1_000));
+    press(&mut app, &[KeyCode::Char('G')]);
+    let terminal = render(&mut app, 80, 24);
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        text.contains("Alert number 999 "),
+        "last (oldest) alert is shown"
+    );
+    assert!(
+        !text.contains("Alert number 0 "),
+        "newest alert scrolled away"
+    );
+    assert!(
+        text.contains("DEMO · simulation"),
+        "demo snapshot shows the badge"
+    );
+}

@@ -131,13 +131,6 @@ impl Model {
         self.policies.iter().find(|p| p.id == id)
     }
 
-    /// The remediation with this id.
-    pub fn remediation(&self, id: &str) -> Option<&RemediationView> {
-        self.remediation_index
-            .get(id)
-            .map(|&i| &self.remediations[i])
-    }
-
     /// Remediations of one alert, in arrival order.
     pub fn remediations_of<'a>(
         &'a self,
