@@ -384,3 +384,18 @@ fn keymap_overrides_apply_and_conflicts_fail_at_start() {
     .unwrap_err();
     assert!(err.to_string().contains("key q"), "{err}");
 }
+
+#[test]
+fn enter_on_a_policy_filters_its_alerts() {
+    let mut c = Console::new(app());
+    c.keys("2").key(KeyCode::Enter);
+    c.app.prepare();
+    let ids: Vec<&str> = c
+        .app
+        .visible_alerts()
+        .iter()
+        .map(|&i| c.app.model.alerts[i].id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["a-mass", "a-nouser"]);
+    assert_eq!(c.sent(), vec![]);
+}

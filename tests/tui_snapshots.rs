@@ -222,3 +222,32 @@ fn long_lists_scroll_to_the_selection() {
         "demo snapshot shows the badge"
     );
 }
+
+#[test]
+fn help_is_generated_from_the_keymap_in_use() {
+    let mut keys = remedy::tui::KeymapOverrides::default();
+    keys.0.insert("approve".into(), vec!["y".into()]);
+    let mut app = app_with(UiOptions {
+        keymap: keys,
+        ..UiOptions::default()
+    });
+    press(&mut app, &[KeyCode::Char('?')]);
+    let terminal = render(&mut app, 120, 36);
+    let rows: Vec<String> = (0..36)
+        .map(|y| {
+            (0..120)
+                .map(|x| terminal.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(" y approve selected/marked")),
+        "{rows:#?}"
+    );
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.contains(" a approve selected/marked"))
+    );
+}

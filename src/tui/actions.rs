@@ -198,6 +198,11 @@ impl App {
             }
         }
         if self.focus == Pane::Policies {
+            if let Some(policy) = self.model.policies.get(self.policies.selected) {
+                self.filter = Filter::parse(&format!("policy:{}", policy.id));
+                self.invalidate();
+                self.show_pane(Pane::Alerts);
+            }
             return Vec::new();
         }
         let Some(alert) = self.selected_alert() else {

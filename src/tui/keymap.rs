@@ -103,7 +103,7 @@ impl Action {
             Action::ShowPolicies => ("policies", "policies pane", &["2"]),
             Action::ShowMachines => ("machines", "machines of the alert", &["3"]),
             Action::ShowActivity => ("activity", "activity pane", &["4"]),
-            Action::Open => ("open", "open alert detail", &["enter"]),
+            Action::Open => ("open", "open alert / policy alerts", &["enter"]),
             Action::Mark => ("mark", "mark a machine action", &["space"]),
             Action::Sort => ("sort", "sort by time/severity", &["s"]),
             Action::Refresh => ("refresh", "poll alerts now", &["ctrl-r", "f5"]),
