@@ -7,6 +7,7 @@ mod error;
 mod filter;
 mod format;
 mod keymap;
+mod requests;
 mod state;
 mod symbols;
 mod terminal;
@@ -132,9 +133,7 @@ pub async fn run(
                 if !receive_event(&mut app, event, &commands)? {
                     break;
                 }
-                while let Ok(more) = events.try_recv() {
-                    app.apply(more);
-                }
+                drain_events(&mut app, &mut events, &commands)?;
                 dirty = true;
             }
             () = sleep_until(wake) => dirty = true,
@@ -142,6 +141,29 @@ pub async fn run(
     }
     drop(screen);
     Ok(())
+}
+
+/// Applies every event already waiting, so a burst costs one frame; a lag asks for a resync.
+fn drain_events(
+    app: &mut App,
+    events: &mut broadcast::Receiver<Event>,
+    commands: &mpsc::Sender<Command>,
+) -> Result<(), TuiError> {
+    loop {
+        match events.try_recv() {
+            Ok(event) => app.apply(event),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                receive_event(
+                    app,
+                    Err(broadcast::error::RecvError::Lagged(missed)),
+                    commands,
+                )?;
+            }
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
+                return Ok(());
+            }
+        }
+    }
 }
 
 /// Applies one received event; asks for a resync after lagging. `false` when the engine has gone.
