@@ -4,7 +4,7 @@ mod tui_common;
 
 use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use remedy::engine::interface::{Closure, Command, Event, Mode};
-use remedy::tui::{App, KeymapOverrides, UiOptions, process_input, receive_event};
+use remedy::tui::{App, KeymapOverrides, UiOptions, drain_events, process_input, receive_event};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use tui_common::{app, app_with};
@@ -398,4 +398,17 @@ fn enter_on_a_policy_filters_its_alerts() {
         .collect();
     assert_eq!(ids, vec!["a-mass", "a-nouser"]);
     assert_eq!(c.sent(), vec![]);
+}
+
+#[test]
+fn a_burst_is_drained_at_once_and_a_lag_inside_it_asks_for_a_resync() {
+    let mut c = Console::new(app());
+    let (tx, mut rx) = tokio::sync::broadcast::channel(2);
+    for text in ["one", "two", "three"] {
+        tx.send(tui_common::notice(text)).unwrap();
+    }
+    drain_events(&mut c.app, &mut rx, &c.tx).unwrap();
+    assert_eq!(c.sent(), vec![Command::Resync]);
+    let texts: Vec<&str> = c.app.toasts.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(texts, vec!["two", "three"]);
 }

@@ -144,7 +144,7 @@ pub async fn run(
 }
 
 /// Applies every event already waiting, so a burst costs one frame; a lag asks for a resync.
-fn drain_events(
+pub fn drain_events(
     app: &mut App,
     events: &mut broadcast::Receiver<Event>,
     commands: &mpsc::Sender<Command>,
