@@ -251,3 +251,49 @@ fn help_is_generated_from_the_keymap_in_use() {
             .any(|r| r.contains(" a approve selected/marked"))
     );
 }
+
+#[test]
+fn every_event_text_is_sanitised_before_drawing() {
+    const EVIL: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31mX\u{202e}";
+    let mut app = app();
+    let mut alert = tui_common::alerts()[0].clone();
+    alert.title = format!("T{EVIL}");
+    alert.description = format!("D{EVIL}");
+    alert.policy_name = format!("P{EVIL}");
+    alert.user = Some(format!("U{EVIL}"));
+    alert.entities[0].label = format!("E{EVIL}");
+    let mut r = tui_common::remediations()[0].clone();
+    r.machine.name = format!("M{EVIL}");
+    r.machine.found_by = format!("F{EVIL}");
+    r.machine.tags = vec![format!("G{EVIL}")];
+    r.reason = Some(format!("R{EVIL}"));
+    app.apply(Event::AlertSeen(alert));
+    app.apply(Event::RemediationChanged(r));
+    app.apply(notice(&format!("N{EVIL}")));
+    let screens: [&[KeyCode]; 5] = [
+        &[],
+        &[KeyCode::Enter],
+        &[KeyCode::Char('4')],
+        &[KeyCode::Char('3')],
+        &[KeyCode::Char('c')],
+    ];
+    for keys in screens {
+        for (w, h) in SIZES {
+            press(&mut app, keys);
+            let terminal = render(&mut app, w, h);
+            let text: String = terminal
+                .backend()
+                .buffer()
+                .content()
+                .iter()
+                .map(|c| c.symbol())
+                .collect();
+            assert!(!text.contains("pwned"), "{keys:?}");
+            assert!(
+                !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{keys:?}: control character drawn"
+            );
+            press(&mut app, &[KeyCode::Esc, KeyCode::Char('1')]);
+        }
+    }
+}
