@@ -412,3 +412,41 @@ fn a_burst_is_drained_at_once_and_a_lag_inside_it_asks_for_a_resync() {
     let texts: Vec<&str> = c.app.toasts.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(texts, vec!["two", "three"]);
 }
+
+#[test]
+fn mouse_clicks_focus_panes_and_select_rows_only_when_enabled() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut c = Console::new(app());
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).unwrap();
+    terminal.draw(|f| remedy::tui::draw(f, &mut c.app)).unwrap();
+    let click = |column, row| {
+        TermEvent::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // Rows 0-2 are the header line, the alerts border and the table header; row 4 is the second alert.
+    process_input(&mut c.app, click(30, 4), &c.tx, false).unwrap();
+    assert_eq!(
+        c.app.selected_alert().map(|a| a.id.as_str()),
+        Some("a-mass"),
+        "mouse off"
+    );
+    process_input(&mut c.app, click(30, 4), &c.tx, true).unwrap();
+    assert_eq!(
+        c.app.selected_alert().map(|a| a.id.as_str()),
+        Some("a-travel")
+    );
+    process_input(&mut c.app, click(30, 15), &c.tx, true).unwrap();
+    assert_eq!(
+        c.app.selected_alert().map(|a| a.id.as_str()),
+        Some("a-travel"),
+        "blank row"
+    );
+    terminal.draw(|f| remedy::tui::draw(f, &mut c.app)).unwrap();
+    process_input(&mut c.app, click(100, 21), &c.tx, true).unwrap();
+    assert_eq!(c.app.focus, remedy::tui::Pane::Policies);
+    assert_eq!(c.sent(), vec![]);
+}

@@ -1,8 +1,9 @@
 //! Keys to intentions: moves, panes, overlays, the `/` and `:` prompts; write actions are refused in read-only.
 
 use ratatui::crossterm::event::{
-    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind,
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
+use ratatui::layout::Position;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -52,13 +53,41 @@ impl App {
         self.on_action(action)
     }
 
-    /// Handles a mouse event (wheel scrolls the focused list).
+    /// Handles a mouse event: the wheel scrolls the focused list, a left click focuses a pane and selects a row.
     pub fn handle_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
         match mouse.kind {
             MouseEventKind::ScrollUp => self.on_action(Action::Up),
             MouseEventKind::ScrollDown => self.on_action(Action::Down),
+            MouseEventKind::Down(MouseButton::Left) if self.dialog.is_none() && !self.show_help => {
+                self.click(mouse.column, mouse.row);
+                Vec::new()
+            }
             _ => Vec::new(),
         }
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let at = Position::new(column, row);
+        let Some(&(pane, _, first_row)) = self.hit_areas.iter().find(|(_, r, _)| r.contains(at))
+        else {
+            return;
+        };
+        self.focus = pane;
+        if row < first_row {
+            return;
+        }
+        let cursor = match pane {
+            Pane::Alerts => self.alerts,
+            Pane::Policies => self.policies,
+            Pane::Machines => self.machines,
+            Pane::Activity => self.activity,
+        };
+        let target = cursor.offset + usize::from(row - first_row);
+        if target >= self.list_len(pane) {
+            return;
+        }
+        let delta = target as isize - cursor.selected as isize;
+        self.move_by(delta);
     }
 
     /// Runs one action.
@@ -154,22 +183,25 @@ impl App {
         match self.focus {
             Pane::Alerts => {
                 let before = self.alerts.selected;
-                self.alerts.step(delta, self.visible_alerts().len());
+                self.alerts.step(delta, self.list_len(Pane::Alerts));
                 if before != self.alerts.selected {
                     self.machines = Default::default();
                     self.marks.clear();
                 }
                 self.remember_selection();
             }
-            Pane::Policies => self.policies.step(delta, self.model.policies.len()),
-            Pane::Machines => {
-                let len = self.machine_rows().len();
-                self.machines.step(delta, len);
-            }
-            Pane::Activity => {
-                let len = self.activity_rows().len();
-                self.activity.step(delta, len);
-            }
+            Pane::Policies => self.policies.step(delta, self.list_len(Pane::Policies)),
+            Pane::Machines => self.machines.step(delta, self.list_len(Pane::Machines)),
+            Pane::Activity => self.activity.step(delta, self.list_len(Pane::Activity)),
+        }
+    }
+
+    fn list_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Alerts => self.visible_alerts().len(),
+            Pane::Policies => self.model.policies.len(),
+            Pane::Machines => self.machine_rows().len(),
+            Pane::Activity => self.activity_rows().len(),
         }
     }
 

@@ -3,6 +3,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
+use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::engine::interface::{
@@ -124,6 +125,8 @@ pub struct App {
     pub marks: HashSet<String>,
     pub toasts: VecDeque<Toast>,
     pub quit: bool,
+    /// Where each pane was drawn last and the screen row of its first list row (for mouse clicks).
+    pub hit_areas: Vec<(Pane, Rect, u16)>,
     read_only_option: bool,
     demo_option: bool,
     /// Alert indices passing the filter, in sort order.
@@ -161,6 +164,7 @@ impl App {
             marks: HashSet::new(),
             toasts: VecDeque::new(),
             quit: false,
+            hit_areas: Vec::new(),
             read_only_option: read_only,
             demo_option: demo,
             visible: Vec::new(),

@@ -33,6 +33,7 @@ const WIDE_HEIGHT: u16 = 30;
 /// Draws one frame. `app.now` is the clock; nothing here reads the system clock.
 pub fn draw(frame: &mut Frame, app: &mut App) {
     app.prepare();
+    app.hit_areas.clear();
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small::draw(frame, area, &app.theme);
@@ -75,6 +76,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 fn draw_pane(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
+    let header_rows = if pane == Pane::Activity { 3 } else { 2 };
+    app.hit_areas.push((pane, area, area.y + header_rows));
     match pane {
         Pane::Alerts => alerts::draw(frame, area, app),
         Pane::Policies => policies::draw(frame, area, app),
