@@ -129,8 +129,7 @@ async fn crash_then_restart(point: &str) {
     let config_path = config.clone();
     let crashed = tokio::task::spawn_blocking(move || {
         let mut child = run(&dir_path, &config_path, Some(&point_owned));
-        let status = child.wait().unwrap();
-        status
+        child.wait().unwrap()
     })
     .await
     .unwrap();

@@ -1,16 +1,16 @@
-//! Keys to intentions: moves, overlays, prompts, and the commands sent to the engine (guarded by read-only).
+//! Keys to intentions: moves, panes, overlays, the `/` and `:` prompts; write actions are refused in read-only.
 
-use chrono::Duration;
 use ratatui::crossterm::event::{
-    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind,
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind,
 };
+use ratatui::layout::Position;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::engine::interface::{Closure, Command, Level, Mode, RemediationState, RemediationView};
+use crate::engine::interface::{Command, Level, Mode};
 
 use super::app::{App, Pane, Prompt, Sort};
-use super::dialog::{Dialog, Outcome, Pending};
+use super::dialog::Outcome;
 use super::filter::Filter;
 use super::keymap::Action;
 
@@ -53,13 +53,41 @@ impl App {
         self.on_action(action)
     }
 
-    /// Handles a mouse event (wheel scrolls the focused list).
+    /// Handles a mouse event: the wheel scrolls the focused list, a left click focuses a pane and selects a row.
     pub fn handle_mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
         match mouse.kind {
             MouseEventKind::ScrollUp => self.on_action(Action::Up),
             MouseEventKind::ScrollDown => self.on_action(Action::Down),
+            MouseEventKind::Down(MouseButton::Left) if self.dialog.is_none() && !self.show_help => {
+                self.click(mouse.column, mouse.row);
+                Vec::new()
+            }
             _ => Vec::new(),
         }
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let at = Position::new(column, row);
+        let Some(&(pane, _, first_row)) = self.hit_areas.iter().find(|(_, r, _)| r.contains(at))
+        else {
+            return;
+        };
+        self.focus = pane;
+        if row < first_row {
+            return;
+        }
+        let cursor = match pane {
+            Pane::Alerts => self.alerts,
+            Pane::Policies => self.policies,
+            Pane::Machines => self.machines,
+            Pane::Activity => self.activity,
+        };
+        let target = cursor.offset + usize::from(row - first_row);
+        if target >= self.list_len(pane) {
+            return;
+        }
+        let delta = target as isize - cursor.selected as isize;
+        self.move_by(delta);
     }
 
     /// Runs one action.
@@ -155,22 +183,25 @@ impl App {
         match self.focus {
             Pane::Alerts => {
                 let before = self.alerts.selected;
-                self.alerts.step(delta, self.visible_alerts().len());
+                self.alerts.step(delta, self.list_len(Pane::Alerts));
                 if before != self.alerts.selected {
                     self.machines = Default::default();
                     self.marks.clear();
                 }
                 self.remember_selection();
             }
-            Pane::Policies => self.policies.step(delta, self.model.policies.len()),
-            Pane::Machines => {
-                let len = self.machine_rows().len();
-                self.machines.step(delta, len);
-            }
-            Pane::Activity => {
-                let len = self.activity_rows().len();
-                self.activity.step(delta, len);
-            }
+            Pane::Policies => self.policies.step(delta, self.list_len(Pane::Policies)),
+            Pane::Machines => self.machines.step(delta, self.list_len(Pane::Machines)),
+            Pane::Activity => self.activity.step(delta, self.list_len(Pane::Activity)),
+        }
+    }
+
+    fn list_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Alerts => self.visible_alerts().len(),
+            Pane::Policies => self.model.policies.len(),
+            Pane::Machines => self.machine_rows().len(),
+            Pane::Activity => self.activity_rows().len(),
         }
     }
 
@@ -198,6 +229,11 @@ impl App {
             }
         }
         if self.focus == Pane::Policies {
+            if let Some(policy) = self.model.policies.get(self.policies.selected) {
+                self.filter = Filter::parse(&format!("policy:{}", policy.id));
+                self.invalidate();
+                self.show_pane(Pane::Alerts);
+            }
             return Vec::new();
         }
         let Some(alert) = self.selected_alert() else {
@@ -223,183 +259,6 @@ impl App {
         }
         self.focus = Pane::Machines;
         self.move_by(1);
-    }
-
-    /// The remediations an approve/reject acts on: all of the alert, the marked ones, or the selected one.
-    fn targets(&self, all: bool) -> Vec<&RemediationView> {
-        let rows = self.machine_rows();
-        if all {
-            rows
-        } else if rows.iter().any(|r| self.marks.contains(&r.id)) {
-            rows.into_iter()
-                .filter(|r| self.marks.contains(&r.id))
-                .collect()
-        } else {
-            rows.get(self.machines.selected)
-                .map(|r| vec![*r])
-                .unwrap_or_default()
-        }
-    }
-
-    fn proposed_targets(
-        &mut self,
-        all: bool,
-        verb: &str,
-    ) -> Option<(Vec<String>, Vec<String>, bool)> {
-        let targets = self.targets(all);
-        let proposed: Vec<&RemediationView> = targets
-            .iter()
-            .copied()
-            .filter(|r| r.state == RemediationState::Proposed)
-            .collect();
-        if proposed.is_empty() {
-            let why = match targets.first() {
-                None => "this alert has no machine actions".to_string(),
-                Some(r) if targets.len() == 1 => format!("the action is {}", r.state.as_str()),
-                Some(_) => "none of them is proposed".to_string(),
-            };
-            self.toast(Level::Info, &format!("nothing to {verb}: {why}"));
-            return None;
-        }
-        let disruptive = proposed.iter().any(|r| r.action.is_disruptive());
-        let lines = proposed
-            .iter()
-            .map(|r| {
-                let warn = if r.action.is_disruptive() {
-                    "  (disrupts the user)"
-                } else {
-                    ""
-                };
-                format!("{} on {}{warn}", r.action.label(), r.machine.name)
-            })
-            .collect();
-        let ids = proposed.iter().map(|r| r.id.clone()).collect();
-        Some((ids, lines, disruptive))
-    }
-
-    fn ask_approve(&mut self, all: bool) {
-        let Some((ids, lines, disruptive)) = self.proposed_targets(all, "approve") else {
-            return;
-        };
-        let pending = Pending::Approve(ids);
-        self.dialog = Some(if disruptive {
-            Dialog::confirm("Approve disruptive action", lines, "Approve", pending)
-                .with_input("reason (optional)")
-        } else {
-            Dialog::prompt("Approve", lines, "Approve", pending)
-        });
-    }
-
-    fn ask_reject(&mut self, all: bool) {
-        if let Some((ids, lines, _)) = self.proposed_targets(all, "reject") {
-            self.dialog = Some(Dialog::prompt(
-                "Reject",
-                lines,
-                "Reject",
-                Pending::Reject(ids),
-            ));
-        }
-    }
-
-    fn ask_cancel(&mut self) {
-        let rows = self.machine_rows();
-        let Some(r) = rows.get(self.machines.selected).copied() else {
-            self.toast(
-                Level::Info,
-                "nothing to cancel: select a machine's action first",
-            );
-            return;
-        };
-        if r.state.is_final() || r.state == RemediationState::Proposed {
-            let hint = if r.state == RemediationState::Proposed {
-                " (reject it instead)"
-            } else {
-                ""
-            };
-            let text = format!("cannot cancel: the action is {}{hint}", r.state.as_str());
-            self.toast(Level::Info, &text);
-            return;
-        }
-        let lines = vec![format!(
-            "Stop {} on {} ({})",
-            r.action.label(),
-            r.machine.name,
-            r.state.as_str()
-        )];
-        let pending = Pending::Cancel(r.id.clone());
-        self.dialog = Some(
-            Dialog::confirm("Cancel running action", lines, "Stop action", pending)
-                .with_input("comment"),
-        );
-    }
-
-    fn ask_close(&mut self) {
-        if let Some(alert) = self.selected_alert() {
-            self.dialog = Some(Dialog::close_alert(&alert.id, &alert.title));
-        }
-    }
-
-    fn ask_mode(&mut self, mode: Mode) -> Vec<Command> {
-        let Some(policy) = self.current_policy() else {
-            self.toast(Level::Info, "no policy selected");
-            return Vec::new();
-        };
-        let policy_id = policy.id.clone();
-        if mode != Mode::Auto {
-            return vec![Command::SetMode { policy_id, mode }];
-        }
-        let machines = self
-            .model
-            .machines_touched_since(&policy_id, self.now - Duration::hours(24));
-        let lines = vec![
-            format!("Policy: {}", policy.name),
-            "remedy will run its flow on every new alert without asking.".into(),
-            format!("In the last 24 h this would have acted on {machines} machine(s)."),
-        ];
-        self.dialog = Some(Dialog::confirm(
-            "Switch to auto",
-            lines,
-            "Switch to auto",
-            Pending::SetMode { policy_id, mode },
-        ));
-        Vec::new()
-    }
-
-    fn submit(&mut self, dialog: Dialog) -> Command {
-        let text = dialog.text();
-        let reason = (!text.is_empty()).then(|| text.clone());
-        let closure = dialog.closure().unwrap_or(Closure::TruePositive);
-        match dialog.pending {
-            Pending::Approve(remediation_ids) => {
-                self.marks.clear();
-                Command::Approve {
-                    remediation_ids,
-                    reason,
-                }
-            }
-            Pending::Reject(remediation_ids) => {
-                self.marks.clear();
-                Command::Reject {
-                    remediation_ids,
-                    reason,
-                }
-            }
-            Pending::Cancel(remediation_id) => Command::Cancel {
-                remediation_id,
-                comment: reason.unwrap_or_else(|| {
-                    format!(
-                        "Cancelled from the remedy console by {}",
-                        self.model.operator
-                    )
-                }),
-            },
-            Pending::SetMode { policy_id, mode } => Command::SetMode { policy_id, mode },
-            Pending::CloseAlert(alert_id) => Command::CloseAlert {
-                alert_id,
-                closure,
-                comment: text,
-            },
-        }
     }
 
     fn prompt_key(&mut self, key: KeyEvent) -> Vec<Command> {

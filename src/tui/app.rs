@@ -3,6 +3,7 @@
 use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
+use ratatui::layout::Rect;
 use tui_input::Input;
 
 use crate::engine::interface::{
@@ -124,6 +125,8 @@ pub struct App {
     pub marks: HashSet<String>,
     pub toasts: VecDeque<Toast>,
     pub quit: bool,
+    /// Where each pane was drawn last and the screen row of its first list row (for mouse clicks).
+    pub hit_areas: Vec<(Pane, Rect, u16)>,
     read_only_option: bool,
     demo_option: bool,
     /// Alert indices passing the filter, in sort order.
@@ -132,6 +135,8 @@ pub struct App {
     activity_rows: Vec<usize>,
     /// How many activity rows are in each state, in lifecycle order.
     activity_counts: Vec<(RemediationState, usize)>,
+    /// How many remediations are in flight (their spinners and elapsed times move).
+    in_flight: usize,
     stale: bool,
     selected_alert_id: Option<String>,
 }
@@ -159,11 +164,13 @@ impl App {
             marks: HashSet::new(),
             toasts: VecDeque::new(),
             quit: false,
+            hit_areas: Vec::new(),
             read_only_option: read_only,
             demo_option: demo,
             visible: Vec::new(),
             activity_rows: Vec::new(),
             activity_counts: Vec::new(),
+            in_flight: 0,
             stale: false,
             selected_alert_id: None,
         }
@@ -209,12 +216,7 @@ impl App {
 
     /// Whether anything on screen moves by itself (spinners, elapsed times, toasts).
     pub fn animating(&self) -> bool {
-        !self.toasts.is_empty()
-            || self
-                .activity_rows
-                .iter()
-                .filter_map(|&i| self.model.remediations.get(i))
-                .any(|r| r.state.is_in_flight())
+        !self.toasts.is_empty() || self.in_flight > 0
     }
 
     /// Marks the derived lists for rebuilding (after a filter, sort or data change).
@@ -256,14 +258,20 @@ impl App {
             .filter(|&i| !rems[i].state.is_final() || rems[i].updated_at >= cutoff)
             .collect();
         rows.sort_by(|&a, &b| rems[b].updated_at.cmp(&rems[a].updated_at));
+        let mut counts = [0usize; RemediationState::ALL.len()];
+        for &i in &rows {
+            let state = rems[i].state;
+            if let Some(slot) = RemediationState::ALL.iter().position(|s| *s == state) {
+                counts[slot] += 1;
+            }
+        }
+        self.in_flight = rows
+            .iter()
+            .filter(|&&i| rems[i].state.is_in_flight())
+            .count();
         self.activity_counts = RemediationState::ALL
             .into_iter()
-            .map(|state| {
-                (
-                    state,
-                    rows.iter().filter(|&&i| rems[i].state == state).count(),
-                )
-            })
+            .zip(counts)
             .filter(|(_, n)| *n > 0)
             .collect();
         self.activity_rows = rows;

@@ -35,7 +35,8 @@ pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// One alert's remediations in a few words: "2/3 done, 1 running", "3 proposed"; `None` when there are none.
+/// One alert's remediations in a few words, what needs a decision first: "1 proposed, 2/4 done, 1 running",
+/// "3 proposed"; `None` when there are none.
 pub fn summary<'a>(remediations: impl Iterator<Item = &'a RemediationView>) -> Option<String> {
     let (mut total, mut done, mut running, mut proposed, mut failed) = (0, 0, 0, 0, 0);
     for remediation in remediations {
@@ -60,16 +61,17 @@ pub fn summary<'a>(remediations: impl Iterator<Item = &'a RemediationView>) -> O
     if proposed == total {
         return Some(format!("{total} proposed"));
     }
-    let mut text = format!("{done}/{total} done");
-    for (count, word) in [
-        (running, "running"),
-        (proposed, "proposed"),
-        (failed, "failed"),
-    ] {
+    let mut parts = Vec::with_capacity(4);
+    if proposed > 0 {
+        parts.push(format!("{proposed} proposed"));
+    }
+    parts.push(format!("{done}/{total} done"));
+    for (count, word) in [(running, "running"), (failed, "failed")] {
         if count > 0 {
-            text.push_str(&format!(", {count} {word}"));
+            parts.push(format!("{count} {word}"));
         }
     }
+    let text = parts.join(", ");
     Some(text)
 }
 
@@ -92,5 +94,46 @@ mod tests {
         assert_eq!(elapsed(at(0), at(125)), "2m05s");
         assert_eq!(elapsed(at(0), at(3780)), "1h03m");
         assert_eq!(ago(at(0), at(3)), "3 s ago");
+    }
+
+    #[test]
+    fn summary_puts_decisions_first() {
+        use crate::engine::interface::{ActionKind, MachineView, RemediationState as S};
+        let r = |state| RemediationView {
+            id: "r".into(),
+            alert_id: "a".into(),
+            policy_id: "p".into(),
+            flow_id: "f".into(),
+            step: 1,
+            machine: MachineView {
+                id: "m".into(),
+                name: "PC".into(),
+                found_by: String::new(),
+                last_seen: None,
+                health: String::new(),
+                group: None,
+                tags: vec![],
+                os: None,
+                protected: false,
+            },
+            action: ActionKind::Unisolate,
+            state,
+            reason: None,
+            provider_action_id: None,
+            created_at: at(0),
+            updated_at: at(0),
+            submitted_at: None,
+            overdue: false,
+        };
+        let all = [r(S::Succeeded), r(S::InProgress), r(S::Succeeded)];
+        assert_eq!(summary(all.iter()).as_deref(), Some("2/3 done, 1 running"));
+        let all = [r(S::Proposed), r(S::Proposed)];
+        assert_eq!(summary(all.iter()).as_deref(), Some("2 proposed"));
+        let all = [r(S::Proposed), r(S::Failed), r(S::Pending)];
+        assert_eq!(
+            summary(all.iter()).as_deref(),
+            Some("1 proposed, 1/3 done, 1 running, 1 failed")
+        );
+        assert_eq!(summary([].iter()), None);
     }
 }

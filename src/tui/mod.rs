@@ -7,6 +7,7 @@ mod error;
 mod filter;
 mod format;
 mod keymap;
+mod requests;
 mod state;
 mod symbols;
 mod terminal;
@@ -24,6 +25,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::engine::interface::{Command, Event};
 
 pub use app::{App, Pane};
+pub use dialog::{Dialog, Focus};
 pub use error::TuiError;
 pub use keymap::{Action, Keymap, KeymapOverrides};
 pub use theme::{Theme, ThemeName};
@@ -128,12 +130,10 @@ pub async fn run(
                 dirty = true;
             }
             event = events.recv() => {
-                if !receive(&mut app, event, &commands)? {
+                if !receive_event(&mut app, event, &commands)? {
                     break;
                 }
-                while let Ok(more) = events.try_recv() {
-                    app.apply(more);
-                }
+                drain_events(&mut app, &mut events, &commands)?;
                 dirty = true;
             }
             () = sleep_until(wake) => dirty = true,
@@ -143,8 +143,31 @@ pub async fn run(
     Ok(())
 }
 
+/// Applies every event already waiting, so a burst costs one frame; a lag asks for a resync.
+pub fn drain_events(
+    app: &mut App,
+    events: &mut broadcast::Receiver<Event>,
+    commands: &mpsc::Sender<Command>,
+) -> Result<(), TuiError> {
+    loop {
+        match events.try_recv() {
+            Ok(event) => app.apply(event),
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                receive_event(
+                    app,
+                    Err(broadcast::error::RecvError::Lagged(missed)),
+                    commands,
+                )?;
+            }
+            Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => {
+                return Ok(());
+            }
+        }
+    }
+}
+
 /// Applies one received event; asks for a resync after lagging. `false` when the engine has gone.
-fn receive(
+pub fn receive_event(
     app: &mut App,
     event: Result<Event, broadcast::error::RecvError>,
     commands: &mpsc::Sender<Command>,

@@ -131,13 +131,6 @@ impl Model {
         self.policies.iter().find(|p| p.id == id)
     }
 
-    /// The remediation with this id.
-    pub fn remediation(&self, id: &str) -> Option<&RemediationView> {
-        self.remediation_index
-            .get(id)
-            .map(|&i| &self.remediations[i])
-    }
-
     /// Remediations of one alert, in arrival order.
     pub fn remediations_of<'a>(
         &'a self,
@@ -162,5 +155,87 @@ impl Model {
         machines.sort_unstable();
         machines.dedup();
         machines.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::interface::{Mode, Resolution, Severity};
+
+    fn alert(id: &str, title: &str) -> AlertView {
+        AlertView {
+            id: id.into(),
+            title: title.into(),
+            description: String::new(),
+            severity: Severity::Low,
+            raised_at: DateTime::<Utc>::UNIX_EPOCH,
+            policy_id: "p".into(),
+            policy_name: "P".into(),
+            user: None,
+            note: None,
+            resolution: Resolution::Open,
+            read: false,
+            url: None,
+            entities: vec![],
+        }
+    }
+
+    fn snapshot(alerts: Vec<AlertView>) -> Event {
+        Event::Snapshot {
+            alerts,
+            policies: vec![PolicyView {
+                id: "p".into(),
+                name: "P".into(),
+                policy_type: "t".into(),
+                enabled: true,
+                flow_id: None,
+                flow_name: None,
+                mode: Mode::Off,
+            }],
+            remediations: vec![],
+            read_only: false,
+            demo: true,
+            operator: "op".into(),
+        }
+    }
+
+    #[test]
+    fn alerts_are_updated_in_place_and_snapshots_replace_everything_but_poll() {
+        let mut model = Model::default();
+        model.apply(Event::Poll {
+            ok: true,
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            error: None,
+            new_alerts: 0,
+        });
+        model.apply(snapshot(vec![alert("a", "one"), alert("b", "two")]));
+        model.apply(Event::AlertSeen(alert("a", "changed")));
+        assert_eq!(model.alerts.len(), 2);
+        assert_eq!(model.alert("a").map(|a| a.title.as_str()), Some("changed"));
+        model.apply(snapshot(vec![alert("c", "three")]));
+        assert_eq!(model.alerts.len(), 1);
+        assert!(model.alert("a").is_none());
+        assert!(model.demo && model.poll.last_ok.is_some());
+    }
+
+    #[test]
+    fn a_failed_poll_keeps_the_last_good_time() {
+        let mut model = Model::default();
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        model.apply(Event::Poll {
+            ok: true,
+            at,
+            error: None,
+            new_alerts: 0,
+        });
+        model.apply(Event::Poll {
+            ok: false,
+            at,
+            error: Some("503".into()),
+            new_alerts: 0,
+        });
+        assert_eq!(model.poll.last_ok, Some(at));
+        assert_eq!(model.poll.error.as_ref().map(|e| e.1.as_str()), Some("503"));
     }
 }

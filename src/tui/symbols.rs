@@ -1,6 +1,6 @@
 //! Symbol and word for every severity, state, mode and notice level (never colour alone).
 
-use crate::engine::interface::{Level, Mode, RemediationState, Severity};
+use crate::engine::interface::{Level, Mode, RemediationState, Resolution, Severity};
 
 /// Frames of the spinner shown next to in-flight remediations.
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
@@ -62,5 +62,18 @@ pub fn level(level: Level) -> &'static str {
         Level::Info => "i info",
         Level::Warn => "! warn",
         Level::Error => "✗ error",
+    }
+}
+
+/// The alert's resolution in words: "open", "true positive", …
+pub fn resolution(resolution: Resolution) -> &'static str {
+    match resolution {
+        Resolution::Open => "open",
+        Resolution::Dismissed => "dismissed",
+        Resolution::Resolved => "resolved",
+        Resolution::FalsePositive => "false positive",
+        Resolution::Benign => "benign",
+        Resolution::TruePositive => "true positive",
+        Resolution::Unknown => "resolution unknown",
     }
 }

@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{clean, pane_block, state_style, state_text};
+use super::{SELECTED, clean, pane_block, state_style, state_text};
 use crate::tui::app::{App, Pane};
 use crate::tui::format;
 
@@ -34,33 +34,49 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         counts
     };
     frame.render_widget(Paragraph::new(Line::styled(counts, theme.dim)), counts_area);
+    let wide = table_area.width >= 70;
     let rows = app.activity_rows()[range.clone()].iter().map(|&i| {
         let r = &app.model.remediations[i];
-        let alert = app
-            .model
-            .alert(&r.alert_id)
-            .map(|a| clean(&a.title))
-            .unwrap_or_else(|| clean(&r.alert_id));
-        Row::new([
+        let mut cells = vec![
             Cell::from(format::age(r.updated_at, app.now)),
             Cell::from(Line::styled(state_text(r, app), state_style(r, theme))),
             Cell::from(clean(&r.machine.name)),
-            Cell::from(r.action.label()),
-            Cell::from(alert),
-        ])
+        ];
+        if wide {
+            let alert = app
+                .model
+                .alert(&r.alert_id)
+                .map(|a| clean(&a.title))
+                .unwrap_or_else(|| clean(&r.alert_id));
+            cells.push(Cell::from(clean(&r.action.label())));
+            cells.push(Cell::from(alert));
+        }
+        Row::new(cells)
     });
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(24),
-        Constraint::Length(14),
-        Constraint::Length(14),
-        Constraint::Fill(1),
-    ];
-    let header = Row::new(["age", "state", "machine", "action", "alert"]).style(theme.header);
+    let (widths, names) = if wide {
+        let widths = vec![
+            Constraint::Length(4),
+            Constraint::Length(29),
+            Constraint::Length(14),
+            Constraint::Length(15),
+            Constraint::Fill(1),
+        ];
+        (widths, vec!["age", "state", "machine", "action", "alert"])
+    } else {
+        let widths = vec![
+            Constraint::Length(4),
+            Constraint::Fill(1),
+            Constraint::Length(12),
+        ];
+        (widths, vec!["age", "state", "machine"])
+    };
+    let header = Row::new(names).style(theme.header);
     let table = Table::new(rows, widths)
         .header(header)
         .style(theme.base)
-        .row_highlight_style(theme.selected);
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let selected = app.activity.selected.saturating_sub(range.start);
     let mut state = TableState::default().with_selected((len > 0).then_some(selected));
     frame.render_stateful_widget(table, table_area, &mut state);

@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{clean, pane_block};
+use super::{SELECTED, clean, pane_block};
 use crate::engine::interface::Severity;
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{format, symbols};
@@ -70,13 +70,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(Line::from(summary)),
         ])
     });
-    let (fixed, text) = if wide { (20, 24) } else { (12, 18) };
+    let (policy, user, text) = if wide { (20, 18, 28) } else { (9, 9, 19) };
     let widths = [
         Constraint::Length(1),
         Constraint::Length(9),
         Constraint::Length(4),
-        Constraint::Length(fixed),
-        Constraint::Length(fixed),
+        Constraint::Length(policy),
+        Constraint::Length(user),
         Constraint::Fill(1),
         Constraint::Length(text),
     ];
@@ -94,7 +94,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(header)
         .block(block)
         .style(theme.base)
-        .row_highlight_style(theme.selected);
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.alerts.selected - range.start);
     frame.render_stateful_widget(table, area, &mut state);
 }

@@ -21,13 +21,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![
         Line::styled(clean(&alert.title), theme.title),
         Line::from(format!(
-            "{} · raised {} ago ({}) · policy {} · user {} · {:?}",
+            "{} · raised {} ago ({}) · policy {} · user {} · {}",
             symbols::severity(alert.severity),
             format::age(alert.raised_at, app.now),
             alert.raised_at.format("%Y-%m-%d %H:%M UTC"),
             clean(&alert.policy_name),
             clean(alert.user.as_deref().unwrap_or("—")),
-            alert.resolution,
+            symbols::resolution(alert.resolution),
         )),
     ];
     if let Some(url) = &alert.url {
@@ -91,7 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(state_text(r, app), state_style(r, theme)),
             Span::raw(format!(
                 " · {} on {}",
-                r.action.label(),
+                clean(&r.action.label()),
                 clean(&r.machine.name)
             )),
         ];

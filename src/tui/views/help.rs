@@ -11,18 +11,23 @@ use crate::tui::app::App;
 /// Draws the help overlay over `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let entries: Vec<Line> = app
-        .keymap
-        .bindings()
+    let bindings: Vec<_> = app.keymap.bindings().collect();
+    let key_width = bindings
+        .iter()
+        .map(|(_, keys)| keys.chars().count())
+        .max()
+        .unwrap_or(0);
+    let entries: Vec<Line> = bindings
+        .into_iter()
         .map(|(action, keys)| {
             Line::from(vec![
-                Span::styled(format!("{keys:>14} "), theme.title),
+                Span::styled(format!("{keys:>key_width$} "), theme.title),
                 Span::raw(action.description()),
             ])
         })
         .collect();
     let footer = Line::styled(
-        "filter: words, severity:high policy:… user:… state:proposed · Esc/? closes",
+        ":mode off|approve|auto · /severity:high policy:… user:… state:… · ? closes",
         theme.dim,
     );
     let outer = area.inner(ratatui::layout::Margin::new(1, 1));

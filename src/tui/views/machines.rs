@@ -1,13 +1,15 @@
 //! The machines pane: the selected alert's machines, how each was found, the action and its live state.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{clean, pane_block, state_style, state_text};
+use super::{SELECTED, clean, pane_block, state_style, state_text};
+use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
 use crate::tui::format;
+use crate::tui::theme::Theme;
 
 /// Draws the machines pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
@@ -21,11 +23,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let title = format!("Machines · {}", clean(&alert.title));
     let note = alert.note.as_deref().map(clean);
     let len = app.machine_rows().len();
+    let block = pane_block(title, focused, &app.theme);
+    let inner = block.inner(area);
+    let footer_rows = if inner.height >= 6 { 2 } else { 0 };
+    let [table_area, footer_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_rows)]).areas(inner);
     let range = app
         .machines
-        .window(len, usize::from(area.height.saturating_sub(3)));
+        .window(len, usize::from(table_area.height.saturating_sub(1)));
     let theme = &app.theme;
-    let block = pane_block(title, focused, theme);
     if len == 0 {
         let text = note.unwrap_or_else(|| "No machine actions for this alert.".into());
         let body = Paragraph::new(text)
@@ -35,6 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         return;
     }
     let wide = area.width >= 100;
+    let compact = area.width < 80;
     let rows: Vec<Row> = app.machine_rows()[range.clone()]
         .iter()
         .map(|r| {
@@ -55,11 +62,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             let mut cells = vec![
                 Cell::from(Span::styled(mark, theme.title)),
                 Cell::from(name),
-                Cell::from(r.action.label()),
+                Cell::from(clean(&r.action.label())),
                 Cell::from(Span::styled(state_text(r, app), state_style(r, theme))),
-                Cell::from(seen),
-                Cell::from(clean(&m.health)),
             ];
+            if !compact {
+                cells.push(Cell::from(seen));
+            }
+            cells.push(Cell::from(clean(&m.health)));
             if wide {
                 let tags = m
                     .tags
@@ -74,15 +83,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Row::new(cells)
         })
         .collect();
+    let state_width = if wide {
+        Constraint::Length(29)
+    } else {
+        Constraint::Fill(1)
+    };
     let mut widths = vec![
         Constraint::Length(1),
-        Constraint::Length(16),
-        Constraint::Length(18),
-        Constraint::Length(24),
-        Constraint::Length(5),
-        Constraint::Length(8),
+        Constraint::Length(13),
+        Constraint::Length(14),
+        state_width,
     ];
-    let mut names = vec!["", "machine", "action", "state", "seen", "health"];
+    let mut names = vec!["", "machine", "action", "state"];
+    if !compact {
+        widths.push(Constraint::Length(4));
+        names.push("seen");
+    }
+    widths.push(Constraint::Length(8));
+    names.push("health");
     if wide {
         widths.extend([
             Constraint::Length(10),
@@ -93,9 +111,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     }
     let table = Table::new(rows, widths)
         .header(Row::new(names).style(theme.header))
-        .block(block)
         .style(theme.base)
-        .row_highlight_style(theme.selected);
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.machines.selected - range.start);
-    frame.render_stateful_widget(table, area, &mut state);
+    frame.render_widget(block, area);
+    frame.render_stateful_widget(table, table_area, &mut state);
+    if let Some(r) = app.machine_rows().get(app.machines.selected) {
+        frame.render_widget(footer(r, theme), footer_area);
+    }
+}
+
+/// How the selected machine was found, its group, tags and OS, and why its action is in its state.
+fn footer<'a>(r: &RemediationView, theme: &Theme) -> Paragraph<'a> {
+    let m = &r.machine;
+    let mut second = format!(
+        "group {} · tags {} · {}",
+        clean(m.group.as_deref().unwrap_or("—")),
+        if m.tags.is_empty() {
+            "—".into()
+        } else {
+            clean(&m.tags.join(", "))
+        },
+        clean(m.os.as_deref().unwrap_or("os unknown")),
+    );
+    if let Some(reason) = &r.reason {
+        second.push_str(&format!(" · {}", clean(reason)));
+    }
+    Paragraph::new(vec![
+        Line::styled(format!("found by {}", clean(&m.found_by)), theme.dim),
+        Line::styled(second, theme.dim),
+    ])
 }

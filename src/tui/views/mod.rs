@@ -33,6 +33,7 @@ const WIDE_HEIGHT: u16 = 30;
 /// Draws one frame. `app.now` is the clock; nothing here reads the system clock.
 pub fn draw(frame: &mut Frame, app: &mut App) {
     app.prepare();
+    app.hit_areas.clear();
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small::draw(frame, area, &app.theme);
@@ -51,13 +52,15 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         detail::draw(frame, body, app);
     } else if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
         let [upper, lower] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(body);
-        let split = [Constraint::Percentage(66), Constraint::Fill(1)];
-        let [alerts_area, policies_area] = Layout::horizontal(split).areas(upper);
-        let [machines_area, activity_area] = Layout::horizontal(split).areas(lower);
-        draw_pane(frame, alerts_area, app, Pane::Alerts);
-        draw_pane(frame, policies_area, app, Pane::Policies);
+            Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(body);
+        let [machines_area, side] =
+            Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(lower);
+        let policy_rows = (app.model.policies.len() as u16 + 3).clamp(4, 8);
+        let [policies_area, activity_area] =
+            Layout::vertical([Constraint::Length(policy_rows), Constraint::Fill(1)]).areas(side);
+        draw_pane(frame, upper, app, Pane::Alerts);
         draw_pane(frame, machines_area, app, Pane::Machines);
+        draw_pane(frame, policies_area, app, Pane::Policies);
         draw_pane(frame, activity_area, app, Pane::Activity);
     } else {
         draw_pane(frame, body, app, app.focus);
@@ -73,6 +76,8 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
 }
 
 fn draw_pane(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
+    let header_rows = if pane == Pane::Activity { 3 } else { 2 };
+    app.hit_areas.push((pane, area, area.y + header_rows));
     match pane {
         Pane::Alerts => alerts::draw(frame, area, app),
         Pane::Policies => policies::draw(frame, area, app),
@@ -117,6 +122,9 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     }
     text
 }
+
+/// The marker column of the selected row (reverse video alone would vanish in some terminals).
+const SELECTED: &str = "▶";
 
 /// The style of a state: good, bad, active or plain.
 fn state_style(r: &RemediationView, theme: &Theme) -> ratatui::style::Style {

@@ -3,9 +3,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{clean, pane_block};
+use super::{SELECTED, clean, pane_block};
 use crate::engine::interface::Mode;
 use crate::tui::app::{App, Pane};
 use crate::tui::symbols;
@@ -61,7 +61,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .header(header)
         .block(block)
         .style(theme.base)
-        .row_highlight_style(theme.selected);
+        .row_highlight_style(theme.selected)
+        .highlight_symbol(SELECTED)
+        .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.policies.selected - range.start);
     frame.render_stateful_widget(table, area, &mut state);
 }

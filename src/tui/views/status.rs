@@ -51,18 +51,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         (None, None) => spans.push(Span::styled("… waiting for first poll", theme.dim)),
     }
-    for q in &app.model.quotas {
+    let wide = area.width >= 100;
+    for (n, q) in app.model.quotas.iter().enumerate() {
         let style = if q.remaining.saturating_mul(10) < q.limit {
             theme.warn
         } else {
             theme.dim
         };
+        let gap = match (n, wide) {
+            (0, _) => " │ ",
+            (_, true) => " · ",
+            (_, false) => " ",
+        };
+        let per = if wide {
+            format!("/{}", clean(&q.per))
+        } else {
+            String::new()
+        };
         let text = format!(
-            " │ {} {}/{}/{}",
+            "{gap}{} {}/{}{per}",
             q.service.label(),
             q.remaining,
-            q.limit,
-            clean(&q.per)
+            q.limit
         );
         spans.push(Span::styled(text, style));
     }
