@@ -104,7 +104,7 @@ fn approving_a_proposed_scan_takes_it_to_succeeded_on_screen() {
     tui.send("travel is fake\r");
     tui.wait_for(60, "the approved scan reaching Succeeded", |s| {
         s.lines()
-            .any(|l| l.contains("kwame-mens-dt2") && l.contains("Succeeded"))
+            .any(|l| l.contains("kwame-mens-dt") && l.contains("Succeeded"))
     });
     tui.send("q");
     assert!(tui.wait_exit(10));
@@ -115,7 +115,7 @@ fn switching_a_policy_to_auto_asks_first_with_focus_on_cancel() {
     let (mut tui, _home) = demo(120, 36);
     let impossible_mode = |s: &str| {
         s.lines()
-            .find(|l| l.contains("Impossible ANOMALY"))
+            .find(|l| l.contains("Impossible") && l.contains("ANOMALY"))
             .map(|l| l.contains("auto"))
     };
     tui.wait_for(20, "policies", |s| impossible_mode(s) == Some(false));

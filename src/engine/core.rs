@@ -24,6 +24,9 @@ pub(super) const MAX_CONCURRENT_DISPATCH: usize = 8;
 /// How old the list of open Defender actions may be when a dispatch checks for one to attach to.
 pub(super) const OPEN_ACTIONS_FRESHNESS: Duration = Duration::from_secs(15);
 
+/// Alerts with waiting proposals are re-checked (closed in the portal?) on every this many polls.
+pub(super) const RECHECK_EVERY: u64 = 6;
+
 /// What spawned work reports back to the engine task.
 pub(super) enum Internal {
     Polled(Result<super::intake::PollOutcome, ApiError>),
@@ -81,6 +84,8 @@ pub(super) struct Engine {
     pub modes: HashMap<String, Mode>,
     pub remediations: HashMap<String, RemediationRow>,
     pub since_ms: Option<i64>,
+    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
+    pub polls: u64,
     pub poll_in_flight: bool,
     pub track_in_flight: bool,
     pub dispatching: HashSet<String>,
@@ -102,6 +107,7 @@ impl Engine {
             modes: HashMap::new(),
             remediations: HashMap::new(),
             since_ms: None,
+            polls: 0,
             poll_in_flight: false,
             track_in_flight: false,
             dispatching: HashSet::new(),

@@ -211,7 +211,7 @@ async fn dispatch_one(
         })
         .await?;
     let Some(queued) = queued else {
-        return Ok(());
+        return report_current(ctx, &id).await;
     };
     ctx.report(Internal::Rows(vec![queued.clone()]));
     let kind: ActionKind =
@@ -342,6 +342,14 @@ async fn dispatch_one(
             );
         }
     }
+    Ok(())
+}
+
+/// Another process holds or moved this remediation: mirror what the journal says now.
+async fn report_current(ctx: &Ctx, id: &str) -> Result<(), EngineError> {
+    let id = id.to_string();
+    let current = ctx.journal.call(move |j| j.remediation(&id)).await?;
+    ctx.report(Internal::Rows(current.into_iter().collect()));
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use crate::api::ApiError;
 use crate::api::models::cas::{Alert, Policy};
 use crate::store::{AlertRecord, NewRemediation};
 
-use super::core::{Ctx, Engine, Internal};
+use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
 use super::gate::{GateInput, decide};
 use super::interface::{Event, Level, Mode, PolicyView, RemediationState, Resolution};
 use super::plan::plan;
@@ -58,7 +58,12 @@ impl Engine {
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
-        let recheck: Vec<String> = waiting.into_iter().map(String::from).collect();
+        let recheck: Vec<String> = if self.polls % RECHECK_EVERY == 0 {
+            waiting.into_iter().map(String::from).collect()
+        } else {
+            Vec::new()
+        };
+        self.polls += 1;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             let outcome = poll(&ctx, since, recheck).await;

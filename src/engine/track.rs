@@ -40,7 +40,9 @@ impl Engine {
             .values()
             .filter(|r| {
                 let s = Self::remediation_state(r);
-                (s.is_in_flight() || s == RemediationState::Queued)
+                (s.is_in_flight()
+                    || s == RemediationState::Queued
+                    || s == RemediationState::Approved)
                     && !self.dispatching.contains(&r.machine_id)
             })
             .cloned()
