@@ -126,3 +126,77 @@ fn headless_demo_prints_json_lines_until_an_auto_scan_succeeds_and_logs_no_secre
     }
     assert!(!log.contains("Bearer "), "an access token reached the log");
 }
+
+fn sim_config(home: &std::path::Path, base: &str, secret: &str) -> std::path::PathBuf {
+    let path = home.join("sim.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "{secret}"
+[cas]
+url = "{base}/cas"
+token = "remedy-demo-token"
+[defender]
+url = "{base}/mde"
+[graph]
+url = "{base}/graph"
+[auth]
+authority = "{base}/login"
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn check_reaches_every_service_and_names_what_to_fix() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(remedy::sim::start(remedy::sim::SimOptions {
+            port: 0,
+            scenario: remedy::sim::Scenario::quiet(),
+        }))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let good = sim_config(home.path(), &sim.base_url(), "remedy-demo-secret");
+    let out = remedy(home.path())
+        .args(["--config", good.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for service in ["CAS", "Defender", "Graph"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(service) && l.contains(" ok ")),
+            "{service} reported ok:\n{text}"
+        );
+    }
+    assert!(text.contains("all services reachable"), "{text}");
+
+    let bad = sim_config(home.path(), &sim.base_url(), "wrong-secret");
+    let out = remedy(home.path())
+        .args(["--config", bad.to_str().unwrap(), "check"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("Defender") && text.contains("FAILED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AADSTS7000215") || text.to_lowercase().contains("secret"),
+        "says what to check:\n{text}"
+    );
+    assert!(
+        !text.contains("wrong-secret"),
+        "the secret is not echoed:\n{text}"
+    );
+    runtime.block_on(sim.shutdown());
+}

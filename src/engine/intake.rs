@@ -203,6 +203,21 @@ impl Engine {
                 engine.emit(Event::AlertSeen(view));
             }
         };
+        let Some(upn) = alert.user.clone() else {
+            let kind = self
+                .policies
+                .get(&alert.policy_id)
+                .map(|p| p.policy_type.clone())
+                .unwrap_or_default();
+            let text = if kind.is_empty() {
+                "no user on this alert: nothing to remediate".to_string()
+            } else {
+                format!("no user on this alert ({kind} policy): nothing to remediate")
+            };
+            note(self, text);
+            self.planned.insert(alert_id.to_string());
+            return;
+        };
         if !self.settings().bindings.contains_key(&alert.policy_id) {
             note(self, "no flow bound to this policy".into());
             return;
@@ -212,19 +227,6 @@ impl Engine {
             note(self, "policy mode is off: nothing proposed".into());
             return;
         }
-        let Some(upn) = alert.user.clone() else {
-            let kind = self
-                .policies
-                .get(&alert.policy_id)
-                .map(|p| p.policy_type.clone())
-                .unwrap_or_default();
-            note(
-                self,
-                format!("no user on this alert ({kind} policy): nothing to remediate"),
-            );
-            self.planned.insert(alert_id.to_string());
-            return;
-        };
         let existing = {
             let id = alert_id.to_string();
             self.ctx
