@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use crate::store::AuditEntry;
+use crate::store::{AuditEntry, Journal, RemediationRow, StoreError};
 
 use super::core::{Engine, Internal};
 use super::dispatch::audit_target;
@@ -63,9 +63,9 @@ impl Engine {
                     && r.step >= row.step;
                 if same_flow_on_machine
                     && Self::remediation_state(r) == RemediationState::Proposed
-                    && !targets.iter().any(|(t, _): &(String, String)| t == &r.id)
+                    && !targets.contains(&r.id)
                 {
-                    targets.push((r.id.clone(), audit_target(r)));
+                    targets.push(r.id.clone());
                 }
             }
         }
@@ -83,39 +83,22 @@ impl Engine {
             ("rejected", "reject")
         };
         let count = targets.len();
+        let ids = targets;
+        let note = match &reason {
+            Some(r) => format!("{decision} by {who}: {r}"),
+            None => format!("{decision} by {who}"),
+        };
+        let decision_record = Decision {
+            to,
+            decision,
+            who,
+            why: reason,
+            note,
+        };
         let result = self
             .ctx
             .journal
-            .call(move |j| {
-                j.atomic(|tx| {
-                    let at = Utc::now();
-                    let mut rows = Vec::new();
-                    for (id, target) in &targets {
-                        let note = reason.clone().map(|r| format!("{decision} by {who}: {r}"));
-                        let Some(row) = tx.transition_if(
-                            id,
-                            "proposed",
-                            to,
-                            Some(note.as_deref().unwrap_or(&format!("{decision} by {who}"))),
-                            at,
-                        )?
-                        else {
-                            continue;
-                        };
-                        tx.record_approval(id, decision, &who, reason.as_deref(), at)?;
-                        tx.append_audit(&AuditEntry {
-                            at,
-                            who: who.clone(),
-                            action: decision.into(),
-                            target: target.clone(),
-                            why: reason.clone().unwrap_or_default(),
-                            result: to.into(),
-                        })?;
-                        rows.push(row);
-                    }
-                    Ok(rows)
-                })
-            })
+            .call(move |j| decision_record.apply(j, &ids))
             .await;
         match result {
             Ok(rows) => {
@@ -278,31 +261,17 @@ impl Engine {
         if ids.is_empty() {
             return;
         }
-        let why = why.to_string();
+        let decision_record = Decision {
+            to,
+            decision,
+            who: "remedy".into(),
+            why: Some(why.to_string()),
+            note: why.to_string(),
+        };
         let result = self
             .ctx
             .journal
-            .call(move |j| {
-                j.atomic(|tx| {
-                    let at = Utc::now();
-                    let mut rows = Vec::new();
-                    for id in &ids {
-                        if let Some(row) = tx.transition_if(id, "proposed", to, Some(&why), at)? {
-                            tx.record_approval(id, decision, "remedy", Some(&why), at)?;
-                            tx.append_audit(&AuditEntry {
-                                at,
-                                who: "remedy".into(),
-                                action: decision.into(),
-                                target: audit_target(&row),
-                                why: why.clone(),
-                                result: to.into(),
-                            })?;
-                            rows.push(row);
-                        }
-                    }
-                    Ok(rows)
-                })
-            })
+            .call(move |j| decision_record.apply(j, &ids))
             .await;
         match result {
             Ok(rows) => self.apply_rows(rows).await,
@@ -330,5 +299,45 @@ impl Engine {
             let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
+    }
+}
+
+/// A decision on waiting proposals: each moves `proposed → to`, with an approval record and an audit
+/// entry, all in one transaction.
+struct Decision {
+    to: &'static str,
+    decision: &'static str,
+    who: String,
+    why: Option<String>,
+    note: String,
+}
+
+impl Decision {
+    fn apply(
+        self,
+        journal: &mut Journal,
+        ids: &[String],
+    ) -> Result<Vec<RemediationRow>, StoreError> {
+        journal.atomic(|tx| {
+            let at = Utc::now();
+            let mut rows = Vec::new();
+            for id in ids {
+                let Some(row) = tx.transition_if(id, "proposed", self.to, Some(&self.note), at)?
+                else {
+                    continue;
+                };
+                tx.record_approval(id, self.decision, &self.who, self.why.as_deref(), at)?;
+                tx.append_audit(&AuditEntry {
+                    at,
+                    who: self.who.clone(),
+                    action: self.decision.into(),
+                    target: audit_target(&row),
+                    why: self.why.clone().unwrap_or_default(),
+                    result: self.to.into(),
+                })?;
+                rows.push(row);
+            }
+            Ok(rows)
+        })
     }
 }
