@@ -279,6 +279,8 @@ impl Engine {
             return;
         }
         let why = why.to_string();
+        // The journal knows approve, reject and expire: a withdrawal is recorded as a reject by remedy.
+        let recorded = if to == "expired" { "expire" } else { "reject" };
         let result = self
             .ctx
             .journal
@@ -288,7 +290,7 @@ impl Engine {
                     let mut rows = Vec::new();
                     for id in &ids {
                         if let Some(row) = tx.transition_if(id, "proposed", to, Some(&why), at)? {
-                            tx.record_approval(id, decision, "remedy", Some(&why), at)?;
+                            tx.record_approval(id, recorded, "remedy", Some(&why), at)?;
                             tx.append_audit(&AuditEntry {
                                 at,
                                 who: "remedy".into(),
