@@ -261,10 +261,7 @@ impl Engine {
             })
             .map(|r| r.id.clone())
             .collect();
-        let why = format!(
-            "no decision within {} h",
-            self.settings().proposal_ttl.num_hours()
-        );
+        let why = format!("no decision within {}", span(self.settings().proposal_ttl));
         self.end_proposals(ids, "expired", "expire", &why).await;
     }
 
@@ -332,5 +329,17 @@ impl Engine {
             let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
+    }
+}
+
+/// A duration in the largest whole unit that fits: "24 h", "30 min", "1 s".
+fn span(d: chrono::Duration) -> String {
+    let secs = d.num_seconds();
+    if secs >= 3600 && secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else if secs >= 60 && secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
     }
 }
