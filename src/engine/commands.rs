@@ -91,6 +91,7 @@ impl Engine {
         let decision_record = Decision {
             to,
             decision,
+            recorded: decision,
             who,
             why: reason,
             note,
@@ -244,10 +245,7 @@ impl Engine {
             })
             .map(|r| r.id.clone())
             .collect();
-        let why = format!(
-            "no decision within {} h",
-            self.settings().proposal_ttl.num_hours()
-        );
+        let why = format!("no decision within {}", span(self.settings().proposal_ttl));
         self.end_proposals(ids, "expired", "expire", &why).await;
     }
 
@@ -261,9 +259,12 @@ impl Engine {
         if ids.is_empty() {
             return;
         }
+        // The journal records approve, reject and expire: a withdrawal is a reject by remedy.
+        let recorded = if to == "expired" { "expire" } else { "reject" };
         let decision_record = Decision {
             to,
             decision,
+            recorded,
             who: "remedy".into(),
             why: Some(why.to_string()),
             note: why.to_string(),
@@ -306,7 +307,10 @@ impl Engine {
 /// entry, all in one transaction.
 struct Decision {
     to: &'static str,
+    /// The audit action: approve, reject, withdraw, expire.
     decision: &'static str,
+    /// The approval record: approve, reject or expire.
+    recorded: &'static str,
     who: String,
     why: Option<String>,
     note: String,
@@ -326,7 +330,7 @@ impl Decision {
                 else {
                     continue;
                 };
-                tx.record_approval(id, self.decision, &self.who, self.why.as_deref(), at)?;
+                tx.record_approval(id, self.recorded, &self.who, self.why.as_deref(), at)?;
                 tx.append_audit(&AuditEntry {
                     at,
                     who: self.who.clone(),
@@ -339,5 +343,17 @@ impl Decision {
             }
             Ok(rows)
         })
+    }
+}
+
+/// A duration in the largest whole unit that fits: "24 h", "30 min", "1 s".
+fn span(d: chrono::Duration) -> String {
+    let secs = d.num_seconds();
+    if secs >= 3600 && secs % 3600 == 0 {
+        format!("{} h", secs / 3600)
+    } else if secs >= 60 && secs % 60 == 0 {
+        format!("{} min", secs / 60)
+    } else {
+        format!("{secs} s")
     }
 }

@@ -16,7 +16,7 @@ pub struct Verdict {
 pub struct GateInput<'a> {
     pub mode: Mode,
     pub binding: &'a Binding,
-    /// Machines `auto` already acted on for this policy in the last hour.
+    /// Actions of this policy sent to Defender in the last hour, plus those approved and about to leave.
     pub acted_this_hour: u64,
     pub now: DateTime<Utc>,
 }

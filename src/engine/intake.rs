@@ -309,12 +309,13 @@ impl Engine {
         };
         let since = Utc::now() - chrono::Duration::hours(1);
         let policy = alert.policy_id.clone();
-        let acted_this_hour = self
+        let sent_this_hour = self
             .ctx
             .journal
             .call(move |j| j.count_actions_since(&policy, since))
             .await
             .unwrap_or(u64::MAX);
+        let acted_this_hour = sent_this_hour.saturating_add(self.about_to_leave(&alert.policy_id));
         let input = GateInput {
             mode,
             binding,
@@ -335,6 +336,24 @@ impl Engine {
             Utc::now(),
         );
         self.journal_planned(planned).await;
+    }
+
+    /// Remediations of `policy_id` approved but not yet sent: they count against the hourly limit
+    /// before Defender has them, or alerts planned in one burst would all pass it.
+    fn about_to_leave(&self, policy_id: &str) -> u64 {
+        self.remediations
+            .values()
+            .filter(|r| {
+                r.policy_id == policy_id
+                    && r.submitted_at.is_none()
+                    && matches!(
+                        Self::remediation_state(r),
+                        RemediationState::Approved
+                            | RemediationState::Queued
+                            | RemediationState::Submitted
+                    )
+            })
+            .count() as u64
     }
 
     async fn journal_planned(&mut self, planned: Vec<NewRemediation>) {

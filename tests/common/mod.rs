@@ -156,6 +156,53 @@ impl EngineRun {
     pub fn states(&self, policy: &str) -> Vec<RemediationState> {
         self.of_policy(policy).iter().map(|r| r.state).collect()
     }
+
+    /// Remediations of one alert.
+    pub fn of_alert(&self, alert_id: &str) -> Vec<&RemediationView> {
+        self.remediations
+            .values()
+            .filter(|r| r.alert_id == alert_id)
+            .collect()
+    }
+
+    /// True when `alert_id` has at least `count` remediations and all are final.
+    pub fn alert_settled(&self, alert_id: &str, count: usize) -> bool {
+        let rems = self.of_alert(alert_id);
+        rems.len() >= count && rems.iter().all(|r| r.state.is_final())
+    }
+}
+
+/// Every audit entry of the journal at `path`, as the JSON export writes them.
+pub fn audit_entries(path: &Path) -> Vec<serde_json::Value> {
+    let journal = Journal::open(path).expect("journal opens");
+    let mut out = Vec::new();
+    journal
+        .export_audit(remedy::store::ExportFormat::Json, None, &mut out)
+        .expect("audit exports");
+    serde_json::from_slice(&out).expect("export is JSON")
+}
+
+/// Calls the simulator's Cloud App Security API as an analyst would (the legacy token).
+pub async fn cas_call(
+    sim: &SimHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let url = format!("{}/api/v1/{path}", sim.cas_url());
+    let mut request = reqwest::Client::new()
+        .request(method, url)
+        .header("Authorization", "Token remedy-demo-token");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("simulator answers");
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
+    response.json().await.expect("JSON answer")
 }
 
 /// Total action POSTs the simulator received, and duplicates among them.
