@@ -26,7 +26,7 @@ pub fn shape(ch: char, x0: f32, y0: f32, colour: &str) -> Option<String> {
     match u32::from(ch) {
         c @ 0x2500..=0x257f => Some(cell.box_drawing(c - 0x2500)),
         c @ 0x2580..=0x259f => Some(cell.block(c - 0x2580)),
-        c @ 0x2801..=0x28ff => Some(cell.braille(c - 0x2800)),
+        c @ 0x2800..=0x28ff => Some(cell.braille(c - 0x2800)),
         _ => None,
     }
 }
@@ -192,7 +192,7 @@ impl Cell<'_> {
         out
     }
 
-    /// U+2801..=U+28FF: up to eight dots in two columns of four.
+    /// U+2800..=U+28FF: up to eight dots in two columns of four (none for U+2800).
     fn braille(&self, dots: u32) -> String {
         const PLACES: [(f32, f32); 8] = [
             (0.0, 0.0),
