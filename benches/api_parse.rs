@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 fn hundred_alert_page() -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/api/fixtures/cas-alerts-list.json"
+        "/tests/fixtures/api/cas-alerts-list.json"
     );
     let fixture: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
