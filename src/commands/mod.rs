@@ -32,8 +32,13 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
         Some(Command::Audit { action }) => audit::run(&config_file, action),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "remedy", &mut std::io::stdout());
-            Ok(0)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "remedy", &mut script);
+            match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                Ok(()) => Ok(0),
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+                Err(e) => Err(e.into()),
+            }
         }
     }
 }
