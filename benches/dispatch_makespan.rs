@@ -1,0 +1,213 @@
+//! Makespan of dispatching 1000 auto scans under Defender's quota (100/min, 1500/h), in scaled simulator
+//! time, against the optimum the quota allows; prints makespan, optimum, ratio and the simulator's 429s.
+
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use remedy::api::{Clients, QuotaWindow};
+use remedy::engine::Mode;
+use remedy::sim::{AlertSeed, Scenario, SimHandle, SimOptions, UserSeed};
+use remedy::store::Journal;
+use remedy::wiring;
+
+/// Simulated seconds per wall-clock second, for the simulator and the client's quota windows alike.
+/// `REMEDY_BENCH_SCALE` overrides it (60 is closer to real pacing but takes ~40 s a run).
+fn scale() -> f64 {
+    std::env::var("REMEDY_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300.0)
+}
+
+const MACHINES: usize = 1000;
+const PER_MINUTE: u32 = 100;
+const PER_HOUR: u32 = 1500;
+const AUTO_POLICY: &str = "5f01dce13de79160fbec4151";
+const ALERT: &str = "66a1f0c2e4b0a1b2c3d4eb00";
+
+/// The quiet demo tenant plus one user signed in to 1000 machines and an auto alert about them.
+fn fleet_scenario(scale: f64) -> Scenario {
+    let mut s = Scenario::quiet();
+    s.time_scale = scale;
+    s.token_lifetime_secs = 86_400;
+    s.quotas.mde_per_minute = PER_MINUTE;
+    s.quotas.mde_per_hour = PER_HOUR;
+    s.alerts.clear();
+    s.users.push(UserSeed {
+        id: "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9".into(),
+        upn: "fleet.owner@contoso.com".into(),
+        display_name: "Fleet Owner".into(),
+        account_name: "fleet.owner".into(),
+        job_title: None,
+        department: None,
+        enabled: true,
+    });
+    let template = s
+        .machines
+        .iter()
+        .find(|m| !m.offline && m.aad_device_id.is_none() && m.tags.is_empty())
+        .or_else(|| s.machines.iter().find(|m| !m.offline))
+        .expect("the demo tenant has an online machine")
+        .clone();
+    for i in 0..MACHINES {
+        let mut m = template.clone();
+        m.id = format!("{:040x}", 0x000f_1ee7_0000_u64 + i as u64);
+        m.computer_dns_name = format!("fleet-{i:04}.contoso.local");
+        m.aad_device_id = None;
+        m.tags = Vec::new();
+        m.last_seen_hours_ago = 1.0;
+        m.logon_users = vec!["fleet.owner".into()];
+        m.merged_into = None;
+        m.excluded = false;
+        s.machines.push(m);
+    }
+    s.alerts.push(AlertSeed {
+        id: ALERT.into(),
+        policy: AUTO_POLICY.into(),
+        user: Some("fleet.owner@contoso.com".into()),
+        title: "Malware detected in a file owned by fleet.owner".into(),
+        description: String::new(),
+        severity: None,
+        minutes_ago: 1.0,
+        resolution_status: 0,
+        read: false,
+        ip: None,
+    });
+    s
+}
+
+/// Earliest simulated second of the last of `n` POSTs under sliding windows of 100/min and 1500/h:
+/// the first window's burst, then 100 more each minute (and 1500 each hour).
+fn optimum_sim_secs(n: usize) -> f64 {
+    let last = (n - 1) as f64;
+    let by_minute = (last / f64::from(PER_MINUTE)).floor() * 60.0;
+    let by_hour = (last / f64::from(PER_HOUR)).floor() * 3600.0;
+    by_minute.max(by_hour)
+}
+
+/// Earliest simulated second of the last of `n` POSTs that remedy's own client budgets allow: each
+/// `QuotaWindow::window(limit, per)` bursts a tenth of `limit`, then paces the rest evenly over `per`.
+fn client_bound_sim_secs(n: usize) -> f64 {
+    [(PER_MINUTE, 60.0), (PER_HOUR, 3600.0)]
+        .iter()
+        .map(|&(limit, per)| {
+            let burst = limit.div_ceil(10);
+            let period = per / f64::from(limit - burst);
+            (n as f64 - f64::from(burst)).max(0.0) * period
+        })
+        .fold(0.0, f64::max)
+}
+
+/// What one run measured, in simulated seconds.
+struct Outcome {
+    makespan: f64,
+    throttled: u64,
+    defender_gets: u64,
+}
+
+fn count(stats: &serde_json::Value, prefix: &str) -> u64 {
+    stats["requests"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| k.starts_with(prefix))
+                .flat_map(|(_, by_status)| {
+                    by_status.as_object().into_iter().flat_map(|o| o.values())
+                })
+                .filter_map(|v| v.as_u64())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+async fn one_run(scale: f64, journal: &std::path::Path) -> Outcome {
+    let sim: SimHandle = remedy::sim::start(SimOptions {
+        port: 0,
+        scenario: fleet_scenario(scale),
+    })
+    .await
+    .expect("simulator starts");
+    let mut config = wiring::demo_config(&sim.base_url()).expect("demo config");
+    config.policies.retain(|id, _| id == AUTO_POLICY);
+    let binding = config.policies.get_mut(AUTO_POLICY).expect("auto policy");
+    binding.mode = Mode::Auto.as_str().into();
+    let mut api = wiring::api_settings(&config);
+    let scaled = |limit: u32, per_secs: f64| {
+        QuotaWindow::window(limit, Duration::from_secs_f64(per_secs / scale))
+    };
+    api.quotas.defender = vec![scaled(PER_MINUTE, 60.0), scaled(PER_HOUR, 3600.0)];
+    api.quotas.cas = vec![scaled(30, 60.0)];
+    api.quotas.graph = vec![QuotaWindow::bucket(
+        3500,
+        Duration::from_secs_f64(10.0 / scale),
+    )];
+    let mut settings = wiring::engine_settings(&config, false, true);
+    settings.poll_interval = Duration::from_millis(300);
+    settings.track_interval = Duration::from_secs_f64(10.0 / scale);
+    let b = settings.bindings.get_mut(AUTO_POLICY).expect("binding");
+    b.max_per_alert = 10 * MACHINES as u32;
+    b.max_per_hour = 10 * MACHINES as u32;
+    let clients = Clients::new(api).expect("clients");
+    let handle = remedy::engine::start(clients, Journal::open(journal).expect("journal"), settings);
+
+    let posts = |sim: &SimHandle| sim.stats()["action_posts_total"].as_u64().unwrap_or(0);
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while posts(&sim) == 0 {
+        assert!(Instant::now() < deadline, "no POST within 10 minutes");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let first = Instant::now();
+    while posts(&sim) < MACHINES as u64 {
+        assert!(Instant::now() < deadline, "not every machine posted");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let makespan = first.elapsed().as_secs_f64() * scale;
+    let stats = sim.stats();
+    handle.shutdown().await;
+    sim.shutdown().await;
+    Outcome {
+        makespan,
+        throttled: stats["throttled"].as_u64().unwrap_or(0),
+        defender_gets: count(&stats, "GET /mde/"),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let scale = scale();
+    let optimum = optimum_sim_secs(MACHINES);
+    let client_bound = client_bound_sim_secs(MACHINES);
+    let mut group = c.benchmark_group("dispatch_makespan");
+    group.sample_size(10);
+    group.bench_function(format!("{MACHINES} scans at {scale}x"), |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let out = rt.block_on(one_run(scale, &dir.path().join("j.sqlite")));
+                println!(
+                    "makespan {:.0} s simulated ({:.2} s wall), optimum {:.0} s, ratio {:.2}, \
+                     client-quota bound {:.0} s (ratio to it {:.2}), 429s {}, Defender GETs {}",
+                    out.makespan,
+                    out.makespan / scale,
+                    optimum,
+                    out.makespan / optimum,
+                    client_bound,
+                    out.makespan / client_bound,
+                    out.throttled,
+                    out.defender_gets
+                );
+                total += Duration::from_secs_f64(out.makespan / scale);
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
