@@ -58,12 +58,14 @@ impl ServiceQuota {
     }
 }
 
-/// One budget: a GCRA limiter that paces, and a log of recent spends that measures headroom.
+/// One budget. A sliding window (Cloud App Security, Defender) keeps a log of recent spends and lets a
+/// request go when the window has room, so bursts use the whole documented limit and no window of
+/// length `per` (plus a small margin for transit time) ever holds more than `limit`. A token bucket
+/// (Graph) is paced by a GCRA limiter (governor); its log only measures headroom.
 #[derive(Debug)]
 struct Budget {
     window: QuotaWindow,
-    limiter: DefaultDirectRateLimiter,
-    burst: u32,
+    bucket: Option<DefaultDirectRateLimiter>,
     spent: Mutex<VecDeque<(Instant, u32)>>,
 }
 
@@ -74,49 +76,72 @@ impl Budget {
         if window.per.is_zero() {
             return None;
         }
-        let (burst, quota) = match window.shape {
-            QuotaShape::TokenBucket => (
-                limit,
+        let bucket = match window.shape {
+            QuotaShape::TokenBucket => Some(RateLimiter::direct(
                 Quota::with_period(window.per / limit.get())?.allow_burst(limit),
-            ),
-            QuotaShape::Window => {
-                // A burst of a tenth, the rest paced evenly: never more than `limit` in any `per`.
-                let burst = NonZeroU32::new(limit.get().div_ceil(10))?;
-                let paced = (limit.get() - burst.get()).max(1);
-                (
-                    burst,
-                    Quota::with_period(window.per / paced)?.allow_burst(burst),
-                )
-            }
+            )),
+            QuotaShape::Window => None,
         };
         Some(Budget {
             window: *window,
-            limiter: RateLimiter::direct(quota),
-            burst: burst.get(),
+            bucket,
             spent: Mutex::new(VecDeque::new()),
         })
     }
 
+    /// How long a spend counts: the window plus a margin for requests that reach the service late.
+    fn memory(&self) -> Duration {
+        self.window.per + self.window.per / 50
+    }
+
     async fn acquire(&self, cost: u32) {
-        let cost = cost.clamp(1, self.burst);
-        let units = NonZeroU32::new(cost).unwrap_or(NonZeroU32::MIN);
-        // `cost` is clamped to the burst size, so the limiter always has the capacity.
-        let _ = self.limiter.until_n_ready(units).await;
-        let mut spent = self
-            .spent
+        let cost = cost.clamp(1, self.window.limit);
+        if let Some(bucket) = &self.bucket {
+            let units = NonZeroU32::new(cost).unwrap_or(NonZeroU32::MIN);
+            // `cost` is clamped to the bucket size, so the limiter always has the capacity.
+            let _ = bucket.until_n_ready(units).await;
+            let mut spent = self.lock();
+            prune(&mut spent, self.window.per);
+            spent.push_back((Instant::now(), cost));
+            return;
+        }
+        loop {
+            let wait = {
+                let mut spent = self.lock();
+                prune(&mut spent, self.memory());
+                let used: u32 = spent.iter().map(|(_, c)| c).sum();
+                if used + cost <= self.window.limit {
+                    spent.push_back((Instant::now(), cost));
+                    return;
+                }
+                let mut to_free = used + cost - self.window.limit;
+                let mut until = Duration::ZERO;
+                for (at, c) in spent.iter() {
+                    until = self.memory().saturating_sub(at.elapsed());
+                    to_free = to_free.saturating_sub(*c);
+                    if to_free == 0 {
+                        break;
+                    }
+                }
+                until
+            };
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, u32)>> {
+        self.spent
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        spent.push_back((Instant::now(), cost));
-        prune(&mut spent, self.window.per);
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn remaining(&self) -> u32 {
-        let mut spent = self
-            .spent
+        let used: u32 = self
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        prune(&mut spent, self.window.per);
-        let used: u32 = spent.iter().map(|(_, cost)| cost).sum();
+            .iter()
+            .filter(|(at, _)| at.elapsed() < self.window.per)
+            .map(|(_, cost)| cost)
+            .sum();
         self.window.limit.saturating_sub(used)
     }
 }
