@@ -64,11 +64,16 @@ pub fn spinner_tick(now: DateTime<Utc>) -> (u64, DateTime<Utc>) {
     (u64::try_from(tick).unwrap_or(0), next)
 }
 
-/// The first instant after `now` at which an age counted in units of `unit(seconds)` seconds moves on.
+/// The first whole second of the clock at or after the instant an age counted in units of `unit(seconds)`
+/// seconds moves on: ages drawn together then change in one frame, at most one per second.
 fn next_step(since: DateTime<Utc>, now: DateTime<Utc>, unit: impl Fn(i64) -> i64) -> DateTime<Utc> {
     let secs = (now - since).num_seconds().max(0);
     let unit = unit(secs);
-    since + TimeDelta::seconds((secs / unit + 1) * unit)
+    let at = since + TimeDelta::seconds((secs / unit + 1) * unit);
+    if at.timestamp_subsec_nanos() == 0 {
+        return at;
+    }
+    DateTime::from_timestamp(at.timestamp() + 1, 0).unwrap_or(at)
 }
 
 /// One alert's remediations in a few words, what needs a decision first: "1 proposed, 2/4 done, 1 running",
@@ -148,6 +153,15 @@ mod tests {
             );
             assert_ne!(age(at(since), at(now)), age(at(since), next));
         }
+    }
+
+    #[test]
+    fn ages_of_different_instants_change_on_the_same_second() {
+        let since = at(0) + TimeDelta::milliseconds(300);
+        let now = at(10) + TimeDelta::milliseconds(400);
+        assert_eq!(age_changes(since, now), at(12));
+        assert_eq!(age(since, at(12)), "11s");
+        assert_eq!(ago_changes(at(0), now), at(11));
     }
 
     #[test]
