@@ -1,5 +1,6 @@
 //! The console's own state: focus, selections, filter, sort, marks, dialogs and toasts over the model.
 
+use std::cell::Cell;
 use std::collections::{HashSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
@@ -135,8 +136,8 @@ pub struct App {
     activity_rows: Vec<usize>,
     /// How many activity rows are in each state, in lifecycle order.
     activity_counts: Vec<(RemediationState, usize)>,
-    /// How many remediations are in flight (their spinners and elapsed times move).
-    in_flight: usize,
+    /// The earliest time a text drawn in the last frame changes by itself (ages, spinners, elapsed times).
+    redraw_at: Cell<Option<DateTime<Utc>>>,
     stale: bool,
     selected_alert_id: Option<String>,
 }
@@ -170,7 +171,7 @@ impl App {
             visible: Vec::new(),
             activity_rows: Vec::new(),
             activity_counts: Vec::new(),
-            in_flight: 0,
+            redraw_at: Cell::new(None),
             stale: false,
             selected_alert_id: None,
         }
@@ -214,9 +215,24 @@ impl App {
         self.toasts.retain(|t| t.until > now);
     }
 
-    /// Whether anything on screen moves by itself (spinners, elapsed times, toasts).
-    pub fn animating(&self) -> bool {
-        !self.toasts.is_empty() || self.in_flight > 0
+    /// Forgets when the previous frame would have changed; called as a frame starts.
+    pub fn start_frame(&mut self) {
+        self.redraw_at.set(None);
+    }
+
+    /// Notes that something just drawn reads differently from `at` on.
+    pub fn changes_at(&self, at: DateTime<Utc>) {
+        let earliest = self.redraw_at.get().map_or(at, |was| was.min(at));
+        self.redraw_at.set(Some(earliest));
+    }
+
+    /// When the screen drawn last changes by itself (a time moves on, a toast expires); `None` if never.
+    pub fn next_redraw(&self) -> Option<DateTime<Utc>> {
+        let toast = self.toasts.iter().map(|t| t.until).min();
+        match (self.redraw_at.get(), toast) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Marks the derived lists for rebuilding (after a filter, sort or data change).
@@ -265,10 +281,6 @@ impl App {
                 counts[slot] += 1;
             }
         }
-        self.in_flight = rows
-            .iter()
-            .filter(|&&i| rems[i].state.is_in_flight())
-            .count();
         self.activity_counts = RemediationState::ALL
             .into_iter()
             .zip(counts)

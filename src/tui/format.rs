@@ -1,8 +1,11 @@
 //! Text shown for times and remediation progress, computed from an injected `now`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::engine::interface::{RemediationState, RemediationView};
+
+/// Milliseconds per frame of the in-flight spinner.
+pub const SPINNER_MS: i64 = 250;
 
 /// A compact age: "12s", "3m", "5h", "2d"; future times read as "0s".
 pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -13,6 +16,16 @@ pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 86_400 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86_400),
     }
+}
+
+/// When the text of `age(since, now)` changes next.
+pub fn age_changes(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    next_step(since, now, |s| match s {
+        s if s < 60 => 1,
+        s if s < 3600 => 60,
+        s if s < 86_400 => 3600,
+        _ => 86_400,
+    })
 }
 
 /// Elapsed time with seconds for running work: "45s", "2m05s", "1h03m".
@@ -33,6 +46,34 @@ pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 3600 => format!("{} min ago", s / 60),
         s => format!("{} h ago", s / 3600),
     }
+}
+
+/// When the text of `ago(since, now)` changes next.
+pub fn ago_changes(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    next_step(since, now, |s| match s {
+        s if s < 60 => 1,
+        s if s < 3600 => 60,
+        _ => 3600,
+    })
+}
+
+/// The spinner frame shown at `now`, and when the next one is due (in-flight elapsed times move within it).
+pub fn spinner_tick(now: DateTime<Utc>) -> (u64, DateTime<Utc>) {
+    let tick = now.timestamp_millis().div_euclid(SPINNER_MS);
+    let next = DateTime::from_timestamp_millis((tick + 1) * SPINNER_MS).unwrap_or(now);
+    (u64::try_from(tick).unwrap_or(0), next)
+}
+
+/// The first whole second of the clock at or after the instant an age counted in units of `unit(seconds)`
+/// seconds moves on: ages drawn together then change in one frame, at most one per second.
+fn next_step(since: DateTime<Utc>, now: DateTime<Utc>, unit: impl Fn(i64) -> i64) -> DateTime<Utc> {
+    let secs = (now - since).num_seconds().max(0);
+    let unit = unit(secs);
+    let at = since + TimeDelta::seconds((secs / unit + 1) * unit);
+    if at.timestamp_subsec_nanos() == 0 {
+        return at;
+    }
+    DateTime::from_timestamp(at.timestamp() + 1, 0).unwrap_or(at)
 }
 
 /// One alert's remediations in a few words, what needs a decision first: "1 proposed, 2/4 done, 1 running",
@@ -94,6 +135,40 @@ mod tests {
         assert_eq!(elapsed(at(0), at(125)), "2m05s");
         assert_eq!(elapsed(at(0), at(3780)), "1h03m");
         assert_eq!(ago(at(0), at(3)), "3 s ago");
+    }
+
+    #[test]
+    fn ages_say_when_their_text_changes_next() {
+        assert_eq!(age_changes(at(0), at(45)), at(46));
+        assert_eq!(age_changes(at(0), at(190)), at(240));
+        assert_eq!(age_changes(at(0), at(7300)), at(10_800));
+        assert_eq!(age_changes(at(10), at(0)), at(11));
+        assert_eq!(ago_changes(at(0), at(3)), at(4));
+        assert_eq!(ago_changes(at(0), at(61)), at(120));
+        for (since, now) in [(0, 59), (0, 3599), (0, 86_399), (5, 64)] {
+            let next = age_changes(at(since), at(now));
+            assert_eq!(
+                age(at(since), at(now)),
+                age(at(since), next - TimeDelta::milliseconds(1))
+            );
+            assert_ne!(age(at(since), at(now)), age(at(since), next));
+        }
+    }
+
+    #[test]
+    fn ages_of_different_instants_change_on_the_same_second() {
+        let since = at(0) + TimeDelta::milliseconds(300);
+        let now = at(10) + TimeDelta::milliseconds(400);
+        assert_eq!(age_changes(since, now), at(12));
+        assert_eq!(age(since, at(12)), "11s");
+        assert_eq!(ago_changes(at(0), now), at(11));
+    }
+
+    #[test]
+    fn the_spinner_moves_every_quarter_second() {
+        let (tick, next) = spinner_tick(at(0) + TimeDelta::milliseconds(100));
+        assert_eq!(next, at(0) + TimeDelta::milliseconds(250));
+        assert_eq!(spinner_tick(next).0, tick + 1);
     }
 
     #[test]

@@ -14,10 +14,11 @@ mod terminal;
 mod theme;
 mod views;
 
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, sleep_until};
@@ -31,12 +32,10 @@ pub use keymap::{Action, Keymap, KeymapOverrides};
 pub use theme::{Theme, ThemeName};
 pub use views::draw;
 
-/// Shortest time between two frames (about 30 per second).
+/// Shortest time between two frames drawn for engine events or clocks (about 30 per second); keys draw at once.
 const FRAME: Duration = Duration::from_millis(33);
-/// Redraw period while something animates (spinners, elapsed times).
-const ANIMATION_TICK: Duration = Duration::from_millis(250);
-/// Redraw period otherwise (ages in text).
-const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Drawn this long after a time on screen changes, so the new text is surely due.
+const SLACK: Duration = Duration::from_millis(2);
 
 /// How the console starts.
 #[derive(Debug, Clone, Default)]
@@ -105,38 +104,52 @@ pub async fn run(
     let mut screen = terminal::Screen::enter(options.mouse)?;
     let mut input = EventStream::new();
     let mut dirty = true;
+    let mut typed = false;
     let mut last_draw = Instant::now() - FRAME;
     while !app.quit {
-        if dirty && last_draw.elapsed() >= FRAME {
+        if dirty && (typed || last_draw.elapsed() >= FRAME) {
             app.set_now(Utc::now());
             screen.terminal.draw(|frame| draw(frame, &mut app))?;
             last_draw = Instant::now();
             dirty = false;
+            typed = false;
         }
-        let tick = if app.animating() {
-            ANIMATION_TICK
+        let wake = if dirty {
+            Some(last_draw + FRAME)
         } else {
-            IDLE_TICK
+            app.next_redraw()
+                .map(|at| last_draw + (at - app.now).to_std().unwrap_or_default() + SLACK)
         };
-        let wake = last_draw + if dirty { FRAME } else { tick };
+        let timer = async {
+            match wake {
+                Some(at) => sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             biased;
             term = input.next() => {
                 let Some(term) = term else { break };
-                process_input(&mut app, term?, &commands, options.mouse)?;
-                while let Some(Some(more)) = input.next().now_or_never() {
+                app.set_now(Utc::now());
+                let term = term?;
+                typed |= matches!(term, TermEvent::Key(_) | TermEvent::Resize(..));
+                process_input(&mut app, term, &commands, options.mouse)?;
+                // Polled with this task's waker: crossterm keeps the waker of the first pending poll, so a
+                // no-op waker here (`now_or_never`) would leave the next key unseen until a timer fires.
+                while let Poll::Ready(Some(more)) = futures::poll!(input.next()) {
                     process_input(&mut app, more?, &commands, options.mouse)?;
                 }
                 dirty = true;
             }
             event = events.recv() => {
+                app.set_now(Utc::now());
                 if !receive_event(&mut app, event, &commands)? {
                     break;
                 }
                 drain_events(&mut app, &mut events, &commands)?;
                 dirty = true;
             }
-            () = sleep_until(wake) => dirty = true,
+            () = timer => dirty = true,
         }
     }
     drop(screen);

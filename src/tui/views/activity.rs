@@ -5,9 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{SELECTED, clean, pane_block, state_style, state_text};
+use super::{SELECTED, age, clean, pane_block, state_style, state_text};
 use crate::tui::app::{App, Pane};
-use crate::tui::format;
 
 /// Draws the activity pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
@@ -38,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let rows = app.activity_rows()[range.clone()].iter().map(|&i| {
         let r = &app.model.remediations[i];
         let mut cells = vec![
-            Cell::from(format::age(r.updated_at, app.now)),
+            Cell::from(age(app, r.updated_at)),
             Cell::from(Line::styled(state_text(r, app), state_style(r, theme))),
             Cell::from(clean(&r.machine.name)),
         ];

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{SELECTED, clean, pane_block};
+use super::{SELECTED, age, clean, pane_block};
 use crate::engine::interface::Severity;
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{format, symbols};
@@ -63,7 +63,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 symbols::severity(alert.severity),
                 severity_style,
             )),
-            Cell::from(format::age(alert.raised_at, app.now)),
+            Cell::from(age(app, alert.raised_at)),
             Cell::from(clean(&alert.policy_name)),
             Cell::from(clean(alert.user.as_deref().unwrap_or("—"))),
             Cell::from(clean(&alert.title)),

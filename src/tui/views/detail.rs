@@ -5,9 +5,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{clean, pane_block, state_style, state_text};
+use super::{age, clean, pane_block, state_style, state_text};
 use crate::tui::app::App;
-use crate::tui::{format, symbols};
+use crate::tui::symbols;
 
 /// Draws the selected alert's detail into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(format!(
             "{} · raised {} ago ({}) · policy {} · user {} · {}",
             symbols::severity(alert.severity),
-            format::age(alert.raised_at, app.now),
+            age(app, alert.raised_at),
             alert.raised_at.format("%Y-%m-%d %H:%M UTC"),
             clean(&alert.policy_name),
             clean(alert.user.as_deref().unwrap_or("—")),
@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         seen.push(&m.id);
         let last_seen = m
             .last_seen
-            .map(|t| format!("{} ago", format::age(t, app.now)))
+            .map(|t| format!("{} ago", age(app, t)))
             .unwrap_or_else(|| "never".into());
         lines.push(Line::from(format!(
             "  {}{} · {} · health {} · last seen {} · group {} · tags {}",

@@ -5,10 +5,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{SELECTED, clean, pane_block, state_style, state_text};
+use super::{SELECTED, age, clean, pane_block, state_style, state_text};
 use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
-use crate::tui::format;
 use crate::tui::theme::Theme;
 
 /// Draws the machines pane into `area`.
@@ -53,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             };
             let seen = m
                 .last_seen
-                .map(|t| format::age(t, app.now))
+                .map(|t| age(app, t))
                 .unwrap_or_else(|| "—".into());
             let mut name = clean(&m.name);
             if m.protected {

@@ -11,6 +11,7 @@ mod policies;
 mod status;
 mod too_small;
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -32,6 +33,7 @@ const WIDE_HEIGHT: u16 = 30;
 
 /// Draws one frame. `app.now` is the clock; nothing here reads the system clock.
 pub fn draw(frame: &mut Frame, app: &mut App) {
+    app.start_frame();
     app.prepare();
     app.hit_areas.clear();
     let area = frame.area();
@@ -104,15 +106,28 @@ fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
         .title(Line::styled(format!(" {marker}{title} "), theme.title))
 }
 
+/// A compact age ("3m"), noting when it changes so the run loop redraws then and only then.
+fn age(app: &App, since: DateTime<Utc>) -> String {
+    app.changes_at(format::age_changes(since, app.now));
+    format::age(since, app.now)
+}
+
+/// A spelled-out age ("3 s ago"), noting when it changes.
+fn ago(app: &App, since: DateTime<Utc>) -> String {
+    app.changes_at(format::ago_changes(since, app.now));
+    format::ago(since, app.now)
+}
+
 /// "◐ InProgress 2m05s ! overdue": symbol, word, elapsed time while running, overdue mark.
 fn state_text(r: &RemediationView, app: &App) -> String {
-    let tick = u64::try_from(app.now.timestamp_millis() / 250).unwrap_or(0);
+    let (tick, next_tick) = format::spinner_tick(app.now);
     let mut text = format!(
         "{} {}",
         symbols::state_symbol(r.state, tick),
         r.state.as_str()
     );
     if r.state.is_in_flight() {
+        app.changes_at(next_tick);
         let since = r.submitted_at.unwrap_or(r.updated_at);
         text.push(' ');
         text.push_str(&format::elapsed(since, app.now));

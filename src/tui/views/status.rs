@@ -5,11 +5,11 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::clean;
+use super::{ago, clean};
 use crate::engine::interface::Level;
 use crate::tui::app::{App, Prompt};
 use crate::tui::keymap::Action;
-use crate::tui::{format, symbols};
+use crate::tui::symbols;
 
 /// Draws the status bar, or the open prompt in its place.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     match (&poll.error, poll.last_ok) {
         (Some((_, why)), last_ok) => {
             let last = last_ok
-                .map(|t| format!(" (last good {})", format::ago(t, app.now)))
+                .map(|t| format!(" (last good {})", ago(app, t)))
                 .unwrap_or_default();
             spans.push(Span::styled(
                 format!("✗ poll failed: {}{last}", clean(why)),
@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         (None, Some(at)) => {
             spans.push(Span::styled(
-                format!("✓ updated {}", format::ago(at, app.now)),
+                format!("✓ updated {}", ago(app, at)),
                 theme.good,
             ));
         }

@@ -1,0 +1,240 @@
+//! A program in a pseudo-terminal, with every chunk it writes kept and timed for measuring.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+
+type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
+
+/// Chunks closer together than this belong to the same frame (frames are at least 33 ms apart).
+const FRAME_GAP: Duration = Duration::from_millis(5);
+
+fn nonzero(n: u16) -> NonZeroU16 {
+    NonZeroU16::new(n).expect("terminal sizes are not zero")
+}
+
+/// Answers the terminal queries crossterm makes (cursor position, device attributes), as a real terminal would.
+struct Answerer {
+    writer: Writer,
+}
+
+impl vt100::Callbacks for Answerer {
+    fn unhandled_csi(
+        &mut self,
+        screen: &mut vt100::Screen,
+        i1: Option<u8>,
+        _i2: Option<u8>,
+        params: &[&[u16]],
+        c: char,
+    ) {
+        let reply = match (i1, params, c) {
+            (None, [[6]], 'n') => {
+                let (row, col) = screen.cursor_position();
+                Some(format!("\x1b[{};{}R", row + 1, col + 1))
+            }
+            (None, _, 'c') | (Some(b'?'), _, 'c') => Some("\x1b[?1;2c".to_string()),
+            _ => None,
+        };
+        if let Some(reply) = reply
+            && let Ok(mut w) = self.writer.lock()
+        {
+            let _ = w.write_all(reply.as_bytes());
+            let _ = w.flush();
+        }
+    }
+}
+
+/// One read from the pty master: when it arrived and what it held.
+pub struct Chunk {
+    pub at: Instant,
+    pub bytes: Vec<u8>,
+}
+
+/// One frame: consecutive chunks with no gap of `FRAME_GAP` between them.
+pub struct Frame {
+    pub start: Instant,
+    pub bytes: usize,
+    /// Indices of the frame's first and last chunks in the log.
+    pub first_chunk: usize,
+    pub last_chunk: usize,
+}
+
+struct Shared {
+    parser: vt100::Parser<Answerer>,
+    log: Vec<Chunk>,
+    exited: bool,
+}
+
+/// `remedy` under a pseudo-terminal.
+pub struct Probe {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Writer,
+    shared: Arc<(Mutex<Shared>, Condvar)>,
+    pub rows: u16,
+    pub cols: u16,
+}
+
+impl Probe {
+    /// Starts `program args…` with `envs` in a `cols`×`rows` terminal.
+    pub fn spawn(
+        program: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Probe {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty opens");
+        let mut cmd = CommandBuilder::new(program);
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = pty.slave.spawn_command(cmd).expect("remedy starts");
+        drop(pty.slave);
+        let writer: Writer = Arc::new(Mutex::new(pty.master.take_writer().expect("pty writer")));
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let shared = Arc::new((
+            Mutex::new(Shared {
+                parser: vt100::Parser::new_with_callbacks(
+                    nonzero(rows),
+                    nonzero(cols),
+                    0,
+                    Answerer {
+                        writer: writer.clone(),
+                    },
+                ),
+                log: Vec::new(),
+                exited: false,
+            }),
+            Condvar::new(),
+        ));
+        let feed = shared.clone();
+        std::thread::spawn(move || {
+            let _master = pty.master;
+            let mut buf = [0u8; 65536];
+            loop {
+                let n = reader.read(&mut buf).unwrap_or(0);
+                let at = Instant::now();
+                let (lock, signal) = &*feed;
+                let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
+                if n == 0 {
+                    state.exited = true;
+                    signal.notify_all();
+                    return;
+                }
+                state.parser.process(&buf[..n]);
+                state.log.push(Chunk {
+                    at,
+                    bytes: buf[..n].to_vec(),
+                });
+                signal.notify_all();
+            }
+        });
+        Probe {
+            child,
+            writer,
+            shared,
+            rows,
+            cols,
+        }
+    }
+
+    /// The child's process id (for `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("remedy has a pid")
+    }
+
+    /// Types `keys` in one write; returns when the write was done.
+    pub fn send(&self, keys: &str) -> Instant {
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(keys.as_bytes()).unwrap();
+        w.flush().unwrap();
+        Instant::now()
+    }
+
+    /// Waits until the screen satisfies `done`; the time it was first seen so, or `None` after `within`.
+    pub fn wait_until(
+        &self,
+        within: Duration,
+        done: impl Fn(&vt100::Screen) -> bool,
+    ) -> Option<Instant> {
+        let deadline = Instant::now() + within;
+        let (lock, signal) = &*self.shared;
+        let mut state = lock.lock().unwrap();
+        loop {
+            if done(state.parser.screen()) {
+                return Some(Instant::now());
+            }
+            let now = Instant::now();
+            if now >= deadline || state.exited {
+                return None;
+            }
+            state = signal.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Reads the current screen.
+    pub fn with_screen<T>(&self, read: impl FnOnce(&vt100::Screen) -> T) -> T {
+        read(self.shared.0.lock().unwrap().parser.screen())
+    }
+
+    /// The frames written since `since`, grouped from the chunk log.
+    pub fn frames_since(&self, since: Instant) -> Vec<Frame> {
+        let state = self.shared.0.lock().unwrap();
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut last_at: Option<Instant> = None;
+        for (n, chunk) in state.log.iter().enumerate() {
+            if chunk.at < since {
+                continue;
+            }
+            match (frames.last_mut(), last_at) {
+                (Some(frame), Some(prev)) if chunk.at.duration_since(prev) < FRAME_GAP => {
+                    frame.bytes += chunk.bytes.len();
+                    frame.last_chunk = n;
+                }
+                _ => frames.push(Frame {
+                    start: chunk.at,
+                    bytes: chunk.bytes.len(),
+                    first_chunk: n,
+                    last_chunk: n,
+                }),
+            }
+            last_at = Some(chunk.at);
+        }
+        frames
+    }
+
+    /// The screen's rows as text after replaying the log up to and including each chunk of `upto` (ascending).
+    pub fn replay(&self, upto: &[usize]) -> Vec<Vec<String>> {
+        let state = self.shared.0.lock().unwrap();
+        let mut parser = vt100::Parser::new(nonzero(self.rows), nonzero(self.cols), 0);
+        let mut screens = Vec::with_capacity(upto.len());
+        let mut fed = 0;
+        for &last in upto {
+            for chunk in &state.log[fed..=last] {
+                parser.process(&chunk.bytes);
+            }
+            fed = last + 1;
+            screens.push(parser.screen().rows(0, self.cols).collect());
+        }
+        screens
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
