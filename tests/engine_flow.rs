@@ -52,8 +52,13 @@ async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rej
         fast_settings(&config),
         &dir.path().join("j.sqlite"),
     );
+    // kwame-mens-dt2 is online in the demo tenant (offline machines would end TimeOut, not Succeeded).
+    let online = "kwame-mens-dt2";
     run.until(30, "proposals on the approve policy", |r| {
-        r.of_policy(APPROVE_POLICY).len() >= 2
+        r.of_policy(APPROVE_POLICY)
+            .iter()
+            .any(|x| x.machine.name.starts_with(online))
+            && r.of_policy(APPROVE_POLICY).len() >= 2
             && r.of_policy(APPROVE_POLICY).iter().all(|x| {
                 x.state == RemediationState::Proposed || x.state == RemediationState::Skipped
             })
@@ -62,15 +67,21 @@ async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rej
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(posts(&sim).0, 0, "nothing leaves before approval");
 
-    let mut proposed: Vec<_> = run
+    let proposed: Vec<_> = run
         .of_policy(APPROVE_POLICY)
         .into_iter()
         .filter(|r| r.state == RemediationState::Proposed)
-        .map(|r| r.id.clone())
         .collect();
-    proposed.sort();
-    let approved = proposed[0].clone();
-    let rejected = proposed[1].clone();
+    let approved = proposed
+        .iter()
+        .find(|r| r.machine.name.starts_with(online))
+        .map(|r| r.id.clone())
+        .expect("a proposal on the online machine");
+    let rejected = proposed
+        .iter()
+        .find(|r| r.id != approved)
+        .map(|r| r.id.clone())
+        .expect("a second proposal");
     let commands = run.handle.commands();
     commands
         .send(Command::Approve {
