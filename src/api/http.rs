@@ -151,11 +151,15 @@ impl Endpoint {
         let mut renewed = false;
         loop {
             attempt += 1;
-            if let Some(quota) = &self.quota {
-                quota.acquire(request.cost).await;
-            }
+            let spent = match &self.quota {
+                Some(quota) => Some(quota.acquire(request.call, request.cost).await),
+                None => None,
+            };
             let (header, generation) = self.authorization(request.call).await?;
             let outcome = self.exchange(request, header).await;
+            if let Some(spent) = spent {
+                spent.settle();
+            }
             let (status, wait, body) = match outcome {
                 Ok(answer) => answer,
                 Err(error) => {

@@ -38,7 +38,7 @@ pub use settings::{
 
 use auth::TokenProvider;
 use http::{Credential, Endpoint, Http};
-use quota::ServiceQuota;
+use quota::{QuotaScope, ServiceQuota};
 
 /// The three clients, sharing one connection pool. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -66,12 +66,21 @@ impl Clients {
             ));
         }
 
-        let cas_quota = Arc::new(ServiceQuota::new(Service::Cas, &settings.quotas.cas));
+        let cas_quota = Arc::new(ServiceQuota::new(
+            Service::Cas,
+            QuotaScope::Service,
+            &settings.quotas.cas,
+        ));
         let defender_quota = Arc::new(ServiceQuota::new(
             Service::Defender,
+            QuotaScope::PerApi,
             &settings.quotas.defender,
         ));
-        let graph_quota = Arc::new(ServiceQuota::new(Service::Graph, &settings.quotas.graph));
+        let graph_quota = Arc::new(ServiceQuota::new(
+            Service::Graph,
+            QuotaScope::Service,
+            &settings.quotas.graph,
+        ));
 
         let provider = |service: Service, scope: &str| {
             let authority = Endpoint::new(

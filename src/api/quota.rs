@@ -1,13 +1,13 @@
 //! Client-side quotas: callers wait their turn (governor) instead of collecting 429s; headroom is reported.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
-use super::call::Service;
+use super::call::{Call, Service};
 use super::settings::{QuotaShape, QuotaWindow};
 
 /// Headroom of one budget, for the status bar.
@@ -23,59 +23,167 @@ pub struct QuotaStatus {
     pub per: &'static str,
 }
 
-/// All budgets of one service; a request proceeds when every budget allows it.
+/// Whether a service's budgets are shared by all its calls or kept apart per API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QuotaScope {
+    /// One set of budgets for every call (Cloud App Security: per tenant; Graph: per app and tenant).
+    Service,
+    /// One set of budgets per API (Defender counts 100/min and 1,500/h for each API on its own).
+    PerApi,
+}
+
+/// All budgets of one service; a request proceeds when every budget of its scope allows it.
 #[derive(Debug)]
 pub(crate) struct ServiceQuota {
     service: Service,
-    budgets: Vec<Budget>,
+    windows: Vec<QuotaWindow>,
+    scope: QuotaScope,
+    budgets: Mutex<HashMap<Option<Call>, Arc<Vec<Budget>>>>,
 }
 
 impl ServiceQuota {
-    pub(crate) fn new(service: Service, windows: &[QuotaWindow]) -> ServiceQuota {
+    pub(crate) fn new(
+        service: Service,
+        scope: QuotaScope,
+        windows: &[QuotaWindow],
+    ) -> ServiceQuota {
         ServiceQuota {
             service,
-            budgets: windows.iter().filter_map(Budget::new).collect(),
+            windows: windows
+                .iter()
+                .filter(|w| w.limit > 0 && !w.per.is_zero())
+                .copied()
+                .collect(),
+            scope,
+            budgets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Waits until every budget allows `cost` units, then spends them.
-    pub(crate) async fn acquire(&self, cost: u32) {
-        for budget in &self.budgets {
-            budget.acquire(cost).await;
+    /// Waits until every budget of `call`'s scope allows `cost` units, then spends them. Settle the
+    /// returned spend once the service has answered.
+    pub(crate) async fn acquire(&self, call: Call, cost: u32) -> Spent {
+        let budgets = self.budgets_of(call);
+        let mut stamps = Vec::with_capacity(budgets.len());
+        for budget in budgets.iter() {
+            stamps.push(budget.acquire(cost).await);
         }
+        Spent { budgets, stamps }
     }
 
+    fn budgets_of(&self, call: Call) -> Arc<Vec<Budget>> {
+        let key = (self.scope == QuotaScope::PerApi).then_some(call);
+        let mut budgets = self
+            .budgets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        budgets
+            .entry(key)
+            .or_insert_with(|| Arc::new(self.windows.iter().filter_map(Budget::new).collect()))
+            .clone()
+    }
+
+    /// Headroom per window; with budgets per API, that of the API closest to its limit.
     pub(crate) fn status(&self) -> Vec<QuotaStatus> {
-        self.budgets
+        let budgets: Vec<Arc<Vec<Budget>>> = self
+            .budgets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        self.windows
             .iter()
-            .map(|budget| QuotaStatus {
+            .enumerate()
+            .map(|(i, window)| QuotaStatus {
                 service: self.service.as_str(),
-                remaining: budget.remaining(),
-                limit: budget.window.limit,
-                per: label(budget.window.per),
+                remaining: budgets
+                    .iter()
+                    .filter_map(|set| set.get(i))
+                    .map(Budget::remaining)
+                    .min()
+                    .unwrap_or(window.limit),
+                limit: window.limit,
+                per: label(window.per),
             })
             .collect()
     }
 }
 
+/// Units spent on one request, in every budget of its scope.
+#[derive(Debug)]
+pub(crate) struct Spent {
+    budgets: Arc<Vec<Budget>>,
+    stamps: Vec<u64>,
+}
+
+impl Spent {
+    /// The service has answered, so it counted the request by now: the spend is remembered from this
+    /// moment on. A request slowed on its way (a busy link, a token renewal) thus never lets the next
+    /// window open before the service's own window has.
+    pub(crate) fn settle(self) {
+        for (budget, stamp) in self.budgets.iter().zip(self.stamps) {
+            budget.restamp(stamp);
+        }
+    }
+}
+
+/// One logged spend.
+#[derive(Debug, Clone, Copy)]
+struct Spend {
+    at: Instant,
+    cost: u32,
+    stamp: u64,
+}
+
 /// One budget. A sliding window (Cloud App Security, Defender) keeps a log of recent spends and lets a
 /// request go when the window has room, so bursts use the whole documented limit and no window of
-/// length `per` (plus a small margin for transit time) ever holds more than `limit`. A token bucket
-/// (Graph) is paced by a GCRA limiter (governor); its log only measures headroom.
+/// length `per` ever holds more than `limit` (a spend counts from the service's answer, plus a small
+/// margin). A token bucket (Graph) is paced by a GCRA limiter (governor); its log only measures headroom.
 #[derive(Debug)]
 struct Budget {
     window: QuotaWindow,
     bucket: Option<DefaultDirectRateLimiter>,
-    spent: Mutex<VecDeque<(Instant, u32)>>,
+    log: Mutex<SpendLog>,
+}
+
+/// Spends in time order, and the stamp of the next one.
+#[derive(Debug, Default)]
+struct SpendLog {
+    spends: VecDeque<Spend>,
+    next_stamp: u64,
+}
+
+impl SpendLog {
+    fn push(&mut self, cost: u32) -> u64 {
+        let stamp = self.next_stamp;
+        self.next_stamp += 1;
+        self.spends.push_back(Spend {
+            at: Instant::now(),
+            cost,
+            stamp,
+        });
+        stamp
+    }
+
+    fn prune(&mut self, memory: Duration) {
+        while self
+            .spends
+            .front()
+            .is_some_and(|spend| spend.at.elapsed() >= memory)
+        {
+            self.spends.pop_front();
+        }
+    }
+
+    fn used(&self) -> u32 {
+        self.spends.iter().map(|spend| spend.cost).sum()
+    }
 }
 
 impl Budget {
-    /// `None` for a zero limit or window (no budget).
+    /// `None` for a zero limit (no budget).
     fn new(window: &QuotaWindow) -> Option<Budget> {
         let limit = NonZeroU32::new(window.limit)?;
-        if window.per.is_zero() {
-            return None;
-        }
         let bucket = match window.shape {
             QuotaShape::TokenBucket => Some(RateLimiter::direct(
                 Quota::with_period(window.per / limit.get())?.allow_burst(limit),
@@ -85,40 +193,39 @@ impl Budget {
         Some(Budget {
             window: *window,
             bucket,
-            spent: Mutex::new(VecDeque::new()),
+            log: Mutex::new(SpendLog::default()),
         })
     }
 
-    /// How long a spend counts: the window plus a margin for requests that reach the service late.
+    /// How long a spend counts: the window plus a margin for the service's clock running apart.
     fn memory(&self) -> Duration {
-        self.window.per + self.window.per / 50
+        self.window.per + self.window.per / 100
     }
 
-    async fn acquire(&self, cost: u32) {
+    /// Waits for room, logs the spend and returns its stamp.
+    async fn acquire(&self, cost: u32) -> u64 {
         let cost = cost.clamp(1, self.window.limit);
         if let Some(bucket) = &self.bucket {
             let units = NonZeroU32::new(cost).unwrap_or(NonZeroU32::MIN);
             // `cost` is clamped to the bucket size, so the limiter always has the capacity.
             let _ = bucket.until_n_ready(units).await;
-            let mut spent = self.lock();
-            prune(&mut spent, self.window.per);
-            spent.push_back((Instant::now(), cost));
-            return;
+            let mut log = self.lock();
+            log.prune(self.window.per);
+            return log.push(cost);
         }
         loop {
             let wait = {
-                let mut spent = self.lock();
-                prune(&mut spent, self.memory());
-                let used: u32 = spent.iter().map(|(_, c)| c).sum();
+                let mut log = self.lock();
+                log.prune(self.memory());
+                let used = log.used();
                 if used + cost <= self.window.limit {
-                    spent.push_back((Instant::now(), cost));
-                    return;
+                    return log.push(cost);
                 }
                 let mut to_free = used + cost - self.window.limit;
                 let mut until = Duration::ZERO;
-                for (at, c) in spent.iter() {
-                    until = self.memory().saturating_sub(at.elapsed());
-                    to_free = to_free.saturating_sub(*c);
+                for spend in &log.spends {
+                    until = self.memory().saturating_sub(spend.at.elapsed());
+                    to_free = to_free.saturating_sub(spend.cost);
                     if to_free == 0 {
                         break;
                     }
@@ -129,8 +236,19 @@ impl Budget {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, u32)>> {
-        self.spent
+    /// Moves a spend to now (the end of the log, which keeps it in time order).
+    fn restamp(&self, stamp: u64) {
+        let mut log = self.lock();
+        if let Some(i) = log.spends.iter().rposition(|spend| spend.stamp == stamp) {
+            if let Some(mut spend) = log.spends.remove(i) {
+                spend.at = Instant::now();
+                log.spends.push_back(spend);
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, SpendLog> {
+        self.log
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -138,21 +256,12 @@ impl Budget {
     fn remaining(&self) -> u32 {
         let used: u32 = self
             .lock()
+            .spends
             .iter()
-            .filter(|(at, _)| at.elapsed() < self.window.per)
-            .map(|(_, cost)| cost)
+            .filter(|spend| spend.at.elapsed() < self.window.per)
+            .map(|spend| spend.cost)
             .sum();
         self.window.limit.saturating_sub(used)
-    }
-}
-
-fn prune(spent: &mut VecDeque<(Instant, u32)>, per: Duration) {
-    while let Some((at, _)) = spent.front() {
-        if at.elapsed() >= per {
-            spent.pop_front();
-        } else {
-            break;
-        }
     }
 }
 
@@ -188,10 +297,14 @@ mod tests {
     #[tokio::test]
     async fn never_more_than_the_limit_in_any_window() {
         let per = Duration::from_millis(300);
-        let quota = ServiceQuota::new(Service::Cas, &[QuotaWindow::window(10, per)]);
+        let quota = ServiceQuota::new(
+            Service::Cas,
+            QuotaScope::Service,
+            &[QuotaWindow::window(10, per)],
+        );
         let mut times = Vec::new();
         for _ in 0..25 {
-            quota.acquire(1).await;
+            quota.acquire(Call::ListAlerts, 1).await;
             times.push(Instant::now());
         }
         assert!(
@@ -205,13 +318,15 @@ mod tests {
     async fn headroom_counts_down_and_names_the_window() {
         let quota = ServiceQuota::new(
             Service::Defender,
+            QuotaScope::PerApi,
             &[
                 QuotaWindow::window(100, Duration::from_secs(60)),
                 QuotaWindow::window(1500, Duration::from_secs(3600)),
             ],
         );
-        quota.acquire(1).await;
-        quota.acquire(1).await;
+        quota.acquire(Call::RunAntivirusScan, 1).await;
+        quota.acquire(Call::RunAntivirusScan, 1).await;
+        quota.acquire(Call::ListMachineActions, 1).await;
         let status = quota.status();
         assert_eq!(
             status[0],
@@ -227,12 +342,71 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn defender_apis_spend_their_own_budgets() {
+        let per = Duration::from_secs(60);
+        let quota = ServiceQuota::new(
+            Service::Defender,
+            QuotaScope::PerApi,
+            &[QuotaWindow::window(2, per)],
+        );
+        quota.acquire(Call::RunAntivirusScan, 1).await;
+        quota.acquire(Call::RunAntivirusScan, 1).await;
+        let other_api = tokio::time::timeout(
+            Duration::from_secs(5),
+            quota.acquire(Call::ListMachineActions, 1),
+        );
+        assert!(other_api.await.is_ok(), "another API is not held back");
+        assert_eq!(
+            quota.status()[0].remaining,
+            0,
+            "the busiest API is reported"
+        );
+        let same_api = tokio::time::timeout(
+            Duration::from_millis(50),
+            quota.acquire(Call::RunAntivirusScan, 1),
+        );
+        assert!(same_api.await.is_err(), "a spent API waits its turn");
+    }
+
+    #[tokio::test]
+    async fn a_spend_counts_from_the_answer_not_from_the_wait() {
+        let per = Duration::from_secs(1);
+        let quota = ServiceQuota::new(
+            Service::Defender,
+            QuotaScope::PerApi,
+            &[QuotaWindow::window(1, per)],
+        );
+        let spent = quota.acquire(Call::Isolate, 1).await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        spent.settle();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            quota.status()[0].remaining,
+            0,
+            "answered 0.5 s ago, so still inside the service's window"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_shared_budget_counts_every_call() {
+        let quota = ServiceQuota::new(
+            Service::Cas,
+            QuotaScope::Service,
+            &[QuotaWindow::window(30, Duration::from_secs(60))],
+        );
+        quota.acquire(Call::ListAlerts, 1).await;
+        quota.acquire(Call::CloseAlerts, 1).await;
+        assert_eq!(quota.status()[0].remaining, 28);
+    }
+
+    #[tokio::test]
     async fn bucket_spends_cost_units() {
         let quota = ServiceQuota::new(
             Service::Graph,
+            QuotaScope::Service,
             &[QuotaWindow::bucket(3500, Duration::from_secs(10))],
         );
-        quota.acquire(2).await;
+        quota.acquire(Call::RegisteredDevices, 2).await;
         assert_eq!(quota.status()[0].remaining, 3498);
     }
 }

@@ -71,7 +71,7 @@ impl ApiSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuotaShape {
     /// At most `limit` requests in any window of length `per` (Cloud App Security, Defender):
-    /// a small burst (a tenth of the limit) then an even pace filling the rest of the window.
+    /// a request goes as soon as the last `per` has room, so a burst may use the whole limit.
     Window,
     /// A token bucket holding `limit` units refilled over `per` (Graph's resource-unit bucket).
     TokenBucket,
@@ -113,7 +113,7 @@ impl QuotaWindow {
 pub struct QuotaSettings {
     /// Cloud App Security: 30 requests per minute per tenant.
     pub cas: Vec<QuotaWindow>,
-    /// Defender: 100 calls per minute and 1,500 per hour.
+    /// Defender: 100 calls per minute and 1,500 per hour, for each API on its own.
     pub defender: Vec<QuotaWindow>,
     /// Graph identity APIs: 3,500 resource units per 10 s (smallest tenant size).
     pub graph: Vec<QuotaWindow>,
