@@ -20,7 +20,7 @@ use super::settings::EngineSettings;
 use super::views::remediation_view;
 
 /// At most this many machine actions are being submitted at once.
-pub(super) const MAX_CONCURRENT_DISPATCH: usize = 8;
+pub(super) const MAX_CONCURRENT_DISPATCH: usize = 32;
 /// How old the list of open Defender actions may be when a dispatch checks for one to attach to.
 pub(super) const OPEN_ACTIONS_FRESHNESS: Duration = Duration::from_secs(15);
 

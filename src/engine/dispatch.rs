@@ -198,32 +198,60 @@ async fn dispatch_one(
     open: Arc<Vec<MachineAction>>,
 ) -> Result<(), EngineError> {
     let id = row.id.clone();
-    let owner = ctx.settings.owner.clone();
-    let claim_id = id.clone();
-    let now = Utc::now();
-    let queued = ctx
-        .journal
-        .call(move |j| {
-            if !j.claim(&claim_id, &owner, now, chrono::Duration::minutes(5))? {
-                return Ok(None);
-            }
-            j.transition_if(&claim_id, "approved", "queued", None, now)
-        })
-        .await?;
-    let Some(queued) = queued else {
-        return report_current(ctx, &id).await;
-    };
-    ctx.report(Internal::Rows(vec![queued.clone()]));
     let kind: ActionKind =
         serde_json::from_value(row.params.clone()).unwrap_or(ActionKind::AntivirusScan {
             scan_type: "Full".into(),
         });
-    if let Some(existing) = open.iter().find(|a| {
-        a.machine_id.as_deref() == Some(row.machine_id.as_str())
-            && a.kind.as_str() == kind.defender_type()
-            && !a.status.is_final()
-    }) {
-        return attach(ctx, &row, existing, "queued").await;
+    let existing = open
+        .iter()
+        .find(|a| {
+            a.machine_id.as_deref() == Some(row.machine_id.as_str())
+                && a.kind.as_str() == kind.defender_type()
+                && !a.status.is_final()
+        })
+        .cloned();
+    let intent = existing.is_none().then(|| {
+        format!(
+            "intent: {} [remedy:{}]",
+            kind.defender_type(),
+            row.idempotency_key
+        )
+    });
+    let owner = ctx.settings.owner.clone();
+    let claim_id = id.clone();
+    let now = Utc::now();
+    // Claim, queue and (unless attaching) write the intent in one transaction: one commit, not three.
+    let steps = ctx
+        .journal
+        .call(move |j| {
+            j.atomic(|tx| {
+                if !tx.claim(&claim_id, &owner, now, chrono::Duration::minutes(5))? {
+                    return Ok(Vec::new());
+                }
+                let Some(queued) = tx.transition_if(&claim_id, "approved", "queued", None, now)?
+                else {
+                    return Ok(Vec::new());
+                };
+                let mut steps = vec![queued];
+                if let Some(intent) = intent {
+                    steps.extend(tx.transition_if(
+                        &claim_id,
+                        "queued",
+                        "submitted",
+                        Some(&intent),
+                        now,
+                    )?);
+                }
+                Ok(steps)
+            })
+        })
+        .await?;
+    if steps.is_empty() {
+        return report_current(ctx, &id).await;
+    }
+    ctx.report(Internal::Rows(steps));
+    if let Some(existing) = existing {
+        return attach(ctx, &row, &existing, "queued").await;
     }
     let flow = ctx.settings.flows.get(&row.flow_id);
     let template = flow
@@ -234,24 +262,6 @@ async fn dispatch_one(
         render_comment(template, &alert, &row.machine_name),
         &row.idempotency_key,
     );
-    let intent_id = id.clone();
-    let intent = format!(
-        "intent: {} [remedy:{}]",
-        kind.defender_type(),
-        row.idempotency_key
-    );
-    let submitted = ctx
-        .journal
-        .call(move |j| {
-            let row =
-                j.transition_if(&intent_id, "queued", "submitted", Some(&intent), Utc::now())?;
-            Ok(row)
-        })
-        .await?;
-    let Some(submitted) = submitted else {
-        return Ok(());
-    };
-    ctx.report(Internal::Rows(vec![submitted]));
     super::crash::crash_point("before_post");
     let answer = ctx
         .clients

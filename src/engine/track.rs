@@ -1,5 +1,7 @@
 //! Track: follows open Defender actions to a final state, and reconciles what a crash left unsure.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 
 use crate::api::models::defender::{ActionStatus, MachineAction};
@@ -9,8 +11,12 @@ use super::core::{Ctx, Engine, Internal};
 use super::error::EngineError;
 use super::interface::{ActionKind, Level, RemediationState};
 
-/// Action ids per batched status call.
+/// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
 const TRACK_BATCH: usize = 10;
+/// How far back the one-list read reaches; older open actions are read in id batches.
+const WINDOW_LIST_REACH: chrono::Duration = chrono::Duration::hours(1);
+/// Slack for the difference between remedy's clock and Defender's.
+const CLOCK_SKEW_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
 /// An intent older than this and still unknown to Defender is taken as never sent…
 const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
 /// …or this old when the process that sent it is gone (nothing of it can still be on the wire).
@@ -66,6 +72,70 @@ impl Engine {
     }
 }
 
+/// Defender's view of the rows' actions, by action id, in as few calls as the quota allows: one list of
+/// every action created since the oldest recent submission when there are many, then `id eq … or …`
+/// batches for the rest, then one by one for any the lists did not return.
+async fn statuses(
+    ctx: &Ctx,
+    rows: &[RemediationRow],
+) -> Result<HashMap<String, MachineAction>, EngineError> {
+    let mut wanted: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.provider_action_id.as_deref())
+        .collect();
+    let mut found: HashMap<String, MachineAction> = HashMap::new();
+    let mut keep = |actions: Vec<MachineAction>, wanted: &mut Vec<&str>| {
+        for action in actions {
+            if let Some(i) = wanted
+                .iter()
+                .position(|id| action.id.eq_ignore_ascii_case(id))
+            {
+                wanted.swap_remove(i);
+                found.insert(rows_id(rows, &action.id), action);
+            }
+        }
+    };
+    let recent = Utc::now() - WINDOW_LIST_REACH;
+    let oldest_recent = rows
+        .iter()
+        .filter_map(|r| r.submitted_at)
+        .filter(|at| *at > recent)
+        .min();
+    if let (true, Some(oldest)) = (wanted.len() > TRACK_BATCH, oldest_recent) {
+        let since = (oldest - CLOCK_SKEW_MARGIN).format("%Y-%m-%dT%H:%M:%SZ");
+        let filter = format!("creationDateTimeUtc ge {since}");
+        keep(
+            ctx.clients.defender.machine_actions(Some(&filter)).await?,
+            &mut wanted,
+        );
+    }
+    for batch in wanted.clone().chunks(TRACK_BATCH) {
+        let filter = batch
+            .iter()
+            .map(|id| format!("id eq '{id}'"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        keep(
+            ctx.clients.defender.machine_actions(Some(&filter)).await?,
+            &mut wanted,
+        );
+    }
+    for id in wanted.clone() {
+        let action = ctx.clients.defender.machine_action(id).await?;
+        keep(vec![action], &mut wanted);
+    }
+    Ok(found)
+}
+
+/// The provider action id as the journal spells it (Defender may change the case of a GUID).
+fn rows_id(rows: &[RemediationRow], action_id: &str) -> String {
+    rows.iter()
+        .filter_map(|r| r.provider_action_id.as_deref())
+        .find(|id| id.eq_ignore_ascii_case(action_id))
+        .unwrap_or(action_id)
+        .to_string()
+}
+
 async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineError> {
     let ids: Vec<String> = unfinished.iter().map(|r| r.id.clone()).collect();
     let fresh = ctx
@@ -91,48 +161,29 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
     if !with_id.is_empty() {
         super::crash::crash_point("tracking");
     }
-    for batch in with_id.chunks(TRACK_BATCH) {
-        let filter = batch
-            .iter()
-            .filter_map(|r| r.provider_action_id.as_deref())
-            .map(|id| format!("id eq '{id}'"))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
-        let mut updates = Vec::new();
-        for row in batch {
-            let action = actions
-                .iter()
-                .find(|a| Some(a.id.as_str()) == row.provider_action_id.as_deref());
-            let action = match action {
-                Some(a) => a.clone(),
-                None => match row.provider_action_id.as_deref() {
-                    Some(id) => ctx.clients.defender.machine_action(id).await?,
-                    None => continue,
-                },
-            };
-            let state = action_state(&action);
-            if state.as_str() != row.state {
-                updates.push((row.id.clone(), row.state.clone(), state));
-            }
-        }
-        if !updates.is_empty() {
-            let rows = ctx
-                .journal
-                .call(move |j| {
-                    let mut rows = Vec::new();
-                    for (id, from, to) in updates {
-                        if let Some(row) =
-                            j.transition_if(&id, &from, to.as_str(), None, Utc::now())?
-                        {
-                            rows.push(row);
-                        }
+    let actions = statuses(ctx, &with_id).await?;
+    let updates: Vec<(String, String, RemediationState)> = with_id
+        .iter()
+        .filter_map(|row| {
+            let action = actions.get(row.provider_action_id.as_deref()?)?;
+            let state = action_state(action);
+            (state.as_str() != row.state).then(|| (row.id.clone(), row.state.clone(), state))
+        })
+        .collect();
+    if !updates.is_empty() {
+        let rows = ctx
+            .journal
+            .call(move |j| {
+                let mut rows = Vec::new();
+                for (id, from, to) in updates {
+                    if let Some(row) = j.transition_if(&id, &from, to.as_str(), None, Utc::now())? {
+                        rows.push(row);
                     }
-                    Ok(rows)
-                })
-                .await?;
-            ctx.report(Internal::Rows(rows));
-        }
+                }
+                Ok(rows)
+            })
+            .await?;
+        ctx.report(Internal::Rows(rows));
     }
     for row in without_id {
         reconcile_unsure(ctx, row).await?;
