@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use remedy::api::{Clients, QuotaWindow};
 use remedy::engine::Mode;
-use remedy::sim::{AlertSeed, Scenario, SimHandle, SimOptions, UserSeed};
+use remedy::sim::{Scenario, SimHandle, SimOptions};
 use remedy::store::Journal;
 use remedy::wiring;
 
@@ -33,46 +33,7 @@ fn fleet_scenario(scale: f64) -> Scenario {
     s.quotas.mde_per_minute = PER_MINUTE;
     s.quotas.mde_per_hour = PER_HOUR;
     s.alerts.clear();
-    s.users.push(UserSeed {
-        id: "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9".into(),
-        upn: "fleet.owner@contoso.com".into(),
-        display_name: "Fleet Owner".into(),
-        account_name: "fleet.owner".into(),
-        job_title: None,
-        department: None,
-        enabled: true,
-    });
-    let template = s
-        .machines
-        .iter()
-        .find(|m| !m.offline && m.aad_device_id.is_none() && m.tags.is_empty())
-        .or_else(|| s.machines.iter().find(|m| !m.offline))
-        .expect("the demo tenant has an online machine")
-        .clone();
-    for i in 0..MACHINES {
-        let mut m = template.clone();
-        m.id = format!("{:040x}", 0x000f_1ee7_0000_u64 + i as u64);
-        m.computer_dns_name = format!("fleet-{i:04}.contoso.local");
-        m.aad_device_id = None;
-        m.tags = Vec::new();
-        m.last_seen_hours_ago = 1.0;
-        m.logon_users = vec!["fleet.owner".into()];
-        m.merged_into = None;
-        m.excluded = false;
-        s.machines.push(m);
-    }
-    s.alerts.push(AlertSeed {
-        id: ALERT.into(),
-        policy: AUTO_POLICY.into(),
-        user: Some("fleet.owner@contoso.com".into()),
-        title: "Malware detected in a file owned by fleet.owner".into(),
-        description: String::new(),
-        severity: None,
-        minutes_ago: 1.0,
-        resolution_status: 0,
-        read: false,
-        ip: None,
-    });
+    s.add_fleet(MACHINES, AUTO_POLICY, ALERT);
     s
 }
 
@@ -86,15 +47,12 @@ fn optimum_sim_secs(n: usize) -> f64 {
 }
 
 /// Earliest simulated second of the last of `n` POSTs that remedy's own client budgets allow: each
-/// `QuotaWindow::window(limit, per)` bursts a tenth of `limit`, then paces the rest evenly over `per`.
+/// sliding window lets `limit` go at once and remembers a spend for `per` plus a 1 % margin.
 fn client_bound_sim_secs(n: usize) -> f64 {
+    let last = (n - 1) as f64;
     [(PER_MINUTE, 60.0), (PER_HOUR, 3600.0)]
         .iter()
-        .map(|&(limit, per)| {
-            let burst = limit.div_ceil(10);
-            let period = per / f64::from(limit - burst);
-            (n as f64 - f64::from(burst)).max(0.0) * period
-        })
+        .map(|&(limit, per)| (last / f64::from(limit)).floor() * per * 1.01)
         .fold(0.0, f64::max)
 }
 
@@ -102,7 +60,24 @@ fn client_bound_sim_secs(n: usize) -> f64 {
 struct Outcome {
     makespan: f64,
     throttled: u64,
+    throttled_calls: String,
     defender_gets: u64,
+}
+
+/// The calls the simulator answered 429, with their counts.
+fn throttled_calls(stats: &serde_json::Value) -> String {
+    stats["requests"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter_map(|(call, by_status)| {
+                    let n = by_status["429"].as_u64()?;
+                    Some(format!("{call} ×{n}"))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
 }
 
 fn count(stats: &serde_json::Value, prefix: &str) -> u64 {
@@ -168,6 +143,7 @@ async fn one_run(scale: f64, journal: &std::path::Path) -> Outcome {
     Outcome {
         makespan,
         throttled: stats["throttled"].as_u64().unwrap_or(0),
+        throttled_calls: throttled_calls(&stats),
         defender_gets: count(&stats, "GET /mde/"),
     }
 }
@@ -191,7 +167,7 @@ fn bench(c: &mut Criterion) {
                 let out = rt.block_on(one_run(scale, &dir.path().join("j.sqlite")));
                 println!(
                     "makespan {:.0} s simulated ({:.2} s wall), optimum {:.0} s, ratio {:.2}, \
-                     client-quota bound {:.0} s (ratio to it {:.2}), 429s {}, Defender GETs {}",
+                     client-quota bound {:.0} s (ratio to it {:.2}), 429s {} ({}), Defender GETs {}",
                     out.makespan,
                     out.makespan / scale,
                     optimum,
@@ -199,6 +175,7 @@ fn bench(c: &mut Criterion) {
                     client_bound,
                     out.makespan / client_bound,
                     out.throttled,
+                    out.throttled_calls,
                     out.defender_gets
                 );
                 total += Duration::from_secs_f64(out.makespan / scale);

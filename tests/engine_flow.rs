@@ -155,3 +155,38 @@ async fn restarting_and_a_second_process_never_submit_twice() {
     );
     again.handle.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action() {
+    const FLEET: usize = 30;
+    let mut scenario = quiet_scenario(600.0);
+    scenario.alerts.clear();
+    scenario.add_fleet(FLEET, AUTO_POLICY, "66a1f0c2e4b0a1b2c3d4eb00");
+    let sim = start_sim(scenario).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
+    let mut settings = fast_settings(&config);
+    let binding = settings.bindings.get_mut(AUTO_POLICY).expect("binding");
+    binding.max_per_alert = 100;
+    binding.max_per_hour = 100;
+    let mut run = EngineRun::start(&config, settings, &dir.path().join("j.sqlite"));
+    run.until(60, "every fleet scan succeeded", |r| {
+        let states = r.states(AUTO_POLICY);
+        states.len() == FLEET && states.iter().all(|s| *s == RemediationState::Succeeded)
+    })
+    .await;
+    assert_eq!(posts(&sim), (FLEET as u64, 0), "one POST per machine");
+    let stats = sim.stats();
+    let one_by_one = &stats["requests"]["GET /mde/api/machineactions/{id}"];
+    assert!(
+        one_by_one.is_null(),
+        "no action was read on its own: {one_by_one}"
+    );
+    assert!(
+        stats["requests"]["GET /mde/api/machineactions"]["200"]
+            .as_u64()
+            .is_some_and(|n| n > 0),
+        "statuses came from list calls"
+    );
+    run.handle.shutdown().await;
+}

@@ -8,6 +8,7 @@ mod clock;
 mod control;
 mod errors;
 mod faults;
+mod fleet;
 mod graph;
 mod http;
 mod mde;
@@ -22,6 +23,7 @@ mod wire;
 
 pub use errors::SimError;
 pub use faults::Faults;
+pub use fleet::FLEET_OWNER;
 pub use scenario::{
     ActionTiming, AlertSeed, Arrivals, Credentials, DeviceSeed, MachineSeed, PolicySeed, Quotas,
     Roles, Scenario, UserSeed,
