@@ -318,3 +318,43 @@ fn an_intent_born_skipped_is_final_with_its_reason() {
     assert_eq!(first.note.as_deref(), Some("machine not onboarded"));
     assert!(j.remediations_in_states(&["proposed"]).unwrap().is_empty());
 }
+
+#[test]
+fn a_group_commits_its_callers_together_and_a_failed_caller_alone_rolls_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.db");
+    let mut writer = Journal::open(&path).unwrap();
+    let reader = Journal::open(&path).unwrap();
+    let (r1, _) = writer
+        .insert_remediation(&intent("k1", "a1", "p1"))
+        .unwrap();
+    let (r2, _) = writer
+        .insert_remediation(&intent("k2", "a1", "p1"))
+        .unwrap();
+
+    let (outcomes, committed) = writer.group(|j| {
+        let approved = j.transition_if(&r1.id, "proposed", "approved", None, t0());
+        let broken = j.atomic(|tx| {
+            tx.transition_if(&r2.id, "proposed", "approved", None, t0())?;
+            tx.record_approval(&r2.id, "maybe", "bob", None, t0())
+        });
+        let seen_outside = reader.remediation(&r1.id).unwrap().unwrap().state;
+        (approved.is_ok(), broken.is_err(), seen_outside)
+    });
+    committed.unwrap();
+    assert_eq!(
+        outcomes,
+        (true, true, "proposed".to_string()),
+        "nothing is visible to others before the group commits"
+    );
+    assert_eq!(
+        reader.remediation(&r1.id).unwrap().unwrap().state,
+        "approved"
+    );
+    assert_eq!(
+        reader.remediation(&r2.id).unwrap().unwrap().state,
+        "proposed",
+        "the failed caller's transition was rolled back with it"
+    );
+    assert!(reader.approvals(&r2.id).unwrap().is_empty());
+}

@@ -1,4 +1,5 @@
-//! The journal writer: one thread owns the SQLite connection; async callers send it closures.
+//! The journal writer: one thread owns the SQLite connection; async callers send it closures, and calls
+//! that queue up while a commit syncs share the next one (group commit).
 
 use std::sync::mpsc as std_mpsc;
 
@@ -8,7 +9,13 @@ use crate::store::{Journal, StoreError};
 
 use super::error::EngineError;
 
-type Job = Box<dyn FnOnce(&mut Journal) + Send>;
+/// Work for the writer thread; returns how to answer once its transaction is settled.
+type Job = Box<dyn FnOnce(&mut Journal) -> Deliver + Send>;
+/// Answers a caller, given whether the group its work ran in committed.
+type Deliver = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
+
+/// At most this many calls share one commit.
+const MAX_GROUP: usize = 64;
 
 /// A cheap handle to the journal writer thread.
 #[derive(Clone)]
@@ -23,15 +30,35 @@ impl JournalHandle {
         std::thread::Builder::new()
             .name("remedy-journal".into())
             .spawn(move || {
-                for job in inbox {
-                    job(&mut journal);
+                while let Ok(first) = inbox.recv() {
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_GROUP {
+                        match inbox.try_recv() {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    if jobs.len() == 1 {
+                        for job in jobs {
+                            job(&mut journal)(Ok(()));
+                        }
+                        continue;
+                    }
+                    let (answers, committed) = journal.group(|journal| {
+                        jobs.into_iter()
+                            .map(|job| job(journal))
+                            .collect::<Vec<Deliver>>()
+                    });
+                    for answer in answers {
+                        answer(committed.as_ref().map(|_| ()));
+                    }
                 }
             })
             .expect("the OS can start the journal thread");
         JournalHandle { jobs }
     }
 
-    /// Runs `f` on the writer thread and returns its result.
+    /// Runs `f` on the writer thread and returns its result once its writes are durable.
     pub async fn call<R, F>(&self, f: F) -> Result<R, EngineError>
     where
         R: Send + 'static,
@@ -39,7 +66,14 @@ impl JournalHandle {
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |journal| {
-            let _ = reply.send(f(journal));
+            let result = f(journal);
+            Box::new(move |committed: Result<(), &StoreError>| {
+                let result = match committed {
+                    Ok(()) => result,
+                    Err(e) => result.and(Err(StoreError::GroupCommit(e.to_string()))),
+                };
+                let _ = reply.send(result);
+            })
         });
         self.jobs.send(job).map_err(|_| EngineError::JournalGone)?;
         answer

@@ -41,6 +41,10 @@ pub enum StoreError {
     #[error("could not write the audit export: {0}; check the output path and free space")]
     Export(#[source] std::io::Error),
     #[error(
+        "the journal could not commit writes made together with this one: {0}; nothing of them was kept"
+    )]
+    GroupCommit(String),
+    #[error(
         "journal database error: {0}; if it says 'database is locked', another remedy holds the journal for too long"
     )]
     Sqlite(#[from] rusqlite::Error),

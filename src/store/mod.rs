@@ -16,7 +16,7 @@ mod schema;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Savepoint};
 
 pub use alerts::{AlertRecord, AlertRow};
 pub use approvals::ApprovalRow;
@@ -36,11 +36,13 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Journal {
     conn: Connection,
+    /// Inside [`Journal::group`]: writes join the group's transaction instead of starting their own.
+    grouped: bool,
 }
 
 /// A write transaction on the journal; everything done through it commits together or not at all.
 pub struct JournalTx<'a> {
-    tx: Transaction<'a>,
+    tx: Savepoint<'a>,
 }
 
 /// Creates the file readable by its owner only (it names users and machines); leaves an existing one alone.
@@ -91,7 +93,10 @@ impl Journal {
     fn setup(conn: Connection) -> Result<Journal, StoreError> {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut journal = Journal { conn };
+        let mut journal = Journal {
+            conn,
+            grouped: false,
+        };
         schema::migrate(&mut journal.conn)?;
         Ok(journal)
     }
@@ -103,16 +108,62 @@ impl Journal {
 
     /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back otherwise.
     /// Use it to make several writes atomic, e.g. an approval, its transition and its audit entry.
+    /// Inside a [`Journal::group`] it is a savepoint of the group's transaction.
     pub fn atomic<T>(
         &mut self,
         f: impl FnOnce(&mut JournalTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut jtx = JournalTx { tx };
+        if self.grouped {
+            return self.savepoint(f);
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = self.savepoint(f);
+        self.finish(result)
+    }
+
+    /// Runs `f` (several callers' work) in one `BEGIN IMMEDIATE` transaction, so their writes share one
+    /// commit and one disk sync (group commit). A caller's failed `atomic` rolls back only its own part.
+    /// Returns what `f` returned and whether the group committed; nothing of it is durable before that.
+    pub fn group<T>(&mut self, f: impl FnOnce(&mut Journal) -> T) -> (T, Result<(), StoreError>) {
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            tracing::debug!(
+                "journal group not started ({e}); each write takes its own transaction"
+            );
+            return (f(self), Ok(()));
+        }
+        self.grouped = true;
+        let value = f(self);
+        self.grouped = false;
+        let committed = self.finish(Ok(()));
+        (value, committed)
+    }
+
+    fn savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut JournalTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut jtx = JournalTx {
+            tx: self.conn.savepoint()?,
+        };
         let value = f(&mut jtx)?;
         jtx.tx.commit()?;
         Ok(value)
+    }
+
+    /// Commits the open transaction when `result` is `Ok` (rolling back if the commit fails), else rolls back.
+    fn finish<T>(&mut self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        match result {
+            Ok(value) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(e.into())
+                }
+            },
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 }
