@@ -1,51 +1,18 @@
 //! A program in a pseudo-terminal, with every chunk it writes kept and timed for measuring.
 
+#[path = "../../tests/common/answerer.rs"]
+mod answerer;
+
 use std::io::{Read, Write};
-use std::num::NonZeroU16;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 
-type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
+use answerer::{Answerer, Writer, nonzero};
 
 /// Chunks closer together than this belong to the same frame (frames are at least 33 ms apart).
 const FRAME_GAP: Duration = Duration::from_millis(5);
-
-fn nonzero(n: u16) -> NonZeroU16 {
-    NonZeroU16::new(n).expect("terminal sizes are not zero")
-}
-
-/// Answers the terminal queries crossterm makes (cursor position, device attributes), as a real terminal would.
-struct Answerer {
-    writer: Writer,
-}
-
-impl vt100::Callbacks for Answerer {
-    fn unhandled_csi(
-        &mut self,
-        screen: &mut vt100::Screen,
-        i1: Option<u8>,
-        _i2: Option<u8>,
-        params: &[&[u16]],
-        c: char,
-    ) {
-        let reply = match (i1, params, c) {
-            (None, [[6]], 'n') => {
-                let (row, col) = screen.cursor_position();
-                Some(format!("\x1b[{};{}R", row + 1, col + 1))
-            }
-            (None, _, 'c') | (Some(b'?'), _, 'c') => Some("\x1b[?1;2c".to_string()),
-            _ => None,
-        };
-        if let Some(reply) = reply
-            && let Ok(mut w) = self.writer.lock()
-        {
-            let _ = w.write_all(reply.as_bytes());
-            let _ = w.flush();
-        }
-    }
-}
 
 /// One read from the pty master: when it arrived and what it held.
 pub struct Chunk {
