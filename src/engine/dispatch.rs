@@ -14,6 +14,7 @@ use crate::store::{AuditEntry, RemediationRow};
 use super::core::{Ctx, Engine, Internal, MAX_CONCURRENT_DISPATCH, OPEN_ACTIONS_FRESHNESS};
 use super::error::EngineError;
 use super::interface::{ActionKind, AlertView, RemediationState};
+use super::link::Link;
 use super::plan::render_comment;
 use super::track::action_state;
 
@@ -278,34 +279,25 @@ async fn dispatch_one(
     match answer {
         Ok(action) => {
             let action_id = action.id.clone();
-            let state = action_state(&action).as_str();
-            let target = audit_target(&row);
-            let who = row.requested_by.clone();
-            let rows = ctx
-                .journal
-                .call(move |j| {
-                    j.atomic(|tx| {
-                        let at = Utc::now();
-                        tx.set_provider_action_id(&id, &action_id, at)?;
-                        tx.append_audit(&AuditEntry {
-                            at,
-                            who,
-                            action: "submit".into(),
-                            target,
-                            why,
-                            result: format!("accepted by Defender as {action_id}"),
-                        })?;
-                        tx.transition_if(
-                            &id,
-                            "submitted",
-                            state,
-                            Some(&format!("Defender action {action_id}")),
-                            at,
-                        )
-                    })
-                })
-                .await?;
-            ctx.report(Internal::Rows(rows.into_iter().collect()));
+            super::link::record(
+                ctx,
+                Link {
+                    remediation_id: id,
+                    from: "submitted".into(),
+                    to: action_state(&action).as_str(),
+                    note: format!("Defender action {action_id}"),
+                    audit: Some(AuditEntry {
+                        at: Utc::now(),
+                        who: row.requested_by.clone(),
+                        action: "submit".into(),
+                        target: audit_target(&row),
+                        why,
+                        result: format!("accepted by Defender as {action_id}"),
+                    }),
+                    action_id,
+                },
+            )
+            .await?;
         }
         Err(ApiError::ActionAlreadyInProgress { existing, .. }) => {
             let found = match existing {
@@ -396,29 +388,25 @@ async fn attach(
         .clone()
         .unwrap_or_else(|| "someone else".into());
     let note = crate::text::sanitize(&format!("already running since {since}, requested by {by}"));
-    let id = row.id.clone();
-    let action_id = action.id.clone();
-    let target = audit_target(row);
-    let rows = ctx
-        .journal
-        .call(move |j| {
-            j.atomic(|tx| {
-                let at = Utc::now();
-                tx.set_provider_action_id(&id, &action_id, at)?;
-                tx.append_audit(&AuditEntry {
-                    at,
-                    who: "remedy".into(),
-                    action: "attach".into(),
-                    target,
-                    why: note.clone(),
-                    result: format!("following Defender action {action_id}"),
-                })?;
-                tx.transition_if(&id, from, "attached", Some(&note), at)
-            })
-        })
-        .await?;
-    ctx.report(Internal::Rows(rows.into_iter().collect()));
-    Ok(())
+    super::link::record(
+        ctx,
+        Link {
+            remediation_id: row.id.clone(),
+            action_id: action.id.clone(),
+            from: from.into(),
+            to: "attached",
+            audit: Some(AuditEntry {
+                at: Utc::now(),
+                who: "remedy".into(),
+                action: "attach".into(),
+                target: audit_target(row),
+                why: note.clone(),
+                result: format!("following Defender action {}", action.id),
+            }),
+            note,
+        },
+    )
+    .await
 }
 
 /// Ends a submitted remediation that Defender refused.

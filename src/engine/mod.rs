@@ -10,6 +10,7 @@ mod gate;
 mod intake;
 pub mod interface;
 mod journal;
+mod link;
 mod plan;
 mod resolve;
 mod runner;

@@ -10,6 +10,7 @@ use crate::store::RemediationRow;
 use super::core::{Ctx, Engine, Internal};
 use super::error::EngineError;
 use super::interface::{ActionKind, Level, RemediationState};
+use super::link::Link;
 
 /// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
 const TRACK_BATCH: usize = 10;
@@ -225,28 +226,21 @@ async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineEr
             .iter()
             .find(|a| a.idempotency_key() == Some(row.idempotency_key.as_str()))
         {
-            let id = row.id.clone();
-            let action_id = action.id.clone();
-            let state = action_state(action);
-            let rows = ctx
-                .journal
-                .call(move |j| {
-                    j.atomic(|tx| {
-                        let at = Utc::now();
-                        tx.set_provider_action_id(&id, &action_id, at)?;
-                        tx.transition_if(
-                            &id,
-                            "submitted",
-                            state.as_str(),
-                            Some(&format!(
-                                "reconciled: found Defender action {action_id} by idempotency key"
-                            )),
-                            at,
-                        )
-                    })
-                })
-                .await?;
-            ctx.report(Internal::Rows(rows.into_iter().collect()));
+            super::link::record(
+                ctx,
+                Link {
+                    remediation_id: row.id.clone(),
+                    action_id: action.id.clone(),
+                    from: "submitted".into(),
+                    to: action_state(action).as_str(),
+                    note: format!(
+                        "reconciled: found Defender action {} by idempotency key",
+                        action.id
+                    ),
+                    audit: None,
+                },
+            )
+            .await?;
             return Ok(());
         }
         let owner_gone = row

@@ -1,0 +1,46 @@
+//! Links a remediation to its Defender action: the action id, the state change and its audit entry, in one commit.
+
+use chrono::Utc;
+
+use crate::store::AuditEntry;
+
+use super::core::{Ctx, Internal};
+use super::error::EngineError;
+
+/// A remediation found, submitted or attached to a Defender action.
+pub(super) struct Link {
+    pub remediation_id: String,
+    pub action_id: String,
+    /// The state the remediation must still be in (compare-and-set).
+    pub from: String,
+    pub to: &'static str,
+    pub note: String,
+    /// Audited with the link, stamped with the same time.
+    pub audit: Option<AuditEntry>,
+}
+
+/// Journals the link and reports the changed row.
+pub(super) async fn record(ctx: &Ctx, link: Link) -> Result<(), EngineError> {
+    let rows = ctx
+        .journal
+        .call(move |j| {
+            j.atomic(|tx| {
+                let at = Utc::now();
+                tx.set_provider_action_id(&link.remediation_id, &link.action_id, at)?;
+                if let Some(mut entry) = link.audit {
+                    entry.at = at;
+                    tx.append_audit(&entry)?;
+                }
+                tx.transition_if(
+                    &link.remediation_id,
+                    &link.from,
+                    link.to,
+                    Some(&link.note),
+                    at,
+                )
+            })
+        })
+        .await?;
+    ctx.report(Internal::Rows(rows.into_iter().collect()));
+    Ok(())
+}
