@@ -119,6 +119,11 @@ async fn demo_walk_from_alert_to_scan_and_close() {
         .await
         .unwrap();
     assert_eq!(action.idempotency_key(), Some("k-walk"));
+    assert_eq!(
+        action.external_id.as_deref(),
+        Some("k-walk"),
+        "the key is kept as externalID"
+    );
     assert_eq!(action.machine_id.as_deref(), Some(machine.id.as_str()));
     let again = api.defender.machine_action(&action.id).await.unwrap();
     assert_eq!(again.id, action.id);

@@ -60,8 +60,9 @@ pub struct ActionRequest {
     pub kind: ActionRequestKind,
     /// Comment shown in the Action center.
     pub comment: String,
-    /// Idempotency key; sent inside the comment as `[remedy:<key>]` (the API has no documented
-    /// request field for it), so a lost answer can be reconciled by reading the actions back.
+    /// Idempotency key; sent as `ExternalID` (kept on the action as `externalID`) and inside the comment
+    /// as `[remedy:<key>]`, since `externalID` cannot be filtered on, so a lost answer can be reconciled
+    /// by reading the actions back.
     pub external_id: Option<String>,
 }
 
@@ -107,6 +108,9 @@ impl ActionRequest {
     /// The request body; parameter names are case-sensitive on the service.
     pub(crate) fn body(&self) -> Value {
         let mut body = json!({ "Comment": self.comment_text() });
+        if let Some(key) = &self.external_id {
+            body["ExternalID"] = json!(key);
+        }
         match &self.kind {
             ActionRequestKind::AntivirusScan { scan_type } => {
                 body["ScanType"] = json!(match scan_type {
@@ -147,7 +151,7 @@ mod tests {
     fn body_uses_the_case_sensitive_names_and_carries_the_key() {
         assert_eq!(
             scan(Some("4f1c")).body(),
-            json!({"Comment": "Scan for alert 66a1 [remedy:4f1c]", "ScanType": "Full"})
+            json!({"Comment": "Scan for alert 66a1 [remedy:4f1c]", "ScanType": "Full", "ExternalID": "4f1c"})
         );
         let isolate = ActionRequest {
             kind: ActionRequestKind::Isolate {
