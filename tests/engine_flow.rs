@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
+use remedy::api::{ActionRequest, ActionRequestKind, Clients, ScanType};
 use remedy::engine::{Command, Mode, RemediationState};
+use remedy::wiring;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_policy_scans_the_users_live_machines_to_a_final_state() {
@@ -189,4 +191,65 @@ async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action() {
         "statuses came from list calls"
     );
     run.handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_already_running_on_a_machine_is_followed_not_sent_again() {
+    let mut scenario = quiet_scenario(1.0);
+    scenario.alerts.clear();
+    scenario.add_fleet(3, AUTO_POLICY, "66a1f0c2e4b0a1b2c3d4eb01");
+    let busy_machine = scenario.machines.last().expect("fleet machines").id.clone();
+    let sim = start_sim(scenario).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
+    let running = Clients::new(wiring::api_settings(&config))
+        .unwrap()
+        .defender
+        .run_action(
+            &busy_machine,
+            &ActionRequest {
+                kind: ActionRequestKind::AntivirusScan {
+                    scan_type: ScanType::Full,
+                },
+                comment: "started from the portal".into(),
+                external_id: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    let journal = dir.path().join("j.sqlite");
+    let mut run = EngineRun::start(&config, fast_settings(&config), &journal);
+    run.until(30, "every fleet machine linked to a Defender action", |r| {
+        let rows = r.of_policy(AUTO_POLICY);
+        rows.len() == 3 && rows.iter().all(|x| x.provider_action_id.is_some())
+    })
+    .await;
+    let followed = run
+        .of_policy(AUTO_POLICY)
+        .into_iter()
+        .find(|r| r.machine.id == busy_machine)
+        .expect("a remediation on the busy machine")
+        .clone();
+    assert_eq!(
+        followed.provider_action_id.as_deref(),
+        Some(running.id.as_str())
+    );
+    assert_eq!(
+        posts(&sim),
+        (3, 0),
+        "the portal's scan and remedy's two others; none twice"
+    );
+    run.handle.shutdown().await;
+    let attached: Vec<_> = audit_entries(&journal)
+        .into_iter()
+        .filter(|e| e["action"] == "attach")
+        .collect();
+    assert_eq!(attached.len(), 1, "the attach is audited: {attached:?}");
+    assert!(
+        attached[0]["why"]
+            .as_str()
+            .is_some_and(|why| why.starts_with("already running since")),
+        "{attached:?}"
+    );
 }
