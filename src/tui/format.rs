@@ -38,11 +38,13 @@ pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-/// A spelled-out age for the status bar: "3 s ago", "2 min ago".
+/// A spelled-out age for the status bar: "just now", "20 s ago", "2 min ago". Ten-second steps under a
+/// minute: enough to judge poll health, and an idle console need not redraw every second.
 pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - since).num_seconds().max(0);
     match secs {
-        s if s < 60 => format!("{s} s ago"),
+        s if s < 10 => "just now".to_string(),
+        s if s < 60 => format!("{} s ago", s / 10 * 10),
         s if s < 3600 => format!("{} min ago", s / 60),
         s => format!("{} h ago", s / 3600),
     }
@@ -51,7 +53,7 @@ pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// When the text of `ago(since, now)` changes next.
 pub fn ago_changes(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     next_step(since, now, |s| match s {
-        s if s < 60 => 1,
+        s if s < 60 => 10,
         s if s < 3600 => 60,
         _ => 3600,
     })
@@ -134,7 +136,9 @@ mod tests {
         assert_eq!(age(at(10), at(0)), "0s");
         assert_eq!(elapsed(at(0), at(125)), "2m05s");
         assert_eq!(elapsed(at(0), at(3780)), "1h03m");
-        assert_eq!(ago(at(0), at(3)), "3 s ago");
+        assert_eq!(ago(at(0), at(3)), "just now");
+        assert_eq!(ago(at(0), at(27)), "20 s ago");
+        assert_eq!(ago(at(0), at(130)), "2 min ago");
     }
 
     #[test]
@@ -143,7 +147,8 @@ mod tests {
         assert_eq!(age_changes(at(0), at(190)), at(240));
         assert_eq!(age_changes(at(0), at(7300)), at(10_800));
         assert_eq!(age_changes(at(10), at(0)), at(11));
-        assert_eq!(ago_changes(at(0), at(3)), at(4));
+        assert_eq!(ago_changes(at(0), at(3)), at(10));
+        assert_eq!(ago_changes(at(0), at(27)), at(30));
         assert_eq!(ago_changes(at(0), at(61)), at(120));
         for (since, now) in [(0, 59), (0, 3599), (0, 86_399), (5, 64)] {
             let next = age_changes(at(since), at(now));
@@ -161,7 +166,7 @@ mod tests {
         let now = at(10) + TimeDelta::milliseconds(400);
         assert_eq!(age_changes(since, now), at(12));
         assert_eq!(age(since, at(12)), "11s");
-        assert_eq!(ago_changes(at(0), now), at(11));
+        assert_eq!(ago_changes(at(0), now), at(20));
     }
 
     #[test]

@@ -112,7 +112,7 @@ fn age(app: &App, since: DateTime<Utc>) -> String {
     format::age(since, app.now)
 }
 
-/// A spelled-out age ("3 s ago"), noting when it changes.
+/// A spelled-out age ("just now", "20 s ago"), noting when it changes.
 fn ago(app: &App, since: DateTime<Utc>) -> String {
     app.changes_at(format::ago_changes(since, app.now));
     format::ago(since, app.now)
