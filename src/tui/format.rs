@@ -7,11 +7,32 @@ use crate::engine::interface::{RemediationState, RemediationView};
 /// Milliseconds per frame of the in-flight spinner.
 pub const SPINNER_MS: i64 = 250;
 
-/// A compact age: "12s", "3m", "5h", "2d"; future times read as "0s".
+/// Ages on screen move together on this beat of the wall clock (see [`age_clock`]), so an idle console
+/// wakes at most once per beat for them.
+pub const AGE_BEAT_SECS: i64 = 10;
+
+/// The clock ages are shown against: `now` rounded down to the age beat.
+pub fn age_clock(now: DateTime<Utc>) -> DateTime<Utc> {
+    let beat = now.timestamp().div_euclid(AGE_BEAT_SECS) * AGE_BEAT_SECS;
+    DateTime::from_timestamp(beat, 0).unwrap_or(now)
+}
+
+/// The first beat of the age clock at or after `at`: when an age due to change at `at` is redrawn.
+pub fn next_beat(at: DateTime<Utc>) -> DateTime<Utc> {
+    let floor = age_clock(at);
+    if floor == at {
+        at
+    } else {
+        floor + TimeDelta::seconds(AGE_BEAT_SECS)
+    }
+}
+
+/// A compact age: "now", "20s", "3m", "5h", "2d" (ten-second steps under a minute); future times read as "now".
 pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (now - since).num_seconds().max(0);
     match secs {
-        s if s < 60 => format!("{s}s"),
+        s if s < 10 => "now".to_string(),
+        s if s < 60 => format!("{}s", s / 10 * 10),
         s if s < 3600 => format!("{}m", s / 60),
         s if s < 86_400 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86_400),
@@ -21,7 +42,7 @@ pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// When the text of `age(since, now)` changes next.
 pub fn age_changes(since: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
     next_step(since, now, |s| match s {
-        s if s < 60 => 1,
+        s if s < 60 => 10,
         s if s < 3600 => 60,
         s if s < 86_400 => 3600,
         _ => 86_400,
@@ -129,11 +150,12 @@ mod tests {
 
     #[test]
     fn ages_are_compact_and_never_negative() {
-        assert_eq!(age(at(0), at(45)), "45s");
+        assert_eq!(age(at(0), at(45)), "40s");
+        assert_eq!(age(at(0), at(4)), "now");
         assert_eq!(age(at(0), at(190)), "3m");
         assert_eq!(age(at(0), at(7300)), "2h");
         assert_eq!(age(at(0), at(200_000)), "2d");
-        assert_eq!(age(at(10), at(0)), "0s");
+        assert_eq!(age(at(10), at(0)), "now");
         assert_eq!(elapsed(at(0), at(125)), "2m05s");
         assert_eq!(elapsed(at(0), at(3780)), "1h03m");
         assert_eq!(ago(at(0), at(3)), "just now");
@@ -143,10 +165,10 @@ mod tests {
 
     #[test]
     fn ages_say_when_their_text_changes_next() {
-        assert_eq!(age_changes(at(0), at(45)), at(46));
+        assert_eq!(age_changes(at(0), at(45)), at(50));
         assert_eq!(age_changes(at(0), at(190)), at(240));
         assert_eq!(age_changes(at(0), at(7300)), at(10_800));
-        assert_eq!(age_changes(at(10), at(0)), at(11));
+        assert_eq!(age_changes(at(10), at(0)), at(20));
         assert_eq!(ago_changes(at(0), at(3)), at(10));
         assert_eq!(ago_changes(at(0), at(27)), at(30));
         assert_eq!(ago_changes(at(0), at(61)), at(120));
@@ -164,9 +186,16 @@ mod tests {
     fn ages_of_different_instants_change_on_the_same_second() {
         let since = at(0) + TimeDelta::milliseconds(300);
         let now = at(10) + TimeDelta::milliseconds(400);
-        assert_eq!(age_changes(since, now), at(12));
-        assert_eq!(age(since, at(12)), "11s");
+        assert_eq!(age_changes(since, now), at(21));
+        assert_eq!(age(since, at(21)), "20s");
         assert_eq!(ago_changes(at(0), now), at(20));
+    }
+
+    #[test]
+    fn ages_are_shown_against_a_ten_second_beat() {
+        assert_eq!(age_clock(at(37) + TimeDelta::milliseconds(900)), at(30));
+        assert_eq!(next_beat(at(41)), at(50));
+        assert_eq!(next_beat(at(40)), at(40));
     }
 
     #[test]

@@ -106,16 +106,18 @@ fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
         .title(Line::styled(format!(" {marker}{title} "), theme.title))
 }
 
-/// A compact age ("3m"), noting when it changes so the run loop redraws then and only then.
+/// A compact age ("3m") against the age clock, noting when it changes so the run loop redraws then and only then.
 fn age(app: &App, since: DateTime<Utc>) -> String {
-    app.changes_at(format::age_changes(since, app.now));
-    format::age(since, app.now)
+    let shown = format::age_clock(app.now);
+    app.changes_at(format::next_beat(format::age_changes(since, shown)));
+    format::age(since, shown)
 }
 
-/// A spelled-out age ("just now", "20 s ago"), noting when it changes.
+/// A spelled-out age ("just now", "20 s ago") against the age clock, noting when it changes.
 fn ago(app: &App, since: DateTime<Utc>) -> String {
-    app.changes_at(format::ago_changes(since, app.now));
-    format::ago(since, app.now)
+    let shown = format::age_clock(app.now);
+    app.changes_at(format::next_beat(format::ago_changes(since, shown)));
+    format::ago(since, shown)
 }
 
 /// "◐ InProgress 2m05s ! overdue": symbol, word, elapsed time while running, overdue mark.
