@@ -231,11 +231,15 @@ async fn a_throttled_action_post_is_sent_again_and_lands_once() {
     sim.shutdown().await;
 }
 
-#[tokio::test]
-async fn a_retry_after_beyond_the_longest_wait_ends_the_call_at_once() {
-    // Real time and no client quota: the 31st call in a minute meets the service's own 429.
+/// Real time and no client quota: the 31st call in a minute meets the service's own 429, whose
+/// `Retry-After` (seconds, or an HTTP date) asks for more than the longest wait, so the call ends at once.
+async fn throttled_at_once_by_a_long_retry_after(as_date: bool) {
     let scenario = scenario(1.0);
     let sim = sim(scenario.clone()).await;
+    sim.set_faults(remedy::sim::Faults {
+        retry_after_as_date: as_date,
+        ..faults_for("cas")
+    });
     let mut settings = api_common::settings(&sim, &scenario);
     settings.quotas.cas.clear();
     let api = remedy::api::Clients::new(settings).unwrap();
@@ -257,6 +261,16 @@ async fn a_retry_after_beyond_the_longest_wait_ends_the_call_at_once() {
         other => panic!("expected Throttled at once, got {other:?}"),
     }
     sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_longest_wait_ends_the_call_at_once() {
+    throttled_at_once_by_a_long_retry_after(false).await;
+}
+
+#[tokio::test]
+async fn a_retry_after_given_as_an_http_date_is_read_over_the_wire() {
+    throttled_at_once_by_a_long_retry_after(true).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use super::cas_filter;
 use super::scenario::PolicySeed;
 use super::seed::close_alert;
 use super::state::{Service, State};
-use super::wire::{Reply, Req, cas_error, cas_invalid, retry_after};
+use super::wire::{Reply, Req, cas_error, cas_invalid};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -145,7 +145,8 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
             "Too many requests: 30 requests per minute per tenant",
         );
         return if st.cas_throttles % 2 == 1 {
-            reply.header("retry-after", retry_after(st.clock.wall_secs(wait)))
+            let wall = st.clock.wall_secs(wait);
+            reply.header("retry-after", st.faults.retry_after("cas", wall))
         } else {
             reply
         };

@@ -26,9 +26,21 @@ pub struct Faults {
     pub all_machines_offline: bool,
     /// Overrides the scenario's share (0..1) of new actions that end Failed.
     pub action_failure_share: Option<f64>,
+    /// `Retry-After` on 429s is an HTTP date (`Fri, 27 Nov 2026 10:42:07 GMT`) instead of seconds.
+    pub retry_after_as_date: bool,
 }
 
 impl Faults {
+    /// The `Retry-After` value for a wait of `wall_secs` on `service`: seconds, or an HTTP date when asked.
+    pub(crate) fn retry_after(&self, service: &str, wall_secs: f64) -> String {
+        let secs = super::wire::retry_after(wall_secs);
+        if !(self.retry_after_as_date && self.applies_to(service)) {
+            return secs;
+        }
+        let wait = std::time::Duration::from_secs(secs.parse().unwrap_or(1));
+        httpdate::fmt_http_date(std::time::SystemTime::now() + wait)
+    }
+
     /// Whether these faults apply to requests for `service`.
     pub(crate) fn applies_to(&self, service: &str) -> bool {
         self.service.as_deref().is_none_or(|s| s == service)

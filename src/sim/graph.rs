@@ -4,7 +4,7 @@ use super::auth::{bearer, has_any};
 use super::clock::iso_s;
 use super::scenario::{DeviceSeed, UserSeed};
 use super::state::{Service, State};
-use super::wire::{Reply, Req, graph_error, retry_after};
+use super::wire::{Reply, Req, graph_error};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -70,7 +70,10 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
             "TooManyRequests",
             "Too many requests. The request was throttled; retry after the time given in Retry-After.",
         )
-        .header("retry-after", retry_after(st.clock.wall_secs(wait)))
+        .header(
+            "retry-after",
+            st.faults.retry_after("graph", st.clock.wall_secs(wait)),
+        )
         .header("x-ms-throttle-scope", "Tenant_Application/ReadWrite/".to_string())
         .header("x-ms-throttle-limit-percentage", "1.0".to_string())
         .header("x-ms-resource-unit", format!("{cost}"));

@@ -67,13 +67,15 @@ fn server_error(service: Service) -> Reply {
 }
 
 fn storm(st: &mut State, service: Service) -> Reply {
-    let secs = retry_after(st.fault_rng.random_range(1.0..4.0));
+    let wall = st.fault_rng.random_range(1.0..4.0);
+    let secs = retry_after(wall);
+    let header = st.faults.retry_after(service.name(), wall);
     match service {
         Service::Cas => {
             st.cas_throttles += 1;
             let r = cas_error(StatusCode::TOO_MANY_REQUESTS, "Too many requests");
             if st.cas_throttles % 2 == 1 {
-                r.header("retry-after", secs)
+                r.header("retry-after", header)
             } else {
                 r
             }
@@ -83,20 +85,20 @@ fn storm(st: &mut State, service: Service) -> Reply {
             "TooManyRequests",
             "Too many requests.",
         )
-        .header("retry-after", secs),
+        .header("retry-after", header),
         Service::Login => super::wire::entra_error(
             StatusCode::TOO_MANY_REQUESTS,
             "temporarily_unavailable",
             90055,
             "There are too many incoming requests; retry after the time given in Retry-After.",
         )
-        .header("retry-after", secs),
+        .header("retry-after", header),
         Service::Mde => mde_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             &format!("Rate limit is exceeded. Try again in {secs} seconds."),
         )
-        .header("retry-after", secs),
+        .header("retry-after", header),
     }
 }
 

@@ -138,12 +138,13 @@ pub(crate) fn handle(st: &mut State, req: &Req, label: &str, ep: &Ep) -> Reply {
     let now = st.clock.elapsed();
     if let Err(wait) = st.windows.admit(label, now, &limits) {
         let secs = retry_after(st.clock.wall_secs(wait));
+        let header = st.faults.retry_after("mde", st.clock.wall_secs(wait));
         return mde_error(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
             &format!("Rate limit is exceeded. Try again in {secs} seconds."),
         )
-        .header("retry-after", secs);
+        .header("retry-after", header);
     }
     match ep {
         Ep::Machines => machines(st, req),
