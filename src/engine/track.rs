@@ -80,19 +80,17 @@ async fn statuses(
     ctx: &Ctx,
     rows: &[RemediationRow],
 ) -> Result<HashMap<String, MachineAction>, EngineError> {
-    let mut wanted: Vec<&str> = rows
+    // Defender may spell a GUID in another case than the journal: match on lowercase, keep the journal's.
+    let mut wanted: HashMap<String, &str> = rows
         .iter()
         .filter_map(|r| r.provider_action_id.as_deref())
+        .map(|id| (id.to_ascii_lowercase(), id))
         .collect();
     let mut found: HashMap<String, MachineAction> = HashMap::new();
-    let mut keep = |actions: Vec<MachineAction>, wanted: &mut Vec<&str>| {
+    let mut keep = |actions: Vec<MachineAction>, wanted: &mut HashMap<String, &str>| {
         for action in actions {
-            if let Some(i) = wanted
-                .iter()
-                .position(|id| action.id.eq_ignore_ascii_case(id))
-            {
-                wanted.swap_remove(i);
-                found.insert(rows_id(rows, &action.id), action);
+            if let Some(id) = wanted.remove(&action.id.to_ascii_lowercase()) {
+                found.insert(id.to_string(), action);
             }
         }
     };
@@ -110,7 +108,8 @@ async fn statuses(
             &mut wanted,
         );
     }
-    for batch in wanted.clone().chunks(TRACK_BATCH) {
+    let missing: Vec<&str> = wanted.values().copied().collect();
+    for batch in missing.chunks(TRACK_BATCH) {
         let filter = batch
             .iter()
             .map(|id| format!("id eq '{id}'"))
@@ -121,20 +120,12 @@ async fn statuses(
             &mut wanted,
         );
     }
-    for id in wanted.clone() {
+    let missing: Vec<&str> = wanted.values().copied().collect();
+    for id in missing {
         let action = ctx.clients.defender.machine_action(id).await?;
         keep(vec![action], &mut wanted);
     }
     Ok(found)
-}
-
-/// The provider action id as the journal spells it (Defender may change the case of a GUID).
-fn rows_id(rows: &[RemediationRow], action_id: &str) -> String {
-    rows.iter()
-        .filter_map(|r| r.provider_action_id.as_deref())
-        .find(|id| id.eq_ignore_ascii_case(action_id))
-        .unwrap_or(action_id)
-        .to_string()
 }
 
 async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineError> {
