@@ -247,7 +247,11 @@ async fn dispatch_one(
             })
         })
         .await?;
-    if steps.is_empty() {
+    let written_ahead = steps
+        .last()
+        .is_some_and(|row| existing.is_some() || row.state == "submitted");
+    if !written_ahead {
+        // Another process holds it, or the intent is not in the journal: nothing may leave.
         return report_current(ctx, &id).await;
     }
     ctx.report(Internal::Rows(steps));
