@@ -48,13 +48,22 @@ impl Theme {
     /// The styles of a named theme.
     pub fn named(name: ThemeName) -> Theme {
         match name {
-            ThemeName::Dark => Theme::coloured(Color::Gray, Color::Cyan, Color::DarkGray),
-            ThemeName::Light => Theme::coloured(Color::Black, Color::Blue, Color::Gray),
+            ThemeName::Dark => {
+                Theme::coloured(Color::Gray, Color::Cyan, Color::DarkGray, Color::Yellow)
+            }
+            // On a light background the ANSI grey and yellow are near-white: muted text is dark grey and
+            // caution a dark orange (256-colour 130), so both stay readable, also reversed.
+            ThemeName::Light => Theme::coloured(
+                Color::Black,
+                Color::Blue,
+                Color::DarkGray,
+                Color::Indexed(130),
+            ),
             ThemeName::Mono => Theme::mono(),
         }
     }
 
-    fn coloured(text: Color, accent: Color, muted: Color) -> Theme {
+    fn coloured(text: Color, accent: Color, muted: Color, caution: Color) -> Theme {
         let bold = Modifier::BOLD;
         Theme {
             base: Style::new().fg(text),
@@ -65,7 +74,7 @@ impl Theme {
             selected: Style::new().add_modifier(Modifier::REVERSED),
             dim: Style::new().fg(muted),
             high: Style::new().fg(Color::Red).add_modifier(bold),
-            medium: Style::new().fg(Color::Yellow),
+            medium: Style::new().fg(caution),
             low: Style::new().fg(Color::Green),
             good: Style::new().fg(Color::Green),
             bad: Style::new().fg(Color::Red).add_modifier(bold),
@@ -74,7 +83,7 @@ impl Theme {
                 .fg(Color::Black)
                 .bg(Color::Yellow)
                 .add_modifier(bold),
-            warn: Style::new().fg(Color::Yellow).add_modifier(bold),
+            warn: Style::new().fg(caution).add_modifier(bold),
             button_focus: Style::new().add_modifier(Modifier::REVERSED | bold),
         }
     }
@@ -105,7 +114,36 @@ impl Theme {
 
 #[cfg(test)]
 mod tests {
-    use super::ThemeName;
+    use super::{Color, Theme, ThemeName};
+
+    #[test]
+    fn the_light_theme_has_no_text_colour_that_vanishes_on_white() {
+        let light = Theme::named(ThemeName::Light);
+        let styles = [
+            light.base,
+            light.border,
+            light.border_focus,
+            light.title,
+            light.header,
+            light.dim,
+            light.high,
+            light.medium,
+            light.low,
+            light.good,
+            light.bad,
+            light.active,
+            light.warn,
+        ];
+        for style in styles {
+            assert!(
+                !matches!(
+                    style.fg,
+                    Some(Color::Gray | Color::Yellow | Color::White | Color::LightYellow)
+                ),
+                "{style:?}"
+            );
+        }
+    }
 
     #[test]
     fn no_color_forces_mono_only_when_set_and_non_empty() {
