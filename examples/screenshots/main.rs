@@ -36,7 +36,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     for scene in &scenes::ALL {
         let started = Instant::now();
-        let svg = svg::from_buffer(&scene.draw()?);
+        let svg = svg::from_buffer(&scene.draw()?, scene.backdrop());
         let png = rasteriser.png(&svg)?;
         let elapsed = started.elapsed();
         for (dir, ext, bytes) in [

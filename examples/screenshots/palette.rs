@@ -1,14 +1,29 @@
-//! Terminal colours as RGB for the screenshots: a dark terminal's palette, `Color::Reset` as its default fg/bg.
+//! Terminal colours as RGB for the screenshots: the ANSI palette, and a dark or light terminal's default fg/bg
+//! (what `Color::Reset` means).
 
 use ratatui::style::Color;
 
 /// A colour as red, green, blue.
 pub type Rgb = [u8; 3];
 
-/// The terminal's default foreground (what `Color::Reset` means for text).
-pub const DEFAULT_FG: Rgb = [0xd4, 0xd4, 0xd4];
-/// The terminal's default background (what `Color::Reset` means behind text).
-pub const DEFAULT_BG: Rgb = [0x1e, 0x1e, 0x1e];
+/// A terminal's default colours: what `Color::Reset` means for text (`fg`) and behind it (`bg`).
+#[derive(Clone, Copy)]
+pub struct Backdrop {
+    pub fg: Rgb,
+    pub bg: Rgb,
+}
+
+/// A dark terminal (the default theme is made for it).
+pub const DARK: Backdrop = Backdrop {
+    fg: [0xd4, 0xd4, 0xd4],
+    bg: [0x1e, 0x1e, 0x1e],
+};
+
+/// A light terminal (for the light theme).
+pub const LIGHT: Backdrop = Backdrop {
+    fg: [0x1f, 0x1f, 0x1f],
+    bg: [0xfa, 0xfa, 0xfa],
+};
 
 /// The sixteen ANSI colours, in index order (black … bright white).
 const ANSI: [Rgb; 16] = [
@@ -30,14 +45,14 @@ const ANSI: [Rgb; 16] = [
     [0xff, 0xff, 0xff],
 ];
 
-/// The RGB of a foreground colour.
-pub fn fg(colour: Color) -> Rgb {
-    rgb(colour).unwrap_or(DEFAULT_FG)
+/// The RGB of a foreground colour on `backdrop`.
+pub fn fg(colour: Color, backdrop: &Backdrop) -> Rgb {
+    rgb(colour).unwrap_or(backdrop.fg)
 }
 
-/// The RGB of a background colour.
-pub fn bg(colour: Color) -> Rgb {
-    rgb(colour).unwrap_or(DEFAULT_BG)
+/// The RGB of a background colour on `backdrop`.
+pub fn bg(colour: Color, backdrop: &Backdrop) -> Rgb {
+    rgb(colour).unwrap_or(backdrop.bg)
 }
 
 /// `a` moved towards `b` by `t` (0 = a, 1 = b).

@@ -6,15 +6,17 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use remedy::tui::draw;
+use remedy::tui::{ThemeName, UiOptions, draw};
 
+use crate::palette::{self, Backdrop};
 use crate::tui_common;
 
-/// One screenshot: its file name (without extension), terminal size and the keys pressed first.
+/// One screenshot: its file name (without extension), terminal size, theme and the keys pressed first.
 pub struct Scene {
     pub name: &'static str,
     pub width: u16,
     pub height: u16,
+    pub theme: ThemeName,
     pub keys: &'static [KeyCode],
     pub shows: &'static str,
 }
@@ -32,13 +34,19 @@ const fn scene(
         name,
         width,
         height,
+        theme: ThemeName::Dark,
         keys,
         shows,
     }
 }
 
+/// The same scene in another theme.
+const fn themed(scene: Scene, theme: ThemeName) -> Scene {
+    Scene { theme, ..scene }
+}
+
 /// Every scene, in the order the docs list them.
-pub const ALL: [Scene; 8] = [
+pub const ALL: [Scene; 10] = [
     scene(
         "alerts-120x36",
         WIDE,
@@ -87,12 +95,41 @@ pub const ALL: [Scene; 8] = [
         &[],
         "The 80×24 layout: one pane at a time",
     ),
+    themed(
+        scene(
+            "alerts-light-120x36",
+            WIDE,
+            &[],
+            "The light theme on a light terminal",
+        ),
+        ThemeName::Light,
+    ),
+    themed(
+        scene(
+            "machines-mono-120x36",
+            WIDE,
+            &[KeyCode::Char('3')],
+            "The mono theme (`NO_COLOR`): every state still a symbol and a word",
+        ),
+        ThemeName::Mono,
+    ),
 ];
 
 impl Scene {
+    /// The terminal the scene is shown on: light for the light theme, dark otherwise.
+    pub fn backdrop(&self) -> &'static Backdrop {
+        match self.theme {
+            ThemeName::Light => &palette::LIGHT,
+            ThemeName::Dark | ThemeName::Mono => &palette::DARK,
+        }
+    }
+
     /// The screen after the scene's keys, drawn into a test backend at the fixed clock.
     pub fn draw(&self) -> Result<Buffer, Infallible> {
-        let mut app = tui_common::app();
+        let mut app = tui_common::app_with(UiOptions {
+            theme: self.theme,
+            ..UiOptions::default()
+        });
         for &code in self.keys {
             app.handle_key(KeyEvent::new(code, KeyModifiers::NONE));
         }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::Modifier;
 
-use crate::palette::{self, DEFAULT_BG, Rgb};
+use crate::palette::{self, Backdrop, Rgb};
 use crate::shapes::shape;
 
 /// Cell width in pixels (DejaVu Sans Mono advances 0.602 em: 16.9 px at the font size below).
@@ -29,8 +29,11 @@ struct Look {
     underline: bool,
 }
 
-fn look(cell: &Cell) -> Look {
-    let (mut fg, mut bg) = (palette::fg(cell.fg), palette::bg(cell.bg));
+fn look(cell: &Cell, backdrop: &Backdrop) -> Look {
+    let (mut fg, mut bg) = (
+        palette::fg(cell.fg, backdrop),
+        palette::bg(cell.bg, backdrop),
+    );
     if cell.modifier.contains(Modifier::REVERSED) {
         std::mem::swap(&mut fg, &mut bg);
     }
@@ -48,8 +51,8 @@ fn look(cell: &Cell) -> Look {
     }
 }
 
-/// The whole buffer as an SVG document, `CELL_W`×`CELL_H` pixels per cell.
-pub fn from_buffer(buffer: &Buffer) -> String {
+/// The whole buffer on `backdrop` as an SVG document, `CELL_W`×`CELL_H` pixels per cell.
+pub fn from_buffer(buffer: &Buffer, backdrop: &Backdrop) -> String {
     let area = buffer.area;
     let (width, height) = (
         f32::from(area.width) * CELL_W,
@@ -57,17 +60,17 @@ pub fn from_buffer(buffer: &Buffer) -> String {
     );
     let mut out = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="{FAMILY}" font-size="{FONT_SIZE}"><rect width="{width}" height="{height}" fill="{}"/>"#,
-        palette::hex(DEFAULT_BG)
+        palette::hex(backdrop.bg)
     );
     for y in 0..area.height {
         let row: Vec<(&Cell, Look)> = (0..area.width)
             .map(|x| {
                 let cell = &buffer[(area.x + x, area.y + y)];
-                (cell, look(cell))
+                (cell, look(cell, backdrop))
             })
             .collect();
         let top = f32::from(y) * CELL_H;
-        backgrounds(&mut out, &row, top);
+        backgrounds(&mut out, &row, top, backdrop.bg);
         underlines(&mut out, &row, top);
         glyphs(&mut out, &row, top);
     }
@@ -88,9 +91,9 @@ fn runs<K: PartialEq>(len: usize, key: impl Fn(usize) -> K) -> Vec<(usize, usize
     found
 }
 
-fn backgrounds(out: &mut String, row: &[(&Cell, Look)], top: f32) {
+fn backgrounds(out: &mut String, row: &[(&Cell, Look)], top: f32, backdrop_bg: Rgb) {
     for (start, n, bg) in runs(row.len(), |x| row[x].1.bg) {
-        if bg != DEFAULT_BG {
+        if bg != backdrop_bg {
             let _ = write!(
                 out,
                 r#"<rect x="{}" y="{top}" width="{}" height="{CELL_H}" fill="{}"/>"#,
