@@ -1,15 +1,15 @@
 //! A program in a pseudo-terminal, with every chunk it writes kept and timed for measuring.
 
-#[path = "../../tests/common/answerer.rs"]
-mod answerer;
+#[path = "../../tests/common/terminal.rs"]
+mod terminal;
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::Child;
 
-use answerer::{Answerer, Writer, nonzero};
+use terminal::{Answerer, Spawned, Writer, nonzero};
 
 /// Chunks closer together than this belong to the same frame (frames are at least 33 ms apart).
 const FRAME_GAP: Duration = Duration::from_millis(5);
@@ -53,34 +53,16 @@ impl Probe {
         cols: u16,
         rows: u16,
     ) -> Probe {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pty opens");
-        let mut cmd = CommandBuilder::new(program);
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("remedy starts");
-        drop(pty.slave);
-        let writer: Writer = Arc::new(Mutex::new(pty.master.take_writer().expect("pty writer")));
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let Spawned {
+            child,
+            master,
+            writer,
+            mut reader,
+            parser,
+        } = terminal::spawn(program, args, envs, cols, rows);
         let shared = Arc::new((
             Mutex::new(Shared {
-                parser: vt100::Parser::new_with_callbacks(
-                    nonzero(rows),
-                    nonzero(cols),
-                    0,
-                    Answerer {
-                        writer: writer.clone(),
-                    },
-                ),
+                parser,
                 log: Vec::new(),
                 exited: false,
             }),
@@ -88,7 +70,7 @@ impl Probe {
         ));
         let feed = shared.clone();
         std::thread::spawn(move || {
-            let _master = pty.master;
+            let _master = master;
             let mut buf = [0u8; 65536];
             loop {
                 let n = reader.read(&mut buf).unwrap_or(0);

@@ -1,8 +1,8 @@
 //! Shared test harness: a quiet simulator, an engine wired to it, and waiting on engine events.
 #![allow(dead_code)]
 
-pub mod answerer;
 pub mod pty;
+pub mod terminal;
 
 use std::collections::HashMap;
 use std::path::Path;

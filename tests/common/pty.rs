@@ -4,9 +4,9 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use portable_pty::{Child, MasterPty, PtySize};
 
-use super::answerer::{Answerer, Writer, nonzero};
+use super::terminal::{self, Answerer, Spawned, Writer, nonzero};
 
 struct Shared {
     parser: vt100::Parser<Answerer>,
@@ -25,34 +25,16 @@ pub struct Tui {
 impl Tui {
     /// Starts `remedy args…` with `envs` in a `cols`×`rows` terminal.
     pub fn spawn(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pty opens");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_remedy"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let child = pty.slave.spawn_command(cmd).expect("remedy starts");
-        drop(pty.slave);
-        let writer: Writer = Arc::new(Mutex::new(pty.master.take_writer().expect("pty writer")));
-        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let Spawned {
+            child,
+            master,
+            writer,
+            mut reader,
+            parser,
+        } = terminal::spawn(env!("CARGO_BIN_EXE_remedy"), args, envs, cols, rows);
         let shared = Arc::new((
             Mutex::new(Shared {
-                parser: vt100::Parser::new_with_callbacks(
-                    nonzero(rows),
-                    nonzero(cols),
-                    0,
-                    Answerer {
-                        writer: writer.clone(),
-                    },
-                ),
+                parser,
                 bytes: 0,
                 exited: false,
             }),
@@ -77,7 +59,7 @@ impl Tui {
         });
         Tui {
             child,
-            master: pty.master,
+            master,
             writer,
             shared,
         }
