@@ -21,6 +21,10 @@ pub struct Scenario {
     pub credentials: Credentials,
     /// Lifetime of issued bearer tokens, in wall-clock seconds (reported as `expires_in`).
     pub token_lifetime_secs: u64,
+    /// The strict profile: accept only the documented minimum of the API reference (single `eq`
+    /// comparisons joined by `and`, small pages, short-lived tokens). `remedy sim --strict` sets it.
+    #[serde(default)]
+    pub strict: bool,
     #[serde(default)]
     pub roles: Roles,
     #[serde(default)]

@@ -30,6 +30,30 @@ pub fn quiet_scenario(time_scale: f64) -> Scenario {
     scenario
 }
 
+/// Which face of the simulator a test talks to: every end-to-end engine test runs against both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Accepts the richer queries remedy may use to save calls.
+    Lenient,
+    /// Accepts only the documented minimum of `shared/api/REFERENCE.md`.
+    Strict,
+}
+
+pub const PROFILES: [Profile; 2] = [Profile::Lenient, Profile::Strict];
+
+impl Profile {
+    /// `scenario` served with this profile.
+    pub fn apply(self, mut scenario: Scenario) -> Scenario {
+        scenario.strict = self == Profile::Strict;
+        scenario
+    }
+}
+
+/// `scenario` served with `profile`.
+pub async fn start_sim_with(scenario: Scenario, profile: Profile) -> SimHandle {
+    start_sim(profile.apply(scenario)).await
+}
+
 pub async fn start_sim(scenario: Scenario) -> SimHandle {
     remedy::sim::start(SimOptions { port: 0, scenario })
         .await
