@@ -130,6 +130,65 @@ fn too_fast_polling_is_refused() {
     assert_eq!(e.key(), Some("engine.poll_interval_secs"));
 }
 
+/// Every numeric key, with its section: huge values are refused (they overflowed time arithmetic),
+/// and the largest allowed value builds engine settings without a panic.
+const NUMERIC_KEYS: [(&str, &str); 11] = [
+    ("auth", "timeout_secs"),
+    ("engine", "poll_interval_secs"),
+    ("engine", "lookback_hours"),
+    ("engine", "overlap_secs"),
+    ("engine", "proposal_ttl_hours"),
+    ("engine", "overdue_minutes"),
+    ("engine", "track_interval_secs"),
+    ("engine", "resolve_cache_secs"),
+    ("engine", "stale_after_days"),
+    ("guards", "max_machines_per_alert"),
+    ("guards", "max_machines_per_hour"),
+];
+
+#[test]
+fn huge_numbers_are_refused_naming_the_key_and_the_allowed_range() {
+    for (section, key) in NUMERIC_KEYS {
+        let huge = if section == "guards" {
+            u64::from(u32::MAX)
+        } else {
+            i64::MAX as u64
+        };
+        let e = err(&format!("{VALID}\n[{section}]\n{key} = {huge}\n"));
+        assert_eq!(e.key(), Some(format!("{section}.{key}").as_str()), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("allowed") && text.contains("..="), "{text}");
+        assert!(text.contains("/etc/remedy.toml"), "{text}");
+    }
+}
+
+#[test]
+fn the_largest_allowed_values_build_engine_settings_without_panic() {
+    for (section, key) in NUMERIC_KEYS {
+        let mut high = None;
+        for candidate in [
+            1_000_000u64,
+            100_000,
+            86_400,
+            43_200,
+            3_650,
+            3_600,
+            2_160,
+            600,
+        ] {
+            let text = format!("{VALID}\n[{section}]\n{key} = {candidate}\n");
+            if let Ok(loaded) = parse(&text) {
+                high = Some(loaded.config);
+                break;
+            }
+        }
+        let config =
+            high.unwrap_or_else(|| panic!("some large value of {section}.{key} is allowed"));
+        let _ = remedy::wiring::engine_settings(&config, false, false);
+        let _ = remedy::wiring::api_settings(&config);
+    }
+}
+
 #[test]
 fn secrets_never_show_in_debug_or_serialised_config() {
     let cfg = parse(VALID).unwrap().config;

@@ -64,19 +64,17 @@ pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> 
             )
         })?;
     }
-    if config.engine.poll_interval_secs < 2 {
-        return Err(invalid(
-            "engine.poll_interval_secs",
-            format!("{} is too short", config.engine.poll_interval_secs),
-            "use 2 or more; Cloud App Security allows 30 calls a minute",
-        ));
-    }
-    if config.auth.timeout_secs == 0 {
-        return Err(invalid(
-            "auth.timeout_secs",
-            "0 would fail every call".into(),
-            "use a few seconds, e.g. 30",
-        ));
+    for bound in numeric_bounds(config) {
+        if !(bound.min..=bound.max).contains(&bound.value) {
+            return Err(invalid(
+                bound.key,
+                format!(
+                    "{} is out of range (allowed {}..={})",
+                    bound.value, bound.min, bound.max
+                ),
+                bound.fix,
+            ));
+        }
     }
     if !THEMES.contains(&config.ui.theme.as_str()) {
         return Err(invalid(
@@ -112,6 +110,107 @@ pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> 
         }
     }
     Ok(())
+}
+
+/// One numeric key with the range its time arithmetic and its meaning allow.
+struct Bound {
+    key: &'static str,
+    value: u64,
+    min: u64,
+    max: u64,
+    fix: &'static str,
+}
+
+/// Every numeric key of the config: out of range, a value would overflow a duration or make no sense.
+fn numeric_bounds(config: &Config) -> [Bound; 11] {
+    let engine = &config.engine;
+    let guards = &config.guards;
+    let bound = |key, value, min, max, fix| Bound {
+        key,
+        value,
+        min,
+        max,
+        fix,
+    };
+    [
+        bound(
+            "auth.timeout_secs",
+            config.auth.timeout_secs,
+            1,
+            600,
+            "use a few seconds, e.g. 30",
+        ),
+        bound(
+            "engine.poll_interval_secs",
+            engine.poll_interval_secs,
+            2,
+            3_600,
+            "use 2 or more (Cloud App Security allows 30 calls a minute), at most an hour",
+        ),
+        bound(
+            "engine.lookback_hours",
+            engine.lookback_hours,
+            0,
+            24 * 90,
+            "use at most 2160 (90 days), e.g. 24",
+        ),
+        bound(
+            "engine.overlap_secs",
+            engine.overlap_secs,
+            0,
+            86_400,
+            "use at most 86400 (a day), e.g. 120",
+        ),
+        bound(
+            "engine.proposal_ttl_hours",
+            engine.proposal_ttl_hours,
+            1,
+            24 * 90,
+            "use 1 to 2160 hours, e.g. 24",
+        ),
+        bound(
+            "engine.overdue_minutes",
+            engine.overdue_minutes,
+            1,
+            60 * 24 * 30,
+            "use 1 to 43200 minutes (30 days), e.g. 60",
+        ),
+        bound(
+            "engine.track_interval_secs",
+            engine.track_interval_secs,
+            1,
+            3_600,
+            "use 1 to 3600 seconds, e.g. 10",
+        ),
+        bound(
+            "engine.resolve_cache_secs",
+            engine.resolve_cache_secs,
+            0,
+            86_400,
+            "use 0 (no reuse) to 86400 seconds, e.g. 300",
+        ),
+        bound(
+            "engine.stale_after_days",
+            engine.stale_after_days,
+            1,
+            3_650,
+            "use 1 to 3650 days, e.g. 30",
+        ),
+        bound(
+            "guards.max_machines_per_alert",
+            u64::from(guards.max_machines_per_alert),
+            0,
+            100_000,
+            "use 0 (auto never acts alone) to 100000",
+        ),
+        bound(
+            "guards.max_machines_per_hour",
+            u64::from(guards.max_machines_per_hour),
+            0,
+            1_000_000,
+            "use 0 (auto never acts alone) to 1000000",
+        ),
+    ]
 }
 
 /// https anywhere; http only on loopback.
