@@ -16,6 +16,17 @@ use crate::config::Secret;
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 /// Renew this long before expiry (or at half the lifetime when that is shorter).
 const RENEW_MARGIN: Duration = Duration::from_secs(300);
+/// Longest lifetime believed from an authority: Entra issues tokens for one to 24 hours; a larger
+/// `expires_in` is nonsense and must not overflow the clock arithmetic.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// How long a token from the authority is used: its `expires_in`, within sane bounds.
+fn token_lifetime(expires_in: Option<u64>) -> Duration {
+    expires_in
+        .filter(|seconds| *seconds > 0)
+        .map(|seconds| Duration::from_secs(seconds).min(MAX_LIFETIME))
+        .unwrap_or(DEFAULT_LIFETIME)
+}
 
 /// An access token and the generation number that identifies it in the cache.
 #[derive(Debug, Clone)]
@@ -144,11 +155,7 @@ impl TokenProvider {
                 message: "the authority returned an empty access token".to_string(),
             });
         }
-        let lifetime = response
-            .expires_in
-            .filter(|seconds| *seconds > 0)
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_LIFETIME);
+        let lifetime = token_lifetime(response.expires_in);
         Ok((response.access_token, lifetime))
     }
 
@@ -159,5 +166,25 @@ impl TokenProvider {
         } else {
             text.replace(secret, "***")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_expires_in_is_capped_and_never_overflows_the_clock() {
+        let lifetime = token_lifetime(Some(u64::MAX));
+        assert_eq!(lifetime, MAX_LIFETIME);
+        let margin = RENEW_MARGIN.min(lifetime / 2);
+        assert!(Instant::now().checked_add(lifetime - margin).is_some());
+    }
+
+    #[test]
+    fn a_missing_or_zero_expires_in_means_the_default_hour() {
+        assert_eq!(token_lifetime(None), DEFAULT_LIFETIME);
+        assert_eq!(token_lifetime(Some(0)), DEFAULT_LIFETIME);
+        assert_eq!(token_lifetime(Some(120)), Duration::from_secs(120));
     }
 }
