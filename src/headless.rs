@@ -4,13 +4,23 @@ use std::io::Write;
 
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::engine::{Command, EngineHandle};
+use crate::engine::{Command, EngineHandle, Event};
 
-/// Prints every engine event as one JSON object per line until `stop` resolves or stdout closes.
+/// Why the headless loop ended other than by request.
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error("cannot write events to standard output: {0}")]
+    Output(#[source] std::io::Error),
+    #[error("the engine stopped: {0}")]
+    EngineStopped(String),
+}
+
+/// Prints every engine event as one JSON object per line until `stop` resolves or stdout closes
+/// (a closed pipe, as with `| head`, is a normal end). The engine's death is an error.
 pub async fn run(
     engine: &EngineHandle,
     stop: impl std::future::Future<Output = ()>,
-) -> std::io::Result<()> {
+) -> Result<(), HeadlessError> {
     let mut events = engine.subscribe();
     let commands = engine.commands();
     tokio::pin!(stop);
@@ -20,10 +30,21 @@ pub async fn run(
             _ = &mut stop => return Ok(()),
             event = events.recv() => match event {
                 Ok(event) => {
-                    let line = serde_json::to_string(&event).map_err(std::io::Error::other)?;
+                    let stopped = match &event {
+                        Event::EngineStopped { reason } => Some(reason.clone()),
+                        _ => None,
+                    };
+                    let line = serde_json::to_string(&event)
+                        .map_err(|e| HeadlessError::Output(std::io::Error::other(e)))?;
                     let mut out = stdout.lock();
-                    writeln!(out, "{line}")?;
-                    out.flush()?;
+                    match writeln!(out, "{line}").and_then(|()| out.flush()) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                        Err(e) => return Err(HeadlessError::Output(e)),
+                    }
+                    if let Some(reason) = stopped {
+                        return Err(HeadlessError::EngineStopped(reason));
+                    }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "headless output fell behind; asking for a snapshot");

@@ -16,6 +16,8 @@ use remedy::config::{ConfigError, LoadedConfig, config_path, data_dir};
 
 use crate::cli::{Cli, Command};
 
+/// Exit code for a failed check, or an engine that stopped (the log says why).
+pub const EXIT_FAILED: i32 = 1;
 /// Exit code for a config that cannot be used.
 pub const EXIT_CONFIG: i32 = 2;
 

@@ -9,6 +9,8 @@ use remedy::sim::{Scenario, SimOptions};
 use remedy::store::Journal;
 use remedy::wiring;
 
+use super::EXIT_FAILED;
+
 pub async fn run(
     config_file: &Path,
     demo: bool,
@@ -47,13 +49,20 @@ pub async fn run(
         journal,
         wiring::engine_settings(&config, read_only, demo),
     );
-    remedy::headless::run(&engine, shutdown_signal()).await?;
+    let outcome = remedy::headless::run(&engine, shutdown_signal()).await;
     engine.shutdown().await;
     if let Some(sim) = sim {
         sim.shutdown().await;
         let _ = std::fs::remove_file(&journal_path);
     }
-    Ok(0)
+    match outcome {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            tracing::error!("remedy run ends: {e}");
+            eprintln!("error: {e}");
+            Ok(EXIT_FAILED)
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

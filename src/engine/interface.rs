@@ -399,4 +399,6 @@ pub enum Event {
     Quota { quotas: Vec<QuotaView> },
     /// A short message for the analyst (completion, refusal, error).
     Notice { level: Level, text: String },
+    /// The engine died (a bug): front ends say why and end the process with a non-zero exit.
+    EngineStopped { reason: String },
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::api::Clients;
@@ -26,7 +26,8 @@ const RECENT_DAYS: i64 = 7;
 pub struct EngineHandle {
     commands: mpsc::Sender<Command>,
     events: broadcast::Sender<Event>,
-    task: JoinHandle<()>,
+    engine: AbortHandle,
+    supervisor: JoinHandle<()>,
 }
 
 impl EngineHandle {
@@ -45,8 +46,8 @@ impl EngineHandle {
     /// Stops the engine (work in flight is abandoned; the journal keeps what was written).
     pub async fn shutdown(self) {
         drop(self.commands);
-        self.task.abort();
-        let _ = self.task.await;
+        self.engine.abort();
+        let _ = self.supervisor.await;
     }
 }
 
@@ -63,11 +64,44 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     };
     let engine = Engine::new(ctx, events.clone());
     let task = tokio::spawn(run(engine, command_rx, internal_rx));
+    let engine = task.abort_handle();
+    let supervisor = tokio::spawn(supervise(task, events.clone()));
     EngineHandle {
         commands,
         events,
-        task,
+        engine,
+        supervisor,
     }
+}
+
+/// Waits for the engine task; if it dies (a panic), says why to every front end, which then end the
+/// process with a non-zero exit instead of idling with a dead engine.
+async fn supervise(task: JoinHandle<()>, events: broadcast::Sender<Event>) {
+    let Err(failure) = task.await else {
+        return;
+    };
+    if failure.is_cancelled() {
+        return;
+    }
+    let reason = panic_reason(failure);
+    tracing::error!("the engine stopped: {reason}");
+    let _ = events.send(Event::EngineStopped { reason });
+}
+
+/// The panic message of a dead task, cleaned for display.
+fn panic_reason(failure: JoinError) -> String {
+    let Ok(payload) = failure.try_into_panic() else {
+        return "the engine task was stopped".to_string();
+    };
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_string());
+    format!(
+        "internal error (panic: {}); see the log file",
+        crate::text::sanitize(&message)
+    )
 }
 
 async fn run(
@@ -205,5 +239,36 @@ impl Engine {
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
             Internal::Notice(level, text) => self.notice(level, text),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_engine_task_is_reported_to_every_front_end() {
+        let (events, mut receiver) = broadcast::channel(4);
+        let task = tokio::spawn(async { panic!("bad \u{1b}[31mstate") });
+        supervise(task, events).await;
+        match receiver.recv().await {
+            Ok(Event::EngineStopped { reason }) => {
+                assert!(reason.contains("bad"), "{reason}");
+                assert!(
+                    !reason.contains('\u{1b}'),
+                    "cleaned for display: {reason:?}"
+                );
+            }
+            other => panic!("expected EngineStopped, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stopped_engine_task_is_no_failure() {
+        let (events, mut receiver) = broadcast::channel(4);
+        let task = tokio::spawn(std::future::pending::<()>());
+        task.abort();
+        supervise(task, events).await;
+        assert!(receiver.try_recv().is_err(), "nothing reported on shutdown");
     }
 }

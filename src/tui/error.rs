@@ -23,4 +23,6 @@ pub enum TuiError {
     Terminal(#[from] std::io::Error),
     #[error("the engine stopped listening for commands; see the log file for why")]
     EngineGone,
+    #[error("the engine stopped: {0}")]
+    EngineStopped(String),
 }

@@ -164,7 +164,7 @@ pub fn drain_events(
 ) -> Result<(), TuiError> {
     loop {
         match events.try_recv() {
-            Ok(event) => app.apply(event),
+            Ok(event) => apply_event(app, event)?,
             Err(broadcast::error::TryRecvError::Lagged(missed)) => {
                 receive_event(
                     app,
@@ -179,6 +179,15 @@ pub fn drain_events(
     }
 }
 
+/// Applies one engine event; the engine's death ends the console with its reason.
+fn apply_event(app: &mut App, event: Event) -> Result<(), TuiError> {
+    if let Event::EngineStopped { reason } = event {
+        return Err(TuiError::EngineStopped(reason));
+    }
+    app.apply(event);
+    Ok(())
+}
+
 /// Applies one received event; asks for a resync after lagging. `false` when the engine has gone.
 pub fn receive_event(
     app: &mut App,
@@ -186,7 +195,7 @@ pub fn receive_event(
     commands: &mpsc::Sender<Command>,
 ) -> Result<bool, TuiError> {
     match event {
-        Ok(event) => app.apply(event),
+        Ok(event) => apply_event(app, event)?,
         Err(broadcast::error::RecvError::Lagged(missed)) => {
             tracing::warn!(
                 missed,

@@ -85,7 +85,7 @@ impl Model {
                 self.quotas = quotas;
                 false
             }
-            Event::Notice { .. } => false,
+            Event::Notice { .. } | Event::EngineStopped { .. } => false,
         }
     }
 
