@@ -1,0 +1,98 @@
+//! Piped output never crashes: a reader that goes away ends remedy quietly, never with a panic.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn remedy(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remedy"));
+    cmd.env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("REMEDY_CAS_TOKEN")
+        .env_remove("REMEDY_CLIENT_SECRET");
+    cmd
+}
+
+const CONFIG: &str = r#"
+[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "very-secret-client-value"
+[cas]
+url = "http://127.0.0.1:9/cas"
+token = "very-secret-cas-token"
+[defender]
+url = "http://127.0.0.1:9/mde"
+[graph]
+url = "http://127.0.0.1:9/graph"
+[auth]
+authority = "http://127.0.0.1:9/login"
+"#;
+
+/// Runs `remedy ARGS` writing into a pipe whose reader has already gone; returns its stderr.
+fn stderr_with_closed_reader(home: &std::path::Path, args: &[&str]) -> String {
+    let errors = home.join("stderr.txt");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(r#"{ sleep 0.3; "$0" "$@" 2>"$ERRORS"; } | true"#)
+        .arg(env!("CARGO_BIN_EXE_remedy"))
+        .args(args)
+        .env("ERRORS", &errors)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "the pipeline itself runs");
+    std::fs::read_to_string(&errors).unwrap_or_default()
+}
+
+#[test]
+fn commands_that_print_end_quietly_when_the_reader_has_gone() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let config = config.to_str().unwrap();
+    for args in [
+        vec!["--config", config, "config", "show"],
+        vec!["--config", config, "check"],
+        vec!["completions", "bash"],
+    ] {
+        let stderr = stderr_with_closed_reader(home.path(), &args);
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "remedy {args:?} crashed on a closed pipe: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn headless_output_into_head_ends_with_exit_0_and_no_error() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = remedy(home.path())
+        .args(["run", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..3 {
+        let line = lines.next().expect("a line").expect("readable");
+        assert!(line.starts_with('{'), "{line}");
+    }
+    drop(lines);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "remedy run kept going after its reader left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("rror"), "{stderr}");
+}
