@@ -19,7 +19,9 @@ pub enum TuiError {
     },
     #[error("[keys]: `quit` has no key left; give it at least one")]
     NoQuitKey,
-    #[error("terminal: {0} (is this an interactive terminal? try `remedy headless` otherwise)")]
+    #[error(
+        "terminal: {0} (is this an interactive terminal? use `remedy run` for the engine without a terminal)"
+    )]
     Terminal(#[from] std::io::Error),
     #[error("the engine stopped listening for commands; see the log file for why")]
     EngineGone,

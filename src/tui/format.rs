@@ -99,44 +99,52 @@ fn next_step(since: DateTime<Utc>, now: DateTime<Utc>, unit: impl Fn(i64) -> i64
     DateTime::from_timestamp(at.timestamp() + 1, 0).unwrap_or(at)
 }
 
-/// One alert's remediations in a few words, what needs a decision first: "1 proposed, 2/4 done, 1 running",
-/// "3 proposed"; `None` when there are none.
+/// One alert's remediations in a few words, each outcome counted apart and what needs a decision
+/// first: "1 proposed · 1 running · 1 done · 1 failed · 2 rejected"; `None` when there are none.
+/// Rejections and skips are never counted as done.
 pub fn summary<'a>(remediations: impl Iterator<Item = &'a RemediationView>) -> Option<String> {
-    let (mut total, mut done, mut running, mut proposed, mut failed) = (0, 0, 0, 0, 0);
+    // In display order: what needs a decision, what moves, then outcomes.
+    const GROUPS: [&str; 8] = [
+        "proposed",
+        "waiting",
+        "running",
+        "done",
+        "failed",
+        "cancelled",
+        "rejected",
+        "skipped",
+    ];
+    let mut counts = [0usize; GROUPS.len()];
+    let mut total = 0;
     for remediation in remediations {
         total += 1;
-        let state = remediation.state;
-        if state.is_final() {
-            done += 1;
-        }
-        if state.is_in_flight() {
-            running += 1;
-        }
-        if state == RemediationState::Proposed {
-            proposed += 1;
-        }
-        if matches!(state, RemediationState::Failed | RemediationState::TimeOut) {
-            failed += 1;
-        }
+        counts[outcome_group(remediation.state)] += 1;
     }
     if total == 0 {
         return None;
     }
-    if proposed == total {
-        return Some(format!("{total} proposed"));
+    let parts: Vec<String> = GROUPS
+        .iter()
+        .zip(counts)
+        .filter(|(_, count)| *count > 0)
+        .map(|(word, count)| format!("{count} {word}"))
+        .collect();
+    Some(parts.join(" · "))
+}
+
+/// Index into the summary's groups for one state.
+fn outcome_group(state: RemediationState) -> usize {
+    use RemediationState as S;
+    match state {
+        S::Proposed => 0,
+        S::Approved | S::Queued => 1,
+        S::Submitted | S::Attached | S::Pending | S::InProgress => 2,
+        S::Succeeded => 3,
+        S::Failed | S::TimeOut => 4,
+        S::Cancelled => 5,
+        S::Rejected | S::Expired => 6,
+        S::Skipped => 7,
     }
-    let mut parts = Vec::with_capacity(4);
-    if proposed > 0 {
-        parts.push(format!("{proposed} proposed"));
-    }
-    parts.push(format!("{done}/{total} done"));
-    for (count, word) in [(running, "running"), (failed, "failed")] {
-        if count > 0 {
-            parts.push(format!("{count} {word}"));
-        }
-    }
-    let text = parts.join(", ");
-    Some(text)
 }
 
 #[cfg(test)]
@@ -235,13 +243,27 @@ mod tests {
             overdue: false,
         };
         let all = [r(S::Succeeded), r(S::InProgress), r(S::Succeeded)];
-        assert_eq!(summary(all.iter()).as_deref(), Some("2/3 done, 1 running"));
+        assert_eq!(summary(all.iter()).as_deref(), Some("1 running · 2 done"));
         let all = [r(S::Proposed), r(S::Proposed)];
         assert_eq!(summary(all.iter()).as_deref(), Some("2 proposed"));
         let all = [r(S::Proposed), r(S::Failed), r(S::Pending)];
         assert_eq!(
             summary(all.iter()).as_deref(),
-            Some("1 proposed, 1/3 done, 1 running, 1 failed")
+            Some("1 proposed · 1 running · 1 failed")
+        );
+        let six_rejected = [S::Rejected; 6].map(r);
+        assert_eq!(summary(six_rejected.iter()).as_deref(), Some("6 rejected"));
+        let mixed = [
+            S::Succeeded,
+            S::TimeOut,
+            S::Rejected,
+            S::Expired,
+            S::Approved,
+        ]
+        .map(r);
+        assert_eq!(
+            summary(mixed.iter()).as_deref(),
+            Some("1 waiting · 1 done · 1 failed · 2 rejected")
         );
         assert_eq!(summary([].iter()), None);
     }
