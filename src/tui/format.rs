@@ -59,9 +59,15 @@ pub fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// A time this far ahead of our clock is shown as clock skew rather than as "just now".
+const FUTURE_TOLERANCE_SECS: i64 = 60;
+
 /// A spelled-out age for the status bar: "just now", "20 s ago", "2 min ago". Ten-second steps under a
 /// minute: enough to judge poll health, and an idle console need not redraw every second.
 pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if since - now > TimeDelta::seconds(FUTURE_TOLERANCE_SECS) {
+        return "in the future (clock skew)".to_string();
+    }
     let secs = (now - since).num_seconds().max(0);
     match secs {
         s if s < 10 => "just now".to_string(),
@@ -211,6 +217,13 @@ mod tests {
         let (tick, next) = spinner_tick(at(0) + TimeDelta::milliseconds(100));
         assert_eq!(next, at(0) + TimeDelta::milliseconds(250));
         assert_eq!(spinner_tick(next).0, tick + 1);
+    }
+
+    #[test]
+    fn a_time_in_the_future_reads_as_clock_skew_never_as_now_ago() {
+        assert_eq!(ago(at(600), at(0)), "in the future (clock skew)");
+        assert_eq!(ago(at(5), at(0)), "just now");
+        assert_eq!(ago(at(0), at(130)), "2 min ago");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{age, clean, pane_block, state_style, state_text};
+use super::{ago, clean, pane_block, state_style, state_text};
 use crate::tui::app::App;
 use crate::tui::symbols;
 
@@ -21,9 +21,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = vec![
         Line::styled(clean(&alert.title), theme.title),
         Line::from(format!(
-            "{} · raised {} ago ({}) · policy {} · user {} · {}",
+            "{} · raised {} ({}) · policy {} · user {} · {}",
             symbols::severity(alert.severity),
-            age(app, alert.raised_at),
+            ago(app, alert.raised_at),
             alert.raised_at.format("%Y-%m-%d %H:%M UTC"),
             clean(&alert.policy_name),
             clean(alert.user.as_deref().unwrap_or("—")),
@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         seen.push(&m.id);
         let last_seen = m
             .last_seen
-            .map(|t| format!("{} ago", age(app, t)))
+            .map(|t| ago(app, t))
             .unwrap_or_else(|| "never".into());
         lines.push(Line::from(format!(
             "  {}{} · {} · health {} · last seen {} · group {} · tags {}",
