@@ -71,6 +71,8 @@ pub enum ConfigAction {
     Path,
     /// Print the effective config (defaults and built-in flows included); secrets show as ***.
     Show,
+    /// Print the example config with every key and its default (`remedy config example > FILE`).
+    Example,
 }
 
 #[derive(Debug, Subcommand)]

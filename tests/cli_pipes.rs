@@ -96,3 +96,28 @@ fn headless_output_into_head_ends_with_exit_0_and_no_error() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("rror"), "{stderr}");
 }
+
+#[test]
+fn config_example_prints_a_config_that_loads_once_secrets_are_given() {
+    let home = tempfile::tempdir().unwrap();
+    let out = remedy(home.path())
+        .args(["config", "example"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("[engine]") && text.contains("[guards]"),
+        "{text}"
+    );
+    let path = home.path().join("example.toml");
+    std::fs::write(&path, &text).unwrap();
+    let shown = remedy(home.path())
+        .args(["--config", path.to_str().unwrap(), "config", "show"])
+        .env("REMEDY_CAS_TOKEN", "t")
+        .env("REMEDY_CLIENT_SECRET", "s")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&shown.stderr);
+    assert!(shown.status.success(), "the example loads: {stderr}");
+}

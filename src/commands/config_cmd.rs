@@ -1,4 +1,4 @@
-//! `remedy config path|show`.
+//! `remedy config path|show|example`.
 
 use std::path::Path;
 
@@ -6,10 +6,17 @@ use color_eyre::eyre::Result;
 
 use crate::cli::ConfigAction;
 
+/// The example config shipped with remedy: every key with its default.
+const EXAMPLE: &str = include_str!("../../config/remedy.example.toml");
+
 pub fn run(config_file: &Path, action: ConfigAction) -> Result<i32> {
     match action {
         ConfigAction::Path => {
             println!("{}", config_file.display());
+            Ok(0)
+        }
+        ConfigAction::Example => {
+            print!("{EXAMPLE}");
             Ok(0)
         }
         ConfigAction::Show => match super::load_config(config_file) {
