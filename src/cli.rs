@@ -55,6 +55,9 @@ pub enum Command {
     },
     /// The audit trail: verify its hash chain or export it.
     Audit {
+        /// The journal to read (default: the config's; a demo prints its own on exit).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
         #[command(subcommand)]
         action: AuditAction,
     },

@@ -95,6 +95,19 @@ fn headless_output_into_head_ends_with_exit_0_and_no_error() {
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("rror"), "{stderr}");
+    let kept = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("the demo's journal is kept at "))
+        .unwrap_or_else(|| panic!("the demo names its journal: {stderr}"));
+    let verified = remedy(home.path())
+        .args(["audit", "--journal", kept, "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "the kept demo journal verifies: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `remedy audit verify|export`: the hash-chained audit trail in the journal.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr};
 
@@ -8,14 +8,14 @@ use remedy::store::{ExportFormat, Journal};
 
 use crate::cli::{AuditAction, ExportFormat as CliFormat};
 
-pub fn run(config_file: &Path, action: AuditAction) -> Result<i32> {
-    let journal_path = match remedy::config::load(config_file) {
+pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) -> Result<i32> {
+    let journal_path = journal.unwrap_or_else(|| match remedy::config::load(config_file) {
         Ok(loaded) => remedy::wiring::journal_path(&loaded.config),
         Err(_) => remedy::config::data_dir().join("journal.sqlite"),
-    };
+    });
     if !journal_path.exists() {
         eprintln!(
-            "error: no journal at {}; set [journal] path in the config",
+            "error: no journal at {}; set [journal] path in the config or pass --journal FILE",
             journal_path.display()
         );
         return Ok(super::EXIT_CONFIG);

@@ -23,8 +23,22 @@ pub async fn tenant(config_file: &Path, read_only: bool) -> Result<i32> {
     Ok(0)
 }
 
-/// `remedy demo`: starts the simulator in-process, then the console against it.
-pub async fn demo(scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
+/// `remedy demo`: starts the simulator in-process, then the console against it. The look and keys
+/// (`[ui]`) come from the config file when there is one; the journal is kept for `remedy audit`.
+pub async fn demo(
+    config_file: &Path,
+    config_given: bool,
+    scenario: Option<PathBuf>,
+    read_only: bool,
+) -> Result<i32> {
+    let ui = if config_given || config_file.exists() {
+        match super::load_config(config_file) {
+            Ok(loaded) => Some(loaded.config.ui),
+            Err(code) => return Ok(code),
+        }
+    } else {
+        None
+    };
     let _logs = super::start_logging();
     let scenario = match scenario {
         Some(path) => Scenario::from_file(&path)?,
@@ -33,22 +47,54 @@ pub async fn demo(scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;
-    let config = wiring::demo_config(&sim.base_url())?;
+    let mut config = wiring::demo_config(&sim.base_url())?;
+    if let Some(ui) = ui {
+        config.ui = ui;
+    }
     let journal_path = demo_journal_path();
     let outcome = console(&config, &journal_path, read_only, true).await;
     sim.shutdown().await;
-    let _ = std::fs::remove_file(&journal_path);
     outcome?;
+    eprintln!(
+        "the demo's journal is kept at {0}\n  remedy audit --journal {0} export",
+        journal_path.display()
+    );
     Ok(0)
 }
 
-/// A journal of this demo run only (the simulator starts fresh each time too).
+/// Demo journals older than this are removed when a demo starts.
+const DEMO_JOURNAL_KEEP: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// A journal of this demo run only (the simulator starts fresh each time too); demo journals of
+/// runs older than a week are removed.
 pub fn demo_journal_path() -> PathBuf {
-    let path = data_dir()
-        .join("demo")
-        .join(format!("journal-{}.sqlite", std::process::id()));
+    let dir = data_dir().join("demo");
+    prune_old_demo_journals(&dir);
+    let path = dir.join(format!(
+        "journal-{}-{}.sqlite",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id()
+    ));
     let _ = std::fs::remove_file(&path);
     path
+}
+
+fn prune_old_demo_journals(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > DEMO_JOURNAL_KEEP);
+        let name = entry.file_name();
+        if old && name.to_string_lossy().starts_with("journal-") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 async fn console(config: &Config, journal_path: &Path, read_only: bool, demo: bool) -> Result<()> {

@@ -53,7 +53,10 @@ pub async fn run(
     engine.shutdown().await;
     if let Some(sim) = sim {
         sim.shutdown().await;
-        let _ = std::fs::remove_file(&journal_path);
+        eprintln!(
+            "the demo's journal is kept at {0}\n  remedy audit --journal {0} export",
+            journal_path.display()
+        );
     }
     match outcome {
         Ok(()) => Ok(0),
