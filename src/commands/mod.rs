@@ -47,10 +47,16 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
-/// Loads the config, printing warnings; on error prints it and returns the exit code to use.
+/// Loads the config (key bindings included), printing warnings; on error prints it and returns the
+/// exit code to use.
 pub fn load_config(path: &Path) -> Result<LoadedConfig, i32> {
     match remedy::config::load(path) {
         Ok(loaded) => {
+            let keys = remedy::tui::KeymapOverrides(loaded.config.ui.keys.clone());
+            if let Err(e) = remedy::tui::Keymap::new(&keys) {
+                eprintln!("error: config file {}, {e}", loaded.path.display());
+                return Err(EXIT_CONFIG);
+            }
             for warning in &loaded.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -5,19 +5,19 @@ use thiserror::Error;
 /// Console errors.
 #[derive(Debug, Error)]
 pub enum TuiError {
-    #[error("[keys]: unknown action `{0}`; see the help (?) for the action names")]
+    #[error("[ui.keys]: unknown action `{0}`; see the help (?) for the action names")]
     UnknownAction(String),
     #[error(
-        "[keys]: action `{0}` has key `{1}`, which is not a key name (try \"a\", \"ctrl-r\", \"enter\", \"f5\")"
+        "[ui.keys]: action `{0}` has key `{1}`, which is not a key name (try \"a\", \"ctrl-r\", \"enter\", \"f5\")"
     )]
     BadKey(String, String),
-    #[error("[keys]: key {key} is bound to both `{first}` and `{second}`; rebind one of them")]
+    #[error("[ui.keys]: key {key} is bound to both `{first}` and `{second}`; rebind one of them")]
     KeyConflict {
         key: String,
         first: &'static str,
         second: &'static str,
     },
-    #[error("[keys]: `quit` has no key left; give it at least one")]
+    #[error("[ui.keys]: `quit` has no key left; give it at least one")]
     NoQuitKey,
     #[error(
         "terminal: {0} (is this an interactive terminal? use `remedy run` for the engine without a terminal)"

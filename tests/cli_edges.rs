@@ -1,4 +1,4 @@
-//! Piped output never crashes: a reader that goes away ends remedy quietly, never with a panic.
+//! The command line at its edges: closed pipes end quietly, key conflicts exit 2, the example config, the kept demo journal.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -133,4 +133,24 @@ fn config_example_prints_a_config_that_loads_once_secrets_are_given() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&shown.stderr);
     assert!(shown.status.success(), "the example loads: {stderr}");
+}
+
+#[test]
+fn a_key_conflict_exits_2_naming_ui_keys_and_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("keys.toml");
+    std::fs::write(&path, format!("{CONFIG}\n[ui.keys]\napprove = [\"q\"]\n")).unwrap();
+    for command in [&["check"][..], &["demo"][..], &["config", "show"][..]] {
+        let out = remedy(home.path())
+            .args(["--config", path.to_str().unwrap()])
+            .args(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("[ui.keys]") && stderr.contains("keys.toml"),
+            "{command:?}: {stderr}"
+        );
+    }
 }
