@@ -1,15 +1,20 @@
-//! The `/` filter: free words and `severity:`, `policy:`, `user:`, `state:` terms, all of which must match.
+//! The `/` filter: free words and `severity:`, `policy:`, `user:`, `state:` terms (quoted values allowed),
+//! all of which must match; an unknown key is reported, not searched for.
 
-use crate::engine::interface::AlertView;
+use crate::engine::interface::{AlertView, RemediationState, Resolution};
 
 use super::state::Model;
 use super::symbols;
+
+/// The keys a term may have, as the help lists them.
+pub const KEYS: [&str; 4] = ["severity", "policy", "user", "state"];
 
 /// A parsed filter; the empty filter matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     text: String,
     terms: Vec<Term>,
+    error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,29 +22,110 @@ enum Term {
     Severity(String),
     Policy(String),
     User(String),
-    State(String),
+    State(StateTerm),
     Word(String),
+}
+
+/// What `state:` asks for: the alert's own status, a group of remediation states, or one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StateTerm {
+    /// The alert is open.
+    Open,
+    /// The alert was closed, however.
+    Closed,
+    /// A remediation Failed, timed out or was cancelled.
+    Failed,
+    /// A remediation is with Defender.
+    Running,
+    /// A remediation succeeded.
+    Done,
+    /// One remediation state by its word.
+    Exactly(String),
+}
+
+impl StateTerm {
+    fn parse(value: &str) -> StateTerm {
+        match value {
+            "open" => StateTerm::Open,
+            "closed" => StateTerm::Closed,
+            "failed" => StateTerm::Failed,
+            "running" => StateTerm::Running,
+            "done" => StateTerm::Done,
+            other => StateTerm::Exactly(other.to_string()),
+        }
+    }
+
+    fn matches(&self, alert: &AlertView, model: &Model) -> bool {
+        let any = |test: &dyn Fn(RemediationState) -> bool| {
+            model.remediations_of(&alert.id).any(|r| test(r.state))
+        };
+        match self {
+            StateTerm::Open => alert.resolution == Resolution::Open,
+            StateTerm::Closed => alert.resolution != Resolution::Open,
+            StateTerm::Failed => any(&|s| {
+                matches!(
+                    s,
+                    RemediationState::Failed
+                        | RemediationState::TimeOut
+                        | RemediationState::Cancelled
+                )
+            }),
+            StateTerm::Running => any(&|s| s.is_in_flight()),
+            StateTerm::Done => any(&|s| s == RemediationState::Succeeded),
+            StateTerm::Exactly(word) => any(&|s| s.as_str().eq_ignore_ascii_case(word)),
+        }
+    }
+}
+
+/// Splits the filter line into words; `"…"` keeps spaces inside one word (`policy:"mass download"`).
+fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
 }
 
 impl Filter {
     /// Parses the filter line (case-insensitive).
     pub fn parse(text: &str) -> Filter {
-        let terms = text
-            .split_whitespace()
-            .map(|word| {
-                let lower = word.to_lowercase();
-                match lower.split_once(':') {
-                    Some(("severity" | "sev", v)) => Term::Severity(v.into()),
-                    Some(("policy", v)) => Term::Policy(v.into()),
-                    Some(("user", v)) => Term::User(v.into()),
-                    Some(("state", v)) => Term::State(v.into()),
-                    _ => Term::Word(lower),
+        let mut error = None;
+        let mut terms = Vec::new();
+        for word in words(text) {
+            let lower = word.to_lowercase();
+            let term = match lower.split_once(':') {
+                Some(("severity" | "sev", v)) => Term::Severity(v.into()),
+                Some(("policy", v)) => Term::Policy(v.into()),
+                Some(("user", v)) => Term::User(v.into()),
+                Some(("state", v)) => Term::State(StateTerm::parse(v)),
+                Some((key, _)) if !key.is_empty() && key.chars().all(char::is_alphabetic) => {
+                    error.get_or_insert(format!(
+                        "unknown filter key `{key}` (use {})",
+                        KEYS.join(", ")
+                    ));
+                    continue;
                 }
-            })
-            .collect();
+                _ => Term::Word(lower),
+            };
+            terms.push(term);
+        }
         Filter {
             text: text.trim().to_string(),
             terms,
+            error,
         }
     }
 
@@ -48,9 +134,14 @@ impl Filter {
         &self.text
     }
 
+    /// What is wrong with the filter as typed (an unknown key), shown next to it.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
     /// Whether the filter keeps every alert.
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.terms.is_empty() && self.error.is_none()
     }
 
     /// Whether `alert` passes every term.
@@ -59,9 +150,7 @@ impl Filter {
             Term::Severity(v) => symbols::severity_word(alert.severity).starts_with(v.as_str()),
             Term::Policy(v) => contains(&alert.policy_name, v) || alert.policy_id == *v,
             Term::User(v) => alert.user.as_deref().is_some_and(|u| contains(u, v)),
-            Term::State(v) => model
-                .remediations_of(&alert.id)
-                .any(|r| r.state.as_str().eq_ignore_ascii_case(v)),
+            Term::State(state) => state.matches(alert, model),
             Term::Word(v) => {
                 contains(&alert.title, v)
                     || contains(&alert.policy_name, v)
@@ -131,5 +220,37 @@ mod tests {
         let mut model = Model::default();
         model.apply(Event::AlertSeen(alert("1", Severity::High, "p", "u", "t")));
         assert!(!Filter::parse("state:proposed").matches(&model.alerts[0], &model));
+    }
+
+    #[test]
+    fn open_and_closed_look_at_the_alert_itself() {
+        let model = Model::default();
+        let open = alert("1", Severity::High, "p", "u", "t");
+        let mut closed = alert("2", Severity::High, "p", "u", "t");
+        closed.resolution = Resolution::Benign;
+        let f = Filter::parse("state:open");
+        assert!(f.matches(&open, &model) && !f.matches(&closed, &model));
+        let f = Filter::parse("state:closed");
+        assert!(!f.matches(&open, &model) && f.matches(&closed, &model));
+    }
+
+    #[test]
+    fn quoted_values_keep_their_spaces() {
+        let model = Model::default();
+        let a = alert("1", Severity::High, "Mass download", "zoe@contoso.com", "t");
+        let b = alert("2", Severity::High, "Mass delete", "zoe@contoso.com", "t");
+        let f = Filter::parse("policy:\"mass download\"");
+        assert!(f.matches(&a, &model) && !f.matches(&b, &model));
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_not_a_word() {
+        let f = Filter::parse("sevrity:high");
+        assert_eq!(
+            f.error(),
+            Some("unknown filter key `sevrity` (use severity, policy, user, state)")
+        );
+        assert!(!f.is_empty(), "an error keeps the filter line visible");
+        assert_eq!(Filter::parse("10:42").error(), None, "times are words");
     }
 }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
 use super::{SELECTED, age, clean, pane_block};
-use crate::engine::interface::Severity;
+use crate::engine::interface::{Resolution, Severity};
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{format, symbols};
 
@@ -22,6 +22,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let mut title = format!("Alerts {shown}/{total} · sort: {sort}");
     if !app.filter.is_empty() {
         title.push_str(&format!(" · filter: {}", clean(app.filter.text())));
+    }
+    if let Some(error) = app.filter.error() {
+        title.push_str(&format!(" · {error}"));
     }
     let block = pane_block(title, focused, &app.theme);
     let inner_height = usize::from(area.height.saturating_sub(3));
@@ -46,7 +49,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             _ => theme.dim,
         };
         let unread = if alert.read { " " } else { "●" };
+        let closed = alert.resolution != Resolution::Open;
         let summary = match format::summary(app.model.remediations_of(&alert.id)) {
+            Some(text) if closed => Span::raw(format!(
+                "closed ({}) · {text}",
+                symbols::resolution(alert.resolution)
+            )),
+            None if closed => Span::raw(format!(
+                "closed ({})",
+                symbols::resolution(alert.resolution)
+            )),
             Some(text) => Span::raw(text),
             None => Span::styled(
                 alert
@@ -69,6 +81,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(clean(&alert.title)),
             Cell::from(Line::from(summary)),
         ])
+        .style(if closed { theme.dim } else { theme.base })
     });
     let (policy, user, text) = if wide { (20, 18, 28) } else { (9, 9, 19) };
     let widths = [
