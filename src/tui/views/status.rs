@@ -1,7 +1,7 @@
 //! The bottom lines: poll health, quota headroom, current policy mode, hints, toasts and the `/` `:` prompts.
 
 use ratatui::Frame;
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -31,6 +31,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let theme = &app.theme;
+    let mut badges = Vec::new();
+    if let Some(policy) = app.current_policy() {
+        badges.push(Span::raw(" │ mode "));
+        badges.push(Span::styled(symbols::mode(policy.mode), theme.active));
+    }
+    if app.read_only() {
+        badges.push(Span::styled(" │ READ-ONLY", theme.warn));
+    }
+    badges.push(Span::styled(
+        format!(" │ {} help", app.keymap.keys_of(Action::Help)),
+        theme.dim,
+    ));
+    let badges = Line::from(badges);
+    // The badges and the help hint always show; poll health and headroom get what is left, the
+    // error text being cut before the age of the last good poll.
+    let badge_width = (badges.width() as u16).min(area.width);
+    let [health, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(badge_width)]).areas(area);
+    frame.render_widget(Paragraph::new(health_line(app, area.width >= 100)), health);
+    frame.render_widget(Paragraph::new(badges), right);
+}
+
+/// Poll health, then each service's client-side quota headroom.
+fn health_line(app: &App, wide: bool) -> Line<'static> {
+    let theme = &app.theme;
     let mut spans = Vec::new();
     let poll = &app.model.poll;
     match (&poll.error, poll.last_ok) {
@@ -39,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .map(|t| format!(" (last good {})", ago(app, t)))
                 .unwrap_or_default();
             spans.push(Span::styled(
-                format!("✗ poll failed: {}{last}", clean(why)),
+                format!("✗ poll failed{last}: {}", clean(why)),
                 theme.bad,
             ));
         }
@@ -51,7 +76,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         (None, None) => spans.push(Span::styled("… waiting for first poll", theme.dim)),
     }
-    let wide = area.width >= 100;
     for (n, q) in app.model.quotas.iter().enumerate() {
         let style = if q.remaining.saturating_mul(10) < q.limit {
             theme.warn
@@ -59,7 +83,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.dim
         };
         let gap = match (n, wide) {
-            (0, _) => " │ ",
+            (0, true) => " │ headroom ",
+            (0, false) => " │ ",
             (_, true) => " · ",
             (_, false) => " ",
         };
@@ -76,18 +101,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         );
         spans.push(Span::styled(text, style));
     }
-    if let Some(policy) = app.current_policy() {
-        spans.push(Span::raw(" │ mode "));
-        spans.push(Span::styled(symbols::mode(policy.mode), theme.active));
-    }
-    if app.read_only() {
-        spans.push(Span::styled(" │ READ-ONLY", theme.warn));
-    }
-    spans.push(Span::styled(
-        format!(" │ {} help", app.keymap.keys_of(Action::Help)),
-        theme.dim,
-    ));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    Line::from(spans)
 }
 
 /// Draws the newest toast, if any.
