@@ -8,7 +8,7 @@ use remedy::api::Clients;
 use remedy::config::{Config, data_dir};
 use remedy::sim::{Scenario, SimOptions};
 use remedy::store::Journal;
-use remedy::tui::{KeymapOverrides, ThemeName, UiOptions};
+use remedy::tui::{KeymapOverrides, NotifyOptions, ThemeName, UiOptions};
 use remedy::wiring;
 
 /// `remedy`: the console against the configured tenant.
@@ -124,5 +124,10 @@ fn ui_options(config: &Config, read_only: bool, demo: bool) -> UiOptions {
         mouse: config.ui.mouse,
         read_only,
         demo,
+        notify: NotifyOptions {
+            title: config.ui.title,
+            notify: config.ui.notify,
+            tmux: std::env::var_os("TMUX").is_some(),
+        },
     }
 }

@@ -131,6 +131,13 @@ pub struct UiSection {
     pub theme: String,
     #[serde(default)]
     pub mouse: bool,
+    /// The window title carries what waits: "remedy · 3 to approve · 1 failed".
+    #[serde(default = "default_true")]
+    pub title: bool,
+    /// A bell and a desktop notification (OSC 9 / 777, through tmux too) when a proposal waits for
+    /// approval or an action fails.
+    #[serde(default = "default_true")]
+    pub notify: bool,
     /// Key overrides: action name → keys, e.g. `approve = ["a"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
@@ -203,6 +210,9 @@ fn default_per_alert() -> u32 {
 }
 fn default_per_hour() -> u32 {
     50
+}
+fn default_true() -> bool {
+    true
 }
 fn default_theme() -> String {
     "dark".into()

@@ -7,6 +7,7 @@ mod error;
 mod filter;
 mod format;
 mod keymap;
+mod notify;
 mod requests;
 mod state;
 mod symbols;
@@ -14,12 +15,15 @@ mod terminal;
 mod theme;
 mod views;
 
+use std::io::Write;
 use std::task::Poll;
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event as TermEvent, EventStream};
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::crossterm::{execute, queue};
 use tokio::sync::{broadcast, mpsc};
 use tokio::time::{Instant, sleep_until};
 
@@ -29,6 +33,8 @@ pub use app::{App, Pane};
 pub use dialog::{Dialog, Focus};
 pub use error::TuiError;
 pub use keymap::{Action, Keymap, KeymapOverrides};
+pub use notify::NotifyOptions;
+use notify::{Attention, Notifier};
 pub use theme::{Theme, ThemeName};
 pub use views::draw;
 
@@ -45,6 +51,7 @@ pub struct UiOptions {
     pub mouse: bool,
     pub read_only: bool,
     pub demo: bool,
+    pub notify: NotifyOptions,
 }
 
 impl UiOptions {
@@ -102,6 +109,7 @@ pub async fn run(
     let no_color = std::env::var("NO_COLOR").ok();
     let mut app = options.build_app(no_color.as_deref())?;
     let mut screen = terminal::Screen::enter(options.mouse)?;
+    let mut notifier = Notifier::new(options.notify);
     let mut input = EventStream::new();
     let mut dirty = true;
     let mut typed = false;
@@ -109,7 +117,10 @@ pub async fn run(
     while !app.quit {
         if dirty && (typed || last_draw.elapsed() >= FRAME) {
             app.set_now(Utc::now());
+            signal_attention(&mut screen, &mut notifier, &app)?;
+            queue!(screen.terminal.backend_mut(), BeginSynchronizedUpdate)?;
             screen.terminal.draw(|frame| draw(frame, &mut app))?;
+            execute!(screen.terminal.backend_mut(), EndSynchronizedUpdate)?;
             last_draw = Instant::now();
             dirty = false;
             typed = false;
@@ -153,6 +164,21 @@ pub async fn run(
         }
     }
     drop(screen);
+    Ok(())
+}
+
+/// Writes the window title and notifications the model's attention calls for.
+fn signal_attention(
+    screen: &mut terminal::Screen,
+    notifier: &mut Notifier,
+    app: &App,
+) -> Result<(), TuiError> {
+    let bytes = notifier.update(Attention::of(&app.model));
+    if !bytes.is_empty() {
+        let out = screen.terminal.backend_mut();
+        out.write_all(&bytes)?;
+        out.flush()?;
+    }
     Ok(())
 }
 
