@@ -91,7 +91,7 @@ fn approving_a_proposed_scan_takes_it_to_succeeded_on_screen() {
     tui.send("kwame");
     tui.send("\r");
     tui.wait_for(10, "the filtered alert", |s| {
-        s.contains("Machines · Impossible travel")
+        s.contains("· Impossible travel") && s.contains("Machines 1 of")
     });
     tui.send("3");
     tui.wait_for(10, "the machines pane focused", |s| {

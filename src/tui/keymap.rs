@@ -104,7 +104,7 @@ impl Action {
             Action::ShowMachines => ("machines", "machines of the alert", &["3"]),
             Action::ShowActivity => ("activity", "activity pane", &["4"]),
             Action::Open => ("open", "open alert / policy alerts", &["enter"]),
-            Action::Mark => ("mark", "mark a machine action", &["space"]),
+            Action::Mark => ("mark", "mark a machine action and move down", &["space"]),
             Action::Sort => ("sort", "sort by time/severity", &["s"]),
             Action::Refresh => ("refresh", "poll alerts now", &["ctrl-r", "f5"]),
             Action::Approve => ("approve", "approve selected/marked", &["a"]),

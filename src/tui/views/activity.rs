@@ -5,14 +5,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{SELECTED, age, clean, pane_block, state_style, state_text};
+use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
 use crate::tui::app::{App, Pane};
 
 /// Draws the activity pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let focused = app.focus == Pane::Activity;
     let len = app.activity_rows().len();
-    let block = pane_block(format!("Activity {len}"), focused, &app.theme);
+    let block = pane_block(
+        format!("Activity {}", position(app.activity.selected, len)),
+        focused,
+        &app.theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [counts_area, table_area] =

@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{SELECTED, age, clean, pane_block};
+use super::{SELECTED, age, clean, pane_block, position};
 use crate::engine::interface::{Resolution, Severity};
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{format, symbols};
@@ -19,7 +19,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         Sort::Time => "newest",
         Sort::Severity => "severity",
     };
-    let mut title = format!("Alerts {shown}/{total} · sort: {sort}");
+    let mut title = format!("Alerts {}", position(app.alerts.selected, shown));
+    if shown != total {
+        title.push_str(&format!(" (of {total})"));
+    }
+    title.push_str(&format!(" · sort: {sort}"));
     if !app.filter.is_empty() {
         title.push_str(&format!(" · filter: {}", clean(app.filter.text())));
     }

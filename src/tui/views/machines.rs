@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
 
-use super::{SELECTED, age, clean, pane_block, state_style, state_text};
+use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
 use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
@@ -19,9 +19,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         frame.render_widget(text.block(block), area);
         return;
     };
-    let title = format!("Machines · {}", clean(&alert.title));
-    let note = alert.note.as_deref().map(clean);
     let len = app.machine_rows().len();
+    let mut title = format!(
+        "Machines {} · {}",
+        position(app.machines.selected, len),
+        clean(&alert.title)
+    );
+    if !app.marks.is_empty() {
+        title.push_str(&format!(" · {} marked", app.marks.len()));
+    }
+    let note = alert.note.as_deref().map(clean);
     let block = pane_block(title, focused, &app.theme);
     let inner = block.inner(area);
     let footer_rows = if inner.height >= 6 { 2 } else { 0 };

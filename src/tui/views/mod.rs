@@ -106,6 +106,15 @@ fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
         .title(Line::styled(format!(" {marker}{title} "), theme.title))
 }
 
+/// Where the selection is in a list: "14 of 52" ("0" when empty), so what is off-screen is known.
+fn position(selected: usize, len: usize) -> String {
+    if len == 0 {
+        "0".to_string()
+    } else {
+        format!("{} of {len}", selected.min(len - 1) + 1)
+    }
+}
+
 /// A compact age ("3m") against the age clock, noting when it changes so the run loop redraws then and only then.
 fn age(app: &App, since: DateTime<Utc>) -> String {
     let shown = format::age_clock(app.now);

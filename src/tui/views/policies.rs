@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{SELECTED, clean, pane_block};
+use super::{SELECTED, clean, pane_block, position};
 use crate::engine::interface::Mode;
 use crate::tui::app::{App, Pane};
 use crate::tui::symbols;
@@ -14,7 +14,11 @@ use crate::tui::symbols;
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let focused = app.focus == Pane::Policies;
     let len = app.model.policies.len();
-    let block = pane_block(format!("Policies {len}"), focused, &app.theme);
+    let block = pane_block(
+        format!("Policies {}", position(app.policies.selected, len)),
+        focused,
+        &app.theme,
+    );
     let range = app
         .policies
         .window(len, usize::from(area.height.saturating_sub(3)));
