@@ -5,6 +5,7 @@ mod app;
 mod dialog;
 mod error;
 mod filter;
+mod fit;
 mod format;
 mod keymap;
 mod notify;

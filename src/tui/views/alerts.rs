@@ -2,13 +2,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
 use super::{SELECTED, age, clean, pane_block, position};
-use crate::engine::interface::{Resolution, Severity};
+use crate::engine::interface::{AlertView, Resolution, Severity};
 use crate::tui::app::{App, Pane, Sort};
-use crate::tui::{format, symbols};
+use crate::tui::{fit, format, symbols};
+use unicode_width::UnicodeWidthStr;
 
 /// Draws the alerts pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
@@ -19,11 +20,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         Sort::Time => "newest",
         Sort::Severity => "severity",
     };
+    let inner_height = usize::from(area.height.saturating_sub(3));
+    let range = app.alerts.window(shown, inner_height);
+    let visible: Vec<usize> = app.visible_alerts()[range.clone()].to_vec();
+    let domain = fit::common_domain(
+        visible
+            .iter()
+            .filter_map(|&i| app.model.alerts[i].user.as_deref()),
+    );
     let mut title = format!("Alerts {}", position(app.alerts.selected, shown));
     if shown != total {
         title.push_str(&format!(" (of {total})"));
     }
     title.push_str(&format!(" · sort: {sort}"));
+    if let Some(domain) = &domain {
+        title.push_str(&format!(" · users {}", clean(domain)));
+    }
     if !app.filter.is_empty() {
         title.push_str(&format!(" · filter: {}", clean(app.filter.text())));
     }
@@ -31,8 +43,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         title.push_str(&format!(" · {error}"));
     }
     let block = pane_block(title, focused, &app.theme);
-    let inner_height = usize::from(area.height.saturating_sub(3));
-    let range = app.alerts.window(shown, inner_height);
     let theme = &app.theme;
     if shown == 0 {
         let text = if total == 0 {
@@ -43,8 +53,28 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         frame.render_widget(Paragraph::new(text).style(theme.dim).block(block), area);
         return;
     }
-    let wide = area.width >= 100;
-    let rows = app.visible_alerts()[range.clone()].iter().map(|&i| {
+    let texts: Vec<RowText> = visible
+        .iter()
+        .map(|&i| row_text(app, &app.model.alerts[i], domain.as_deref()))
+        .collect();
+    let widest = |get: fn(&RowText) -> usize| texts.iter().map(get).max().unwrap_or(0);
+    // Inside the borders: the selection mark, seven columns and the six gaps between them.
+    let room = usize::from(area.width).saturating_sub(2 + 1 + 6 + 1 + 9 + 4);
+    let wanted_user = widest(|t| t.user.width()).max(4);
+    let summary_cap = if area.width >= 100 { 40 } else { 24 };
+    let wanted_summary = widest(|t| t.summary.width()).clamp(11, summary_cap);
+    let wanted_policy = widest(|t| t.policy.width()).clamp(8, 24);
+    let fitted = fit::share(
+        room,
+        &[
+            (6, wanted_user),
+            (11, wanted_summary),
+            (8, wanted_policy),
+            (16, usize::MAX),
+        ],
+    );
+    let [user_width, summary_width, policy_width, _] = [fitted[0], fitted[1], fitted[2], fitted[3]];
+    let rows = visible.iter().zip(&texts).map(|(&i, text)| {
         let alert = &app.model.alerts[i];
         let severity_style = match alert.severity {
             Severity::High => theme.high,
@@ -53,26 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             _ => theme.dim,
         };
         let unread = if alert.read { " " } else { "●" };
-        let closed = alert.resolution != Resolution::Open;
-        let summary = match format::summary(app.model.remediations_of(&alert.id)) {
-            Some(text) if closed => Span::raw(format!(
-                "closed ({}) · {text}",
-                symbols::resolution(alert.resolution)
-            )),
-            None if closed => Span::raw(format!(
-                "closed ({})",
-                symbols::resolution(alert.resolution)
-            )),
-            Some(text) => Span::raw(text),
-            None => Span::styled(
-                alert
-                    .note
-                    .as_deref()
-                    .map(clean)
-                    .unwrap_or_else(|| "—".into()),
-                theme.dim,
-            ),
-        };
+        let summary_style = if text.note { theme.dim } else { theme.base };
         Row::new([
             Cell::from(Span::styled(unread, theme.title)),
             Cell::from(Span::styled(
@@ -80,31 +91,30 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 severity_style,
             )),
             Cell::from(age(app, alert.raised_at)),
-            Cell::from(clean(&alert.policy_name)),
-            Cell::from(clean(alert.user.as_deref().unwrap_or("—"))),
+            Cell::from(fit::end(&text.policy, policy_width)),
+            Cell::from(fit::middle(&text.user, user_width)),
             Cell::from(clean(&alert.title)),
-            Cell::from(Line::from(summary)),
+            Cell::from(Span::styled(text.summary.clone(), summary_style)),
         ])
-        .style(if closed { theme.dim } else { theme.base })
+        .style(if text.closed { theme.dim } else { theme.base })
     });
-    let (policy, user, text) = if wide { (20, 18, 28) } else { (9, 9, 19) };
     let widths = [
         Constraint::Length(1),
         Constraint::Length(9),
         Constraint::Length(4),
-        Constraint::Length(policy),
-        Constraint::Length(user),
+        Constraint::Length(policy_width as u16),
+        Constraint::Length(user_width as u16),
         Constraint::Fill(1),
-        Constraint::Length(text),
+        Constraint::Length(summary_width as u16),
     ];
     let header = Row::new([
-        "",
-        "severity",
-        "age",
-        "policy",
-        "user",
-        "title",
-        "remediation",
+        "".to_string(),
+        "severity".into(),
+        "age".into(),
+        "policy".into(),
+        "user".into(),
+        "title".into(),
+        "remediation".into(),
     ])
     .style(theme.header);
     let table = Table::new(rows, widths)
@@ -116,4 +126,45 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .highlight_spacing(HighlightSpacing::Always);
     let mut state = TableState::default().with_selected(app.alerts.selected - range.start);
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The cleaned texts of one alert row.
+struct RowText {
+    policy: String,
+    user: String,
+    summary: String,
+    /// The summary is the engine's note (why nothing is proposed), drawn dimmed.
+    note: bool,
+    closed: bool,
+}
+
+fn row_text(app: &App, alert: &AlertView, domain: Option<&str>) -> RowText {
+    let closed = alert.resolution != Resolution::Open;
+    let remediations = format::summary(app.model.remediations_of(&alert.id));
+    let note = remediations.is_none() && !closed;
+    let summary = match remediations {
+        Some(text) if closed => format!(
+            "closed ({}) · {text}",
+            symbols::resolution(alert.resolution)
+        ),
+        None if closed => format!("closed ({})", symbols::resolution(alert.resolution)),
+        Some(text) => text,
+        None => alert
+            .note
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "—".into()),
+    };
+    let user = alert
+        .user
+        .as_deref()
+        .map(|u| clean(fit::without_domain(u, domain)))
+        .unwrap_or_else(|| "—".into());
+    RowText {
+        policy: clean(&alert.policy_name),
+        user,
+        summary,
+        note,
+        closed,
+    }
 }

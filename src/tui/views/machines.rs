@@ -8,7 +8,9 @@ use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState
 use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
 use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
+use crate::tui::fit;
 use crate::tui::theme::Theme;
+use unicode_width::UnicodeWidthStr;
 
 /// Draws the machines pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
@@ -48,6 +50,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     }
     let wide = area.width >= 100;
     let compact = area.width < 80;
+    let label = |r: &RemediationView| {
+        let name = clean(&r.machine.name);
+        if r.machine.protected {
+            format!("{name} (protected)")
+        } else {
+            name
+        }
+    };
+    let name_width = if wide {
+        app.machine_rows()[range.clone()]
+            .iter()
+            .map(|r| label(r).width())
+            .max()
+            .unwrap_or(0)
+            .clamp(13, 30)
+    } else {
+        13
+    };
     let rows: Vec<Row> = app.machine_rows()[range.clone()]
         .iter()
         .map(|r| {
@@ -61,10 +81,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 .last_seen
                 .map(|t| age(app, t))
                 .unwrap_or_else(|| "—".into());
-            let mut name = clean(&m.name);
-            if m.protected {
-                name.push_str(" (protected)");
-            }
+            let name = if m.protected && label(r).width() > name_width {
+                // Keep the protection visible: the name gives way first.
+                let room = name_width.saturating_sub(" (prot.)".len());
+                format!("{} (prot.)", fit::middle(&clean(&m.name), room))
+            } else {
+                fit::middle(&label(r), name_width)
+            };
             let mut cells = vec![
                 Cell::from(Span::styled(mark, theme.title)),
                 Cell::from(name),
@@ -96,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     };
     let mut widths = vec![
         Constraint::Length(1),
-        Constraint::Length(13),
+        Constraint::Length(name_width as u16),
         Constraint::Length(14),
         state_width,
     ];
