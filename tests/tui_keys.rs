@@ -450,3 +450,76 @@ fn mouse_clicks_focus_panes_and_select_rows_only_when_enabled() {
     assert_eq!(c.app.focus, remedy::tui::Pane::Policies);
     assert_eq!(c.sent(), vec![]);
 }
+
+/// The VDI scan of the first alert (`r-3`) with a second, proposed step of its flow on the same machine.
+fn app_with_two_step_flow() -> App {
+    use remedy::engine::interface::{ActionKind, RemediationState};
+    let mut app = app();
+    let alert = tui_common::alerts()[0].clone();
+    let vdi = tui_common::machine("m-zoe-3", "VDI-0042", "Shared", &["vdi", "pool"], true);
+    let mut collect = tui_common::remediation(
+        "r-3b",
+        &alert,
+        vdi,
+        ActionKind::CollectInvestigationPackage,
+        RemediationState::Proposed,
+        170,
+    );
+    collect.step = 2;
+    app.apply(Event::RemediationChanged(collect));
+    app
+}
+
+#[test]
+fn approving_a_step_lists_and_sends_every_later_step_it_covers() {
+    let mut c = Console::new(app_with_two_step_flow());
+    c.keys("3a");
+    let lines = c
+        .app
+        .dialog
+        .as_ref()
+        .expect("the approve dialog")
+        .lines
+        .clone();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "Full scan, then collect investigation package on VDI-0042"),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l == "2 actions in all"), "{lines:?}");
+    c.keys("ok").key(KeyCode::Enter);
+    assert_eq!(
+        c.sent(),
+        vec![Command::Approve {
+            remediation_ids: ids(&["r-3", "r-3b"]),
+            reason: Some("ok".into())
+        }]
+    );
+}
+
+#[test]
+fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
+    use remedy::engine::interface::RemediationState;
+    let mut app = app_with_two_step_flow();
+    let mut approved = app
+        .model
+        .remediations
+        .iter()
+        .find(|r| r.id == "r-3b")
+        .cloned()
+        .unwrap();
+    approved.state = RemediationState::Approved;
+    app.apply(Event::RemediationChanged(approved));
+    app.focus = remedy::tui::Pane::Machines;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 36)).unwrap();
+    terminal.draw(|f| remedy::tui::draw(f, &mut app)).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("waits for step 1 (proposed)"), "{screen}");
+}

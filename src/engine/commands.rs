@@ -49,7 +49,9 @@ impl Engine {
         }
     }
 
-    /// Approves or rejects proposals (and the later steps of the same flow on the same machine).
+    /// Approves exactly the proposals named (the console lists each one in its dialog, later steps
+    /// included); a rejection also rejects the later steps of the same flow on the same machine, which
+    /// can no longer run.
     async fn decide(&mut self, ids: Vec<String>, approve: bool, reason: Option<String>) {
         let mut targets = Vec::new();
         for id in &ids {
@@ -57,11 +59,15 @@ impl Engine {
                 continue;
             };
             for r in self.remediations.values() {
-                let same_flow_on_machine = r.alert_id == row.alert_id
-                    && r.flow_id == row.flow_id
-                    && r.machine_id == row.machine_id
-                    && r.step >= row.step;
-                if same_flow_on_machine
+                let covered = if approve {
+                    r.id == row.id
+                } else {
+                    r.alert_id == row.alert_id
+                        && r.flow_id == row.flow_id
+                        && r.machine_id == row.machine_id
+                        && r.step >= row.step
+                };
+                if covered
                     && Self::remediation_state(r) == RemediationState::Proposed
                     && !targets.contains(&r.id)
                 {

@@ -25,18 +25,38 @@ impl App {
         }
     }
 
+    /// The proposals an approve/reject covers: each target that is proposed and the later proposed
+    /// steps of its flow on the same machine. Each is listed in the dialog ("Full scan, then collect
+    /// investigation package on ZOE-LAPTOP"), and exactly those are sent.
     fn proposed_targets(
         &mut self,
         all: bool,
         verb: &str,
     ) -> Option<(Vec<String>, Vec<String>, bool)> {
         let targets = self.targets(all);
-        let proposed: Vec<&RemediationView> = targets
+        let mut covered: Vec<&RemediationView> = Vec::new();
+        for target in targets
             .iter()
-            .copied()
             .filter(|r| r.state == RemediationState::Proposed)
-            .collect();
-        if proposed.is_empty() {
+        {
+            let mut chain: Vec<&RemediationView> = self
+                .model
+                .remediations_of(&target.alert_id)
+                .filter(|r| {
+                    r.flow_id == target.flow_id
+                        && r.machine.id == target.machine.id
+                        && r.step >= target.step
+                        && r.state == RemediationState::Proposed
+                })
+                .collect();
+            chain.sort_by_key(|r| r.step);
+            for r in chain {
+                if !covered.iter().any(|c| c.id == r.id) {
+                    covered.push(r);
+                }
+            }
+        }
+        if covered.is_empty() {
             let why = match targets.first() {
                 None => "this alert has no machine actions".to_string(),
                 Some(r) if targets.len() == 1 => format!("the action is {}", r.state.as_str()),
@@ -45,19 +65,40 @@ impl App {
             self.toast(Level::Info, &format!("nothing to {verb}: {why}"));
             return None;
         }
-        let disruptive = proposed.iter().any(|r| r.action.is_disruptive());
-        let lines = proposed
-            .iter()
-            .map(|r| {
-                let warn = if r.action.is_disruptive() {
-                    "  (disrupts the user)"
-                } else {
-                    ""
-                };
-                format!("{} on {}{warn}", r.action.label(), r.machine.name)
-            })
-            .collect();
-        let ids = proposed.iter().map(|r| r.id.clone()).collect();
+        let disruptive = covered.iter().any(|r| r.action.is_disruptive());
+        let mut lines: Vec<String> = Vec::new();
+        let mut machines: Vec<&str> = Vec::new();
+        for r in &covered {
+            if !machines.contains(&r.machine.id.as_str()) {
+                machines.push(&r.machine.id);
+            }
+        }
+        for machine in machines {
+            let steps: Vec<&&RemediationView> =
+                covered.iter().filter(|r| r.machine.id == machine).collect();
+            let warn = if steps.iter().any(|r| r.action.is_disruptive()) {
+                "  (disrupts the user)"
+            } else {
+                ""
+            };
+            let actions: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(n, r)| {
+                    let label = r.action.label();
+                    if n == 0 { label } else { label.to_lowercase() }
+                })
+                .collect();
+            lines.push(format!(
+                "{} on {}{warn}",
+                actions.join(", then "),
+                steps[0].machine.name
+            ));
+        }
+        if covered.len() > 1 {
+            lines.push(format!("{} actions in all", covered.len()));
+        }
+        let ids = covered.iter().map(|r| r.id.clone()).collect();
         Some((ids, lines, disruptive))
     }
 

@@ -146,7 +146,31 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     if r.overdue {
         text.push_str(" ! overdue");
     }
+    if let Some(earlier) = waits_for(r, app) {
+        text.push_str(&format!(
+            " · waits for step {} ({})",
+            earlier.step,
+            earlier.state.as_str()
+        ));
+    }
     text
+}
+
+/// The earlier step of the same flow on the same machine that an approved step waits for.
+fn waits_for<'a>(r: &RemediationView, app: &'a App) -> Option<&'a RemediationView> {
+    use crate::engine::interface::RemediationState as S;
+    if !matches!(r.state, S::Approved | S::Queued) {
+        return None;
+    }
+    app.model
+        .remediations_of(&r.alert_id)
+        .filter(|e| {
+            e.flow_id == r.flow_id
+                && e.machine.id == r.machine.id
+                && e.step < r.step
+                && e.state != S::Succeeded
+        })
+        .min_by_key(|e| e.step)
 }
 
 /// The marker column of the selected row (reverse video alone would vanish in some terminals).
