@@ -114,13 +114,13 @@ impl Dialog {
     }
 
     /// The close-alert form: a closure choice and a comment.
-    pub fn close_alert(alert_id: &str, title: &str) -> Dialog {
+    pub fn close_alert(alert_id: &str, lines: Vec<String>) -> Dialog {
         Dialog {
             choice: Some(0),
             focus: Focus::Choice,
             ..Dialog::prompt(
                 "Close alert",
-                vec![title.to_string()],
+                lines,
                 "Close alert",
                 Pending::CloseAlert(alert_id.into()),
             )

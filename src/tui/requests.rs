@@ -158,10 +158,29 @@ impl App {
         );
     }
 
+    /// The close form, saying first which waiting proposals closing will reject.
     pub(super) fn ask_close(&mut self) {
-        if let Some(alert) = self.selected_alert() {
-            self.dialog = Some(Dialog::close_alert(&alert.id, &alert.title));
+        let Some(alert) = self.selected_alert() else {
+            return;
+        };
+        let mut lines = vec![alert.title.clone()];
+        let waiting: Vec<String> = self
+            .model
+            .remediations_of(&alert.id)
+            .filter(|r| r.state == RemediationState::Proposed)
+            .map(|r| format!("  {} on {}", r.action.label(), r.machine.name))
+            .collect();
+        if waiting.is_empty() {
+            lines.push("No proposal waits: nothing will be rejected.".into());
+        } else {
+            lines.push(format!(
+                "Closing rejects {} waiting proposal(s):",
+                waiting.len()
+            ));
+            lines.extend(waiting);
         }
+        let id = alert.id.clone();
+        self.dialog = Some(Dialog::close_alert(&id, lines));
     }
 
     pub(super) fn ask_mode(&mut self, mode: Mode) -> Vec<Command> {

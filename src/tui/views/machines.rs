@@ -58,16 +58,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             name
         }
     };
-    let name_width = if wide {
-        app.machine_rows()[range.clone()]
-            .iter()
-            .map(|r| label(r).width())
-            .max()
-            .unwrap_or(0)
-            .clamp(13, 30)
-    } else {
-        13
-    };
+    let widest_name = app.machine_rows()[range.clone()]
+        .iter()
+        .map(|r| label(r).width())
+        .max()
+        .unwrap_or(0);
+    let name_width = widest_name.clamp(13, if wide { 30 } else { 18 });
     let rows: Vec<Row> = app.machine_rows()[range.clone()]
         .iter()
         .map(|r| {
