@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn close_form_walks_choices_then_comment() {
-        let mut d = Dialog::close_alert("a1", "title");
+        let mut d = Dialog::close_alert("a1", vec!["title".into()]);
         d.handle_key(key(KeyCode::Down));
         d.handle_key(key(KeyCode::Down));
         assert_eq!(d.closure(), Some(Closure::Benign { reason_id: 5 }));
