@@ -154,3 +154,22 @@ fn a_key_conflict_exits_2_naming_ui_keys_and_the_file() {
         );
     }
 }
+
+#[test]
+fn read_only_is_refused_where_it_means_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    for command in [
+        &["check"][..],
+        &["config", "path"][..],
+        &["audit", "verify"][..],
+    ] {
+        let out = remedy(home.path())
+            .arg("--read-only")
+            .args(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(stderr.contains("--read-only applies to"), "{stderr}");
+    }
+}

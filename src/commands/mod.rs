@@ -18,11 +18,23 @@ use crate::cli::{Cli, Command};
 
 /// Exit code for a failed check, or an engine that stopped (the log says why).
 pub const EXIT_FAILED: i32 = 1;
+/// Exit code for arguments that make no sense together.
+pub const EXIT_USAGE: i32 = 2;
 /// Exit code for a config that cannot be used.
 pub const EXIT_CONFIG: i32 = 2;
 
 pub async fn dispatch(cli: Cli) -> Result<i32> {
     let config_file = cli.config.clone().unwrap_or_else(config_path);
+    let acts = matches!(
+        cli.command,
+        None | Some(Command::Demo { .. } | Command::Run { .. })
+    );
+    if cli.read_only && !acts {
+        eprintln!(
+            "error: --read-only applies to the console, `remedy demo` and `remedy run`; this command never acts"
+        );
+        return Ok(EXIT_USAGE);
+    }
     match cli.command {
         None => console::tenant(&config_file, cli.read_only).await,
         Some(Command::Demo { scenario }) => {
