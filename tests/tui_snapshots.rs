@@ -43,6 +43,11 @@ fn alerts_view() {
 }
 
 #[test]
+fn a_zoomed_pane_fills_the_screen() {
+    check("zoomed_machines", app, &[KeyCode::Char('3'), KeyCode::Char('z')]);
+}
+
+#[test]
 fn alerts_sorted_by_severity_and_filtered() {
     check("alerts_severity", app, &[KeyCode::Char('s')]);
     let mut keys = vec![KeyCode::Char('/')];

@@ -107,6 +107,7 @@ impl App {
             Action::Quit => self.quit = true,
             Action::Back => self.back(),
             Action::Help => self.show_help = true,
+            Action::Zoom => self.zoomed = !self.zoomed,
             Action::Filter => {
                 self.prompt = Some(Prompt::Filter(Input::new(self.filter.text().into())));
             }

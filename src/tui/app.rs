@@ -118,6 +118,8 @@ pub struct App {
     pub detail_scroll: u16,
     pub show_detail: bool,
     pub show_help: bool,
+    /// The focused pane fills the screen.
+    pub zoomed: bool,
     pub sort: Sort,
     pub filter: Filter,
     pub prompt: Option<Prompt>,
@@ -158,6 +160,7 @@ impl App {
             detail_scroll: 0,
             show_detail: false,
             show_help: false,
+            zoomed: false,
             sort: Sort::Time,
             filter: Filter::default(),
             prompt: None,

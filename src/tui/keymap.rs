@@ -31,6 +31,7 @@ pub enum Action {
     Open,
     Mark,
     Sort,
+    Zoom,
     Refresh,
     Approve,
     ApproveAll,
@@ -43,7 +44,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Help,
         Action::Quit,
         Action::Back,
@@ -64,6 +65,7 @@ impl Action {
         Action::Filter,
         Action::Command,
         Action::Sort,
+        Action::Zoom,
         Action::Refresh,
         Action::Approve,
         Action::ApproveAll,
@@ -106,6 +108,7 @@ impl Action {
             Action::Open => ("open", "open alert / policy alerts", &["enter"]),
             Action::Mark => ("mark", "mark a machine action and move down", &["space"]),
             Action::Sort => ("sort", "sort by time/severity", &["s"]),
+            Action::Zoom => ("zoom", "zoom the pane in / out", &["z"]),
             Action::Refresh => ("refresh", "poll alerts now", &["ctrl-r", "f5"]),
             Action::Approve => ("approve", "approve selected/marked", &["a"]),
             Action::ApproveAll => ("approve_all", "approve all of the alert", &["A"]),

@@ -41,18 +41,22 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         too_small::draw(frame, area, &app.theme);
         return;
     }
-    let toast_rows = u16::from(!app.toasts.is_empty());
-    let [top, body, toast, bottom] = Layout::vertical([
+    let [top, body, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(toast_rows),
         Constraint::Length(1),
     ])
     .areas(area);
+    // A toast overlays the body's last line, so it never moves the panes.
+    let toast = Rect {
+        y: body.bottom().saturating_sub(1),
+        height: u16::from(!app.toasts.is_empty()).min(body.height),
+        ..body
+    };
     header::draw(frame, top, app);
     if app.show_detail {
         detail::draw(frame, body, app);
-    } else if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
+    } else if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT && !app.zoomed {
         let [upper, lower] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(body);
         let [machines_area, side] =

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::{ago, clean};
 use crate::engine::interface::Level;
@@ -115,8 +115,18 @@ pub fn draw_toast(frame: &mut Frame, area: Rect, app: &App) {
         Level::Error => app.theme.bad,
     };
     let line = Line::from(vec![
+        Span::raw(" "),
         Span::styled(format!("{} ", symbols::level(toast.level)), style),
         Span::raw(clean(&toast.text)),
+        Span::raw(" "),
     ]);
-    frame.render_widget(Paragraph::new(line), area);
+    // Over the pane's bottom border, inset by one column, as wide as its text.
+    let width = (line.width() as u16).min(area.width.saturating_sub(2));
+    let area = Rect {
+        x: area.x + 1,
+        width,
+        ..area
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(line).style(app.theme.base), area);
 }
