@@ -523,3 +523,37 @@ fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
         .collect();
     assert!(screen.contains("waits for step 1 (proposed)"), "{screen}");
 }
+
+#[test]
+fn a_cancel_dialog_title_follows_the_live_state() {
+    use remedy::engine::interface::RemediationState;
+    let mut c = Console::new(app());
+    c.keys("3");
+    let running = c
+        .app
+        .machine_rows()
+        .iter()
+        .position(|r| r.state == RemediationState::InProgress)
+        .expect("a running action on the first alert");
+    for _ in 0..running {
+        c.key(KeyCode::Down);
+    }
+    c.keys("x");
+    assert!(c.app.dialog.is_some(), "the cancel dialog opens");
+    let mut ended = c.app.machine_rows()[running].clone();
+    ended.state = RemediationState::Succeeded;
+    c.app.apply(Event::RemediationChanged(ended));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).unwrap();
+    terminal.draw(|f| remedy::tui::draw(f, &mut c.app)).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains("now Succeeded: nothing left to cancel"),
+        "{screen}"
+    );
+}

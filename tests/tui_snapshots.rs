@@ -44,7 +44,11 @@ fn alerts_view() {
 
 #[test]
 fn a_zoomed_pane_fills_the_screen() {
-    check("zoomed_machines", app, &[KeyCode::Char('3'), KeyCode::Char('z')]);
+    check(
+        "zoomed_machines",
+        app,
+        &[KeyCode::Char('3'), KeyCode::Char('z')],
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Modal dialogs: confirmations (focus starts on Cancel), reason prompts and the close-alert form.
 
-use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -171,8 +171,17 @@ impl Dialog {
         self.focus = order[next];
     }
 
-    /// Handles one key.
+    /// Handles one key. Printable keys always go to the text field, wherever the focus is.
     pub fn handle_key(&mut self, key: KeyEvent) -> Outcome {
+        let printable = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if printable && let Some((_, input)) = &mut self.input {
+            self.focus = Focus::Input;
+            input.handle_event(&TermEvent::Key(key));
+            return Outcome::Stay;
+        }
         match (key.code, self.focus) {
             (KeyCode::Esc, _) => Outcome::Dismiss,
             (KeyCode::Tab, _) => {
@@ -232,10 +241,21 @@ impl Dialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::crossterm::event::KeyModifiers;
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn printable_keys_always_go_to_the_text_field() {
+        let mut d =
+            Dialog::confirm("t", vec![], "Go", Pending::Cancel("r1".into())).with_input("comment");
+        assert_eq!(d.focus, Focus::Cancel);
+        for c in "held".chars() {
+            assert_eq!(d.handle_key(key(KeyCode::Char(c))), Outcome::Stay);
+        }
+        assert_eq!(d.text(), "held", "h and l typed, not taken as moves");
+        assert_eq!(d.focus, Focus::Input);
     }
 
     #[test]

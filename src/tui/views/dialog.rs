@@ -1,4 +1,5 @@
-//! Draws a modal dialog: its lines, the close-alert choices, the text field and the buttons.
+//! Draws a modal dialog: its lines, the close-alert choices, the text field, the buttons and a key hint;
+//! the title follows the live state of what the dialog is about.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -6,11 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{clean, pane_block};
-use crate::tui::dialog::{CLOSURES, Dialog, Focus};
-use crate::tui::theme::Theme;
+use crate::engine::interface::{RemediationState, Resolution};
+use crate::tui::app::App;
+use crate::tui::dialog::{CLOSURES, Dialog, Focus, Pending};
 
 /// Draws `dialog` centred over `area`.
-pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &Dialog) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
+    let theme = &app.theme;
     let lines: Vec<Line> = dialog.lines.iter().map(|l| Line::from(clean(l))).collect();
     let text_rows = (lines.len() as u16).min(6);
     let choice_rows = if dialog.choice.is_some() {
@@ -19,18 +22,30 @@ pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &Dialog) {
         0
     };
     let input_rows = if dialog.input.is_some() { 1 } else { 0 };
-    let height = (text_rows + choice_rows + input_rows + 4).min(area.height);
+    let height = (text_rows + choice_rows + input_rows + 5).min(area.height);
     let width = area.width.saturating_sub(4).min(72);
     let box_area = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, box_area);
-    let block = pane_block(dialog.title.clone(), true, theme);
+    let title = match live_state(app, &dialog.pending) {
+        Some(now) => format!("{} · {now}", dialog.title),
+        None => dialog.title.clone(),
+    };
+    let block = pane_block(title, true, theme);
     let inner = block.inner(box_area);
     frame.render_widget(block, box_area);
-    let [text_area, choice_area, input_area, _, buttons_area] = Layout::vertical([
+    let [
+        text_area,
+        choice_area,
+        input_area,
+        _,
+        buttons_area,
+        hint_area,
+    ] = Layout::vertical([
         Constraint::Length(text_rows),
         Constraint::Length(choice_rows),
         Constraint::Length(input_rows),
         Constraint::Fill(1),
+        Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(inner);
@@ -86,4 +101,51 @@ pub fn draw(frame: &mut Frame, area: Rect, theme: &Theme, dialog: &Dialog) {
     ])
     .centered();
     frame.render_widget(Paragraph::new(buttons), buttons_area);
+    let hint = match (&dialog.input, dialog.choice) {
+        (Some((label, _)), Some(_)) => {
+            format!(
+                "↑↓ choose · typing fills the {label} · tab moves · enter on a button · esc cancels"
+            )
+        }
+        (Some((label, _)), None) => {
+            format!("typing fills the {label} · tab moves · enter on a button · esc cancels")
+        }
+        (None, _) => "tab or ←→ moves · enter on a button · esc cancels".to_string(),
+    };
+    frame.render_widget(
+        Paragraph::new(Line::styled(hint, theme.dim)).centered(),
+        hint_area,
+    );
+}
+
+/// What changed since the dialog opened, for its title: the action ended, the proposals were
+/// decided elsewhere, the alert was closed.
+fn live_state(app: &App, pending: &Pending) -> Option<String> {
+    let state_of = |id: &str| {
+        app.model
+            .remediations
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.state)
+    };
+    match pending {
+        Pending::Cancel(id) => state_of(id)
+            .filter(|s| s.is_final())
+            .map(|s| format!("now {}: nothing left to cancel", s.as_str())),
+        Pending::Approve(ids) | Pending::Reject(ids) => {
+            let waiting = ids
+                .iter()
+                .filter(|id| state_of(id) == Some(RemediationState::Proposed))
+                .count();
+            (waiting < ids.len()).then(|| format!("{waiting} of {} still waiting", ids.len()))
+        }
+        Pending::CloseAlert(id) => app
+            .model
+            .alerts
+            .iter()
+            .find(|a| &a.id == id)
+            .filter(|a| a.resolution != Resolution::Open)
+            .map(|_| "already closed".to_string()),
+        Pending::SetMode { .. } => None,
+    }
 }

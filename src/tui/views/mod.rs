@@ -77,7 +77,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         help::draw(frame, area, app);
     }
     if let Some(d) = &app.dialog {
-        dialog::draw(frame, area, &app.theme, d);
+        dialog::draw(frame, area, app, d);
     }
 }
 
