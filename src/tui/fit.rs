@@ -78,6 +78,25 @@ pub fn common_domain<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Str
     shared.filter(|_| count >= 2).map(str::to_string)
 }
 
+/// The DNS suffix (`.contoso.com`) every one of `names` ends with after its first label, when there
+/// are at least two and all share it.
+pub fn common_dns_suffix<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut shared: Option<&str> = None;
+    let mut count = 0;
+    for name in names {
+        let suffix = &name[name.find('.')?..];
+        match shared {
+            None => shared = Some(suffix),
+            Some(s) if s.eq_ignore_ascii_case(suffix) => {}
+            Some(_) => return None,
+        }
+        count += 1;
+    }
+    shared
+        .filter(|s| count >= 2 && s.len() > 1)
+        .map(str::to_string)
+}
+
 /// `name` without `domain` at its end (shown once elsewhere), else unchanged.
 pub fn without_domain<'a>(name: &'a str, domain: Option<&str>) -> &'a str {
     match domain {
@@ -143,6 +162,14 @@ mod tests {
             without_domain("zoe@fabrikam.com", Some("@contoso.com")),
             "zoe@fabrikam.com"
         );
+    }
+
+    #[test]
+    fn a_shared_dns_suffix_is_found_only_when_all_share_it() {
+        let hosts = ["kwame-mens-dt.contoso.com", "kwame-mens-lt.contoso.com"];
+        assert_eq!(common_dns_suffix(hosts).as_deref(), Some(".contoso.com"));
+        assert_eq!(common_dns_suffix(["a.contoso.com", "b.fabrikam.com"]), None);
+        assert_eq!(common_dns_suffix(["a.contoso.com", "SHORTNAME"]), None);
     }
 
     #[test]

@@ -31,14 +31,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         title.push_str(&format!(" · {} marked", app.marks.len()));
     }
     let note = alert.note.as_deref().map(clean);
-    let block = pane_block(title, focused, &app.theme);
-    let inner = block.inner(area);
+    let inner = pane_block(String::new(), focused, &app.theme).inner(area);
     let footer_rows = if inner.height >= 6 { 2 } else { 0 };
     let [table_area, footer_area] =
         Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_rows)]).areas(inner);
     let range = app
         .machines
         .window(len, usize::from(table_area.height.saturating_sub(1)));
+    let suffix = fit::common_dns_suffix(
+        app.machine_rows()[range.clone()]
+            .iter()
+            .map(|r| r.machine.name.as_str()),
+    );
+    if let Some(suffix) = &suffix {
+        title.push_str(&format!(" · hosts {}", clean(suffix)));
+    }
+    let block = pane_block(title, focused, &app.theme);
     let theme = &app.theme;
     if len == 0 {
         let text = note.unwrap_or_else(|| "No machine actions for this alert.".into());
@@ -51,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let wide = area.width >= 100;
     let compact = area.width < 80;
     let label = |r: &RemediationView| {
-        let name = clean(&r.machine.name);
+        let name = clean(fit::without_domain(&r.machine.name, suffix.as_deref()));
         if r.machine.protected {
             format!("{name} (protected)")
         } else {
@@ -80,7 +88,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             let name = if m.protected && label(r).width() > name_width {
                 // Keep the protection visible: the name gives way first.
                 let room = name_width.saturating_sub(" (prot.)".len());
-                format!("{} (prot.)", fit::middle(&clean(&m.name), room))
+                let name = fit::without_domain(&m.name, suffix.as_deref());
+                format!("{} (prot.)", fit::middle(&clean(name), room))
             } else {
                 fit::middle(&label(r), name_width)
             };
