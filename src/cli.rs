@@ -81,7 +81,11 @@ pub enum ConfigAction {
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
     /// Check the hash chain: fails on an edited, deleted or truncated entry.
-    Verify,
+    Verify {
+        /// A head recorded earlier (the log and `remedy run` print it): the chain must still hold it.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<remedy::store::ExpectedHead>,
+    },
     /// Write the audit trail to stdout.
     Export {
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]

@@ -51,3 +51,17 @@ pub fn demo_config(base_url: &str) -> Result<Config, ConfigError> {
     config.auth.authority = format!("{base_url}/login");
     Ok(config)
 }
+
+/// Environment variable holding the audit chain's HMAC key.
+pub const AUDIT_KEY_VAR: &str = "REMEDY_AUDIT_KEY";
+
+/// Opens the journal at `path`, keyed with `REMEDY_AUDIT_KEY` when it is set.
+pub fn open_journal(path: &Path) -> Result<crate::store::Journal, crate::store::StoreError> {
+    let mut journal = crate::store::Journal::open(path)?;
+    if let Some(key) = std::env::var_os(AUDIT_KEY_VAR)
+        .and_then(|v| crate::store::AuditKey::new(v.into_encoded_bytes()))
+    {
+        journal.set_audit_key(key);
+    }
+    Ok(journal)
+}

@@ -84,6 +84,24 @@ path = "{}"
     let said = String::from_utf8_lossy(&intact.stdout);
     assert_eq!(intact.status.code(), Some(0), "{said}");
     assert!(said.contains("intact"), "{said}");
+    let head = said
+        .trim_end()
+        .rsplit(", head ")
+        .next()
+        .expect("verify prints the head as SEQ:HASH")
+        .to_string();
+    let held = remedy_audit(home.path(), &config, &["verify", "--expect-head", &head]);
+    assert_eq!(
+        held.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&held.stderr)
+    );
+    let seq: i64 = head.split(':').next().unwrap().parse().unwrap();
+    let ahead = format!("{}:{}", seq + 1, "0".repeat(64));
+    let missing = remedy_audit(home.path(), &config, &["verify", "--expect-head", &ahead]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("head rewound"));
 
     let export = remedy_audit(home.path(), &config, &["export", "--format", "csv"]);
     assert_eq!(export.status.code(), Some(0));

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use remedy::store::{ExportFormat, Journal};
+use remedy::store::ExportFormat;
 
 use crate::cli::{AuditAction, ExportFormat as CliFormat};
 
@@ -20,15 +20,23 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) ->
         );
         return Ok(super::EXIT_CONFIG);
     }
-    let journal = Journal::open(&journal_path)
+    let journal = remedy::wiring::open_journal(&journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     match action {
-        AuditAction::Verify => {
-            let report = journal.verify_audit()?;
+        AuditAction::Verify { expect_head } => {
+            let report = journal.verify_audit_against(expect_head.as_ref())?;
             if report.ok() {
+                let keyed = match report.keyed {
+                    0 => String::new(),
+                    n if n == report.entries => ", all keyed (HMAC)".to_string(),
+                    n => format!(", the last {n} keyed (HMAC)"),
+                };
+                let expected = expect_head
+                    .map(|e| format!(", holds the expected head {}", e.seq))
+                    .unwrap_or_default();
                 println!(
-                    "audit trail intact: {} entries, head {}",
-                    report.entries, report.last_hash
+                    "audit trail intact: {} entries{keyed}{expected}, head {}:{}",
+                    report.entries, report.entries, report.last_hash
                 );
                 Ok(0)
             } else {

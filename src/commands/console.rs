@@ -7,7 +7,6 @@ use color_eyre::eyre::{Result, WrapErr};
 use remedy::api::Clients;
 use remedy::config::{Config, data_dir};
 use remedy::sim::{Scenario, SimOptions};
-use remedy::store::Journal;
 use remedy::tui::{KeymapOverrides, NotifyOptions, ThemeName, UiOptions};
 use remedy::wiring;
 
@@ -98,7 +97,7 @@ fn prune_old_demo_journals(dir: &Path) {
 }
 
 async fn console(config: &Config, journal_path: &Path, read_only: bool, demo: bool) -> Result<()> {
-    let journal = Journal::open(journal_path)
+    let journal = wiring::open_journal(journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     let clients = Clients::new(wiring::api_settings(config))?;
     let engine = remedy::engine::start(

@@ -1,12 +1,12 @@
 //! `remedy run`: the engine headless, events as JSON lines, until Ctrl-C or SIGTERM.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr};
 
 use remedy::api::Clients;
 use remedy::sim::{Scenario, SimOptions};
-use remedy::store::Journal;
 use remedy::wiring;
 
 use super::EXIT_FAILED;
@@ -41,7 +41,7 @@ pub async fn run(
     } else {
         wiring::journal_path(&config)
     };
-    let journal = Journal::open(&journal_path)
+    let journal = wiring::open_journal(&journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     let clients = Clients::new(wiring::api_settings(&config))?;
     let engine = remedy::engine::start(
@@ -51,6 +51,7 @@ pub async fn run(
     );
     let outcome = remedy::headless::run(&engine, shutdown_signal()).await;
     engine.shutdown().await;
+    report_audit_head(&journal_path);
     if let Some(sim) = sim {
         sim.shutdown().await;
         eprintln!(
@@ -65,6 +66,20 @@ pub async fn run(
             eprintln!("error: {e}");
             Ok(EXIT_FAILED)
         }
+    }
+}
+
+/// The audit head at shutdown, in the log and as the last JSON line (when stdout still listens).
+fn report_audit_head(journal_path: &Path) {
+    match wiring::open_journal(journal_path).and_then(|j| j.audit_head()) {
+        Ok((seq, hash)) => {
+            tracing::info!(seq, %hash, "audit head at shutdown");
+            let event = remedy::engine::Event::AuditHead { seq, hash };
+            if let Ok(line) = serde_json::to_string(&event) {
+                let _ = writeln!(std::io::stdout(), "{line}");
+            }
+        }
+        Err(e) => tracing::warn!("audit head not read at shutdown: {e}"),
     }
 }
 

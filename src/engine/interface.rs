@@ -401,4 +401,7 @@ pub enum Event {
     Notice { level: Level, text: String },
     /// The engine died (a bug): front ends say why and end the process with a non-zero exit.
     EngineStopped { reason: String },
+    /// The audit chain's head, at start, at a fixed interval and on shutdown: keep it outside the
+    /// journal and check it later with `remedy audit verify --expect-head SEQ:HASH`.
+    AuditHead { seq: i64, hash: String },
 }

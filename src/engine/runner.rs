@@ -19,6 +19,8 @@ use super::views::alert_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
 const EVENT_BUFFER: usize = 4096;
+/// How often the audit head is reported (event and log line).
+const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// How far back the journal is read on start for the activity list.
 const RECENT_DAYS: i64 = 7;
 
@@ -114,6 +116,8 @@ async fn run(
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut track = interval(engine.settings().track_interval);
     track.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut audit_head = interval(AUDIT_HEAD_EVERY);
+    audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -122,6 +126,7 @@ async fn run(
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             _ = poll.tick() => engine.start_poll(),
+            _ = audit_head.tick() => engine.report_audit_head().await,
             _ = track.tick() => {
                 engine.start_track();
                 engine.pump_dispatch();
@@ -131,6 +136,17 @@ async fn run(
 }
 
 impl Engine {
+    /// Tells front ends and the log the audit chain's head, so it is kept outside the journal.
+    async fn report_audit_head(&self) {
+        match self.ctx.journal.call(|j| j.audit_head()).await {
+            Ok((seq, hash)) => {
+                tracing::info!(seq, %hash, "audit head");
+                self.emit(Event::AuditHead { seq, hash });
+            }
+            Err(e) => self.notice(Level::Warn, format!("audit head not read: {e}")),
+        }
+    }
+
     /// Loads modes and recent remediations from the journal, shows policies, reconciles.
     async fn startup(&mut self) {
         match self.ctx.journal.call(|j| j.modes()).await {

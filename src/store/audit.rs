@@ -1,6 +1,8 @@
-//! The audit trail: append-only entries chained by SHA-256, with a separate head so truncation shows.
+//! The audit trail: append-only entries chained by SHA-256 (or HMAC-SHA256 with a key from the
+//! environment), with a separate head so truncation shows.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -36,71 +38,56 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
-/// The first thing found wrong with the chain.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AuditFault {
-    #[error("entry {seq} is missing (the next one present is {found}): entries were deleted")]
-    Missing { seq: i64, found: i64 },
-    #[error(
-        "entry {seq} does not link to the entry before it: an entry before it was altered or removed"
-    )]
-    BrokenLink { seq: i64 },
-    #[error("entry {seq} does not match its hash: it was edited after it was written")]
-    Edited { seq: i64 },
-    #[error(
-        "the chain ends at entry {last} but its head says {head}: entries {seq} and later were deleted"
-    )]
-    Truncated { seq: i64, last: i64, head: i64 },
-    #[error("entry {seq} and later are past the chain's head: they were added outside remedy")]
-    PastHead { seq: i64 },
-    #[error("the chain's head does not match entry {seq}: the head or the entry was altered")]
-    HeadMismatch { seq: i64 },
+/// Marks a hash made with the audit key: `hmac:` and the hex HMAC-SHA256.
+pub(crate) const KEYED_PREFIX: &str = "hmac:";
+
+/// A secret that makes the chain unforgeable without it (`REMEDY_AUDIT_KEY`); never printed.
+#[derive(Clone)]
+pub struct AuditKey(Vec<u8>);
+
+impl AuditKey {
+    pub fn new(secret: impl Into<Vec<u8>>) -> Option<AuditKey> {
+        let secret = secret.into();
+        (!secret.is_empty()).then_some(AuditKey(secret))
+    }
 }
 
-impl AuditFault {
-    /// The first entry that is wrong (or missing).
-    pub fn seq(&self) -> i64 {
-        match self {
-            AuditFault::Missing { seq, .. }
-            | AuditFault::BrokenLink { seq }
-            | AuditFault::Edited { seq }
-            | AuditFault::Truncated { seq, .. }
-            | AuditFault::PastHead { seq }
-            | AuditFault::HeadMismatch { seq } => *seq,
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(***)")
+    }
+}
+
+/// The hash of the JSON array `[seq, at, who, action, target, why, result, prev_hash]` (`at` as stored):
+/// hex SHA-256, or `hmac:` and the hex HMAC-SHA256 under `key`.
+fn chain_hash(
+    seq: i64,
+    at: &str,
+    e: (&str, &str, &str, &str, &str),
+    prev_hash: &str,
+    key: Option<&AuditKey>,
+) -> String {
+    let (who, action, target, why, result) = e;
+    let canonical = serde_json::json!([seq, at, who, action, target, why, result, prev_hash]);
+    match key {
+        None => hex::encode(Sha256::digest(canonical.to_string())),
+        Some(AuditKey(secret)) => {
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .expect("HMAC takes a key of any length");
+            mac.update(canonical.to_string().as_bytes());
+            format!("{KEYED_PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
         }
     }
 }
 
-/// The outcome of [`Journal::verify_audit`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct AuditReport {
-    /// Entries checked.
-    pub entries: u64,
-    /// Hash of the last entry that checked out (the genesis hash when there is none).
-    pub last_hash: String,
-    pub fault: Option<AuditFault>,
-}
-
-impl AuditReport {
-    /// True when the chain is intact.
-    pub fn ok(&self) -> bool {
-        self.fault.is_none()
-    }
-}
-
-/// SHA-256 (hex) of the JSON array `[seq, at, who, action, target, why, result, prev_hash]`, `at` as stored.
-fn chain_hash(seq: i64, at: &str, e: (&str, &str, &str, &str, &str), prev_hash: &str) -> String {
-    let (who, action, target, why, result) = e;
-    let canonical = serde_json::json!([seq, at, who, action, target, why, result, prev_hash]);
-    hex::encode(Sha256::digest(canonical.to_string()))
-}
-
-fn record_hash(r: &AuditRecord) -> String {
+/// The hash `r` should carry, made the way its stored hash says (keyed or not).
+pub(crate) fn record_hash(r: &AuditRecord, key: Option<&AuditKey>) -> String {
     chain_hash(
         r.seq,
         &ts(r.at),
         (&r.who, &r.action, &r.target, &r.why, &r.result),
         &r.prev_hash,
+        key,
     )
 }
 
@@ -120,7 +107,7 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     })
 }
 
-fn head(conn: &Connection) -> Result<Option<(i64, String)>, StoreError> {
+pub(crate) fn head(conn: &Connection) -> Result<Option<(i64, String)>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -140,7 +127,7 @@ impl JournalTx<'_> {
             e.why.as_str(),
             e.result.as_str(),
         );
-        let hash = chain_hash(seq, &at, fields, &prev_hash);
+        let hash = chain_hash(seq, &at, fields, &prev_hash, self.audit_key.as_deref());
         self.tx
             .prepare_cached(
                 "INSERT INTO audit (seq, at, who, action, target, why, result, prev_hash, hash) \
@@ -175,60 +162,8 @@ impl Journal {
         self.atomic(|tx| tx.append_audit(e))
     }
 
-    /// Walks the whole chain and reports the first entry edited, removed or added behind remedy's back.
-    pub fn verify_audit(&self) -> Result<AuditReport, StoreError> {
-        // One read transaction: the head and the walk see the same snapshot while others append.
-        let snapshot = self.conn.unchecked_transaction()?;
-        let head = head(&snapshot)?;
-        let mut stmt =
-            snapshot.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
-        let mut rows = stmt.query_map([], from_row)?;
-        let mut entries = 0u64;
-        let mut last_seq = 0i64;
-        let mut last_hash = GENESIS_HASH.to_owned();
-        let mut fault = None;
-        for row in &mut rows {
-            let r = row?;
-            let expected = last_seq + 1;
-            fault = if r.seq != expected {
-                Some(AuditFault::Missing {
-                    seq: expected,
-                    found: r.seq,
-                })
-            } else if r.prev_hash != last_hash {
-                Some(AuditFault::BrokenLink { seq: r.seq })
-            } else if record_hash(&r) != r.hash {
-                Some(AuditFault::Edited { seq: r.seq })
-            } else {
-                None
-            };
-            if fault.is_some() {
-                break;
-            }
-            entries += 1;
-            last_seq = r.seq;
-            last_hash = r.hash;
-        }
-        if fault.is_none() {
-            let (head_seq, head_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
-            fault = if head_seq > last_seq {
-                Some(AuditFault::Truncated {
-                    seq: last_seq + 1,
-                    last: last_seq,
-                    head: head_seq,
-                })
-            } else if head_seq < last_seq {
-                Some(AuditFault::PastHead { seq: head_seq + 1 })
-            } else if head_hash != last_hash {
-                Some(AuditFault::HeadMismatch { seq: head_seq })
-            } else {
-                None
-            };
-        }
-        Ok(AuditReport {
-            entries,
-            last_hash,
-            fault,
-        })
+    /// The chain's head: its last sequence number and hash (`0` and the genesis hash when empty).
+    pub fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        Ok(head(&self.conn)?.unwrap_or((0, GENESIS_HASH.to_owned())))
     }
 }

@@ -6,6 +6,7 @@
 mod alerts;
 mod approvals;
 mod audit;
+mod audit_verify;
 mod codec;
 mod error;
 mod export;
@@ -14,13 +15,15 @@ mod remediations;
 mod schema;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::{Connection, Savepoint};
 
 pub use alerts::{AlertRecord, AlertRow};
 pub use approvals::ApprovalRow;
-pub use audit::{AuditEntry, AuditFault, AuditRecord, AuditReport, GENESIS_HASH};
+pub use audit::{AuditEntry, AuditKey, AuditRecord, GENESIS_HASH};
+pub use audit_verify::{AuditFault, AuditReport, ExpectedHead};
 pub use error::StoreError;
 pub use export::ExportFormat;
 pub use modes::ModeChangeRow;
@@ -38,11 +41,14 @@ pub struct Journal {
     conn: Connection,
     /// Inside [`Journal::group`]: writes join the group's transaction instead of starting their own.
     grouped: bool,
+    /// Makes new audit entries keyed (HMAC), and verifies keyed ones.
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 /// A write transaction on the journal; everything done through it commits together or not at all.
 pub struct JournalTx<'a> {
     tx: Savepoint<'a>,
+    audit_key: Option<Arc<AuditKey>>,
 }
 
 /// Creates the file readable by its owner only (it names users and machines); leaves an existing one alone.
@@ -96,12 +102,18 @@ impl Journal {
         let mut journal = Journal {
             conn,
             grouped: false,
+            audit_key: None,
         };
         schema::migrate(&mut journal.conn)?;
         Ok(journal)
     }
 
     /// The schema version of the open journal.
+    /// From now on audit entries are keyed with `key` (HMAC-SHA256), and keyed entries verify with it.
+    pub fn set_audit_key(&mut self, key: AuditKey) {
+        self.audit_key = Some(Arc::new(key));
+    }
+
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         schema::current_version(&self.conn)
     }
@@ -144,6 +156,7 @@ impl Journal {
     ) -> Result<T, StoreError> {
         let mut jtx = JournalTx {
             tx: self.conn.savepoint()?,
+            audit_key: self.audit_key.clone(),
         };
         let value = f(&mut jtx)?;
         jtx.tx.commit()?;

@@ -85,7 +85,7 @@ impl Model {
                 self.quotas = quotas;
                 false
             }
-            Event::Notice { .. } | Event::EngineStopped { .. } => false,
+            Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,
         }
     }
 
