@@ -239,8 +239,8 @@ async fn graph_pages_one_device_and_cas_caps_its_alert_pages() {
     assert_eq!(devices.len(), owned);
     assert!(sizes.iter().all(|n| *n == 1), "{sizes:?}");
 
-    let (mut skip, mut seen, mut total) = (0, 0, 0);
-    loop {
+    let (mut skip, mut seen) = (0, 0);
+    let total = loop {
         let v: Value = client()
             .post(format!("{}/api/v1/alerts/", h.cas_url()))
             .header("Authorization", "Token remedy-demo-token")
@@ -253,13 +253,12 @@ async fn graph_pages_one_device_and_cas_caps_its_alert_pages() {
             .unwrap();
         let n = v["data"].as_array().unwrap().len();
         assert!(n <= 5, "{n} alerts in one page");
-        total = v["total"].as_u64().unwrap();
         seen += n;
         skip += n;
         if v["hasNext"] != true {
-            break;
+            break v["total"].as_u64().unwrap();
         }
-    }
+    };
     assert!(total > 5);
     assert_eq!(seen as u64, total);
     h.shutdown().await;
