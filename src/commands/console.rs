@@ -28,6 +28,7 @@ pub async fn demo(
     config_file: &Path,
     config_given: bool,
     scenario: Option<PathBuf>,
+    strict: bool,
     read_only: bool,
 ) -> Result<i32> {
     let ui = if config_given || config_file.exists() {
@@ -39,10 +40,7 @@ pub async fn demo(
         None
     };
     let _logs = super::start_logging();
-    let scenario = match scenario {
-        Some(path) => Scenario::from_file(&path)?,
-        None => Scenario::demo(),
-    };
+    let scenario = Scenario::load(scenario.as_deref(), strict)?;
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;

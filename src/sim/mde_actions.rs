@@ -1,8 +1,10 @@
 //! Defender machine actions: submit (with body validation and one open action per family), get, list, cancel.
 
 use super::actions::{Action, Cancellation, Outcome, family, is_final};
-use super::mde::{collection, find_machine, not_found, with_context};
+use super::collection::{Listing, collection};
+use super::mde::{find_machine, not_found, with_context};
 use super::state::State;
+use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -16,6 +18,22 @@ const ACTION_FIELDS: &[&str] = &[
     "requestor",
     "creationDateTimeUtc",
 ];
+
+/// What the documented minimum filters machine actions on: no `id`.
+const STRICT_ACTION_FIELDS: &[&str] = &[
+    "status",
+    "machineId",
+    "type",
+    "requestor",
+    "creationDateTimeUtc",
+];
+
+/// `GET /api/machineactions` under the strict profile.
+const STRICT_ACTIONS: ListRules = ListRules {
+    page: strict::ACTIONS_PAGE,
+    fields: STRICT_ACTION_FIELDS,
+    refusal_code: "BadRequest",
+};
 
 /// The permission each action type needs.
 pub(crate) fn role_for(kind: &str) -> &'static [&'static str] {
@@ -228,7 +246,9 @@ pub(crate) fn list(st: &State, req: &Req) -> Reply {
             a.to_json(&st.clock, now, odd)
         })
         .collect();
-    collection(req, items.iter().collect(), ACTION_FIELDS, "MachineActions")
+    let strict = st.scenario.strict.then_some(STRICT_ACTIONS);
+    let listing = Listing::new(ACTION_FIELDS, "MachineActions", strict);
+    collection(req, items.iter().collect(), &listing)
 }
 
 /// `POST /api/machineactions/{id}/cancel`: only before a final state.
