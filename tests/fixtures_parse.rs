@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use remedy::api::models::{
-    Alert, AlertPage, CasErrorBody, CloseResponse, GraphDevice, GraphUser, LogonUser, Machine,
-    MachineAction, ODataErrorBody, ODataPage, Policy, PolicyPage, TokenErrorBody, TokenResponse,
+    Alert, AlertComment, AlertPage, CasErrorBody, CloseResponse, GraphDevice, GraphUser, LogonUser,
+    Machine, MachineAction, ODataErrorBody, ODataPage, Policy, PolicyPage, SecurityAlert,
+    TokenErrorBody, TokenResponse,
 };
 use serde::de::DeserializeOwned;
 
@@ -42,6 +43,17 @@ fn model_for(name: &str, json: &serde_json::Value) -> Option<(&'static str, Pars
         ("cas-policy-", "Policy", parse::<Policy>),
         ("mde-error-", "ODataErrorBody", parse::<ODataErrorBody>),
         ("graph-error-", "ODataErrorBody", parse::<ODataErrorBody>),
+        (
+            "graph-alerts-v2-",
+            "ODataPage<SecurityAlert>",
+            parse::<ODataPage<SecurityAlert>>,
+        ),
+        (
+            "graph-alert-v2-comments",
+            "ODataPage<AlertComment>",
+            parse::<ODataPage<AlertComment>>,
+        ),
+        ("graph-alert-v2-", "SecurityAlert", parse::<SecurityAlert>),
         ("mde-token-error", "TokenErrorBody", parse::<TokenErrorBody>),
         ("mde-token", "TokenResponse", parse::<TokenResponse>),
         (

@@ -4,6 +4,7 @@ pub mod cas;
 pub mod defender;
 pub mod graph;
 mod lenient;
+pub mod security;
 
 pub use cas::{
     Alert, AlertPage, AlertStatus, CasErrorBody, CasFilterError, CloseResponse, Entity, Policy,
@@ -14,6 +15,10 @@ pub use defender::{
     RelatedFileInfo,
 };
 pub use graph::{GraphDevice, GraphUser};
+pub use security::{
+    AlertComment, DeviceEvidence, Evidence, SecurityAlert, SecurityAlertStatus, SecuritySeverity,
+    UserAccount, UserEvidence,
+};
 
 use serde::{Deserialize, Serialize};
 
