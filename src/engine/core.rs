@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::api::models::defender::MachineAction;
-use crate::api::{ApiError, Clients};
+use crate::api::{ApiError, Clients, MachineLookupForm};
 use crate::store::RemediationRow;
 
 use super::interface::{
@@ -16,6 +16,7 @@ use super::interface::{
 };
 use super::journal::JournalHandle;
 use super::resolve::Resolved;
+use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::views::remediation_view;
 
@@ -94,11 +95,24 @@ pub(super) struct Engine {
     pub resolve_cache: HashMap<String, (Instant, Resolved)>,
     pub closing: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
+    // Nothing given up, identity exact (intake, consider, resolve):
+    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
+    /// cleaned `AlertView::user`.
+    pub identities: HashMap<String, String>,
+    /// Alerts whose resolve failed, with when it is tried again and why it waits.
+    pub resolve_retries: HashMap<String, Retry>,
+    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
+    pub journal_retry: Option<Retry>,
+    /// Alerts to consider again on the next poll (the journal failed while planning them).
+    pub reconsider: HashSet<String>,
+    /// The machine lookup form last seen, to say once when Defender refused the batch.
+    pub lookup_form: MachineLookupForm,
 }
 
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         Engine {
+            lookup_form: ctx.clients.defender.machine_lookup_form(),
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -116,6 +130,10 @@ impl Engine {
             resolve_cache: HashMap::new(),
             closing: HashSet::new(),
             last_quota: Vec::new(),
+            identities: HashMap::new(),
+            resolve_retries: HashMap::new(),
+            journal_retry: None,
+            reconsider: HashSet::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod close;
 mod commands;
+mod consider;
 mod core;
 mod crash;
 mod dispatch;
@@ -13,6 +14,7 @@ mod journal;
 mod link;
 mod plan;
 mod resolve;
+mod retry;
 mod runner;
 mod settings;
 mod track;
