@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{AUTO_POLICY, posts, quiet_scenario, start_sim};
+use common::{AUTO_POLICY, Profile, posts, quiet_scenario, start_sim_with};
 use remedy::sim::SimHandle;
 
 fn write_config(dir: &Path, sim: &SimHandle) -> std::path::PathBuf {
@@ -119,8 +119,8 @@ fn settle(child: &mut Child, secs: u64) -> HashMap<String, String> {
     states
 }
 
-async fn crash_then_restart(point: &str) {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn crash_then_restart(point: &str, profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim);
 
@@ -150,7 +150,7 @@ async fn crash_then_restart(point: &str) {
     let (total, duplicates) = posts(&sim);
     assert_eq!(
         duplicates, 0,
-        "after a crash at {point}, no action was submitted twice"
+        "after a crash at {point} ({profile:?}), no action was submitted twice"
     );
     let sent: usize = states
         .values()
@@ -158,7 +158,7 @@ async fn crash_then_restart(point: &str) {
         .count();
     assert_eq!(
         total as usize, sent,
-        "one POST per remediation that left ({point}); {posts_at_crash} before the crash; {states:?}"
+        "one POST per remediation that left ({point}, {profile:?}); {posts_at_crash} before the crash; {states:?}"
     );
     let journal = remedy::store::Journal::open(&dir.path().join("journal.sqlite")).unwrap();
     let open = journal
@@ -174,22 +174,37 @@ async fn crash_then_restart(point: &str) {
         .unwrap();
     assert!(
         open.is_empty(),
-        "every remediation is final in the journal: {open:?}"
+        "every remediation is final in the journal ({profile:?}): {open:?}"
     );
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_after_the_intent_before_the_post() {
-    crash_then_restart("before_post").await;
+async fn killed_after_the_intent_before_the_post_lenient() {
+    crash_then_restart("before_post", Profile::Lenient).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_after_the_post_before_its_answer_is_journaled() {
-    crash_then_restart("after_post").await;
+async fn killed_after_the_intent_before_the_post_strict() {
+    crash_then_restart("before_post", Profile::Strict).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_while_tracking() {
-    crash_then_restart("tracking").await;
+async fn killed_after_the_post_before_its_answer_is_journaled_lenient() {
+    crash_then_restart("after_post", Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_post_before_its_answer_is_journaled_strict() {
+    crash_then_restart("after_post", Profile::Strict).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_tracking_lenient() {
+    crash_then_restart("tracking", Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_tracking_strict() {
+    crash_then_restart("tracking", Profile::Strict).await;
 }
