@@ -1,11 +1,14 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod backoff;
 mod close;
 mod commands;
 mod core;
+mod cover;
 mod crash;
 mod dispatch;
 mod error;
+mod forms;
 mod gate;
 mod intake;
 pub mod interface;
@@ -14,7 +17,10 @@ mod link;
 mod plan;
 mod resolve;
 mod runner;
+mod send;
 mod settings;
+mod stored;
+mod submit;
 mod track;
 mod views;
 
