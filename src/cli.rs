@@ -27,6 +27,9 @@ pub enum Command {
         /// Scenario file for the simulator (default: the built-in demo tenant).
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
+        /// Serve only the documented minimum of the APIs (single `eq` filters, small pages, short tokens).
+        #[arg(long)]
+        strict: bool,
     },
     /// The tenant simulator alone, for scripts, tests and other clients.
     Sim {
@@ -36,6 +39,9 @@ pub enum Command {
         /// Scenario file (default: the built-in demo tenant).
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
+        /// Serve only the documented minimum of the APIs (single `eq` filters, small pages, short tokens).
+        #[arg(long)]
+        strict: bool,
     },
     /// The engine without a terminal: events as JSON lines on stdout (for 24/7 auto-remediation).
     Run {
@@ -45,6 +51,9 @@ pub enum Command {
         /// Scenario file for --demo.
         #[arg(long, value_name = "FILE", requires = "demo")]
         scenario: Option<PathBuf>,
+        /// Serve only the documented minimum of the APIs (single `eq` filters, small pages, short tokens).
+        #[arg(long, requires = "demo")]
+        strict: bool,
     },
     /// Validate the config and reach each service, saying what works and what to fix.
     Check,

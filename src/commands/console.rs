@@ -24,12 +24,9 @@ pub async fn tenant(config_file: &Path, read_only: bool) -> Result<i32> {
 }
 
 /// `remedy demo`: starts the simulator in-process, then the console against it.
-pub async fn demo(scenario: Option<PathBuf>, read_only: bool) -> Result<i32> {
+pub async fn demo(scenario: Option<PathBuf>, strict: bool, read_only: bool) -> Result<i32> {
     let _logs = super::start_logging();
-    let scenario = match scenario {
-        Some(path) => Scenario::from_file(&path)?,
-        None => Scenario::demo(),
-    };
+    let scenario = Scenario::load(scenario.as_deref(), strict)?;
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;

@@ -23,11 +23,19 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
     let config_file = cli.config.clone().unwrap_or_else(config_path);
     match cli.command {
         None => console::tenant(&config_file, cli.read_only).await,
-        Some(Command::Demo { scenario }) => console::demo(scenario, cli.read_only).await,
-        Some(Command::Sim { port, scenario }) => sim::run(port, scenario).await,
-        Some(Command::Run { demo, scenario }) => {
-            run::run(&config_file, demo, scenario, cli.read_only).await
+        Some(Command::Demo { scenario, strict }) => {
+            console::demo(scenario, strict, cli.read_only).await
         }
+        Some(Command::Sim {
+            port,
+            scenario,
+            strict,
+        }) => sim::run(port, scenario, strict).await,
+        Some(Command::Run {
+            demo,
+            scenario,
+            strict,
+        }) => run::run(&config_file, demo, scenario, strict, cli.read_only).await,
         Some(Command::Check) => check::run(&config_file).await,
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
         Some(Command::Audit { action }) => audit::run(&config_file, action),

@@ -13,15 +13,13 @@ pub async fn run(
     config_file: &Path,
     demo: bool,
     scenario: Option<PathBuf>,
+    strict: bool,
     read_only: bool,
 ) -> Result<i32> {
     let _logs = super::start_logging();
     let mut sim = None;
     let config = if demo {
-        let scenario = match scenario {
-            Some(path) => Scenario::from_file(&path)?,
-            None => Scenario::demo(),
-        };
+        let scenario = Scenario::load(scenario.as_deref(), strict)?;
         let handle = remedy::sim::start(SimOptions { port: 0, scenario })
             .await
             .wrap_err("the simulator could not start")?;

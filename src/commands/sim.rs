@@ -6,12 +6,9 @@ use color_eyre::eyre::{Result, WrapErr};
 
 use remedy::sim::{Scenario, SimOptions, start};
 
-pub async fn run(port: u16, scenario: Option<PathBuf>) -> Result<i32> {
+pub async fn run(port: u16, scenario: Option<PathBuf>, strict: bool) -> Result<i32> {
     let _logs = super::start_logging();
-    let scenario = match scenario {
-        Some(path) => Scenario::from_file(&path)?,
-        None => Scenario::demo(),
-    };
+    let scenario = Scenario::load(scenario.as_deref(), strict)?;
     let sim = start(SimOptions { port, scenario })
         .await
         .wrap_err("the simulator could not start")?;

@@ -1,6 +1,7 @@
 //! The token authority (`/login/{tenant}/oauth2[/v2.0]/token`) and bearer-token checks for the services.
 
 use super::state::{Service, State, Token};
+use super::strict;
 use super::wire::{Reply, Req, entra_error};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -156,10 +157,11 @@ pub(crate) fn issue(st: &mut State, req: &Req, ep: &Ep) -> Reply {
         Service::Graph => scn.roles.graph.clone(),
         _ => scn.roles.cas.clone(),
     };
-    let lifetime = st
-        .faults
-        .token_lifetime_secs
-        .unwrap_or(scn.token_lifetime_secs);
+    let lifetime = st.faults.token_lifetime_secs.unwrap_or(if scn.strict {
+        scn.token_lifetime_secs.min(strict::TOKEN_LIFETIME_SECS)
+    } else {
+        scn.token_lifetime_secs
+    });
     let access_token = format!("sim.{}.{}", service.name(), st.hex(48));
     st.tokens.insert(
         access_token.clone(),

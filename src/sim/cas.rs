@@ -5,6 +5,7 @@ use super::cas_filter;
 use super::scenario::PolicySeed;
 use super::seed::close_alert;
 use super::state::{Service, State};
+use super::strict;
 use super::wire::{Reply, Req, cas_error, cas_invalid};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -226,6 +227,7 @@ fn paging(req: &Req, body: &Value) -> Result<(usize, usize), Reply> {
 
 fn list(st: &State, req: &Req, body: &Value) -> Reply {
     let (skip, limit) = match paging(req, body) {
+        Ok((skip, limit)) if st.scenario.strict => (skip, limit.min(strict::CAS_LIMIT)),
         Ok(p) => p,
         Err(r) => return r,
     };

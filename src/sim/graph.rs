@@ -4,6 +4,7 @@ use super::auth::{bearer, has_any};
 use super::clock::iso_s;
 use super::scenario::{DeviceSeed, UserSeed};
 use super::state::{Service, State};
+use super::strict;
 use super::wire::{Reply, Req, graph_error};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
@@ -188,11 +189,16 @@ fn devices(st: &State, req: &Req, id: &str, upn: &str, rel: Relation) -> Reply {
         })
         .map(|d| device_json(st, d))
         .collect();
+    let largest = if st.scenario.strict {
+        strict::GRAPH_PAGE
+    } else {
+        st.scenario.graph_page_size
+    };
     let page = req
         .q("$top")
         .and_then(|t| t.parse::<usize>().ok())
         .unwrap_or(usize::MAX)
-        .clamp(1, st.scenario.graph_page_size);
+        .clamp(1, largest);
     let skip = req.q("$skiptoken").and_then(decode_skip).unwrap_or(0);
     let items: Vec<Value> = all.iter().skip(skip).take(page).cloned().collect();
     let mut out = json!({

@@ -2,9 +2,10 @@
 
 use super::auth::{bearer, has_any};
 use super::clock::iso7;
+use super::collection::{Listing, collection};
 use super::mde_actions;
-use super::odata;
 use super::state::{Service, State};
+use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error, retry_after};
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
@@ -153,7 +154,7 @@ pub(crate) fn handle(st: &mut State, req: &Req, label: &str, ep: &Ep) -> Reply {
             None => not_found(id),
         },
         Ep::LogonUsers(id) => logon_users(st, id),
-        Ep::UserMachines(account) => user_machines(st, account),
+        Ep::UserMachines(account) => user_machines(st, req, account),
         Ep::Act(id, kind) => mde_actions::submit(st, req, id, kind, &token.app),
         Ep::Actions => mde_actions::list(st, req),
         Ep::Action(id) => mde_actions::get(st, id),
@@ -224,73 +225,6 @@ fn retained(st: &State) -> Vec<&Value> {
         .collect()
 }
 
-/// Applies `$filter`, `$skip`, `$top` and `$count`, and adds `@odata.nextLink` when more remain.
-pub(crate) fn collection(req: &Req, items: Vec<&Value>, fields: &[&str], what: &str) -> Reply {
-    let filtered = match req.q("$filter") {
-        Some(f) => match odata::parse(f, fields) {
-            Ok(expr) => items
-                .into_iter()
-                .filter(|i| odata::eval(&expr, i))
-                .collect(),
-            Err(e) => {
-                return mde_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    &format!("Invalid ODataQuery: {e}"),
-                );
-            }
-        },
-        None => items,
-    };
-    let number = |name: &str, default: usize| -> Result<usize, Reply> {
-        match req.q(name) {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|_| {
-                mde_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidInput",
-                    &format!("Invalid value '{v}' for {name}"),
-                )
-            }),
-        }
-    };
-    let (top, skip) = match (number("$top", 10_000), number("$skip", 0)) {
-        (Ok(t), Ok(s)) => (t, s),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
-    if top > 10_000 {
-        return mde_error(
-            StatusCode::BAD_REQUEST,
-            "InvalidInput",
-            "The limit of '10000' for Top query has been exceeded.",
-        );
-    }
-    let total = filtered.len();
-    let page: Vec<Value> = filtered.into_iter().skip(skip).take(top).cloned().collect();
-    let mut out = json!({ "value": page });
-    if req
-        .q("$count")
-        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
-    {
-        out["@odata.count"] = json!(total);
-    }
-    if skip + top < total {
-        let enc = |v: &str| url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-        let filter = req
-            .q("$filter")
-            .map(|f| format!("$filter={}&", enc(f)))
-            .unwrap_or_default();
-        let link = format!(
-            "{}{}?{filter}$top={top}&$skip={}",
-            req.base,
-            req.path,
-            skip + top
-        );
-        out["@odata.nextLink"] = json!(link);
-    }
-    Reply::ok(with_context(out, what))
-}
-
 fn machines(st: &State, req: &Req) -> Reply {
     let items = retained(st);
     if items.is_empty() {
@@ -300,7 +234,16 @@ fn machines(st: &State, req: &Req) -> Reply {
             "No recent machines were found",
         );
     }
-    collection(req, items, MACHINE_FIELDS, "Machines")
+    let listing = Listing {
+        fields: MACHINE_FIELDS,
+        what: "Machines",
+        strict: st.scenario.strict.then_some(ListRules {
+            page: strict::MACHINES_PAGE,
+            fields: MACHINE_FIELDS,
+            refusal_code: "ODataError",
+        }),
+    };
+    collection(req, items, &listing)
 }
 
 fn logon_users(st: &State, id: &str) -> Reply {
@@ -332,7 +275,8 @@ fn logon_users(st: &State, id: &str) -> Reply {
     Reply::ok(with_context(json!({ "value": users }), "Users"))
 }
 
-fn user_machines(st: &State, account: &str) -> Reply {
+/// `GET /api/users/{id}/machines`: one page with everything, or small pages under the strict profile.
+fn user_machines(st: &State, req: &Req, account: &str) -> Reply {
     let ids: Vec<&str> = st
         .scenario
         .machines
@@ -344,11 +288,22 @@ fn user_machines(st: &State, account: &str) -> Reply {
         })
         .map(|m| m.id.as_str())
         .collect();
-    let items: Vec<Value> = st
+    let items: Vec<&Value> = st
         .machines
         .iter()
         .filter(|m| m["id"].as_str().is_some_and(|id| ids.contains(&id)))
-        .cloned()
         .collect();
-    Reply::ok(with_context(json!({ "value": items }), "Machines"))
+    if !st.scenario.strict {
+        return Reply::ok(with_context(json!({ "value": items }), "Machines"));
+    }
+    let listing = Listing {
+        fields: MACHINE_FIELDS,
+        what: "Machines",
+        strict: Some(ListRules {
+            page: strict::ACTIONS_PAGE,
+            fields: MACHINE_FIELDS,
+            refusal_code: "InvalidInput",
+        }),
+    };
+    collection(req, items, &listing)
 }

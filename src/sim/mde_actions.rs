@@ -1,8 +1,10 @@
 //! Defender machine actions: submit (with body validation and one open action per family), get, list, cancel.
 
 use super::actions::{Action, Cancellation, Outcome, family, is_final};
-use super::mde::{collection, find_machine, not_found, with_context};
+use super::collection::{Listing, collection};
+use super::mde::{find_machine, not_found, with_context};
 use super::state::State;
+use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
@@ -10,6 +12,15 @@ use serde_json::{Value, json};
 /// MachineAction fields `$filter` accepts on `/api/machineactions`.
 const ACTION_FIELDS: &[&str] = &[
     "id",
+    "status",
+    "machineId",
+    "type",
+    "requestor",
+    "creationDateTimeUtc",
+];
+
+/// What the documented minimum filters machine actions on: no `id`.
+const STRICT_ACTION_FIELDS: &[&str] = &[
     "status",
     "machineId",
     "type",
@@ -228,7 +239,16 @@ pub(crate) fn list(st: &State, req: &Req) -> Reply {
             a.to_json(&st.clock, now, odd)
         })
         .collect();
-    collection(req, items.iter().collect(), ACTION_FIELDS, "MachineActions")
+    let listing = Listing {
+        fields: ACTION_FIELDS,
+        what: "MachineActions",
+        strict: st.scenario.strict.then_some(ListRules {
+            page: strict::ACTIONS_PAGE,
+            fields: STRICT_ACTION_FIELDS,
+            refusal_code: "BadRequest",
+        }),
+    };
+    collection(req, items.iter().collect(), &listing)
 }
 
 /// `POST /api/machineactions/{id}/cancel`: only before a final state.

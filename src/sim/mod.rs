@@ -5,6 +5,7 @@ mod auth;
 mod cas;
 mod cas_filter;
 mod clock;
+mod collection;
 mod control;
 mod errors;
 mod faults;
@@ -19,6 +20,7 @@ mod scenario;
 mod seed;
 mod state;
 mod stats;
+mod strict;
 mod wire;
 
 pub use errors::SimError;

@@ -38,6 +38,20 @@ pub(crate) enum Op {
     Le,
 }
 
+impl Op {
+    /// The operator as written in `$filter`.
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            Op::Eq => "eq",
+            Op::Ne => "ne",
+            Op::Gt => "gt",
+            Op::Ge => "ge",
+            Op::Lt => "lt",
+            Op::Le => "le",
+        }
+    }
+}
+
 /// A literal: quoted string, or a bare word (number, date, GUID, true/false/null).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Lit {
@@ -257,6 +271,14 @@ impl Parser {
         };
         Ok(Expr::Cmp { field, op, lit })
     }
+}
+
+/// Whether `$filter` text groups or calls anything: parentheses, commas or a lambda's colon outside
+/// string literals.
+pub(crate) fn grouped(text: &str) -> Result<bool, String> {
+    Ok(lex(text)?
+        .iter()
+        .any(|t| matches!(t, Tok::Open | Tok::Close | Tok::Comma | Tok::Colon)))
 }
 
 /// Parses `$filter` text, allowing only `fields` as property names.

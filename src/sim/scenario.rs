@@ -394,6 +394,17 @@ impl Scenario {
         s
     }
 
+    /// The scenario file at `path` (the built-in demo tenant when `None`), served with the strict
+    /// profile when `strict` (a file's own `strict = true` stays on).
+    pub fn load(path: Option<&Path>, strict: bool) -> Result<Scenario, SimError> {
+        let mut scenario = match path {
+            Some(path) => Self::from_file(path)?,
+            None => Self::demo(),
+        };
+        scenario.strict |= strict;
+        Ok(scenario)
+    }
+
     /// Loads and validates a scenario file.
     pub fn from_file(path: &Path) -> Result<Scenario, SimError> {
         let text = std::fs::read_to_string(path).map_err(|source| SimError::ReadScenario {
