@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::{ApiError, Clients};
+use crate::api::{ApiError, Clients, MachineLookupForm};
 use crate::store::RemediationRow;
 
 use super::backoff::Backoff;
@@ -17,6 +17,7 @@ use super::interface::{
 };
 use super::journal::JournalHandle;
 use super::resolve::Resolved;
+use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::track::Tracking;
 use super::views::remediation_view;
@@ -98,11 +99,24 @@ pub(super) struct Engine {
     pub tracking: Arc<Tracking>,
     /// Set while unsure intents are being reconciled (one recovery at a time, beside tracking).
     pub reconciling: Arc<AtomicBool>,
+    // Nothing given up, identity exact (intake, consider, resolve):
+    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
+    /// cleaned `AlertView::user`.
+    pub identities: HashMap<String, String>,
+    /// Alerts whose resolve failed, with when it is tried again and why it waits.
+    pub resolve_retries: HashMap<String, Retry>,
+    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
+    pub journal_retry: Option<Retry>,
+    /// Alerts to consider again on the next poll (the journal failed while planning them).
+    pub reconsider: HashSet<String>,
+    /// The machine lookup form last seen, to say once when Defender refused the batch.
+    pub lookup_form: MachineLookupForm,
 }
 
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         Engine {
+            lookup_form: ctx.clients.defender.machine_lookup_form(),
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -121,6 +135,10 @@ impl Engine {
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
             reconciling: Arc::default(),
+            identities: HashMap::new(),
+            resolve_retries: HashMap::new(),
+            journal_retry: None,
+            reconsider: HashSet::new(),
         }
     }
 

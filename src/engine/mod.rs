@@ -3,6 +3,7 @@
 mod backoff;
 mod close;
 mod commands;
+mod consider;
 mod core;
 mod cover;
 mod crash;
@@ -16,6 +17,7 @@ mod journal;
 mod link;
 mod plan;
 mod resolve;
+mod retry;
 mod runner;
 mod send;
 mod settings;
