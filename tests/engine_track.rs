@@ -354,11 +354,24 @@ async fn read_only_journals_no_approvals_and_a_later_normal_run_sends_nothing_fo
             })
             .await;
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        assert_eq!(
-            posts(&sim).0,
-            0,
-            "{profile:?}: the normal run sent something"
-        );
+        for id in &ids {
+            let row = &later.remediations[id];
+            assert_eq!(
+                row.state,
+                RemediationState::Proposed,
+                "{profile:?}: {row:?}"
+            );
+            assert_eq!(
+                row.provider_action_id, None,
+                "{profile:?}: sent for the read-only run"
+            );
+            let machine = &row.machine.id;
+            assert_eq!(
+                posts_on(&sim, machine, "RunAntiVirusScan"),
+                0,
+                "{profile:?}: {machine}"
+            );
+        }
         later.handle.shutdown().await;
     }
 }
