@@ -295,7 +295,7 @@ pub struct RemediationView {
     pub submitted_at: Option<DateTime<Utc>>,
     pub overdue: bool,
     /// Proof that an action remedy did not send for it covers this one: "covered by the scan started 10:42 by …".
-    pub covered_by: Option<Cover>,
+    pub covered_by: Option<Box<Cover>>,
 }
 
 /// How an action remedy did not send for a remediation covers it.

@@ -21,7 +21,7 @@ use super::track::action_state;
 /// What the fresh read decided for one remediation.
 enum Decision {
     /// Follow this action, read from Defender as running on the machine just now.
-    Attach(MachineAction, Cover),
+    Attach(Box<(MachineAction, Cover)>),
     /// The same action succeeded on the machine within the flow's cool-down: not sent again.
     CoolDown(Cover),
     /// Nothing covers it: write the intent and send.
@@ -102,8 +102,8 @@ async fn decide(
     let filter = machine_kind_filter(&row.machine_id, kind);
     let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
     let now = Utc::now();
-    if let Some((action, cover)) = running_cover(&actions, &row.machine_id, kind, now) {
-        return Ok(Decision::Attach(action, cover));
+    if let Some(found) = running_cover(&actions, &row.machine_id, kind, now) {
+        return Ok(Decision::Attach(Box::new(found)));
     }
     let cooldown = ctx
         .settings
@@ -210,7 +210,10 @@ async fn try_dispatch(
     }
     ctx.report(Internal::Rows(steps));
     match decision {
-        Decision::Attach(action, cover) => attach(ctx, row, kind, &action, cover, expected).await,
+        Decision::Attach(found) => {
+            let (action, cover) = *found;
+            attach(ctx, row, kind, &action, cover, expected).await
+        }
         Decision::CoolDown(_) => Ok(()),
         Decision::Submit => super::send::send(ctx, row, kind, alert).await,
     }

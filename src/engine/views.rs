@@ -165,6 +165,6 @@ pub fn remediation_view(
         covered_by: row
             .cover
             .as_ref()
-            .and_then(|cover| serde_json::from_value::<Cover>(cover.clone()).ok()),
+            .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
     }
 }
