@@ -66,7 +66,11 @@ async fn a_journal_write_failure_loses_nothing_once_writes_work_again() {
                 "{profile:?}: {id} is in the journal"
             );
         }
-        assert_eq!(posts(&sim), (2, 0), "{profile:?}: one scan each, no duplicate");
+        assert_eq!(
+            posts(&sim),
+            (2, 0),
+            "{profile:?}: one scan each, no duplicate"
+        );
         run.handle.shutdown().await;
         sim.shutdown().await;
     }

@@ -32,8 +32,7 @@ async fn a_user_with_three_devices_gets_exactly_three_scans() {
         let rems = run.of_alert(TRIO_ALERT);
         assert_eq!(rems.len(), 3, "{profile:?}: one scan per device: {rems:#?}");
         assert!(
-            rems.iter()
-                .all(|r| r.state == RemediationState::Succeeded),
+            rems.iter().all(|r| r.state == RemediationState::Succeeded),
             "{profile:?}: {rems:#?}"
         );
         let stats = sim.stats();

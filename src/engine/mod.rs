@@ -1,12 +1,15 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod backoff;
 mod close;
 mod commands;
 mod consider;
 mod core;
+mod cover;
 mod crash;
 mod dispatch;
 mod error;
+mod forms;
 mod gate;
 mod intake;
 pub mod interface;
@@ -16,7 +19,10 @@ mod plan;
 mod resolve;
 mod retry;
 mod runner;
+mod send;
 mod settings;
+mod stored;
+mod submit;
 mod track;
 mod views;
 

@@ -10,7 +10,7 @@ use crate::store::RemediationRow;
 use crate::text::sanitize;
 
 use super::interface::{
-    ActionKind, AlertView, EntityView, MachineView, Mode, PolicyView, RemediationState,
+    ActionKind, AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationState,
     RemediationView, Resolution, Severity,
 };
 use super::settings::EngineSettings;
@@ -162,5 +162,9 @@ pub fn remediation_view(
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
         overdue,
+        covered_by: row
+            .cover
+            .as_ref()
+            .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
     }
 }

@@ -233,6 +233,7 @@ mod tests {
             updated_at: at(0),
             submitted_at: None,
             overdue: false,
+            covered_by: None,
         };
         let all = [r(S::Succeeded), r(S::InProgress), r(S::Succeeded)];
         assert_eq!(summary(all.iter()).as_deref(), Some("2/3 done, 1 running"));

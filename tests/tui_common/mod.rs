@@ -186,6 +186,7 @@ pub fn remediation(
         updated_at: ago(age_secs),
         submitted_at: submitted.then(|| ago(age_secs + 30)),
         overdue: false,
+        covered_by: None,
     }
 }
 

@@ -137,6 +137,10 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     if r.overdue {
         text.push_str(" ! overdue");
     }
+    if let Some(cover) = &r.covered_by {
+        text.push_str(" · ");
+        text.push_str(&clean(&cover.summary(&r.action)));
+    }
     text
 }
 
