@@ -1,12 +1,14 @@
 //! Resolve: the alert's user → Graph devices → Defender machines, keeping the proof of each match.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::api::models::defender::Machine;
 use crate::api::{ApiError, Clients, is_refused_query};
 use crate::text::sanitize;
 
 use super::interface::MachineView;
+use super::retry::{Backoff, jitter_draw};
 use super::settings::EngineSettings;
 use super::views::machine_view;
 
@@ -16,6 +18,33 @@ pub struct Resolved {
     pub machines: Vec<MachineView>,
     /// Plain-language notes: "Graph has no devices for …", "no machines found for …".
     pub notes: Vec<String>,
+}
+
+/// Attempts of one read whose reply was unreadable. A malformed answer to a read is transient, and
+/// the HTTP layer retries only throttling and server errors; what still fails waits for the
+/// engine's own backoff.
+const UNREADABLE_ATTEMPTS: u32 = 5;
+const UNREADABLE_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(200),
+    cap: Duration::from_secs(3),
+};
+
+/// Runs the read `call`, again after a short backoff while its reply is unreadable.
+async fn read<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut failures = 0;
+    loop {
+        match call().await {
+            Err(ApiError::Decode { .. }) if failures + 1 < UNREADABLE_ATTEMPTS => {
+                failures += 1;
+                tokio::time::sleep(UNREADABLE_BACKOFF.delay(failures, jitter_draw())).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Among records sharing an `aadDeviceId`, the live one: not excluded, not merged, newest `lastSeen`.
@@ -40,9 +69,12 @@ pub async fn resolve_user(
     for (relation, lookup) in [
         (
             "registeredDevices",
-            clients.graph.registered_devices(upn).await,
+            read(|| clients.graph.registered_devices(upn)).await,
         ),
-        ("ownedDevices", clients.graph.owned_devices(upn).await),
+        (
+            "ownedDevices",
+            read(|| clients.graph.owned_devices(upn)).await,
+        ),
     ] {
         match lookup {
             Ok(found) => {
@@ -63,20 +95,18 @@ pub async fn resolve_user(
     }
     let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
     let device_ids: Vec<&str> = devices.keys().map(String::as_str).collect();
-    let lookup = clients
-        .defender
-        .machines_by_aad_device_ids(&device_ids)
-        .await?;
+    let lookup = read(|| clients.defender.machines_by_aad_device_ids(&device_ids)).await?;
+    let mut records = lookup.machines;
     for (device_id, error) in lookup.failed {
-        if !is_refused_query(&error) {
-            return Err(error);
+        if is_refused_query(&error) {
+            resolved.notes.push(format!(
+                "Defender refused the lookup of device {}: {error}",
+                sanitize(&device_id)
+            ));
+            continue;
         }
-        resolved.notes.push(format!(
-            "Defender refused the lookup of device {}: {error}",
-            sanitize(&device_id)
-        ));
+        records.extend(read(|| clients.defender.machines_by_aad_device_id(&device_id)).await?);
     }
-    let records = lookup.machines;
     for device_id in &device_ids {
         let (relation, device_name) = &devices[*device_id];
         let same_device: Vec<Machine> = records
@@ -107,7 +137,7 @@ pub async fn resolve_user(
     }
     if machines.is_empty() {
         let account = upn.split('@').next().unwrap_or(upn);
-        let found = match clients.defender.user_machines(account).await {
+        let found = match read(|| clients.defender.user_machines(account)).await {
             Ok(found) => found,
             Err(ApiError::NotFound { .. }) => Vec::new(),
             Err(other) => return Err(other),

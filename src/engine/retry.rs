@@ -15,7 +15,7 @@ pub struct Backoff {
 /// Failed resolves (Graph and Defender lookups of an alert's user).
 pub const RESOLVE_BACKOFF: Backoff = Backoff {
     base: Duration::from_secs(2),
-    cap: Duration::from_secs(300),
+    cap: Duration::from_secs(60),
 };
 
 /// Journal writes of polled alerts: intake holds at the last journaled alert meanwhile.
