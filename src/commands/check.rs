@@ -10,6 +10,8 @@ use remedy::text::{has_hidden_chars, sanitize};
 
 /// Alerts read to find a user whose machines the lookup check resolves.
 const USER_SAMPLE: u32 = 20;
+/// Users tried, at most, before one with Graph devices is found.
+const USERS_TRIED: usize = 3;
 /// Entra device ids no machine has: they make up a batch of two when the user has fewer devices.
 const UNKNOWN_DEVICES: [&str; 2] = [
     "00000000-0000-0000-0000-000000000000",
@@ -18,19 +20,20 @@ const UNKNOWN_DEVICES: [&str; 2] = [
 
 /// The engine's machine lookup path: a user's Graph devices, then Defender by `aadDeviceId` in the
 /// form the engine would use (a batch, or one per device once Defender refused the batch).
-async fn machine_lookup(clients: &Clients, user: Option<&str>) -> Result<String, String> {
+async fn machine_lookup(clients: &Clients, users: &[String]) -> Result<String, String> {
     let mut device_ids = Vec::new();
-    let whose = match user {
-        Some(upn) => {
-            match clients.graph.registered_devices(upn).await {
-                Ok(devices) => device_ids.extend(devices.into_iter().filter_map(|d| d.device_id)),
-                Err(ApiError::NotFound { .. }) => {}
-                Err(e) => return Err(format!("Graph devices of {}: {e}", sanitize(upn))),
-            }
-            format!("{} Graph device(s) of {}", device_ids.len(), sanitize(upn))
+    let mut whose = "no alert user to try (test devices only)".to_string();
+    for upn in users.iter().take(USERS_TRIED) {
+        match clients.graph.registered_devices(upn).await {
+            Ok(devices) => device_ids.extend(devices.into_iter().filter_map(|d| d.device_id)),
+            Err(ApiError::NotFound { .. }) => {}
+            Err(e) => return Err(format!("Graph devices of {}: {e}", sanitize(upn))),
         }
-        None => "no alert user to try (test devices only)".to_string(),
-    };
+        whose = format!("{} Graph device(s) of {}", device_ids.len(), sanitize(upn));
+        if !device_ids.is_empty() {
+            break;
+        }
+    }
     let mut ids: Vec<&str> = device_ids.iter().map(String::as_str).collect();
     ids.extend(
         UNKNOWN_DEVICES
@@ -76,13 +79,16 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         .cas
         .list_alerts_page(&AlertQuery::new().limit(USER_SAMPLE), 0)
         .await;
-    let sample_user = page.as_ref().ok().and_then(|page| {
-        page.data
-            .iter()
-            .filter_map(|alert| alert.user_principal())
-            .find(|upn| !has_hidden_chars(upn))
-            .map(String::from)
-    });
+    let mut sample_users: Vec<String> = Vec::new();
+    for upn in page
+        .iter()
+        .flat_map(|page| &page.data)
+        .filter_map(|a| a.user_principal())
+    {
+        if !has_hidden_chars(upn) && !sample_users.iter().any(|u| u == upn) {
+            sample_users.push(upn.to_string());
+        }
+    }
     let alerts = page
         .map(|page| {
             format!(
@@ -123,7 +129,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             other => Err(other.to_string()),
         });
     report("Graph", "user devices", graph);
-    let lookup = machine_lookup(&clients, sample_user.as_deref()).await;
+    let lookup = machine_lookup(&clients, &sample_users).await;
     report("Defender", "machine lookup", lookup);
     println!(
         "lookup   form     {}",
