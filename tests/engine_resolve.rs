@@ -17,14 +17,8 @@ async fn a_user_with_three_devices_gets_exactly_three_scans() {
         let mut scenario = empty_tenant();
         let machines = add_user_with_devices(&mut scenario, "tri.device@contoso.com", 3);
         add_alert(&mut scenario, TRIO_ALERT, "tri.device@contoso.com", 5.0);
-        let sim = start_sim_with(scenario, profile).await;
         let dir = tempfile::tempdir().unwrap();
-        let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
-        let mut run = EngineRun::start(
-            &config,
-            roomy_settings(&config),
-            &dir.path().join("j.sqlite"),
-        );
+        let (sim, mut run) = start_auto(scenario, profile, "antivirus-scan-full", dir.path()).await;
         run.until(60, "three scans of tri.device's machines final", |r| {
             r.alert_settled(TRIO_ALERT, 3)
         })
@@ -57,14 +51,8 @@ async fn hostile_account_names_are_not_looked_up() {
         let laptop = add_user_with_devices(&mut scenario, "victim@contoso.com", 1);
         add_alert(&mut scenario, ZERO_WIDTH, "vic\u{200b}tim@contoso.com", 3.0);
         add_alert(&mut scenario, ESCAPED, "victim\u{1b}[0m@contoso.com", 2.0);
-        let sim = start_sim_with(scenario, profile).await;
         let dir = tempfile::tempdir().unwrap();
-        let config = config_for(&sim, &[(AUTO_POLICY, "isolate-machine", Mode::Auto)]);
-        let mut run = EngineRun::start(
-            &config,
-            roomy_settings(&config),
-            &dir.path().join("j.sqlite"),
-        );
+        let (sim, mut run) = start_auto(scenario, profile, "isolate-machine", dir.path()).await;
         run.until(30, "both hostile alerts say why nothing is done", |r| {
             [ZERO_WIDTH, ESCAPED].iter().all(|id| {
                 r.alerts.get(*id).and_then(|a| a.note.as_deref())

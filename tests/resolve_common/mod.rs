@@ -5,7 +5,11 @@ use remedy::config::Config;
 use remedy::engine::EngineSettings;
 use remedy::sim::{AlertSeed, DeviceSeed, MachineSeed, Scenario, UserSeed};
 
-use super::common::{AUTO_POLICY, EngineRun, fast_settings, quiet_scenario};
+use super::common::{
+    AUTO_POLICY, EngineRun, Profile, config_for, fast_settings, quiet_scenario, start_sim_with,
+};
+use remedy::engine::Mode;
+use remedy::sim::SimHandle;
 
 /// The demo tenant's users, machines and policies without its alerts.
 pub fn empty_tenant() -> Scenario {
@@ -45,29 +49,16 @@ pub fn add_user_with_devices(scenario: &mut Scenario, upn: &str, devices: usize)
                 is_managed: true,
             });
             let machine_id = format!("{:040x}", 0x7e57_0000_0000_u64 + (n * 100 + i) as u64);
-            scenario.machines.push(MachineSeed {
-                id: machine_id.clone(),
-                computer_dns_name: format!("{account}-pc{i}.contoso.com"),
-                os_platform: "Windows11".into(),
-                version: Some("23H2".into()),
-                os_build: Some(22631),
-                aad_device_id: Some(device_id),
-                health_status: "Active".into(),
-                onboarding_status: "Onboarded".into(),
-                rbac_group_id: 0,
-                rbac_group_name: "Workstations".into(),
-                risk_score: "None".into(),
-                exposure_level: "None".into(),
-                device_value: "Normal".into(),
-                tags: Vec::new(),
-                last_seen_hours_ago: 1.0,
-                first_seen_days_ago: 365.0,
-                ip: format!("10.77.{n}.{}", i + 1),
-                excluded: false,
-                merged_into: None,
-                logon_users: Vec::new(),
-                offline: false,
-            });
+            let machine: MachineSeed = serde_json::from_value(serde_json::json!({
+                "id": machine_id,
+                "computer_dns_name": format!("{account}-pc{i}.contoso.com"),
+                "os_platform": "Windows11",
+                "aad_device_id": device_id,
+                "rbac_group_name": "Workstations",
+                "last_seen_hours_ago": 1.0,
+            }))
+            .expect("a machine seed with defaults");
+            scenario.machines.push(machine);
             machine_id
         })
         .collect()
@@ -111,4 +102,18 @@ pub fn alert_accounted(run: &EngineRun, alert_id: &str) -> bool {
         .as_deref()
         .is_some_and(|note| note.starts_with("resolving:"));
     !waiting && (!run.of_alert(alert_id).is_empty() || alert.note.is_some())
+}
+
+/// `scenario` served with `profile`, and an engine whose only bound policy is the auto one, running
+/// `flow` automatically; the journal lives in `dir`.
+pub async fn start_auto(
+    scenario: Scenario,
+    profile: Profile,
+    flow: &str,
+    dir: &std::path::Path,
+) -> (SimHandle, EngineRun) {
+    let sim = start_sim_with(scenario, profile).await;
+    let config = config_for(&sim, &[(AUTO_POLICY, flow, Mode::Auto)]);
+    let run = EngineRun::start(&config, roomy_settings(&config), &dir.join("j.sqlite"));
+    (sim, run)
 }
