@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use crate::api::ApiError;
 use crate::api::models::cas::Alert;
+use crate::api::{ApiError, Call, MachineLookupForm};
 use crate::store::NewRemediation;
 use crate::text::has_hidden_chars;
 
@@ -172,10 +172,18 @@ impl Engine {
             "machines of alert {alert_id} not resolved (failure {}): {error}",
             retry.failures
         );
-        self.set_note(
-            &alert_id,
-            Some(format!("resolving: {}", retry.describe(now))),
-        );
+        let one_by_one = self.ctx.clients.defender.machine_lookup_form()
+            == MachineLookupForm::OneByOne
+            && error.call() == Some(Call::ListMachines);
+        let note = if one_by_one {
+            format!(
+                "resolving: Defender refused the batch lookup, retrying one by one ({})",
+                retry.describe(now)
+            )
+        } else {
+            format!("resolving: {}", retry.describe(now))
+        };
+        self.set_note(&alert_id, Some(note));
         let wait = retry.wait(now);
         self.resolve_retries.insert(alert_id.clone(), retry);
         self.spawn_resolve(alert_id, upn, mode, wait);
