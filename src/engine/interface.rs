@@ -285,7 +285,8 @@ pub struct RemediationView {
     pub flow_id: String,
     pub step: u32,
     pub machine: MachineView,
-    pub action: ActionKind,
+    /// `None` when the stored action is not one remedy knows (such a remediation is refused, never sent).
+    pub action: Option<ActionKind>,
     pub state: RemediationState,
     /// Why it is in this state (reject reason, skip reason, provider error, guard that fell back to approve).
     pub reason: Option<String>,
@@ -296,6 +297,20 @@ pub struct RemediationView {
     pub overdue: bool,
     /// Proof that an action remedy did not send for it covers this one: "covered by the scan started 10:42 by …".
     pub covered_by: Option<Box<Cover>>,
+}
+
+impl RemediationView {
+    /// The action's label, or "unknown action" for one that did not parse.
+    pub fn action_label(&self) -> String {
+        self.action
+            .as_ref()
+            .map_or_else(|| "unknown action".into(), ActionKind::label)
+    }
+
+    /// Whether approving it needs a confirmation (an unknown action is treated as disruptive).
+    pub fn is_disruptive(&self) -> bool {
+        self.action.as_ref().is_none_or(ActionKind::is_disruptive)
+    }
 }
 
 /// How an action remedy did not send for a remediation covers it.
@@ -326,10 +341,11 @@ pub struct Cover {
 
 impl Cover {
     /// "covered by the scan started 10:42 by alice@…" or "covered by the scan that succeeded at 10:42 (cool-down)".
-    pub fn summary(&self, action: &ActionKind) -> String {
+    pub fn summary(&self, action: Option<&ActionKind>) -> String {
         let noun = match action {
-            ActionKind::AntivirusScan { .. } => "scan".to_string(),
-            other => other.label(),
+            Some(ActionKind::AntivirusScan { .. }) => "scan".to_string(),
+            Some(other) => other.label(),
+            None => "action".to_string(),
         };
         let hhmm = |t: Option<DateTime<Utc>>| {
             t.map(|t| t.format("%H:%M").to_string())

@@ -91,7 +91,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(state_text(r, app), state_style(r, theme)),
             Span::raw(format!(
                 " · {} on {}",
-                clean(&r.action.label()),
+                clean(&r.action_label()),
                 clean(&r.machine.name)
             )),
         ];

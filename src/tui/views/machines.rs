@@ -61,7 +61,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             let mut cells = vec![
                 Cell::from(Span::styled(mark, theme.title)),
                 Cell::from(name),
-                Cell::from(clean(&r.action.label())),
+                Cell::from(clean(&r.action_label())),
                 Cell::from(Span::styled(state_text(r, app), state_style(r, theme))),
             ];
             if !compact {

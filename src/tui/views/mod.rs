@@ -139,7 +139,7 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     }
     if let Some(cover) = &r.covered_by {
         text.push_str(" · ");
-        text.push_str(&clean(&cover.summary(&r.action)));
+        text.push_str(&clean(&cover.summary(r.action.as_ref())));
     }
     text
 }
