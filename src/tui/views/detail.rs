@@ -95,7 +95,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 clean(&r.machine.name)
             )),
         ];
-        if let Some(reason) = &r.reason {
+        let cover = super::cover_text(r);
+        if let Some(cover) = &cover {
+            spans.push(Span::styled(format!(" · {cover}"), theme.dim));
+        }
+        if let Some(reason) = r.reason.as_ref().filter(|why| Some(clean(why)) != cover) {
             spans.push(Span::styled(format!(" · {}", clean(reason)), theme.dim));
         }
         if let Some(id) = &r.provider_action_id {
