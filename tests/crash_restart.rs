@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{AUTO_POLICY, posts, quiet_scenario, start_sim};
+use common::{AUTO_POLICY, Profile, posts, quiet_scenario, start_sim_with};
 use remedy::sim::SimHandle;
 
 fn write_config(dir: &Path, sim: &SimHandle) -> std::path::PathBuf {
@@ -58,6 +58,20 @@ fn run(dir: &Path, config: &Path, crash_at: Option<&str>) -> Child {
         None => cmd.env_remove("REMEDY_CRASH_AT"),
     };
     cmd.spawn().unwrap()
+}
+
+/// The child's exit status once it exits, or `None` (and the child killed) after `secs` seconds.
+fn exit_within(child: &mut Child, secs: u64) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 /// Reads events until every remediation is final and nothing changed for two seconds.
@@ -119,8 +133,8 @@ fn settle(child: &mut Child, secs: u64) -> HashMap<String, String> {
     states
 }
 
-async fn crash_then_restart(point: &str) {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn crash_then_restart(point: &str, profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim);
 
@@ -129,10 +143,13 @@ async fn crash_then_restart(point: &str) {
     let config_path = config.clone();
     let crashed = tokio::task::spawn_blocking(move || {
         let mut child = run(&dir_path, &config_path, Some(&point_owned));
-        child.wait().unwrap()
+        exit_within(&mut child, 90)
     })
     .await
     .unwrap();
+    let crashed = crashed.unwrap_or_else(|| {
+        panic!("the first run never reached the crash point {point} in 90 s ({profile:?})")
+    });
     assert!(!crashed.success(), "the first run died at {point}");
     let posts_at_crash = posts(&sim).0;
 
@@ -150,7 +167,7 @@ async fn crash_then_restart(point: &str) {
     let (total, duplicates) = posts(&sim);
     assert_eq!(
         duplicates, 0,
-        "after a crash at {point}, no action was submitted twice"
+        "after a crash at {point} ({profile:?}), no action was submitted twice"
     );
     let sent: usize = states
         .values()
@@ -158,7 +175,7 @@ async fn crash_then_restart(point: &str) {
         .count();
     assert_eq!(
         total as usize, sent,
-        "one POST per remediation that left ({point}); {posts_at_crash} before the crash; {states:?}"
+        "one POST per remediation that left ({point}, {profile:?}); {posts_at_crash} before the crash; {states:?}"
     );
     let journal = remedy::store::Journal::open(&dir.path().join("journal.sqlite")).unwrap();
     let open = journal
@@ -174,22 +191,37 @@ async fn crash_then_restart(point: &str) {
         .unwrap();
     assert!(
         open.is_empty(),
-        "every remediation is final in the journal: {open:?}"
+        "every remediation is final in the journal ({profile:?}): {open:?}"
     );
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_after_the_intent_before_the_post() {
-    crash_then_restart("before_post").await;
+async fn killed_after_the_intent_before_the_post_lenient() {
+    crash_then_restart("before_post", Profile::Lenient).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_after_the_post_before_its_answer_is_journaled() {
-    crash_then_restart("after_post").await;
+async fn killed_after_the_intent_before_the_post_strict() {
+    crash_then_restart("before_post", Profile::Strict).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_while_tracking() {
-    crash_then_restart("tracking").await;
+async fn killed_after_the_post_before_its_answer_is_journaled_lenient() {
+    crash_then_restart("after_post", Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_after_the_post_before_its_answer_is_journaled_strict() {
+    crash_then_restart("after_post", Profile::Strict).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_tracking_lenient() {
+    crash_then_restart("tracking", Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_while_tracking_strict() {
+    crash_then_restart("tracking", Profile::Strict).await;
 }

@@ -17,8 +17,17 @@ const SEUN: (&str, usize) = ("66a1f0c2e4b0a1b2c3d4e5fd", 4);
 const MATEO: (&str, usize) = ("66a1f0c2e4b0a1b2c3d4e60a", 2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waiting_proposals_expire_and_are_never_sent() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn waiting_proposals_expire_and_are_never_sent_lenient() {
+    waiting_proposals_expire_and_are_never_sent(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_proposals_expire_and_are_never_sent_strict() {
+    waiting_proposals_expire_and_are_never_sent(Profile::Strict).await;
+}
+
+async fn waiting_proposals_expire_and_are_never_sent(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.sqlite");
     let config = config_for(
@@ -56,8 +65,17 @@ async fn waiting_proposals_expire_and_are_never_sent() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn closing_the_alert_in_the_portal_withdraws_its_proposals() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn closing_the_alert_in_the_portal_withdraws_its_proposals_lenient() {
+    closing_the_alert_in_the_portal_withdraws_its_proposals(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_alert_in_the_portal_withdraws_its_proposals_strict() {
+    closing_the_alert_in_the_portal_withdraws_its_proposals(Profile::Strict).await;
+}
+
+async fn closing_the_alert_in_the_portal_withdraws_its_proposals(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.sqlite");
     let config = config_for(
@@ -156,8 +174,17 @@ fn steps_ran_in_order(j: &Journal, alert: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive_lenient() {
+    a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive_strict() {
+    a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive(Profile::Strict).await;
+}
+
+async fn a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.sqlite");
     let config = config_for(
@@ -205,8 +232,17 @@ async fn a_flow_that_succeeds_everywhere_closes_its_alert_as_true_positive() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_first_step_skips_the_second_and_leaves_the_alert_open() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn a_failed_first_step_skips_the_second_and_leaves_the_alert_open_lenient() {
+    a_failed_first_step_skips_the_second_and_leaves_the_alert_open(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_first_step_skips_the_second_and_leaves_the_alert_open_strict() {
+    a_failed_first_step_skips_the_second_and_leaves_the_alert_open(Profile::Strict).await;
+}
+
+async fn a_failed_first_step_skips_the_second_and_leaves_the_alert_open(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     sim.set_faults(Faults {
         action_failure_share: Some(1.0),
         ..Faults::default()

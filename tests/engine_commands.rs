@@ -15,8 +15,17 @@ const BOB: (&str, usize) = ("66a1f0c2e4b0a1b2c3d4e5f7", 2);
 const PRIYA: (&str, usize) = ("66a1f0c2e4b0a1b2c3d4e5f9", 3);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it_lenient() {
+    turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it_strict() {
+    turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it(Profile::Strict).await;
+}
+
+async fn turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.sqlite");
     let config = config_for(
@@ -90,10 +99,19 @@ async fn turning_a_policy_on_proposes_for_its_backlog_and_runs_none_of_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cancelling_a_pending_action_ends_it_cancelled() {
+async fn cancelling_a_pending_action_ends_it_cancelled_lenient() {
+    cancelling_a_pending_action_ends_it_cancelled(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_pending_action_ends_it_cancelled_strict() {
+    cancelling_a_pending_action_ends_it_cancelled(Profile::Strict).await;
+}
+
+async fn cancelling_a_pending_action_ends_it_cancelled(profile: Profile) {
     let mut scenario = quiet_scenario(600.0);
     scenario.actions.timeout_secs = 1.0e7;
-    let sim = start_sim(scenario).await;
+    let sim = start_sim_with(scenario, profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.sqlite");
     let config = config_for(

@@ -9,8 +9,17 @@ use remedy::engine::{Command, Mode, RemediationState};
 use remedy::wiring;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_policy_scans_the_users_live_machines_to_a_final_state() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn auto_policy_scans_the_users_live_machines_to_a_final_state_lenient() {
+    auto_policy_scans_the_users_live_machines_to_a_final_state(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_policy_scans_the_users_live_machines_to_a_final_state_strict() {
+    auto_policy_scans_the_users_live_machines_to_a_final_state(Profile::Strict).await;
+}
+
+async fn auto_policy_scans_the_users_live_machines_to_a_final_state(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let mut run = EngineRun::start(
@@ -42,8 +51,21 @@ async fn auto_policy_scans_the_users_live_machines_to_a_final_state() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected_lenient() {
+    approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected(Profile::Lenient)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected_strict() {
+    approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected(Profile::Strict)
+        .await;
+}
+
+async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rejected(
+    profile: Profile,
+) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(
         &sim,
@@ -116,8 +138,17 @@ async fn approve_policy_waits_then_runs_what_was_approved_and_never_what_was_rej
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restarting_and_a_second_process_never_submit_twice() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn restarting_and_a_second_process_never_submit_twice_lenient() {
+    restarting_and_a_second_process_never_submit_twice(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarting_and_a_second_process_never_submit_twice_strict() {
+    restarting_and_a_second_process_never_submit_twice(Profile::Strict).await;
+}
+
+async fn restarting_and_a_second_process_never_submit_twice(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("shared.sqlite");
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
@@ -159,12 +190,21 @@ async fn restarting_and_a_second_process_never_submit_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action() {
+async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action_lenient() {
+    a_fleet_is_tracked_with_list_calls_not_one_call_per_action(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action_strict() {
+    a_fleet_is_tracked_with_list_calls_not_one_call_per_action(Profile::Strict).await;
+}
+
+async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action(profile: Profile) {
     const FLEET: usize = 30;
     let mut scenario = quiet_scenario(600.0);
     scenario.alerts.clear();
     scenario.add_fleet(FLEET, AUTO_POLICY, "66a1f0c2e4b0a1b2c3d4eb00");
-    let sim = start_sim(scenario).await;
+    let sim = start_sim_with(scenario, profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let mut settings = fast_settings(&config);
@@ -194,12 +234,21 @@ async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_action_already_running_on_a_machine_is_followed_not_sent_again() {
+async fn an_action_already_running_on_a_machine_is_followed_not_sent_again_lenient() {
+    an_action_already_running_on_a_machine_is_followed_not_sent_again(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_already_running_on_a_machine_is_followed_not_sent_again_strict() {
+    an_action_already_running_on_a_machine_is_followed_not_sent_again(Profile::Strict).await;
+}
+
+async fn an_action_already_running_on_a_machine_is_followed_not_sent_again(profile: Profile) {
     let mut scenario = quiet_scenario(1.0);
     scenario.alerts.clear();
     scenario.add_fleet(3, AUTO_POLICY, "66a1f0c2e4b0a1b2c3d4eb01");
     let busy_machine = scenario.machines.last().expect("fleet machines").id.clone();
-    let sim = start_sim(scenario).await;
+    let sim = start_sim_with(scenario, profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let running = Clients::new(wiring::api_settings(&config))

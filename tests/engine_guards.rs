@@ -34,8 +34,17 @@ async fn planned(run: &mut EngineRun) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_machine_per_alert_goes_and_stale_machines_are_skipped() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn one_machine_per_alert_goes_and_stale_machines_are_skipped_lenient() {
+    one_machine_per_alert_goes_and_stale_machines_are_skipped(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_machine_per_alert_goes_and_stale_machines_are_skipped_strict() {
+    one_machine_per_alert_goes_and_stale_machines_are_skipped(Profile::Strict).await;
+}
+
+async fn one_machine_per_alert_goes_and_stale_machines_are_skipped(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let mut settings = fast_settings(&config);
@@ -76,8 +85,17 @@ async fn one_machine_per_alert_goes_and_stale_machines_are_skipped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_hourly_limit_holds_across_alerts() {
-    let sim = start_sim(quiet_scenario(600.0)).await;
+async fn the_hourly_limit_holds_across_alerts_lenient() {
+    the_hourly_limit_holds_across_alerts(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hourly_limit_holds_across_alerts_strict() {
+    the_hourly_limit_holds_across_alerts(Profile::Strict).await;
+}
+
+async fn the_hourly_limit_holds_across_alerts(profile: Profile) {
+    let sim = start_sim_with(quiet_scenario(600.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let mut settings = fast_settings(&config);
@@ -140,9 +158,18 @@ fn with_tier0_admin() -> (remedy::sim::Scenario, &'static str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_tier0_machine_always_waits_for_approval_even_in_auto() {
+async fn a_tier0_machine_always_waits_for_approval_even_in_auto_lenient() {
+    a_tier0_machine_always_waits_for_approval_even_in_auto(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tier0_machine_always_waits_for_approval_even_in_auto_strict() {
+    a_tier0_machine_always_waits_for_approval_even_in_auto(Profile::Strict).await;
+}
+
+async fn a_tier0_machine_always_waits_for_approval_even_in_auto(profile: Profile) {
     let (scenario, alert) = with_tier0_admin();
-    let sim = start_sim(scenario).await;
+    let sim = start_sim_with(scenario, profile).await;
     let dir = tempfile::tempdir().unwrap();
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-full", Mode::Auto)]);
     let mut run = EngineRun::start(

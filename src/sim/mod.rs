@@ -4,6 +4,7 @@ mod actions;
 mod auth;
 mod cas;
 mod cas_filter;
+mod cases;
 mod clock;
 mod collection;
 mod control;
@@ -23,6 +24,11 @@ mod stats;
 mod strict;
 mod wire;
 
+pub use cases::{
+    CaseAlert, LOOKALIKE_ACCOUNTS, MANY_DEVICE_COUNT, MANY_DEVICE_OWNER, SILENT_MACHINE,
+    SILENT_OWNER, THREE_DEVICE_MACHINES, THREE_DEVICE_OWNER, UNKNOWN_ACCOUNT, VICTIM,
+    VICTIM_MACHINE,
+};
 pub use errors::SimError;
 pub use faults::Faults;
 pub use fleet::FLEET_OWNER;
