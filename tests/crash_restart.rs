@@ -60,6 +60,20 @@ fn run(dir: &Path, config: &Path, crash_at: Option<&str>) -> Child {
     cmd.spawn().unwrap()
 }
 
+/// The child's exit status once it exits, or `None` (and the child killed) after `secs` seconds.
+fn exit_within(child: &mut Child, secs: u64) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
 /// Reads events until every remediation is final and nothing changed for two seconds.
 fn settle(child: &mut Child, secs: u64) -> HashMap<String, String> {
     let (tx, rx) = mpsc::channel();
@@ -129,10 +143,13 @@ async fn crash_then_restart(point: &str, profile: Profile) {
     let config_path = config.clone();
     let crashed = tokio::task::spawn_blocking(move || {
         let mut child = run(&dir_path, &config_path, Some(&point_owned));
-        child.wait().unwrap()
+        exit_within(&mut child, 90)
     })
     .await
     .unwrap();
+    let crashed = crashed.unwrap_or_else(|| {
+        panic!("the first run never reached the crash point {point} in 90 s ({profile:?})")
+    });
     assert!(!crashed.success(), "the first run died at {point}");
     let posts_at_crash = posts(&sim).0;
 

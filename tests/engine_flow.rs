@@ -298,7 +298,7 @@ async fn an_action_already_running_on_a_machine_is_followed_not_sent_again(profi
     assert!(
         attached[0]["why"]
             .as_str()
-            .is_some_and(|why| why.starts_with("already running since")),
+            .is_some_and(|why| why.starts_with("covered by the scan started")),
         "{attached:?}"
     );
 }

@@ -182,6 +182,10 @@ async fn an_unparseable_stored_action_or_state_is_skipped_with_the_reason_and_ne
             Some("stored action 'wipe_disk' is not a known action kind")
         );
         assert_eq!(
+            run.remediations[&picked[0].0].action, None,
+            "{profile:?}: an unknown action is not shown as a scan"
+        );
+        assert_eq!(
             run.remediations[&picked[1].0].reason.as_deref(),
             Some("stored state 'half-sent' is not a known state")
         );

@@ -7,7 +7,7 @@ mod sim_common;
 use remedy::api::AlertQuery;
 use remedy::sim::{Scenario, SimHandle};
 use serde_json::{Value, json};
-use sim_common::{CAS_SCOPE, GRAPH_SCOPE, MDE_SCOPE, client, fast, get, post, token};
+use sim_common::{CAS_SCOPE, GRAPH_SCOPE, MDE_SCOPE, client, fast, get, post, token, token_reply};
 
 fn strict(mut s: Scenario) -> Scenario {
     s.strict = true;
@@ -271,20 +271,7 @@ async fn tokens_are_short_lived_only_under_the_strict_profile() {
         s.strict = strict_profile;
         let h = api_common::sim(s).await;
         for scope in [MDE_SCOPE, GRAPH_SCOPE, CAS_SCOPE] {
-            let v: Value = client()
-                .post(format!("{}/contoso/oauth2/v2.0/token", h.authority_url()))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", "remedy-demo"),
-                    ("client_secret", "remedy-demo-secret"),
-                    ("scope", scope),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let v = token_reply(&h.authority_url(), scope).await;
             assert_eq!(v["expires_in"], lifetime, "{scope}");
         }
         h.shutdown().await;
@@ -320,4 +307,34 @@ async fn remedys_clients_follow_every_strict_page_on_one_token_per_service() {
     // two services behind bearer tokens, each token lasting 120 s: one each, not one per call
     assert_eq!(api_common::stat(&h, "/tokens_issued"), 2);
     h.shutdown().await;
+}
+
+/// `remedy sim --strict` prints its base URL and serves the strict profile.
+#[tokio::test]
+async fn remedy_sim_strict_serves_the_strict_profile() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_remedy"))
+        .args(["sim", "--strict"])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_string();
+    let v = token_reply(&format!("{base}/login"), MDE_SCOPE).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(v["expires_in"], 120, "{v}");
 }

@@ -202,4 +202,23 @@ mod tests {
         let off = chrono::Duration::zero();
         assert!(cooldown_cover_from_defender(&recent, "m1", &scan(), off, now()).is_none());
     }
+
+    #[test]
+    fn the_journal_covers_with_its_own_recent_success() {
+        let hour = chrono::Duration::minutes(60);
+        let params = serde_json::json!({"kind": "antivirus_scan", "scan_type": "Full"});
+        let mut earlier = super::super::stored::test_row("Succeeded", "RunAntiVirusScan", params);
+        earlier.provider_action_id = Some("act-1".into());
+        earlier.final_at = Some(now() - chrono::Duration::minutes(10));
+        let cover = cooldown_cover_from_journal(&earlier, hour, now()).expect("cooled");
+        assert_eq!(cover.action_id, "act-1");
+        assert_eq!(cover.succeeded_at, earlier.final_at);
+        assert_eq!(cover.requestor.as_deref(), Some("tester"));
+        assert!(cooldown_cover_from_journal(&earlier, chrono::Duration::zero(), now()).is_none());
+        earlier.final_at = Some(now() - chrono::Duration::minutes(61));
+        assert!(cooldown_cover_from_journal(&earlier, hour, now()).is_none());
+        earlier.final_at = Some(now() - chrono::Duration::minutes(10));
+        earlier.state = "TimeOut".into();
+        assert!(cooldown_cover_from_journal(&earlier, hour, now()).is_none());
+    }
 }

@@ -1,11 +1,13 @@
 //! Crash recovery: reconciles intents a crash left unsure, in parallel beside tracking; and the crash-test hook.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::Utc;
 use futures::StreamExt;
 
+use crate::api::models::defender::MachineAction;
 use crate::store::RemediationRow;
 
 use super::core::{Ctx, Internal};
@@ -45,18 +47,54 @@ pub(super) fn start_recovery(ctx: &Ctx, flag: Arc<AtomicBool>, rows: Vec<Remedia
     let ctx = ctx.clone();
     tokio::spawn(async move {
         let _running = running;
-        futures::stream::iter(rows)
-            .for_each_concurrent(RECOVERY_CONCURRENCY, |row| {
-                let ctx = &ctx;
-                async move {
-                    let id = row.id.clone();
-                    if let Err(e) = reconcile_unsure(ctx, row).await {
-                        tracing::warn!(remediation = %id, "not reconciled yet, next round retries: {e}");
-                    }
-                }
-            })
+        let groups = unsure_groups(&ctx, rows);
+        futures::stream::iter(groups)
+            .for_each_concurrent(RECOVERY_CONCURRENCY, |group| reconcile_group(&ctx, group))
             .await;
     });
+}
+
+/// Unsure rows ready to reconcile, grouped by what one Defender read answers: machine and action kind.
+fn unsure_groups(ctx: &Ctx, rows: Vec<RemediationRow>) -> Vec<Vec<RemediationRow>> {
+    let mut groups: BTreeMap<(String, &'static str), Vec<RemediationRow>> = BTreeMap::new();
+    for row in rows.into_iter().filter(|row| ready_to_reconcile(ctx, row)) {
+        match stored_action(&row) {
+            Ok(kind) => groups
+                .entry((row.machine_id.clone(), kind.defender_type()))
+                .or_default()
+                .push(row),
+            Err(why) => tracing::warn!(remediation = %row.id, "not reconciled: {why}"),
+        }
+    }
+    groups.into_values().collect()
+}
+
+/// Reconciles rows of one machine and kind with one read; a failure leaves them for the next round.
+async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
+    let submitted = RemediationState::Submitted.as_str();
+    let read = match group.iter().find(|row| row.state == submitted) {
+        Some(row) => match stored_action(row) {
+            Ok(kind) => {
+                let filter = machine_kind_filter(&row.machine_id, &kind);
+                ctx.clients.defender.machine_actions(Some(&filter)).await
+            }
+            Err(_) => return,
+        },
+        None => Ok(Vec::new()),
+    };
+    let actions = match read {
+        Ok(actions) => actions,
+        Err(e) => {
+            tracing::warn!(machine = %group[0].machine_id, "not reconciled yet, next round retries: {e}");
+            return;
+        }
+    };
+    for row in group {
+        let id = row.id.clone();
+        if let Err(e) = settle(ctx, row, &actions).await {
+            tracing::warn!(remediation = %id, "not reconciled yet, next round retries: {e}");
+        }
+    }
 }
 
 /// Dies at once, like a power cut, when `REMEDY_CRASH_AT` names `point`
@@ -73,9 +111,9 @@ pub(super) fn crash_point(point: &str) {
     std::process::abort();
 }
 
-/// A remediation queued or submitted without a Defender id: find its action by the idempotency key,
-/// or, when it surely never left, send it back to the queue. Never resends blindly.
-async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineError> {
+/// Whether this process may reconcile `row` now: not held by another live process, not our own dispatch
+/// still under way.
+fn ready_to_reconcile(ctx: &Ctx, row: &RemediationRow) -> bool {
     let claimed_by_other_live = row
         .claimed_by
         .as_deref()
@@ -84,25 +122,21 @@ async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineEr
             .claimed_at
             .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
         && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
-    if claimed_by_other_live {
-        return Ok(());
-    }
     let own_in_progress = row.claimed_by.as_deref() == Some(ctx.settings.owner.as_str())
         && row.updated_at > Utc::now() - UNSENT_AFTER;
-    if own_in_progress {
-        return Ok(());
-    }
-    let kind = match stored_action(&row) {
-        Ok(kind) => kind,
-        Err(why) => {
-            tracing::warn!(remediation = %row.id, "not reconciled: {why}");
-            return Ok(());
-        }
-    };
+    !claimed_by_other_live && !own_in_progress
+}
+
+/// A remediation queued or submitted without a Defender id, given Defender's actions of its machine and
+/// kind: link the action carrying its idempotency key, or, when it surely never left, send it back to the
+/// queue. Never resends blindly.
+async fn settle(
+    ctx: &Ctx,
+    row: RemediationRow,
+    actions: &[MachineAction],
+) -> Result<(), EngineError> {
     let submitted = RemediationState::Submitted.as_str();
     if row.state == submitted {
-        let filter = machine_kind_filter(&row.machine_id, &kind);
-        let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
         if let Some(action) = actions
             .iter()
             .find(|a| a.idempotency_key() == Some(row.idempotency_key.as_str()))

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::proof::{Cover, CoverKind};
+
 /// Per-policy remediation mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -285,7 +287,8 @@ pub struct RemediationView {
     pub flow_id: String,
     pub step: u32,
     pub machine: MachineView,
-    pub action: ActionKind,
+    /// `None` when the stored action is not one remedy knows (such a remediation is refused, never sent).
+    pub action: Option<ActionKind>,
     pub state: RemediationState,
     /// Why it is in this state (reject reason, skip reason, provider error, guard that fell back to approve).
     pub reason: Option<String>,
@@ -298,54 +301,17 @@ pub struct RemediationView {
     pub covered_by: Option<Box<Cover>>,
 }
 
-/// How an action remedy did not send for a remediation covers it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CoverKind {
-    /// The action was read from Defender as Pending or InProgress when the remediation attached to it.
-    Running,
-    /// The same action succeeded on the machine within the flow's cool-down.
-    CoolDown,
-}
+impl RemediationView {
+    /// The action's label, or "unknown action" for one that did not parse.
+    pub fn action_label(&self) -> String {
+        self.action
+            .as_ref()
+            .map_or_else(|| "unknown action".into(), ActionKind::label)
+    }
 
-/// The proof, read from Defender or the journal, that an earlier action covers a remediation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cover {
-    pub kind: CoverKind,
-    pub action_id: String,
-    pub created_at: Option<DateTime<Utc>>,
-    /// The action's state when remedy read it.
-    pub status: RemediationState,
-    /// Who asked Defender for the action (sanitised, for display).
-    pub requestor: Option<String>,
-    /// When it succeeded (cool-down only).
-    pub succeeded_at: Option<DateTime<Utc>>,
-    /// When remedy read the proof.
-    pub checked_at: DateTime<Utc>,
-}
-
-impl Cover {
-    /// "covered by the scan started 10:42 by alice@…" or "covered by the scan that succeeded at 10:42 (cool-down)".
-    pub fn summary(&self, action: &ActionKind) -> String {
-        let noun = match action {
-            ActionKind::AntivirusScan { .. } => "scan".to_string(),
-            other => other.label(),
-        };
-        let hhmm = |t: Option<DateTime<Utc>>| {
-            t.map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_else(|| "earlier".into())
-        };
-        let by = self.requestor.as_deref().unwrap_or("someone else");
-        match self.kind {
-            CoverKind::Running => format!(
-                "covered by the {noun} started {} by {by}",
-                hhmm(self.created_at)
-            ),
-            CoverKind::CoolDown => format!(
-                "covered by the {noun} that succeeded at {} (requested by {by}; cool-down)",
-                hhmm(self.succeeded_at)
-            ),
-        }
+    /// Whether approving it needs a confirmation (an unknown action is treated as disruptive).
+    pub fn is_disruptive(&self) -> bool {
+        self.action.as_ref().is_none_or(ActionKind::is_disruptive)
     }
 }
 

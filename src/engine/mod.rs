@@ -16,6 +16,7 @@ pub mod interface;
 mod journal;
 mod link;
 mod plan;
+mod proof;
 mod resolve;
 mod retry;
 mod runner;

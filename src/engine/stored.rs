@@ -57,37 +57,43 @@ pub fn refusal(row: &RemediationRow) -> Option<String> {
     stored_action(row).err()
 }
 
+/// A journal row for unit tests.
+#[cfg(test)]
+pub(super) fn test_row(state: &str, action: &str, params: serde_json::Value) -> RemediationRow {
+    let now = chrono::Utc::now();
+    RemediationRow {
+        id: "r1".into(),
+        idempotency_key: "k".into(),
+        alert_id: "a".into(),
+        policy_id: "p".into(),
+        flow_id: "f".into(),
+        step: 1,
+        machine_id: "m".into(),
+        machine_name: "pc".into(),
+        action: action.into(),
+        params,
+        state: state.into(),
+        reason: None,
+        provider_action_id: None,
+        requested_by: "tester".into(),
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+        final_at: None,
+        claimed_by: None,
+        claimed_at: None,
+        proof: serde_json::json!({}),
+        cover: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
     use serde_json::json;
 
     fn row(state: &str, action: &str, params: serde_json::Value) -> RemediationRow {
-        RemediationRow {
-            id: "r1".into(),
-            idempotency_key: "k".into(),
-            alert_id: "a".into(),
-            policy_id: "p".into(),
-            flow_id: "f".into(),
-            step: 1,
-            machine_id: "m".into(),
-            machine_name: "pc".into(),
-            action: action.into(),
-            params,
-            state: state.into(),
-            reason: None,
-            provider_action_id: None,
-            requested_by: "tester".into(),
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-            submitted_at: None,
-            final_at: None,
-            claimed_by: None,
-            claimed_at: None,
-            proof: json!({}),
-            cover: None,
-        }
+        test_row(state, action, params)
     }
 
     #[test]

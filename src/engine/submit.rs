@@ -146,7 +146,7 @@ async fn try_dispatch(
     let claim_id = row.id.clone();
     let now = Utc::now();
     let cool = match &decision {
-        Decision::CoolDown(cover) => Some((cover.clone(), cover.summary(kind))),
+        Decision::CoolDown(cover) => Some((cover.clone(), cover.summary(Some(kind)))),
         _ => None,
     };
     let submitting = matches!(decision, Decision::Submit);
@@ -236,7 +236,7 @@ pub(super) async fn attach(
     cover: Cover,
     from: RemediationState,
 ) -> Result<(), EngineError> {
-    let note = cover.summary(kind);
+    let note = cover.summary(Some(kind));
     let result = format!(
         "following Defender action {}: {} when read at {}, created {}, requested by {}",
         action.id,

@@ -154,7 +154,7 @@ async fn statuses(
     }
     let missing: Vec<String> = wanted.values().cloned().collect();
     for batch in missing.chunks(TRACK_BATCH) {
-        if batch.len() < 2 || !tracking.forms.allows(RichQuery::IdBatch) {
+        if !tracking.forms.allows(RichQuery::IdBatch) {
             break;
         }
         let filter = batch

@@ -139,11 +139,7 @@ pub fn remediation_view(
             os: None,
             protected: false,
         });
-    let action = serde_json::from_value::<ActionKind>(row.params.clone()).unwrap_or(
-        ActionKind::AntivirusScan {
-            scan_type: "Full".into(),
-        },
-    );
+    let action = serde_json::from_value::<ActionKind>(row.params.clone()).ok();
     let state = RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed);
     let overdue =
         state.is_in_flight() && row.submitted_at.is_some_and(|at| now - at > overdue_after);

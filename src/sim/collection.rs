@@ -10,11 +10,22 @@ use serde_json::{Value, json};
 /// One Defender list endpoint: what it may filter on, what it is called, and its strict-profile rules.
 pub(crate) struct Listing<'a> {
     /// Properties `$filter` may name under the lenient profile.
-    pub fields: &'a [&'a str],
+    fields: &'a [&'a str],
     /// The `@odata.context` collection name.
-    pub what: &'a str,
+    what: &'a str,
     /// The strict profile's rules, when the simulator serves it.
-    pub strict: Option<ListRules>,
+    strict: Option<ListRules>,
+}
+
+impl<'a> Listing<'a> {
+    /// Filters on `fields`, names the collection `what`, follows `strict` when the profile is on.
+    pub(crate) fn new(fields: &'a [&'a str], what: &'a str, strict: Option<ListRules>) -> Self {
+        Self {
+            fields,
+            what,
+            strict,
+        }
+    }
 }
 
 fn invalid(code: &str, message: &str) -> Reply {

@@ -29,6 +29,20 @@ const MACHINE_FIELDS: &[&str] = &[
     "rbacGroupId",
 ];
 
+/// `GET /api/machines` under the strict profile.
+const STRICT_MACHINES: ListRules = ListRules {
+    page: strict::MACHINES_PAGE,
+    fields: MACHINE_FIELDS,
+    refusal_code: "ODataError",
+};
+
+/// `GET /api/users/{id}/machines` under the strict profile.
+const STRICT_USER_MACHINES: ListRules = ListRules {
+    page: strict::ACTIONS_PAGE,
+    fields: MACHINE_FIELDS,
+    refusal_code: "InvalidInput",
+};
+
 const READ: &[&str] = &["Machine.Read.All", "Machine.ReadWrite.All"];
 
 /// A routed Defender endpoint.
@@ -234,16 +248,12 @@ fn machines(st: &State, req: &Req) -> Reply {
             "No recent machines were found",
         );
     }
-    let listing = Listing {
-        fields: MACHINE_FIELDS,
-        what: "Machines",
-        strict: st.scenario.strict.then_some(ListRules {
-            page: strict::MACHINES_PAGE,
-            fields: MACHINE_FIELDS,
-            refusal_code: "ODataError",
-        }),
-    };
-    collection(req, items, &listing)
+    let strict = st.scenario.strict.then_some(STRICT_MACHINES);
+    collection(
+        req,
+        items,
+        &Listing::new(MACHINE_FIELDS, "Machines", strict),
+    )
 }
 
 fn logon_users(st: &State, id: &str) -> Reply {
@@ -296,14 +306,6 @@ fn user_machines(st: &State, req: &Req, account: &str) -> Reply {
     if !st.scenario.strict {
         return Reply::ok(with_context(json!({ "value": items }), "Machines"));
     }
-    let listing = Listing {
-        fields: MACHINE_FIELDS,
-        what: "Machines",
-        strict: Some(ListRules {
-            page: strict::ACTIONS_PAGE,
-            fields: MACHINE_FIELDS,
-            refusal_code: "InvalidInput",
-        }),
-    };
+    let listing = Listing::new(MACHINE_FIELDS, "Machines", Some(STRICT_USER_MACHINES));
     collection(req, items, &listing)
 }

@@ -28,6 +28,13 @@ const STRICT_ACTION_FIELDS: &[&str] = &[
     "creationDateTimeUtc",
 ];
 
+/// `GET /api/machineactions` under the strict profile.
+const STRICT_ACTIONS: ListRules = ListRules {
+    page: strict::ACTIONS_PAGE,
+    fields: STRICT_ACTION_FIELDS,
+    refusal_code: "BadRequest",
+};
+
 /// The permission each action type needs.
 pub(crate) fn role_for(kind: &str) -> &'static [&'static str] {
     match kind {
@@ -239,15 +246,8 @@ pub(crate) fn list(st: &State, req: &Req) -> Reply {
             a.to_json(&st.clock, now, odd)
         })
         .collect();
-    let listing = Listing {
-        fields: ACTION_FIELDS,
-        what: "MachineActions",
-        strict: st.scenario.strict.then_some(ListRules {
-            page: strict::ACTIONS_PAGE,
-            fields: STRICT_ACTION_FIELDS,
-            refusal_code: "BadRequest",
-        }),
-    };
+    let strict = st.scenario.strict.then_some(STRICT_ACTIONS);
+    let listing = Listing::new(ACTION_FIELDS, "MachineActions", strict);
     collection(req, items.iter().collect(), &listing)
 }
 

@@ -225,7 +225,7 @@ mod tests {
                 os: None,
                 protected: false,
             },
-            action: ActionKind::Unisolate,
+            action: Some(ActionKind::Unisolate),
             state,
             reason: None,
             provider_action_id: None,

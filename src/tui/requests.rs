@@ -45,16 +45,16 @@ impl App {
             self.toast(Level::Info, &format!("nothing to {verb}: {why}"));
             return None;
         }
-        let disruptive = proposed.iter().any(|r| r.action.is_disruptive());
+        let disruptive = proposed.iter().any(|r| r.is_disruptive());
         let lines = proposed
             .iter()
             .map(|r| {
-                let warn = if r.action.is_disruptive() {
+                let warn = if r.is_disruptive() {
                     "  (disrupts the user)"
                 } else {
                     ""
                 };
-                format!("{} on {}{warn}", r.action.label(), r.machine.name)
+                format!("{} on {}{warn}", r.action_label(), r.machine.name)
             })
             .collect();
         let ids = proposed.iter().map(|r| r.id.clone()).collect();
@@ -106,7 +106,7 @@ impl App {
         }
         let lines = vec![format!(
             "Stop {} on {} ({})",
-            r.action.label(),
+            r.action_label(),
             r.machine.name,
             r.state.as_str()
         )];

@@ -30,8 +30,14 @@ pub fn client() -> reqwest::Client {
 
 /// Client-credentials token for `scope` from the demo app registration.
 pub async fn token(h: &SimHandle, scope: &str) -> String {
+    let v = token_reply(&h.authority_url(), scope).await;
+    v["access_token"].as_str().unwrap().to_string()
+}
+
+/// The token authority at `authority` (`…/login`) answering the demo app registration for `scope`.
+pub async fn token_reply(authority: &str, scope: &str) -> Value {
     let r = client()
-        .post(format!("{}/contoso/oauth2/v2.0/token", h.authority_url()))
+        .post(format!("{authority}/contoso/oauth2/v2.0/token"))
         .form(&[
             ("grant_type", "client_credentials"),
             ("client_id", "remedy-demo"),
@@ -42,8 +48,7 @@ pub async fn token(h: &SimHandle, scope: &str) -> String {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
-    v["access_token"].as_str().unwrap().to_string()
+    r.json().await.unwrap()
 }
 
 /// A fixture from `tests/fixtures/api/` (the shared API fixtures).

@@ -178,7 +178,7 @@ pub fn remediation(
         flow_id: "flow".into(),
         step: 1,
         machine: m,
-        action,
+        action: Some(action),
         state,
         reason: None,
         provider_action_id: submitted.then(|| format!("mde-{id}")),

@@ -137,11 +137,13 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     if r.overdue {
         text.push_str(" ! overdue");
     }
-    if let Some(cover) = &r.covered_by {
-        text.push_str(" · ");
-        text.push_str(&clean(&cover.summary(&r.action)));
-    }
     text
+}
+
+/// "covered by the scan started 10:42 by …" when an action remedy did not send covers `r`.
+fn cover_text(r: &RemediationView) -> Option<String> {
+    let cover = r.covered_by.as_ref()?;
+    Some(clean(&cover.summary(r.action.as_ref())))
 }
 
 /// The marker column of the selected row (reverse video alone would vanish in some terminals).
