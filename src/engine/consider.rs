@@ -45,18 +45,6 @@ impl Engine {
             self.planned.insert(alert_id.to_string());
             return;
         }
-        if !self.settings().bindings.contains_key(&alert.policy_id) {
-            self.set_note(alert_id, Some("no flow bound to this policy".into()));
-            return;
-        }
-        let mode = self.mode_of(&alert.policy_id);
-        if mode == Mode::Off {
-            self.set_note(
-                alert_id,
-                Some("policy mode is off: nothing proposed".into()),
-            );
-            return;
-        }
         let upn = match self.identity_of(alert_id).await {
             Ok(Some(upn)) => upn,
             Ok(None) => {
@@ -79,6 +67,18 @@ impl Engine {
             );
             self.set_note(alert_id, Some(HIDDEN_IDENTITY_NOTE.into()));
             self.planned.insert(alert_id.to_string());
+            return;
+        }
+        if !self.settings().bindings.contains_key(&alert.policy_id) {
+            self.set_note(alert_id, Some("no flow bound to this policy".into()));
+            return;
+        }
+        let mode = self.mode_of(&alert.policy_id);
+        if mode == Mode::Off {
+            self.set_note(
+                alert_id,
+                Some("policy mode is off: nothing proposed".into()),
+            );
             return;
         }
         let existing = {
