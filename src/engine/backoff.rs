@@ -29,6 +29,12 @@ impl Backoff {
         (failures, delay)
     }
 
+    /// Holds `key` back for `delay` from `now` without counting a failure (pacing, not retrying).
+    pub fn hold(&mut self, key: &str, now: Instant, delay: Duration) {
+        let next = now.checked_add(delay).unwrap_or(now);
+        self.waits.insert(key.to_string(), (0, next));
+    }
+
     /// Forgets `key`'s failures after a success.
     pub fn succeeded(&mut self, key: &str) {
         self.waits.remove(key);
@@ -65,5 +71,9 @@ mod tests {
         assert!(!backoff.ready("a", start + Duration::from_secs(3)));
         backoff.succeeded("a");
         assert!(backoff.ready("a", start));
+        backoff.hold("a", start, Duration::from_secs(12));
+        assert!(!backoff.ready("a", start + Duration::from_secs(11)));
+        assert!(backoff.ready("a", start + Duration::from_secs(12)));
+        assert_eq!(backoff.failed("a", start).0, 1, "a hold is not a failure");
     }
 }

@@ -25,6 +25,9 @@ const WINDOW_LIST_REACH: chrono::Duration = chrono::Duration::hours(1);
 const CLOCK_SKEW_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
 /// Actions read one by one (`GET /api/machineactions/{id}`) at the same time.
 const BY_ID_CONCURRENCY: usize = 4;
+/// One-by-one reads per minute tracking allows itself: most of Defender's 100 per minute and API, leaving
+/// room for cancels and checks.
+const BY_ID_READS_PER_MINUTE: u32 = 60;
 
 /// Tracking's state shared with its tasks: which query forms still work, and per-action retry waits.
 #[derive(Debug, Default)]
@@ -167,6 +170,9 @@ async fn statuses(
             Err(e) => list_failed(ctx, tracking, RichQuery::IdBatch, &e),
         }
     }
+    if wanted.len() > TRACK_BATCH && !tracking.forms.allows(RichQuery::IdBatch) {
+        open_lists(ctx, &mut wanted, &mut found).await;
+    }
     let missing: Vec<String> = wanted.values().cloned().collect();
     let answers: Vec<(String, Result<MachineAction, ApiError>)> = futures::stream::iter(missing)
         .map(|id| async move {
@@ -177,9 +183,21 @@ async fn statuses(
         .collect()
         .await;
     let mut backoff = tracking.backoff();
+    for id in found.keys() {
+        backoff.succeeded(id);
+    }
+    // One by one, the same actions are read again no faster than the quota share allows.
+    let spacing = by_id_spacing(rows.len());
     for (id, answer) in answers {
         match answer {
-            Ok(action) => keep(vec![action], &mut wanted, &mut found),
+            Ok(action) => {
+                if action.status.is_final() {
+                    backoff.succeeded(&id);
+                } else {
+                    backoff.hold(&id, now, spacing);
+                }
+                keep(vec![action], &mut wanted, &mut found);
+            }
             Err(e) => {
                 let (attempt, wait) = backoff.failed(&id, Instant::now());
                 let text = format!(
@@ -194,10 +212,40 @@ async fn statuses(
             }
         }
     }
-    for id in found.keys() {
-        backoff.succeeded(id);
-    }
     found
+}
+
+/// How long an action read on its own waits before its next read when `tracked` actions are followed:
+/// together they stay within [`BY_ID_READS_PER_MINUTE`].
+fn by_id_spacing(tracked: usize) -> std::time::Duration {
+    let per_read = std::time::Duration::from_secs(60) / BY_ID_READS_PER_MINUTE;
+    per_read
+        .checked_mul(u32::try_from(tracked).unwrap_or(u32::MAX))
+        .unwrap_or(std::time::Duration::MAX)
+        .clamp(per_read, std::time::Duration::from_secs(300))
+}
+
+/// The documented fallback for many open actions when id batches are refused: the tenant's open actions
+/// (`status eq 'Pending'`, `status eq 'InProgress'`) give the status of ours still open in a few pages,
+/// so only those that ended are read one by one. A failed list changes nothing: all are read by id.
+async fn open_lists(
+    ctx: &Ctx,
+    wanted: &mut HashMap<String, String>,
+    found: &mut HashMap<String, MachineAction>,
+) {
+    let mut open = Vec::new();
+    for status in [ActionStatus::Pending, ActionStatus::InProgress] {
+        let filter = format!("status eq '{}'", status.as_str());
+        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+            Ok(actions) => open.extend(actions),
+            Err(e) => {
+                tracing::warn!("open actions not listed, reading each by id: {e}");
+                return;
+            }
+        }
+    }
+    // An action that moved on between the two lists is in both: the later list is the newer read.
+    keep(open.into_iter().rev().collect(), wanted, found);
 }
 
 async fn track(
@@ -257,4 +305,20 @@ async fn track(
         ctx.report(Internal::Rows(rows));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn one_by_one_reads_are_spread_to_stay_within_the_quota_share() {
+        assert_eq!(by_id_spacing(0), Duration::from_secs(1));
+        assert_eq!(by_id_spacing(1), Duration::from_secs(1));
+        assert_eq!(by_id_spacing(12), Duration::from_secs(12));
+        assert_eq!(by_id_spacing(30), Duration::from_secs(30));
+        assert_eq!(by_id_spacing(usize::MAX), Duration::from_secs(300));
+    }
 }
