@@ -11,12 +11,43 @@ pub fn sanitize(input: &str) -> String {
             '\u{9b}' => skip_until_final(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\t' | '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c if is_hidden(c) => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// True for characters a reader cannot see: C0/C1 controls (ESC included), zero-width characters,
+/// bidi controls, the soft hyphen, word joiners and invisible operators, the byte-order mark.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
+}
+
+/// True when `identifier` holds a character [`is_hidden`] names: such an identifier is shown cleaned
+/// but never looked up, since its cleaned form may name someone else.
+pub fn has_hidden_chars(identifier: &str) -> bool {
+    identifier.chars().any(is_hidden)
 }
 
 type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
@@ -65,7 +96,7 @@ fn skip_string(chars: &mut Chars<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{has_hidden_chars, sanitize};
 
     #[test]
     fn strips_osc_title_and_csi_clear() {
@@ -91,5 +122,17 @@ mod tests {
     fn unterminated_sequences_do_not_leak() {
         assert_eq!(sanitize("a\u{1b}]0;never ends"), "a");
         assert_eq!(sanitize("a\u{1b}["), "a");
+    }
+
+    #[test]
+    fn hidden_characters_are_named() {
+        assert!(has_hidden_chars("vic\u{200b}tim@contoso.com"));
+        assert!(has_hidden_chars("victim\u{1b}[0m@contoso.com"));
+        assert!(has_hidden_chars("victim\u{202e}@contoso.com"));
+        assert!(has_hidden_chars("victim\u{85}@contoso.com"));
+        assert!(has_hidden_chars("vic\u{ad}tim@contoso.com"));
+        assert!(has_hidden_chars("\u{feff}victim@contoso.com"));
+        assert!(!has_hidden_chars("victim@contoso.com"));
+        assert!(!has_hidden_chars("zoë.ångström@contoso.com"));
     }
 }

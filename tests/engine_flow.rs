@@ -220,10 +220,17 @@ async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action(profile: Pro
     assert_eq!(posts(&sim), (FLEET as u64, 0), "one POST per machine");
     let stats = sim.stats();
     let one_by_one = &stats["requests"]["GET /mde/api/machineactions/{id}"];
-    assert!(
-        one_by_one.is_null(),
-        "no action was read on its own: {one_by_one}"
-    );
+    match profile {
+        Profile::Lenient => assert!(
+            one_by_one.is_null(),
+            "no action was read on its own: {one_by_one}"
+        ),
+        // No id filter there: open actions come from status lists, each is read on its own once it ended.
+        Profile::Strict => assert!(
+            one_by_one["200"].as_u64().unwrap_or(0) <= FLEET as u64,
+            "each action read on its own at most once: {one_by_one}"
+        ),
+    }
     assert!(
         stats["requests"]["GET /mde/api/machineactions"]["200"]
             .as_u64()
@@ -298,7 +305,7 @@ async fn an_action_already_running_on_a_machine_is_followed_not_sent_again(profi
     assert!(
         attached[0]["why"]
             .as_str()
-            .is_some_and(|why| why.starts_with("already running since")),
+            .is_some_and(|why| why.starts_with("covered by the scan started")),
         "{attached:?}"
     );
 }

@@ -1,6 +1,8 @@
 //! Defender for Endpoint client: machines, logon users, machine actions (run, track, cancel).
 
+use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use reqwest::Method;
 use serde_json::json;
@@ -12,17 +14,114 @@ use super::http::{Endpoint, Request, segment};
 use super::models::{LogonUser, Machine, MachineAction};
 use super::odata;
 
+/// How machines are looked up by Entra device id. Shared by every clone of a client, so the
+/// engine and `remedy check` read the form the process is using.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineLookupForm {
+    /// One call for several devices: `aadDeviceId eq '…' or aadDeviceId eq '…'` (saves calls).
+    Batched,
+    /// The documented minimum, one `aadDeviceId eq '…'` per device: Defender refused the batch.
+    OneByOne,
+}
+
+impl fmt::Display for MachineLookupForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MachineLookupForm::Batched => {
+                "batched (aadDeviceId eq '…' or …, one call per 10 devices)"
+            }
+            MachineLookupForm::OneByOne => {
+                "one aadDeviceId eq '…' per device (Defender refused the batched lookup)"
+            }
+        })
+    }
+}
+
+/// What a lookup of several Entra device ids found: the machine records, and the devices whose own
+/// lookup failed (one failing device does not lose the others).
+#[derive(Debug, Default)]
+pub struct DeviceLookup {
+    pub machines: Vec<Machine>,
+    pub failed: Vec<(String, ApiError)>,
+}
+
 /// Client of the Defender for Endpoint API (OAuth app token). Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct DefenderClient {
     endpoint: Arc<Endpoint>,
+    /// Set once Defender refused a batched lookup: every later lookup goes one device at a time.
+    batch_refused: Arc<AtomicBool>,
+}
+
+/// Entra device ids looked up in one batched call.
+const DEVICE_BATCH: usize = 10;
+
+/// True for a 400 refusing the query itself (`ODataError`, `BadRequest`, `InvalidInput`).
+pub fn is_refused_query(error: &ApiError) -> bool {
+    matches!(error, ApiError::BadRequest { status: 400, .. })
+}
+
+/// `aadDeviceId eq '…'` for one Entra device id (quotes doubled).
+fn aad_eq(aad_device_id: &str) -> String {
+    format!("aadDeviceId eq '{}'", aad_device_id.replace('\'', "''"))
 }
 
 impl DefenderClient {
     pub(crate) fn new(endpoint: Endpoint) -> DefenderClient {
         DefenderClient {
             endpoint: Arc::new(endpoint),
+            batch_refused: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The form machine lookups take from now on.
+    pub fn machine_lookup_form(&self) -> MachineLookupForm {
+        if self.batch_refused.load(Ordering::Relaxed) {
+            MachineLookupForm::OneByOne
+        } else {
+            MachineLookupForm::Batched
+        }
+    }
+
+    /// Machines of several Entra device ids, in the current [`MachineLookupForm`]. A refused batch
+    /// switches the form to one device at a time for the rest of the process and does the work
+    /// anyway. An error of the batch call as a whole is returned; in the one-by-one form each
+    /// device's failure is reported in [`DeviceLookup::failed`] and the others still count.
+    pub async fn machines_by_aad_device_ids(
+        &self,
+        aad_device_ids: &[&str],
+    ) -> Result<DeviceLookup, ApiError> {
+        let mut lookup = DeviceLookup::default();
+        let mut rest = aad_device_ids;
+        while rest.len() > 1 && self.machine_lookup_form() == MachineLookupForm::Batched {
+            let (batch, after) = rest.split_at(rest.len().min(DEVICE_BATCH));
+            let filter = batch
+                .iter()
+                .map(|id| aad_eq(id))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            match self.machines(Some(&filter)).await {
+                Ok(machines) => {
+                    lookup.machines.extend(machines);
+                    rest = after;
+                }
+                Err(e) if is_refused_query(&e) => {
+                    self.batch_refused.store(true, Ordering::Relaxed);
+                    tracing::warn!(
+                        "Defender refused the batched machine lookup ({e}); looking machines up one \
+                         aadDeviceId at a time from now on"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        for id in rest {
+            match self.machines_by_aad_device_id(id).await {
+                Ok(found) => lookup.machines.extend(found),
+                Err(e) => lookup.failed.push((id.to_string(), e)),
+            }
+        }
+        Ok(lookup)
     }
 
     /// Machines whose Entra device id is `aad_device_id` (quoted in `$filter`); none is an empty list.
@@ -30,8 +129,7 @@ impl DefenderClient {
         &self,
         aad_device_id: &str,
     ) -> Result<Vec<Machine>, ApiError> {
-        let filter = format!("aadDeviceId eq '{}'", aad_device_id.replace('\'', "''"));
-        self.machines(Some(&filter)).await
+        self.machines(Some(&aad_eq(aad_device_id))).await
     }
 
     /// Machines matching an OData filter, following `@odata.nextLink`. The documented

@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub use action::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
 pub use call::{Call, Service};
 pub use cas::{CasClient, CloseAs, CloseOutcome};
-pub use defender::DefenderClient;
+pub use defender::{DefenderClient, DeviceLookup, MachineLookupForm, is_refused_query};
 pub use error::ApiError;
 pub use filter::AlertQuery;
 pub use graph::GraphClient;

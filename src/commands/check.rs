@@ -5,7 +5,54 @@ use std::path::Path;
 use color_eyre::eyre::Result;
 
 use remedy::api::AlertQuery;
-use remedy::api::Clients;
+use remedy::api::{ApiError, Clients};
+use remedy::text::{has_hidden_chars, sanitize};
+
+/// Alerts read to find a user whose machines the lookup check resolves.
+const USER_SAMPLE: u32 = 20;
+/// Users tried, at most, before one with Graph devices is found.
+const USERS_TRIED: usize = 3;
+/// Entra device ids no machine has: they make up a batch of two when the user has fewer devices.
+const UNKNOWN_DEVICES: [&str; 2] = [
+    "00000000-0000-0000-0000-000000000000",
+    "00000000-0000-0000-0000-000000000001",
+];
+
+/// The engine's machine lookup path: a user's Graph devices, then Defender by `aadDeviceId` in the
+/// form the engine would use (a batch, or one per device once Defender refused the batch).
+async fn machine_lookup(clients: &Clients, users: &[String]) -> Result<String, String> {
+    let mut device_ids = Vec::new();
+    let mut whose = "no alert user to try (test devices only)".to_string();
+    for upn in users.iter().take(USERS_TRIED) {
+        match clients.graph.registered_devices(upn).await {
+            Ok(devices) => device_ids.extend(devices.into_iter().filter_map(|d| d.device_id)),
+            Err(ApiError::NotFound { .. }) => {}
+            Err(e) => return Err(format!("Graph devices of {}: {e}", sanitize(upn))),
+        }
+        whose = format!("{} Graph device(s) of {}", device_ids.len(), sanitize(upn));
+        if !device_ids.is_empty() {
+            break;
+        }
+    }
+    let mut ids: Vec<&str> = device_ids.iter().map(String::as_str).collect();
+    ids.extend(
+        UNKNOWN_DEVICES
+            .iter()
+            .take(2usize.saturating_sub(ids.len())),
+    );
+    let lookup = clients
+        .defender
+        .machines_by_aad_device_ids(&ids)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some((device, e)) = lookup.failed.first() {
+        return Err(format!("device {}: {e}", sanitize(device)));
+    }
+    Ok(format!(
+        "{whose} → {} Defender machine record(s)",
+        lookup.machines.len()
+    ))
+}
 
 pub async fn run(config_file: &Path) -> Result<i32> {
     let loaded = match super::load_config(config_file) {
@@ -28,10 +75,21 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             println!("{service:<8} FAILED   {call}: {e}");
         }
     };
-    let alerts = clients
+    let page = clients
         .cas
-        .list_alerts_page(&AlertQuery::new().limit(1), 0)
-        .await
+        .list_alerts_page(&AlertQuery::new().limit(USER_SAMPLE), 0)
+        .await;
+    let mut sample_users: Vec<String> = Vec::new();
+    for upn in page
+        .iter()
+        .flat_map(|page| &page.data)
+        .filter_map(|a| a.user_principal())
+    {
+        if !has_hidden_chars(upn) && !sample_users.iter().any(|u| u == upn) {
+            sample_users.push(upn.to_string());
+        }
+    }
+    let alerts = page
         .map(|page| {
             format!(
                 "token accepted, {} alert(s) visible",
@@ -71,6 +129,12 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             other => Err(other.to_string()),
         });
     report("Graph", "user devices", graph);
+    let lookup = machine_lookup(&clients, &sample_users).await;
+    report("Defender", "machine lookup", lookup);
+    println!(
+        "lookup   form     {}",
+        clients.defender.machine_lookup_form()
+    );
     for quota in clients.quotas() {
         println!(
             "quota    {:<8} {}/{} per {}",

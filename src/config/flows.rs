@@ -58,7 +58,41 @@ pub struct Flow {
     /// Close the alert as true positive when every step succeeded on every machine.
     #[serde(default)]
     pub close_alert: bool,
+    /// Minutes after the same action succeeded on a machine during which it is not run there again
+    /// (0 disables); unset: [`DEFAULT_SCAN_COOLDOWN_MINUTES`] for flows with a scan, else 0.
+    #[serde(default)]
+    pub cooldown_minutes: Option<u32>,
     pub steps: Vec<ActionSpec>,
+}
+
+/// The cool-down of a flow with an antivirus scan when the flow does not set one.
+pub const DEFAULT_SCAN_COOLDOWN_MINUTES: u32 = 60;
+/// The longest cool-down a flow may set (one week).
+pub const MAX_COOLDOWN_MINUTES: u32 = 7 * 24 * 60;
+
+impl Flow {
+    /// The effective cool-down in minutes.
+    pub fn cooldown_minutes(&self) -> u32 {
+        self.cooldown_minutes.unwrap_or_else(|| {
+            let scans = self
+                .steps
+                .iter()
+                .any(|s| matches!(s, ActionSpec::AntivirusScan { .. }));
+            if scans {
+                DEFAULT_SCAN_COOLDOWN_MINUTES
+            } else {
+                0
+            }
+        })
+    }
+
+    /// Why `cooldown_minutes` cannot be used, naming the allowed range.
+    pub fn cooldown_problem(&self) -> Option<String> {
+        let minutes = self.cooldown_minutes?;
+        (minutes > MAX_COOLDOWN_MINUTES).then(|| {
+            format!("cooldown_minutes = {minutes} is out of range: allowed 0 to {MAX_COOLDOWN_MINUTES} (0 disables)")
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -95,5 +129,21 @@ mod tests {
         );
         assert!(flows["scan-then-collect"].close_alert);
         assert_eq!(flows["scan-then-collect"].steps.len(), 2);
+    }
+
+    #[test]
+    fn cooldown_defaults_to_an_hour_for_scans_and_is_bounded() {
+        let flows = builtin_flows();
+        assert_eq!(flows["antivirus-scan-full"].cooldown_minutes(), 60);
+        assert_eq!(flows["isolate-machine"].cooldown_minutes(), 0);
+        let mut flow = flows["antivirus-scan-quick"].clone();
+        flow.cooldown_minutes = None;
+        assert_eq!(flow.cooldown_minutes(), DEFAULT_SCAN_COOLDOWN_MINUTES);
+        flow.cooldown_minutes = Some(0);
+        assert_eq!(flow.cooldown_minutes(), 0);
+        assert_eq!(flow.cooldown_problem(), None);
+        flow.cooldown_minutes = Some(MAX_COOLDOWN_MINUTES + 1);
+        let problem = flow.cooldown_problem().expect("out of range");
+        assert!(problem.contains("cooldown_minutes") && problem.contains("0 to 10080"));
     }
 }

@@ -91,6 +91,13 @@ pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> 
                 "add a step such as { action = \"antivirus_scan\", scan_type = \"Full\" }",
             ));
         }
+        if let Some(problem) = flow.cooldown_problem() {
+            return Err(invalid(
+                &format!("flows.{id}.cooldown_minutes"),
+                problem,
+                "use minutes from 0 to 10080",
+            ));
+        }
     }
     for (policy, binding) in &config.policies {
         if !config.flows.contains_key(&binding.flow) {

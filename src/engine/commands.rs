@@ -262,7 +262,7 @@ impl Engine {
         decision: &'static str,
         why: &str,
     ) {
-        if ids.is_empty() {
+        if ids.is_empty() || self.settings().read_only {
             return;
         }
         // The journal records approve, reject and expire: a withdrawal is a reject by remedy.

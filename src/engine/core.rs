@@ -1,28 +1,29 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::models::defender::MachineAction;
-use crate::api::{ApiError, Clients};
+use crate::api::{ApiError, Clients, MachineLookupForm};
 use crate::store::RemediationRow;
 
+use super::backoff::Backoff;
 use super::interface::{
     AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
 };
 use super::journal::JournalHandle;
 use super::resolve::Resolved;
+use super::retry::Retry;
 use super::settings::EngineSettings;
+use super::track::Tracking;
 use super::views::remediation_view;
 
 /// At most this many machine actions are being submitted at once.
 pub(super) const MAX_CONCURRENT_DISPATCH: usize = 32;
-/// How old the list of open Defender actions may be when a dispatch checks for one to attach to.
-pub(super) const OPEN_ACTIONS_FRESHNESS: Duration = Duration::from_secs(15);
 
 /// Alerts with waiting proposals are re-checked (closed in the portal?) on every this many polls.
 pub(super) const RECHECK_EVERY: u64 = 6;
@@ -42,7 +43,6 @@ pub(super) enum Internal {
     DispatchDone {
         machine_id: String,
     },
-    OpenActions(Result<Vec<MachineAction>, ApiError>),
     TrackDone,
     AlertResolution {
         alert_id: String,
@@ -89,16 +89,34 @@ pub(super) struct Engine {
     pub poll_in_flight: bool,
     pub track_in_flight: bool,
     pub dispatching: HashSet<String>,
-    pub open_actions: Option<(Instant, Arc<Vec<MachineAction>>)>,
-    pub open_actions_in_flight: bool,
     pub resolve_cache: HashMap<String, (Instant, Resolved)>,
     pub closing: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
+    // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
+    /// Machines whose dispatch failed before anything was sent wait here before the next try.
+    pub dispatch_backoff: Arc<Mutex<Backoff>>,
+    /// Tracking's per-action retry waits and its query forms.
+    pub tracking: Arc<Tracking>,
+    /// Set while unsure intents are being reconciled (one recovery at a time, beside tracking).
+    pub reconciling: Arc<AtomicBool>,
+    // Nothing given up, identity exact (intake, consider, resolve):
+    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
+    /// cleaned `AlertView::user`.
+    pub identities: HashMap<String, String>,
+    /// Alerts whose resolve failed, with when it is tried again and why it waits.
+    pub resolve_retries: HashMap<String, Retry>,
+    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
+    pub journal_retry: Option<Retry>,
+    /// Alerts to consider again on the next poll (the journal failed while planning them).
+    pub reconsider: HashSet<String>,
+    /// The machine lookup form last seen, to say once when Defender refused the batch.
+    pub lookup_form: MachineLookupForm,
 }
 
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         Engine {
+            lookup_form: ctx.clients.defender.machine_lookup_form(),
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -111,11 +129,16 @@ impl Engine {
             poll_in_flight: false,
             track_in_flight: false,
             dispatching: HashSet::new(),
-            open_actions: None,
-            open_actions_in_flight: false,
             resolve_cache: HashMap::new(),
             closing: HashSet::new(),
             last_quota: Vec::new(),
+            dispatch_backoff: Arc::default(),
+            tracking: Arc::default(),
+            reconciling: Arc::default(),
+            identities: HashMap::new(),
+            resolve_retries: HashMap::new(),
+            journal_retry: None,
+            reconsider: HashSet::new(),
         }
     }
 

@@ -21,9 +21,31 @@ pub struct GateInput<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What a read-only session says instead of approving: it decides nothing.
+pub const READ_ONLY_WOULD_APPROVE: &str = "auto would approve; not sent: read-only session";
+
 /// Decides each machine in order; `auto` falls back to approval past the blast-radius limits or on
-/// protected machines; machines Defender has not seen lately are skipped.
+/// protected machines; machines Defender has not seen lately are skipped. A read-only session approves
+/// nothing: what auto would approve stays a proposal that says so.
 pub fn decide(
+    input: &GateInput<'_>,
+    machines: &[MachineView],
+    settings: &EngineSettings,
+) -> Vec<Verdict> {
+    let verdicts = decide_as_auto_would(input, machines, settings);
+    if !settings.read_only {
+        return verdicts;
+    }
+    verdicts
+        .into_iter()
+        .map(|v| match v.state {
+            RemediationState::Approved => proposed(Some(READ_ONLY_WOULD_APPROVE.into())),
+            _ => v,
+        })
+        .collect()
+}
+
+fn decide_as_auto_would(
     input: &GateInput<'_>,
     machines: &[MachineView],
     settings: &EngineSettings,
@@ -93,4 +115,69 @@ fn protection(machine: &MachineView, settings: &EngineSettings) -> String {
         .map(|t| format!("tag {t}"))
         .or_else(|| machine.group.as_ref().map(|g| format!("group {g}")))
         .unwrap_or_else(|| "config".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn machine(id: &str, now: DateTime<Utc>) -> MachineView {
+        MachineView {
+            id: id.into(),
+            name: format!("{id}.contoso.com"),
+            found_by: "test".into(),
+            last_seen: Some(now),
+            health: "Active".into(),
+            group: None,
+            tags: Vec::new(),
+            os: None,
+            protected: false,
+        }
+    }
+
+    #[test]
+    fn read_only_turns_what_auto_would_approve_into_a_proposal_that_says_so() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let config = crate::wiring::demo_config("http://127.0.0.1:9").expect("demo config");
+        let binding = Binding {
+            flow_id: "antivirus-scan-full".into(),
+            mode: Mode::Auto,
+            max_per_alert: 1,
+            max_per_hour: 10,
+        };
+        let input = GateInput {
+            mode: Mode::Auto,
+            binding: &binding,
+            acted_this_hour: 0,
+            now,
+        };
+        let machines = [machine("m1", now), machine("m2", now)];
+        let normal = decide(
+            &input,
+            &machines,
+            &EngineSettings::from_config(&config, false, true),
+        );
+        assert_eq!(normal[0].state, RemediationState::Approved);
+        let read_only = decide(
+            &input,
+            &machines,
+            &EngineSettings::from_config(&config, true, true),
+        );
+        assert_eq!(read_only[0].state, RemediationState::Proposed);
+        assert_eq!(
+            read_only[0].reason.as_deref(),
+            Some(READ_ONLY_WOULD_APPROVE)
+        );
+        assert_eq!(
+            read_only[1], normal[1],
+            "a limit that needs approval says so in both"
+        );
+        assert!(
+            read_only
+                .iter()
+                .all(|v| v.state != RemediationState::Approved)
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Intake: polls Cloud App Security for new and changed alerts, then resolves and plans each new one.
+//! Intake: polls Cloud App Security for new and changed alerts, journals them, then considers each one.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -8,13 +8,11 @@ use chrono::Utc;
 use crate::api::AlertQuery;
 use crate::api::ApiError;
 use crate::api::models::cas::{Alert, Policy};
-use crate::store::{AlertRecord, NewRemediation};
+use crate::store::AlertRecord;
 
 use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
-use super::gate::{GateInput, decide};
-use super::interface::{Event, Level, Mode, PolicyView, RemediationState, Resolution};
-use super::plan::plan;
-use super::resolve::{Resolved, resolve_user};
+use super::interface::{AlertView, Event, Level, PolicyView, RemediationState, Resolution};
+use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::views::{alert_view, policy_view};
 
 /// One poll's findings: alerts raised since the last poll, and the current state of alerts we wait on.
@@ -43,7 +41,12 @@ async fn poll(ctx: &Ctx, since_ms: i64, recheck: Vec<String>) -> Result<PollOutc
 impl Engine {
     /// Starts a poll unless one is running.
     pub fn start_poll(&mut self) {
-        if self.poll_in_flight {
+        if self.poll_in_flight
+            || self
+                .journal_retry
+                .as_ref()
+                .is_some_and(|r| !r.is_due(Instant::now()))
+        {
             return;
         }
         self.poll_in_flight = true;
@@ -115,10 +118,35 @@ impl Engine {
                 return;
             }
         };
+        let newest_fresh = outcome.fresh.iter().map(|a| a.timestamp).max();
+        let changed: Vec<(&Alert, AlertView)> = outcome
+            .fresh
+            .iter()
+            .chain(&outcome.rechecked)
+            .filter_map(|alert| self.changed_view(alert).map(|view| (alert, view)))
+            .collect();
+        let records: Vec<AlertRecord> = changed
+            .iter()
+            .map(|(alert, view)| alert_record(alert, view))
+            .collect();
+        let count = records.len();
+        if let Err(e) = self
+            .ctx
+            .journal
+            .call(move |j| j.record_alerts(&records))
+            .await
+        {
+            self.hold_intake(count, &e.to_string());
+            return;
+        }
+        self.journal_retry = None;
+        // Durable before it counts: the watermark moves only past alerts now in the journal.
+        if let Some(newest) = newest_fresh {
+            self.since_ms = Some(self.since_ms.unwrap_or(newest).max(newest));
+        }
         let mut new_alerts = 0;
-        for alert in outcome.fresh.iter().chain(&outcome.rechecked) {
-            self.since_ms = Some(self.since_ms.unwrap_or(0).max(alert.timestamp));
-            if self.take_alert(alert).await {
+        for (alert, view) in changed {
+            if self.take_alert(alert, view).await {
                 new_alerts += 1;
             }
         }
@@ -132,51 +160,62 @@ impl Engine {
             self.since_ms =
                 Some(Utc::now().timestamp_millis() - self.settings().overlap.num_milliseconds());
         }
+        for alert_id in std::mem::take(&mut self.reconsider) {
+            self.consider_alert(&alert_id, false).await;
+        }
         self.expire_proposals().await;
     }
 
-    /// Records an alert and shows it; returns true when it was new.
-    async fn take_alert(&mut self, alert: &Alert) -> bool {
+    /// The journal refused this poll's alerts: nothing of them counts (the watermark stays), and the
+    /// next poll, after a backoff, reads and journals them again.
+    fn hold_intake(&mut self, count: usize, error: &str) {
+        let now = Instant::now();
+        let retry = Retry::after_failure(
+            self.journal_retry.as_ref(),
+            JOURNAL_BACKOFF,
+            now,
+            jitter_draw(),
+            None,
+            "the journal refused the write".into(),
+        );
+        let text = format!(
+            "{count} alert(s) not journaled ({error}); intake holds at the last journaled alert: {}",
+            retry.describe(now)
+        );
+        self.journal_retry = Some(retry);
+        self.notice(Level::Error, text.clone());
+        self.emit(Event::Poll {
+            ok: false,
+            at: Utc::now(),
+            error: Some(text),
+            new_alerts: 0,
+        });
+    }
+
+    /// The alert's view when it is new or differs from what is shown; `None` when unchanged.
+    fn changed_view(&self, alert: &Alert) -> Option<AlertView> {
         let mut view = alert_view(alert);
-        let is_new = !self.alerts.contains_key(&view.id);
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
-            if *old == view {
-                return false;
+            if *old == view && self.identities.contains_key(&view.id) {
+                return None;
             }
         }
-        let record = AlertRecord {
-            id: view.id.clone(),
-            policy_id: view.policy_id.clone(),
-            title: view.title.clone(),
-            user: view.user.clone().unwrap_or_default(),
-            severity: alert.severity.as_ref().map(|s| s.value()).unwrap_or(-1),
-            resolution: alert
-                .resolution_status
-                .as_ref()
-                .map(|r| r.value())
-                .unwrap_or(0),
-            timestamp_ms: alert.timestamp,
-            raw: serde_json::to_value(alert).unwrap_or_default(),
-            seen_at: Utc::now(),
-        };
-        if let Err(e) = self
-            .ctx
-            .journal
-            .call(move |j| j.record_alert(&record))
-            .await
-        {
-            self.notice(
-                Level::Error,
-                format!("alert {} not journaled: {e}", view.id),
-            );
-            return false;
+        Some(view)
+    }
+
+    /// Shows a journaled alert and considers it; returns true when it was new.
+    async fn take_alert(&mut self, alert: &Alert, view: AlertView) -> bool {
+        let is_new = !self.alerts.contains_key(&view.id);
+        let id = view.id.clone();
+        if let Some(user) = alert.user_principal() {
+            self.identities.insert(id.clone(), user.to_string());
         }
         let closed = view.resolution != Resolution::Open;
-        let id = view.id.clone();
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
+            self.resolve_retries.remove(&id);
             self.withdraw_proposals(&id, "alert closed in Cloud App Security")
                 .await;
         } else {
@@ -184,212 +223,23 @@ impl Engine {
         }
         is_new
     }
+}
 
-    /// Decides whether an alert gets proposals; starts resolving its user's machines when it does.
-    /// `backlog` (after a mode change) never acts at once: it only proposes.
-    pub async fn consider_alert(&mut self, alert_id: &str, backlog: bool) {
-        let Some(alert) = self.alerts.get(alert_id).cloned() else {
-            return;
-        };
-        if self.planned.contains(alert_id) || alert.resolution != Resolution::Open {
-            return;
-        }
-        let note = |engine: &mut Engine, text: String| {
-            if let Some(a) = engine.alerts.get_mut(alert_id)
-                && a.note.as_deref() != Some(text.as_str())
-            {
-                a.note = Some(text);
-                let view = a.clone();
-                engine.emit(Event::AlertSeen(view));
-            }
-        };
-        let Some(upn) = alert.user.clone() else {
-            let kind = self
-                .policies
-                .get(&alert.policy_id)
-                .map(|p| p.policy_type.clone())
-                .unwrap_or_default();
-            let text = if kind.is_empty() {
-                "no user on this alert: nothing to remediate".to_string()
-            } else {
-                format!("no user on this alert ({kind} policy): nothing to remediate")
-            };
-            note(self, text);
-            self.planned.insert(alert_id.to_string());
-            return;
-        };
-        if !self.settings().bindings.contains_key(&alert.policy_id) {
-            note(self, "no flow bound to this policy".into());
-            return;
-        }
-        let mode = self.mode_of(&alert.policy_id);
-        if mode == Mode::Off {
-            note(self, "policy mode is off: nothing proposed".into());
-            return;
-        }
-        let existing = {
-            let id = alert_id.to_string();
-            self.ctx
-                .journal
-                .call(move |j| j.remediations_for_alert(&id))
-                .await
-        };
-        match existing {
-            Ok(rows) if !rows.is_empty() => {
-                self.planned.insert(alert_id.to_string());
-                self.apply_rows(rows).await;
-                return;
-            }
-            Ok(_) => {}
-            Err(e) => {
-                self.notice(Level::Error, format!("journal unreadable: {e}"));
-                return;
-            }
-        }
-        self.planned.insert(alert_id.to_string());
-        let mode = if backlog { Mode::Approve } else { mode };
-        if let Some((at, resolved)) = self.resolve_cache.get(&upn)
-            && at.elapsed() < self.settings().resolve_cache_ttl
-        {
-            let resolved = resolved.clone();
-            self.on_resolved(alert_id.to_string(), upn, mode, Ok(resolved))
-                .await;
-            return;
-        }
-        let ctx = self.ctx.clone();
-        let alert_id = alert_id.to_string();
-        tokio::spawn(async move {
-            let result = resolve_user(&ctx.clients, &upn, &ctx.settings).await;
-            ctx.report(Internal::Resolved {
-                alert_id,
-                upn,
-                mode,
-                result,
-            });
-        });
-    }
-
-    pub async fn on_resolved(
-        &mut self,
-        alert_id: String,
-        upn: String,
-        mode: Mode,
-        result: Result<Resolved, ApiError>,
-    ) {
-        self.emit_quota();
-        let resolved = match result {
-            Ok(resolved) => resolved,
-            Err(e) => {
-                self.planned.remove(&alert_id);
-                self.notice(
-                    Level::Warn,
-                    format!("machines of {upn} not resolved (will retry next poll): {e}"),
-                );
-                return;
-            }
-        };
-        self.resolve_cache
-            .insert(upn.clone(), (Instant::now(), resolved.clone()));
-        let Some(alert) = self.alerts.get(&alert_id).cloned() else {
-            return;
-        };
-        if !resolved.notes.is_empty()
-            && let Some(a) = self.alerts.get_mut(&alert_id)
-        {
-            a.note = Some(resolved.notes.join("; "));
-            let view = a.clone();
-            self.emit(Event::AlertSeen(view));
-        }
-        let settings = self.ctx.settings.clone();
-        let Some(binding) = settings.bindings.get(&alert.policy_id) else {
-            return;
-        };
-        let Some(flow) = settings.flows.get(&binding.flow_id) else {
-            return;
-        };
-        let since = Utc::now() - chrono::Duration::hours(1);
-        let policy = alert.policy_id.clone();
-        let sent_this_hour = self
-            .ctx
-            .journal
-            .call(move |j| j.count_actions_since(&policy, since))
-            .await
-            .unwrap_or(u64::MAX);
-        let acted_this_hour = sent_this_hour.saturating_add(self.about_to_leave(&alert.policy_id));
-        let input = GateInput {
-            mode,
-            binding,
-            acted_this_hour,
-            now: Utc::now(),
-        };
-        let verdicts = decide(&input, &resolved.machines, &settings);
-        let requested_by = match mode {
-            Mode::Auto => format!("remedy auto (policy {})", alert.policy_name),
-            _ => settings.operator.clone(),
-        };
-        let planned = plan(
-            &alert,
-            flow,
-            &resolved.machines,
-            &verdicts,
-            &requested_by,
-            Utc::now(),
-        );
-        self.journal_planned(planned).await;
-    }
-
-    /// Remediations of `policy_id` approved but not yet sent: they count against the hourly limit
-    /// before Defender has them, or alerts planned in one burst would all pass it.
-    fn about_to_leave(&self, policy_id: &str) -> u64 {
-        self.remediations
-            .values()
-            .filter(|r| {
-                r.policy_id == policy_id
-                    && r.submitted_at.is_none()
-                    && matches!(
-                        Self::remediation_state(r),
-                        RemediationState::Approved
-                            | RemediationState::Queued
-                            | RemediationState::Submitted
-                    )
-            })
-            .count() as u64
-    }
-
-    async fn journal_planned(&mut self, planned: Vec<NewRemediation>) {
-        if planned.is_empty() {
-            return;
-        }
-        let result = self
-            .ctx
-            .journal
-            .call(move |j| {
-                j.atomic(|tx| {
-                    let mut rows = Vec::new();
-                    for new in &planned {
-                        let (row, created) = tx.insert_remediation(new)?;
-                        if created && new.state == RemediationState::Approved.as_str() {
-                            tx.append_audit(&crate::store::AuditEntry {
-                                at: new.at,
-                                who: new.requested_by.clone(),
-                                action: "approve".into(),
-                                target: format!(
-                                    "alert {} machine {} ({}) {}",
-                                    new.alert_id, new.machine_name, new.machine_id, new.action
-                                ),
-                                why: new.reason.clone().unwrap_or_default(),
-                                result: "approved".into(),
-                            })?;
-                        }
-                        rows.push(row);
-                    }
-                    Ok(rows)
-                })
-            })
-            .await;
-        match result {
-            Ok(rows) => self.apply_rows(rows).await,
-            Err(e) => self.notice(Level::Error, format!("proposals not journaled: {e}")),
-        }
+/// The journal's record of an alert: display fields cleaned, the user exactly as the alert names it.
+fn alert_record(alert: &Alert, view: &AlertView) -> AlertRecord {
+    AlertRecord {
+        id: view.id.clone(),
+        policy_id: view.policy_id.clone(),
+        title: view.title.clone(),
+        user: alert.user_principal().unwrap_or_default().to_string(),
+        severity: alert.severity.as_ref().map(|s| s.value()).unwrap_or(-1),
+        resolution: alert
+            .resolution_status
+            .as_ref()
+            .map(|r| r.value())
+            .unwrap_or(0),
+        timestamp_ms: alert.timestamp,
+        raw: serde_json::to_value(alert).unwrap_or_default(),
+        seen_at: Utc::now(),
     }
 }

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::proof::{Cover, CoverKind};
+
 /// Per-policy remediation mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -285,7 +287,8 @@ pub struct RemediationView {
     pub flow_id: String,
     pub step: u32,
     pub machine: MachineView,
-    pub action: ActionKind,
+    /// `None` when the stored action is not one remedy knows (such a remediation is refused, never sent).
+    pub action: Option<ActionKind>,
     pub state: RemediationState,
     /// Why it is in this state (reject reason, skip reason, provider error, guard that fell back to approve).
     pub reason: Option<String>,
@@ -294,6 +297,22 @@ pub struct RemediationView {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub overdue: bool,
+    /// Proof that an action remedy did not send for it covers this one: "covered by the scan started 10:42 by …".
+    pub covered_by: Option<Box<Cover>>,
+}
+
+impl RemediationView {
+    /// The action's label, or "unknown action" for one that did not parse.
+    pub fn action_label(&self) -> String {
+        self.action
+            .as_ref()
+            .map_or_else(|| "unknown action".into(), ActionKind::label)
+    }
+
+    /// Whether approving it needs a confirmation (an unknown action is treated as disruptive).
+    pub fn is_disruptive(&self) -> bool {
+        self.action.as_ref().is_none_or(ActionKind::is_disruptive)
+    }
 }
 
 /// Which remote service a figure is about.

@@ -6,6 +6,7 @@ use crate::store::AuditEntry;
 
 use super::core::{Ctx, Internal};
 use super::error::EngineError;
+use super::interface::Cover;
 
 /// A remediation found, submitted or attached to a Defender action.
 pub(super) struct Link {
@@ -17,6 +18,8 @@ pub(super) struct Link {
     pub note: String,
     /// Audited with the link, stamped with the same time.
     pub audit: Option<AuditEntry>,
+    /// Proof that the action, which remedy did not send for it, covers this remediation.
+    pub cover: Option<Cover>,
 }
 
 /// Journals the link and reports the changed row.
@@ -27,6 +30,10 @@ pub(super) async fn record(ctx: &Ctx, link: Link) -> Result<(), EngineError> {
             j.atomic(|tx| {
                 let at = Utc::now();
                 tx.set_provider_action_id(&link.remediation_id, &link.action_id, at)?;
+                if let Some(cover) = &link.cover {
+                    let proof = serde_json::to_value(cover).unwrap_or_default();
+                    tx.set_cover(&link.remediation_id, &proof)?;
+                }
                 if let Some(mut entry) = link.audit {
                     entry.at = at;
                     tx.append_audit(&entry)?;

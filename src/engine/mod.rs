@@ -1,20 +1,29 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod backoff;
 mod close;
 mod commands;
+mod consider;
 mod core;
+mod cover;
 mod crash;
 mod dispatch;
 mod error;
+mod forms;
 mod gate;
 mod intake;
 pub mod interface;
 mod journal;
 mod link;
 mod plan;
+mod proof;
 mod resolve;
+mod retry;
 mod runner;
+mod send;
 mod settings;
+mod stored;
+mod submit;
 mod track;
 mod views;
 

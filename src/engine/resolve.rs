@@ -1,12 +1,14 @@
 //! Resolve: the alert's user → Graph devices → Defender machines, keeping the proof of each match.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::api::models::defender::Machine;
-use crate::api::{ApiError, Clients};
+use crate::api::{ApiError, Clients, is_refused_query};
 use crate::text::sanitize;
 
 use super::interface::MachineView;
+use super::retry::{Backoff, jitter_draw};
 use super::settings::EngineSettings;
 use super::views::machine_view;
 
@@ -18,16 +20,31 @@ pub struct Resolved {
     pub notes: Vec<String>,
 }
 
-/// Entra device ids looked up in one Defender call.
-const DEVICE_BATCH: usize = 10;
+/// Attempts of one read whose reply was unreadable. A malformed answer to a read is transient, and
+/// the HTTP layer retries only throttling and server errors; what still fails waits for the
+/// engine's own backoff.
+const UNREADABLE_ATTEMPTS: u32 = 5;
+const UNREADABLE_BACKOFF: Backoff = Backoff {
+    base: Duration::from_millis(200),
+    cap: Duration::from_secs(3),
+};
 
-/// `aadDeviceId eq '…' or …` for a batch of Entra device ids (quoted, quotes doubled).
-fn aad_filter(device_ids: &[&String]) -> String {
-    device_ids
-        .iter()
-        .map(|id| format!("aadDeviceId eq '{}'", id.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(" or ")
+/// Runs the read `call`, again after a short backoff while its reply is unreadable.
+async fn read<T, F, Fut>(mut call: F) -> Result<T, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut failures = 0;
+    loop {
+        match call().await {
+            Err(ApiError::Decode { .. }) if failures + 1 < UNREADABLE_ATTEMPTS => {
+                failures += 1;
+                tokio::time::sleep(UNREADABLE_BACKOFF.delay(failures, jitter_draw())).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Among records sharing an `aadDeviceId`, the live one: not excluded, not merged, newest `lastSeen`.
@@ -39,7 +56,8 @@ pub fn pick_live(records: Vec<Machine>) -> Option<Machine> {
 }
 
 /// Finds the user's machines: Graph registered + owned devices mapped to Defender by `aadDeviceId`;
-/// when that finds nothing, Defender's own `users/{account}/machines`.
+/// when that finds nothing, Defender's own `users/{account}/machines`. `upn` is the exact identity
+/// from the alert (never a cleaned copy); an error means "try again later", not "no machines".
 pub async fn resolve_user(
     clients: &Clients,
     upn: &str,
@@ -51,9 +69,12 @@ pub async fn resolve_user(
     for (relation, lookup) in [
         (
             "registeredDevices",
-            clients.graph.registered_devices(upn).await,
+            read(|| clients.graph.registered_devices(upn)).await,
         ),
-        ("ownedDevices", clients.graph.owned_devices(upn).await),
+        (
+            "ownedDevices",
+            read(|| clients.graph.owned_devices(upn)).await,
+        ),
     ] {
         match lookup {
             Ok(found) => {
@@ -73,45 +94,54 @@ pub async fn resolve_user(
         }
     }
     let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
-    let device_ids: Vec<&String> = devices.keys().collect();
-    for batch in device_ids.chunks(DEVICE_BATCH) {
-        let records = match clients.defender.machines(Some(&aad_filter(batch))).await {
-            Ok(records) => records,
-            Err(ApiError::NotFound { .. }) => Vec::new(),
-            Err(other) => return Err(other),
-        };
-        for device_id in batch {
-            let (relation, device_name) = &devices[*device_id];
-            let same_device: Vec<Machine> = records
-                .iter()
-                .filter(|m| {
-                    m.aad_device_id
-                        .as_deref()
-                        .is_some_and(|id| id.eq_ignore_ascii_case(device_id))
-                })
-                .cloned()
-                .collect();
-            let count = same_device.len();
-            if let Some(machine) = pick_live(same_device) {
-                let proof = format!(
-                    "Graph {relation} {} (deviceId {}) → Defender aadDeviceId{}",
-                    sanitize(device_name),
-                    sanitize(device_id),
-                    if count > 1 {
-                        format!(", live record of {count}")
-                    } else {
-                        String::new()
-                    }
-                );
-                machines
-                    .entry(machine.id.clone())
-                    .or_insert_with(|| machine_view(&machine, proof, settings));
-            }
+    let device_ids: Vec<&str> = devices.keys().map(String::as_str).collect();
+    let lookup = read(|| clients.defender.machines_by_aad_device_ids(&device_ids)).await?;
+    let mut records = lookup.machines;
+    for (device_id, error) in lookup.failed {
+        if is_refused_query(&error) {
+            resolved.notes.push(format!(
+                "Defender refused the lookup of device {}: {error}",
+                sanitize(&device_id)
+            ));
+            continue;
+        }
+        records.extend(read(|| clients.defender.machines_by_aad_device_id(&device_id)).await?);
+    }
+    for device_id in &device_ids {
+        let (relation, device_name) = &devices[*device_id];
+        let same_device: Vec<Machine> = records
+            .iter()
+            .filter(|m| {
+                m.aad_device_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(device_id))
+            })
+            .cloned()
+            .collect();
+        let count = same_device.len();
+        if let Some(machine) = pick_live(same_device) {
+            let proof = format!(
+                "Graph {relation} {} (deviceId {}) → Defender aadDeviceId{}",
+                sanitize(device_name),
+                sanitize(device_id),
+                if count > 1 {
+                    format!(", live record of {count}")
+                } else {
+                    String::new()
+                }
+            );
+            machines
+                .entry(machine.id.clone())
+                .or_insert_with(|| machine_view(&machine, proof, settings));
         }
     }
     if machines.is_empty() {
         let account = upn.split('@').next().unwrap_or(upn);
-        let found = clients.defender.user_machines(account).await?;
+        let found = match read(|| clients.defender.user_machines(account)).await {
+            Ok(found) => found,
+            Err(ApiError::NotFound { .. }) => Vec::new(),
+            Err(other) => return Err(other),
+        };
         for machine in found
             .into_iter()
             .filter(|m| !m.is_excluded && m.merged_into_machine_id.is_none())

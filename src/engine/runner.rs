@@ -240,7 +240,6 @@ impl Engine {
                 self.emit_quota();
                 self.pump_dispatch();
             }
-            Internal::OpenActions(result) => self.on_open_actions(result),
             Internal::TrackDone => {
                 self.track_in_flight = false;
                 self.emit_quota();

@@ -14,6 +14,8 @@ pub struct FlowPlan {
     pub name: String,
     pub comment: String,
     pub close_alert: bool,
+    /// After the same action succeeded on a machine, it is not run there again for this long (zero: never held back).
+    pub cooldown: chrono::Duration,
     pub steps: Vec<ActionKind>,
 }
 
@@ -61,6 +63,7 @@ impl EngineSettings {
                     name: flow.name.clone(),
                     comment: flow.comment.clone(),
                     close_alert: flow.close_alert,
+                    cooldown: chrono::Duration::minutes(i64::from(flow.cooldown_minutes())),
                     steps: flow.steps.iter().map(action_kind).collect(),
                 };
                 (id.clone(), plan)

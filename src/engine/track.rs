@@ -1,16 +1,21 @@
-//! Track: follows open Defender actions to a final state, and reconciles what a crash left unsure.
+//! Track: follows open Defender actions to a final state; one failed read never stalls the others.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
 
 use chrono::Utc;
+use futures::StreamExt;
 
+use crate::api::ApiError;
 use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
 
+use super::backoff::Backoff;
 use super::core::{Ctx, Engine, Internal};
 use super::error::EngineError;
-use super::interface::{ActionKind, Level, RemediationState};
-use super::link::Link;
+use super::forms::{QueryForms, RichQuery};
+use super::interface::{Level, RemediationState};
 
 /// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
 const TRACK_BATCH: usize = 10;
@@ -18,10 +23,24 @@ const TRACK_BATCH: usize = 10;
 const WINDOW_LIST_REACH: chrono::Duration = chrono::Duration::hours(1);
 /// Slack for the difference between remedy's clock and Defender's.
 const CLOCK_SKEW_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
-/// An intent older than this and still unknown to Defender is taken as never sent…
-const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
-/// …or this old when the process that sent it is gone (nothing of it can still be on the wire).
-const UNSENT_AFTER_OWNER_GONE: chrono::Duration = chrono::Duration::seconds(5);
+/// Actions read one by one (`GET /api/machineactions/{id}`) at the same time.
+const BY_ID_CONCURRENCY: usize = 4;
+/// One-by-one reads per minute tracking allows itself: most of Defender's 100 per minute and API, leaving
+/// room for cancels and checks.
+const BY_ID_READS_PER_MINUTE: u32 = 60;
+
+/// Tracking's state shared with its tasks: which query forms still work, and per-action retry waits.
+#[derive(Debug, Default)]
+pub struct Tracking {
+    pub forms: QueryForms,
+    pub backoff: Mutex<Backoff>,
+}
+
+impl Tracking {
+    fn backoff(&self) -> std::sync::MutexGuard<'_, Backoff> {
+        self.backoff.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 /// The remediation state matching a Defender action's status.
 pub(super) fn action_state(action: &MachineAction) -> RemediationState {
@@ -59,8 +78,10 @@ impl Engine {
         }
         self.track_in_flight = true;
         let ctx = self.ctx.clone();
+        let tracking = self.tracking.clone();
+        let reconciling = self.reconciling.clone();
         tokio::spawn(async move {
-            if let Err(e) = track(&ctx, unfinished).await {
+            if let Err(e) = track(&ctx, &tracking, reconciling, unfinished).await {
                 ctx.notice(Level::Warn, format!("tracking round incomplete: {e}"));
             }
             ctx.report(Internal::TrackDone);
@@ -73,62 +94,166 @@ impl Engine {
     }
 }
 
-/// Defender's view of the rows' actions, by action id, in as few calls as the quota allows: one list of
-/// every action created since the oldest recent submission when there are many, then `id eq … or …`
-/// batches for the rest, then one by one for any the lists did not return.
+/// Keeps the actions of `actions` that are `wanted` (matched on lowercase ids, kept under the journal's).
+fn keep(
+    actions: Vec<MachineAction>,
+    wanted: &mut HashMap<String, String>,
+    found: &mut HashMap<String, MachineAction>,
+) {
+    for action in actions {
+        if let Some(id) = wanted.remove(&action.id.to_ascii_lowercase()) {
+            found.insert(id, action);
+        }
+    }
+}
+
+/// After a failed richer list: switches its form to the fallback on a refusal (noticed once) or logs.
+fn list_failed(ctx: &Ctx, tracking: &Tracking, query: RichQuery, error: &ApiError) {
+    if tracking.forms.refuse_on(query, error) {
+        ctx.notice(Level::Warn, format!("{}: {error}", query.switch_note()));
+    } else {
+        tracing::warn!(
+            ?query,
+            "tracking list failed, reading those actions by id: {error}"
+        );
+    }
+}
+
+/// Defender's view of the rows' actions, by the journal's action id, in as few calls as the quota and the
+/// query forms allow: one list of every action created since the oldest recent submission when there are
+/// many, then `id eq … or …` batches, then one by one for the rest. A failed read leaves that action for a
+/// later round (with backoff); it never stops the others.
 async fn statuses(
     ctx: &Ctx,
+    tracking: &Tracking,
     rows: &[RemediationRow],
-) -> Result<HashMap<String, MachineAction>, EngineError> {
-    // Defender may spell a GUID in another case than the journal: match on lowercase, keep the journal's.
-    let mut wanted: HashMap<String, &str> = rows
-        .iter()
-        .filter_map(|r| r.provider_action_id.as_deref())
-        .map(|id| (id.to_ascii_lowercase(), id))
-        .collect();
-    let mut found: HashMap<String, MachineAction> = HashMap::new();
-    let mut keep = |actions: Vec<MachineAction>, wanted: &mut HashMap<String, &str>| {
-        for action in actions {
-            if let Some(id) = wanted.remove(&action.id.to_ascii_lowercase()) {
-                found.insert(id.to_string(), action);
-            }
-        }
+) -> HashMap<String, MachineAction> {
+    let now = Instant::now();
+    let mut wanted: HashMap<String, String> = {
+        let backoff = tracking.backoff();
+        rows.iter()
+            .filter_map(|r| r.provider_action_id.clone())
+            .filter(|id| backoff.ready(id, now))
+            .map(|id| (id.to_ascii_lowercase(), id))
+            .collect()
     };
+    let mut found = HashMap::new();
     let recent = Utc::now() - WINDOW_LIST_REACH;
     let oldest_recent = rows
         .iter()
         .filter_map(|r| r.submitted_at)
         .filter(|at| *at > recent)
         .min();
-    if let (true, Some(oldest)) = (wanted.len() > TRACK_BATCH, oldest_recent) {
+    if let (true, Some(oldest)) = (
+        wanted.len() > TRACK_BATCH && tracking.forms.allows(RichQuery::CreatedSince),
+        oldest_recent,
+    ) {
         let since = (oldest - CLOCK_SKEW_MARGIN).format("%Y-%m-%dT%H:%M:%SZ");
         let filter = format!("creationDateTimeUtc ge {since}");
-        keep(
-            ctx.clients.defender.machine_actions(Some(&filter)).await?,
-            &mut wanted,
-        );
+        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+            Ok(actions) => keep(actions, &mut wanted, &mut found),
+            Err(e) => list_failed(ctx, tracking, RichQuery::CreatedSince, &e),
+        }
     }
-    let missing: Vec<&str> = wanted.values().copied().collect();
+    let missing: Vec<String> = wanted.values().cloned().collect();
     for batch in missing.chunks(TRACK_BATCH) {
+        if !tracking.forms.allows(RichQuery::IdBatch) {
+            break;
+        }
         let filter = batch
             .iter()
-            .map(|id| format!("id eq '{id}'"))
+            .map(|id| format!("id eq '{}'", id.replace('\'', "''")))
             .collect::<Vec<_>>()
             .join(" or ");
-        keep(
-            ctx.clients.defender.machine_actions(Some(&filter)).await?,
-            &mut wanted,
-        );
+        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+            Ok(actions) => keep(actions, &mut wanted, &mut found),
+            Err(e) => list_failed(ctx, tracking, RichQuery::IdBatch, &e),
+        }
     }
-    let missing: Vec<&str> = wanted.values().copied().collect();
-    for id in missing {
-        let action = ctx.clients.defender.machine_action(id).await?;
-        keep(vec![action], &mut wanted);
+    if wanted.len() > TRACK_BATCH && !tracking.forms.allows(RichQuery::IdBatch) {
+        open_lists(ctx, &mut wanted, &mut found).await;
     }
-    Ok(found)
+    let missing: Vec<String> = wanted.values().cloned().collect();
+    let answers: Vec<(String, Result<MachineAction, ApiError>)> = futures::stream::iter(missing)
+        .map(|id| async move {
+            let answer = ctx.clients.defender.machine_action(&id).await;
+            (id, answer)
+        })
+        .buffer_unordered(BY_ID_CONCURRENCY)
+        .collect()
+        .await;
+    let mut backoff = tracking.backoff();
+    for id in found.keys() {
+        backoff.succeeded(id);
+    }
+    // One by one, the same actions are read again no faster than the quota share allows.
+    let spacing = by_id_spacing(rows.len());
+    for (id, answer) in answers {
+        match answer {
+            Ok(action) => {
+                if action.status.is_final() {
+                    backoff.succeeded(&id);
+                } else {
+                    backoff.hold(&id, now, spacing);
+                }
+                keep(vec![action], &mut wanted, &mut found);
+            }
+            Err(e) => {
+                let (attempt, wait) = backoff.failed(&id, Instant::now());
+                let text = format!(
+                    "Defender action {id} not read (attempt {attempt}), retrying in {} s: {e}",
+                    wait.as_secs()
+                );
+                if attempt == 1 {
+                    ctx.notice(Level::Warn, text);
+                } else {
+                    tracing::warn!("{text}");
+                }
+            }
+        }
+    }
+    found
 }
 
-async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineError> {
+/// How long an action read on its own waits before its next read when `tracked` actions are followed:
+/// together they stay within [`BY_ID_READS_PER_MINUTE`].
+fn by_id_spacing(tracked: usize) -> std::time::Duration {
+    let per_read = std::time::Duration::from_secs(60) / BY_ID_READS_PER_MINUTE;
+    per_read
+        .checked_mul(u32::try_from(tracked).unwrap_or(u32::MAX))
+        .unwrap_or(std::time::Duration::MAX)
+        .clamp(per_read, std::time::Duration::from_secs(300))
+}
+
+/// The documented fallback for many open actions when id batches are refused: the tenant's open actions
+/// (`status eq 'Pending'`, `status eq 'InProgress'`) give the status of ours still open in a few pages,
+/// so only those that ended are read one by one. A failed list changes nothing: all are read by id.
+async fn open_lists(
+    ctx: &Ctx,
+    wanted: &mut HashMap<String, String>,
+    found: &mut HashMap<String, MachineAction>,
+) {
+    let mut open = Vec::new();
+    for status in [ActionStatus::Pending, ActionStatus::InProgress] {
+        let filter = format!("status eq '{}'", status.as_str());
+        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+            Ok(actions) => open.extend(actions),
+            Err(e) => {
+                tracing::warn!("open actions not listed, reading each by id: {e}");
+                return;
+            }
+        }
+    }
+    // An action that moved on between the two lists is in both: the later list is the newer read.
+    keep(open.into_iter().rev().collect(), wanted, found);
+}
+
+async fn track(
+    ctx: &Ctx,
+    tracking: &Tracking,
+    reconciling: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    unfinished: Vec<RemediationRow>,
+) -> Result<(), EngineError> {
     let ids: Vec<String> = unfinished.iter().map(|r| r.id.clone()).collect();
     let fresh = ctx
         .journal
@@ -150,10 +275,12 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
                 .is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
         })
         .partition(|r| r.provider_action_id.is_some());
+    // Recovery runs beside tracking, never in front of it.
+    super::crash::start_recovery(ctx, reconciling, without_id);
     if !with_id.is_empty() {
         super::crash::crash_point("tracking");
     }
-    let actions = statuses(ctx, &with_id).await?;
+    let actions = statuses(ctx, tracking, &with_id).await;
     let updates: Vec<(String, String, RemediationState)> = with_id
         .iter()
         .filter_map(|row| {
@@ -177,111 +304,21 @@ async fn track(ctx: &Ctx, unfinished: Vec<RemediationRow>) -> Result<(), EngineE
             .await?;
         ctx.report(Internal::Rows(rows));
     }
-    for row in without_id {
-        reconcile_unsure(ctx, row).await?;
-    }
     Ok(())
 }
 
-/// A remediation queued or submitted without a Defender id: find its action by the idempotency key,
-/// or, when it surely never left, send it back to the queue. Never resends blindly.
-async fn reconcile_unsure(ctx: &Ctx, row: RemediationRow) -> Result<(), EngineError> {
-    let claimed_by_other_live = row
-        .claimed_by
-        .as_deref()
-        .is_some_and(|owner| owner != ctx.settings.owner)
-        && row
-            .claimed_at
-            .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
-        && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
-    if claimed_by_other_live {
-        return Ok(());
-    }
-    let own_in_progress = row.claimed_by.as_deref() == Some(ctx.settings.owner.as_str())
-        && row.updated_at > Utc::now() - UNSENT_AFTER;
-    if own_in_progress {
-        return Ok(());
-    }
-    let kind: ActionKind = match serde_json::from_value(row.params.clone()) {
-        Ok(kind) => kind,
-        Err(_) => return Ok(()),
-    };
-    if row.state == "submitted" {
-        let filter = format!(
-            "machineId eq '{}' and type eq '{}'",
-            row.machine_id,
-            kind.defender_type()
-        );
-        let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
-        if let Some(action) = actions
-            .iter()
-            .find(|a| a.idempotency_key() == Some(row.idempotency_key.as_str()))
-        {
-            super::link::record(
-                ctx,
-                Link {
-                    remediation_id: row.id.clone(),
-                    action_id: action.id.clone(),
-                    from: "submitted".into(),
-                    to: action_state(action).as_str(),
-                    note: format!(
-                        "reconciled: found Defender action {} by idempotency key",
-                        action.id
-                    ),
-                    audit: None,
-                },
-            )
-            .await?;
-            return Ok(());
-        }
-        let owner_gone = row
-            .claimed_by
-            .as_deref()
-            .is_none_or(|owner| owner != ctx.settings.owner && !owner_alive(owner));
-        let grace = if owner_gone {
-            UNSENT_AFTER_OWNER_GONE
-        } else {
-            UNSENT_AFTER
-        };
-        if Utc::now() - row.updated_at < grace {
-            return Ok(());
-        }
-    }
-    let id = row.id.clone();
-    let from = row.state.clone();
-    let previous_owner = row.claimed_by.clone();
-    let rows = ctx
-        .journal
-        .call(move |j| {
-            j.atomic(|tx| {
-                let row = tx.transition_if(
-                    &id,
-                    &from,
-                    "approved",
-                    Some("reconciled: Defender has no such action, so it never left; queued again"),
-                    Utc::now(),
-                )?;
-                if let Some(owner) = previous_owner {
-                    tx.release(&id, &owner)?;
-                }
-                Ok(row)
-            })
-        })
-        .await?;
-    ctx.report(Internal::Rows(rows.into_iter().collect()));
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
 
-/// Whether a claim's owner (`host:pid`) still runs; other hosts are presumed alive until the claim is stale.
-fn owner_alive(owner: &str) -> bool {
-    let Some((host, pid)) = owner.rsplit_once(':') else {
-        return false;
-    };
-    let this_host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
-    if host != this_host && !this_host.is_empty() {
-        return true;
+    use super::*;
+
+    #[test]
+    fn one_by_one_reads_are_spread_to_stay_within_the_quota_share() {
+        assert_eq!(by_id_spacing(0), Duration::from_secs(1));
+        assert_eq!(by_id_spacing(1), Duration::from_secs(1));
+        assert_eq!(by_id_spacing(12), Duration::from_secs(12));
+        assert_eq!(by_id_spacing(30), Duration::from_secs(30));
+        assert_eq!(by_id_spacing(usize::MAX), Duration::from_secs(300));
     }
-    std::path::Path::new("/proc").join(pid).exists()
 }

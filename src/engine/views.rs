@@ -10,7 +10,7 @@ use crate::store::RemediationRow;
 use crate::text::sanitize;
 
 use super::interface::{
-    ActionKind, AlertView, EntityView, MachineView, Mode, PolicyView, RemediationState,
+    ActionKind, AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationState,
     RemediationView, Resolution, Severity,
 };
 use super::settings::EngineSettings;
@@ -139,11 +139,7 @@ pub fn remediation_view(
             os: None,
             protected: false,
         });
-    let action = serde_json::from_value::<ActionKind>(row.params.clone()).unwrap_or(
-        ActionKind::AntivirusScan {
-            scan_type: "Full".into(),
-        },
-    );
+    let action = serde_json::from_value::<ActionKind>(row.params.clone()).ok();
     let state = RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed);
     let overdue =
         state.is_in_flight() && row.submitted_at.is_some_and(|at| now - at > overdue_after);
@@ -162,5 +158,9 @@ pub fn remediation_view(
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
         overdue,
+        covered_by: row
+            .cover
+            .as_ref()
+            .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
     }
 }

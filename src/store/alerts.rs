@@ -15,6 +15,7 @@ pub struct AlertRecord {
     pub id: String,
     pub policy_id: String,
     pub title: String,
+    /// The user principal exactly as the alert names it (never cleaned: it is an identity).
     pub user: String,
     pub severity: i64,
     pub resolution: i64,
@@ -71,6 +72,11 @@ impl Journal {
     /// See [`JournalTx::record_alert`].
     pub fn record_alert(&mut self, a: &AlertRecord) -> Result<(), StoreError> {
         self.atomic(|tx| tx.record_alert(a))
+    }
+
+    /// Records every alert of one poll in one transaction: all of them are durable, or none.
+    pub fn record_alerts(&mut self, alerts: &[AlertRecord]) -> Result<(), StoreError> {
+        self.atomic(|tx| alerts.iter().try_for_each(|a| tx.record_alert(a)))
     }
 
     /// One alert by its Cloud App Security id.

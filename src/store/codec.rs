@@ -42,3 +42,13 @@ pub(crate) fn json_col(row: &Row<'_>, idx: &str) -> rusqlite::Result<serde_json:
     let s: String = row.get(idx)?;
     serde_json::from_str(&s).map_err(|e| conversion_error(idx, row, Type::Text, e))
 }
+
+/// Reads a nullable JSON text column.
+pub(crate) fn opt_json_col(
+    row: &Row<'_>,
+    idx: &str,
+) -> rusqlite::Result<Option<serde_json::Value>> {
+    let s: Option<String> = row.get(idx)?;
+    s.map(|s| serde_json::from_str(&s).map_err(|e| conversion_error(idx, row, Type::Text, e)))
+        .transpose()
+}

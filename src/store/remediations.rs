@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::codec::{json_col, opt_ts_col, ts, ts_col};
+use super::codec::{json_col, opt_json_col, opt_ts_col, ts, ts_col};
 use super::{Journal, JournalTx, StoreError};
 
 /// States meaning the action left for Defender; entering one stamps `submitted_at` (once).
@@ -70,6 +70,8 @@ pub struct RemediationRow {
     pub claimed_by: Option<String>,
     pub claimed_at: Option<DateTime<Utc>>,
     pub proof: Value,
+    /// Proof that an action remedy did not send for it covers this remediation (attached, cool-down).
+    pub cover: Option<Value>,
 }
 
 /// One state change of a remediation (the first one has no `from_state`).
@@ -85,7 +87,7 @@ pub struct TransitionRow {
 
 const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
      action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
-     submitted_at, final_at, claimed_by, claimed_at, proof";
+     submitted_at, final_at, claimed_by, claimed_at, proof, cover";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     Ok(RemediationRow {
@@ -110,6 +112,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
         claimed_by: row.get("claimed_by")?,
         claimed_at: opt_ts_col(row, "claimed_at")?,
         proof: json_col(row, "proof")?,
+        cover: opt_json_col(row, "cover")?,
     })
 }
 
@@ -286,6 +289,18 @@ impl JournalTx<'_> {
         Ok(released == 1)
     }
 
+    /// Records the proof that an action remedy did not send covers this remediation.
+    pub fn set_cover(&mut self, id: &str, cover: &Value) -> Result<(), StoreError> {
+        let changed = self
+            .tx
+            .prepare_cached("UPDATE remediations SET cover = ?2 WHERE id = ?1")?
+            .execute(params![id, cover.to_string()])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound { id: id.to_owned() });
+        }
+        Ok(())
+    }
+
     /// Records Defender's action id the moment it arrives.
     pub fn set_provider_action_id(
         &mut self,
@@ -422,6 +437,24 @@ impl Journal {
             )?
             .query_row(params![policy_id, ts(since)], |r| r.get(0))?;
         Ok(n)
+    }
+
+    /// The latest remediation of action type `action` on `machine_id` that succeeded at or after `since`.
+    pub fn last_success(
+        &self,
+        machine_id: &str,
+        action: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM remediations WHERE machine_id = ?1 AND action = ?2 \
+             AND state = 'Succeeded' AND final_at >= ?3 ORDER BY final_at DESC LIMIT 1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![machine_id, action, ts(since)], from_row)
+            .optional()?)
     }
 
     /// Every state change of one remediation, in order.

@@ -5,7 +5,8 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::error::StoreError;
 
 /// Migration `i` takes the journal from version `i` to version `i + 1`. Append only; never edit one that shipped.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE alerts (
     id           TEXT PRIMARY KEY,
     policy_id    TEXT NOT NULL,
@@ -106,7 +107,12 @@ CREATE TABLE audit_head (
     seq  INTEGER NOT NULL,
     hash TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE remediations ADD COLUMN cover TEXT;
+CREATE INDEX remediations_machine_action ON remediations (machine_id, action, state, final_at);
+"#,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -246,7 +246,7 @@ mod tests {
                 os: None,
                 protected: false,
             },
-            action: ActionKind::Unisolate,
+            action: Some(ActionKind::Unisolate),
             state,
             reason: None,
             provider_action_id: None,
@@ -254,6 +254,7 @@ mod tests {
             updated_at: at(0),
             submitted_at: None,
             overdue: false,
+            covered_by: None,
         };
         let all = [r(S::Succeeded), r(S::InProgress), r(S::Succeeded)];
         assert_eq!(summary(all.iter()).as_deref(), Some("1 running · 2 done"));

@@ -65,7 +65,7 @@ impl App {
             self.toast(Level::Info, &format!("nothing to {verb}: {why}"));
             return None;
         }
-        let disruptive = covered.iter().any(|r| r.action.is_disruptive());
+        let disruptive = covered.iter().any(|r| r.is_disruptive());
         let mut lines: Vec<String> = Vec::new();
         let mut machines: Vec<&str> = Vec::new();
         for r in &covered {
@@ -76,7 +76,7 @@ impl App {
         for machine in machines {
             let steps: Vec<&&RemediationView> =
                 covered.iter().filter(|r| r.machine.id == machine).collect();
-            let warn = if steps.iter().any(|r| r.action.is_disruptive()) {
+            let warn = if steps.iter().any(|r| r.is_disruptive()) {
                 "  (disrupts the user)"
             } else {
                 ""
@@ -85,7 +85,7 @@ impl App {
                 .iter()
                 .enumerate()
                 .map(|(n, r)| {
-                    let label = r.action.label();
+                    let label = r.action_label();
                     if n == 0 { label } else { label.to_lowercase() }
                 })
                 .collect();
@@ -147,7 +147,7 @@ impl App {
         }
         let lines = vec![format!(
             "Stop {} on {} ({})",
-            r.action.label(),
+            r.action_label(),
             r.machine.name,
             r.state.as_str()
         )];
@@ -168,7 +168,7 @@ impl App {
             .model
             .remediations_of(&alert.id)
             .filter(|r| r.state == RemediationState::Proposed)
-            .map(|r| format!("  {} on {}", r.action.label(), r.machine.name))
+            .map(|r| format!("  {} on {}", r.action_label(), r.machine.name))
             .collect();
         if waiting.is_empty() {
             lines.push("No proposal waits: nothing will be rejected.".into());

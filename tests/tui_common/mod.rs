@@ -178,7 +178,7 @@ pub fn remediation(
         flow_id: "flow".into(),
         step: 1,
         machine: m,
-        action,
+        action: Some(action),
         state,
         reason: None,
         provider_action_id: submitted.then(|| format!("mde-{id}")),
@@ -186,6 +186,7 @@ pub fn remediation(
         updated_at: ago(age_secs),
         submitted_at: submitted.then(|| ago(age_secs + 30)),
         overdue: false,
+        covered_by: None,
     }
 }
 

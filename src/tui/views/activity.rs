@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
                 .alert(&r.alert_id)
                 .map(|a| clean(&a.title))
                 .unwrap_or_else(|| clean(&r.alert_id));
-            cells.push(Cell::from(clean(&r.action.label())));
+            cells.push(Cell::from(clean(&r.action_label())));
             cells.push(Cell::from(alert));
         }
         Row::new(cells)

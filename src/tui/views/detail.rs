@@ -91,11 +91,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(state_text(r, app), state_style(r, theme)),
             Span::raw(format!(
                 " · {} on {}",
-                clean(&r.action.label()),
+                clean(&r.action_label()),
                 clean(&r.machine.name)
             )),
         ];
-        if let Some(reason) = &r.reason {
+        let cover = super::cover_text(r);
+        if let Some(cover) = &cover {
+            spans.push(Span::styled(format!(" · {cover}"), theme.dim));
+        }
+        if let Some(reason) = r.reason.as_ref().filter(|why| Some(clean(why)) != cover) {
             spans.push(Span::styled(format!(" · {}", clean(reason)), theme.dim));
         }
         if let Some(id) = &r.provider_action_id {

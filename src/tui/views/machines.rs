@@ -96,7 +96,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             let mut cells = vec![
                 Cell::from(Span::styled(mark, theme.title)),
                 Cell::from(name),
-                Cell::from(clean(&r.action.label())),
+                Cell::from(clean(&r.action_label())),
                 Cell::from(Span::styled(state_text(r, app), state_style(r, theme))),
             ];
             if !compact {
@@ -170,7 +170,12 @@ fn footer<'a>(r: &RemediationView, theme: &Theme) -> Paragraph<'a> {
         },
         clean(m.os.as_deref().unwrap_or("os unknown")),
     );
-    if let Some(reason) = &r.reason {
+    // The proof comes first: the line is cut at the pane's width.
+    let cover = super::cover_text(r);
+    if let Some(cover) = &cover {
+        second = format!("{cover} · {second}");
+    }
+    if let Some(reason) = r.reason.as_ref().filter(|why| Some(clean(why)) != cover) {
         second.push_str(&format!(" · {}", clean(reason)));
     }
     Paragraph::new(vec![

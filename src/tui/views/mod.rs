@@ -177,6 +177,12 @@ fn waits_for<'a>(r: &RemediationView, app: &'a App) -> Option<&'a RemediationVie
         .min_by_key(|e| e.step)
 }
 
+/// "covered by the scan started 10:42 by …" when an action remedy did not send covers `r`.
+fn cover_text(r: &RemediationView) -> Option<String> {
+    let cover = r.covered_by.as_ref()?;
+    Some(clean(&cover.summary(r.action.as_ref())))
+}
+
 /// The marker column of the selected row (reverse video alone would vanish in some terminals).
 const SELECTED: &str = "▶";
 

@@ -1,0 +1,334 @@
+//! Consider: whether an alert gets remediations, resolving its user's machines (retried with backoff
+//! until it succeeds) and journaling the plan the gate decided.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::api::models::cas::Alert;
+use crate::api::{ApiError, Call, MachineLookupForm};
+use crate::store::NewRemediation;
+use crate::text::has_hidden_chars;
+
+use super::core::{Engine, Internal};
+use super::gate::{GateInput, decide};
+use super::interface::{Event, Level, Mode, RemediationState, Resolution};
+use super::plan::plan;
+use super::resolve::{Resolved, resolve_user};
+use super::retry::{RESOLVE_BACKOFF, Retry, asked_wait, jitter_draw, waiting_for};
+
+/// The note of an alert whose user's name hides characters.
+pub const HIDDEN_IDENTITY_NOTE: &str = "account name contains invisible characters: not looked up";
+
+impl Engine {
+    /// Decides whether an alert gets proposals; starts resolving its user's machines when it does.
+    /// `backlog` (after a mode change) never acts at once: it only proposes.
+    pub async fn consider_alert(&mut self, alert_id: &str, backlog: bool) {
+        let Some(alert) = self.alerts.get(alert_id).cloned() else {
+            return;
+        };
+        if self.planned.contains(alert_id) || alert.resolution != Resolution::Open {
+            return;
+        }
+        if alert.user.is_none() {
+            let kind = self
+                .policies
+                .get(&alert.policy_id)
+                .map(|p| p.policy_type.clone())
+                .unwrap_or_default();
+            let text = if kind.is_empty() {
+                "no user on this alert: nothing to remediate".to_string()
+            } else {
+                format!("no user on this alert ({kind} policy): nothing to remediate")
+            };
+            self.set_note(alert_id, Some(text));
+            self.planned.insert(alert_id.to_string());
+            return;
+        }
+        let upn = match self.identity_of(alert_id).await {
+            Ok(Some(upn)) => upn,
+            Ok(None) => {
+                self.set_note(
+                    alert_id,
+                    Some("the alert's exact user is not in the journal: not looked up".into()),
+                );
+                self.planned.insert(alert_id.to_string());
+                return;
+            }
+            Err(e) => {
+                self.notice(Level::Error, format!("journal unreadable: {e}"));
+                self.reconsider.insert(alert_id.to_string());
+                return;
+            }
+        };
+        if has_hidden_chars(&upn) {
+            tracing::warn!(
+                "alert {alert_id}: user {upn:?} contains invisible characters; not looked up"
+            );
+            self.set_note(alert_id, Some(HIDDEN_IDENTITY_NOTE.into()));
+            self.planned.insert(alert_id.to_string());
+            return;
+        }
+        if !self.settings().bindings.contains_key(&alert.policy_id) {
+            self.set_note(alert_id, Some("no flow bound to this policy".into()));
+            return;
+        }
+        let mode = self.mode_of(&alert.policy_id);
+        if mode == Mode::Off {
+            self.set_note(
+                alert_id,
+                Some("policy mode is off: nothing proposed".into()),
+            );
+            return;
+        }
+        let existing = {
+            let id = alert_id.to_string();
+            self.ctx
+                .journal
+                .call(move |j| j.remediations_for_alert(&id))
+                .await
+        };
+        match existing {
+            Ok(rows) if !rows.is_empty() => {
+                self.planned.insert(alert_id.to_string());
+                self.apply_rows(rows).await;
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                self.notice(Level::Error, format!("journal unreadable: {e}"));
+                self.reconsider.insert(alert_id.to_string());
+                return;
+            }
+        }
+        self.planned.insert(alert_id.to_string());
+        let mode = if backlog { Mode::Approve } else { mode };
+        if let Some((at, resolved)) = self.resolve_cache.get(&upn)
+            && at.elapsed() < self.settings().resolve_cache_ttl
+        {
+            let resolved = resolved.clone();
+            self.on_resolved(alert_id.to_string(), upn, mode, Ok(resolved))
+                .await;
+            return;
+        }
+        self.spawn_resolve(alert_id.to_string(), upn, mode, Duration::ZERO);
+    }
+
+    /// The user principal exactly as the alert names it: remembered from the poll, else read from
+    /// the alert as the journal holds it (after a restart).
+    async fn identity_of(&mut self, alert_id: &str) -> Result<Option<String>, super::EngineError> {
+        if let Some(upn) = self.identities.get(alert_id) {
+            return Ok(Some(upn.clone()));
+        }
+        let id = alert_id.to_string();
+        let row = self.ctx.journal.call(move |j| j.alert(&id)).await?;
+        let upn = row
+            .and_then(|row| serde_json::from_value::<Alert>(row.raw).ok())
+            .and_then(|alert| alert.user_principal().map(String::from));
+        if let Some(upn) = &upn {
+            self.identities.insert(alert_id.to_string(), upn.clone());
+        }
+        Ok(upn)
+    }
+
+    /// Resolves `upn`'s machines after `wait`, reporting back as [`Internal::Resolved`].
+    fn spawn_resolve(&self, alert_id: String, upn: String, mode: Mode, wait: Duration) {
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(wait).await;
+            let result = resolve_user(&ctx.clients, &upn, &ctx.settings).await;
+            ctx.report(Internal::Resolved {
+                alert_id,
+                upn,
+                mode,
+                result,
+            });
+        });
+    }
+
+    /// Sets (or clears) the alert's note and tells front ends when it changed.
+    fn set_note(&mut self, alert_id: &str, text: Option<String>) {
+        if let Some(alert) = self.alerts.get_mut(alert_id)
+            && alert.note != text
+        {
+            alert.note = text;
+            let view = alert.clone();
+            self.emit(Event::AlertSeen(view));
+        }
+    }
+
+    /// A failed resolve is tried again after a backoff; the alert's note says what it waits for.
+    fn retry_resolve(&mut self, alert_id: String, upn: String, mode: Mode, error: &ApiError) {
+        let now = Instant::now();
+        let retry = Retry::after_failure(
+            self.resolve_retries.get(&alert_id),
+            RESOLVE_BACKOFF,
+            now,
+            jitter_draw(),
+            asked_wait(error),
+            waiting_for(error),
+        );
+        tracing::warn!(
+            "machines of alert {alert_id} not resolved (failure {}): {error}",
+            retry.failures
+        );
+        let one_by_one = self.ctx.clients.defender.machine_lookup_form()
+            == MachineLookupForm::OneByOne
+            && error.call() == Some(Call::ListMachines);
+        let note = if one_by_one {
+            format!(
+                "resolving: Defender refused the batch lookup, retrying one by one ({})",
+                retry.describe(now)
+            )
+        } else {
+            format!("resolving: {}", retry.describe(now))
+        };
+        self.set_note(&alert_id, Some(note));
+        let wait = retry.wait(now);
+        self.resolve_retries.insert(alert_id.clone(), retry);
+        self.spawn_resolve(alert_id, upn, mode, wait);
+    }
+
+    /// Says once when Defender refused the batched machine lookup and the client switched form.
+    fn note_lookup_form(&mut self) {
+        let form = self.ctx.clients.defender.machine_lookup_form();
+        if form != self.lookup_form {
+            self.lookup_form = form;
+            self.notice(
+                Level::Warn,
+                format!(
+                    "Defender refused the batch lookup: machines are looked up {form} from now on"
+                ),
+            );
+        }
+    }
+
+    pub async fn on_resolved(
+        &mut self,
+        alert_id: String,
+        upn: String,
+        mode: Mode,
+        result: Result<Resolved, ApiError>,
+    ) {
+        self.emit_quota();
+        self.note_lookup_form();
+        let Some(alert) = self.alerts.get(&alert_id).cloned() else {
+            self.resolve_retries.remove(&alert_id);
+            return;
+        };
+        if alert.resolution != Resolution::Open {
+            self.resolve_retries.remove(&alert_id);
+            return;
+        }
+        let resolved = match result {
+            Ok(resolved) => resolved,
+            Err(e) => return self.retry_resolve(alert_id, upn, mode, &e),
+        };
+        self.resolve_retries.remove(&alert_id);
+        self.resolve_cache
+            .insert(upn.clone(), (Instant::now(), resolved.clone()));
+        let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
+        self.set_note(&alert_id, note);
+        let settings = self.ctx.settings.clone();
+        let Some(binding) = settings.bindings.get(&alert.policy_id) else {
+            return;
+        };
+        let Some(flow) = settings.flows.get(&binding.flow_id) else {
+            return;
+        };
+        let since = Utc::now() - chrono::Duration::hours(1);
+        let policy = alert.policy_id.clone();
+        let sent_this_hour = self
+            .ctx
+            .journal
+            .call(move |j| j.count_actions_since(&policy, since))
+            .await
+            .unwrap_or(u64::MAX);
+        let acted_this_hour = sent_this_hour.saturating_add(self.about_to_leave(&alert.policy_id));
+        let input = GateInput {
+            mode,
+            binding,
+            acted_this_hour,
+            now: Utc::now(),
+        };
+        let verdicts = decide(&input, &resolved.machines, &settings);
+        let requested_by = match mode {
+            Mode::Auto => format!("remedy auto (policy {})", alert.policy_name),
+            _ => settings.operator.clone(),
+        };
+        let planned = plan(
+            &alert,
+            flow,
+            &resolved.machines,
+            &verdicts,
+            &requested_by,
+            Utc::now(),
+        );
+        self.journal_planned(&alert_id, planned).await;
+    }
+
+    /// Remediations of `policy_id` approved but not yet sent: they count against the hourly limit
+    /// before Defender has them, or alerts planned in one burst would all pass it.
+    fn about_to_leave(&self, policy_id: &str) -> u64 {
+        self.remediations
+            .values()
+            .filter(|r| {
+                r.policy_id == policy_id
+                    && r.submitted_at.is_none()
+                    && matches!(
+                        Self::remediation_state(r),
+                        RemediationState::Approved
+                            | RemediationState::Queued
+                            | RemediationState::Submitted
+                    )
+            })
+            .count() as u64
+    }
+
+    async fn journal_planned(&mut self, alert_id: &str, planned: Vec<NewRemediation>) {
+        if planned.is_empty() {
+            return;
+        }
+        let result = self
+            .ctx
+            .journal
+            .call(move |j| {
+                j.atomic(|tx| {
+                    let mut rows = Vec::new();
+                    for new in &planned {
+                        let (row, created) = tx.insert_remediation(new)?;
+                        if created && new.state == RemediationState::Approved.as_str() {
+                            tx.append_audit(&crate::store::AuditEntry {
+                                at: new.at,
+                                who: new.requested_by.clone(),
+                                action: "approve".into(),
+                                target: format!(
+                                    "alert {} machine {} ({}) {}",
+                                    new.alert_id, new.machine_name, new.machine_id, new.action
+                                ),
+                                why: new.reason.clone().unwrap_or_default(),
+                                result: "approved".into(),
+                            })?;
+                        }
+                        rows.push(row);
+                    }
+                    Ok(rows)
+                })
+            })
+            .await;
+        match result {
+            Ok(rows) => self.apply_rows(rows).await,
+            Err(e) => {
+                // Not lost: the next poll considers the alert again (its machines are cached).
+                self.planned.remove(alert_id);
+                self.reconsider.insert(alert_id.to_string());
+                self.notice(
+                    Level::Error,
+                    format!(
+                        "proposals of alert {alert_id} not journaled, retried on the next poll: {e}"
+                    ),
+                );
+            }
+        }
+    }
+}

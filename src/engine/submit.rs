@@ -1,0 +1,282 @@
+//! Submit: one remediation leaves for Defender write-ahead, after one fresh read of the machine's actions of
+//! its kind decides whether it attaches to a running one, is covered by a recent success, or is sent.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use crate::api::models::defender::MachineAction;
+use crate::api::{ActionRequest, ActionRequestKind, ApiError, IsolationType, ScanType};
+use crate::store::{AuditEntry, RemediationRow};
+
+use super::backoff::Backoff;
+use super::core::{Ctx, Internal};
+use super::cover::{cooldown_cover_from_defender, cooldown_cover_from_journal, running_cover};
+use super::error::EngineError;
+use super::interface::{ActionKind, AlertView, Cover, Level, RemediationState};
+use super::link::Link;
+use super::track::action_state;
+
+/// What the fresh read decided for one remediation.
+enum Decision {
+    /// Follow this action, read from Defender as running on the machine just now.
+    Attach(Box<(MachineAction, Cover)>),
+    /// The same action succeeded on the machine within the flow's cool-down: not sent again.
+    CoolDown(Cover),
+    /// Nothing covers it: write the intent and send.
+    Submit,
+}
+
+/// The API request for a remediation's action.
+pub(super) fn action_request(kind: &ActionKind, comment: String, key: &str) -> ActionRequest {
+    let kind = match kind {
+        ActionKind::AntivirusScan { scan_type } => ActionRequestKind::AntivirusScan {
+            scan_type: if scan_type == "Quick" {
+                ScanType::Quick
+            } else {
+                ScanType::Full
+            },
+        },
+        ActionKind::Isolate { isolation_type } => ActionRequestKind::Isolate {
+            isolation_type: if isolation_type == "Full" {
+                IsolationType::Full
+            } else {
+                IsolationType::Selective
+            },
+        },
+        ActionKind::Unisolate => ActionRequestKind::Unisolate,
+        ActionKind::RestrictCodeExecution => ActionRequestKind::RestrictCodeExecution,
+        ActionKind::UnrestrictCodeExecution => ActionRequestKind::UnrestrictCodeExecution,
+        ActionKind::CollectInvestigationPackage => ActionRequestKind::CollectInvestigationPackage,
+    };
+    ActionRequest {
+        kind,
+        comment,
+        external_id: Some(key.to_string()),
+    }
+}
+
+/// The documented per-machine read of one action kind (`machineId eq … and type eq …`).
+pub(super) fn machine_kind_filter(machine_id: &str, kind: &ActionKind) -> String {
+    format!(
+        "machineId eq '{}' and type eq '{}'",
+        machine_id.replace('\'', "''"),
+        kind.defender_type()
+    )
+}
+
+/// Dispatches one remediation; a failure before anything left puts the machine in backoff and says why.
+pub(super) async fn dispatch_one(
+    ctx: &Ctx,
+    backoff: &Mutex<Backoff>,
+    row: RemediationRow,
+    kind: ActionKind,
+    alert: AlertView,
+) {
+    let result = try_dispatch(ctx, &row, &kind, &alert).await;
+    let mut backoff = backoff.lock().unwrap_or_else(|p| p.into_inner());
+    match result {
+        Ok(()) => backoff.succeeded(&row.machine_id),
+        Err(e) => {
+            let (attempt, wait) = backoff.failed(&row.machine_id, Instant::now());
+            drop(backoff);
+            ctx.notice(
+                Level::Warn,
+                format!(
+                    "{} on {}: waiting, retry {attempt} in {} s: {e}",
+                    kind.label(),
+                    row.machine_name,
+                    wait.as_secs()
+                ),
+            );
+        }
+    }
+}
+
+async fn decide(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    kind: &ActionKind,
+) -> Result<Decision, EngineError> {
+    let filter = machine_kind_filter(&row.machine_id, kind);
+    let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
+    let now = Utc::now();
+    if let Some(found) = running_cover(&actions, &row.machine_id, kind, now) {
+        return Ok(Decision::Attach(Box::new(found)));
+    }
+    let cooldown = ctx
+        .settings
+        .flows
+        .get(&row.flow_id)
+        .map_or(chrono::Duration::zero(), |f| f.cooldown);
+    if cooldown <= chrono::Duration::zero() {
+        return Ok(Decision::Submit);
+    }
+    if let Some(cover) =
+        cooldown_cover_from_defender(&actions, &row.machine_id, kind, cooldown, now)
+    {
+        return Ok(Decision::CoolDown(cover));
+    }
+    let (machine, action) = (row.machine_id.clone(), row.action.clone());
+    let since = now.checked_sub_signed(cooldown).unwrap_or(now);
+    let earlier = ctx
+        .journal
+        .call(move |j| j.last_success(&machine, &action, since))
+        .await?;
+    Ok(earlier
+        .and_then(|e| cooldown_cover_from_journal(&e, cooldown, now))
+        .map_or(Decision::Submit, Decision::CoolDown))
+}
+
+/// Claim it, attach, skip as covered or write the intent, POST, journal the answer.
+async fn try_dispatch(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    kind: &ActionKind,
+    alert: &AlertView,
+) -> Result<(), EngineError> {
+    let decision = decide(ctx, row, kind).await?;
+    let intent = format!(
+        "intent: {} [remedy:{}]",
+        kind.defender_type(),
+        row.idempotency_key
+    );
+    let owner = ctx.settings.owner.clone();
+    let claim_id = row.id.clone();
+    let now = Utc::now();
+    let cool = match &decision {
+        Decision::CoolDown(cover) => Some((cover.clone(), cover.summary(Some(kind)))),
+        _ => None,
+    };
+    let submitting = matches!(decision, Decision::Submit);
+    let target = super::dispatch::audit_target(row);
+    // Claim, queue and (when sending) write the intent in one transaction: one commit, not three.
+    let steps = ctx
+        .journal
+        .call(move |j| {
+            j.atomic(|tx| {
+                if !tx.claim(&claim_id, &owner, now, chrono::Duration::minutes(5))? {
+                    return Ok(Vec::new());
+                }
+                let approved = RemediationState::Approved.as_str();
+                if let Some((cover, why)) = cool {
+                    tx.set_cover(&claim_id, &serde_json::to_value(&cover).unwrap_or_default())?;
+                    tx.append_audit(&AuditEntry {
+                        at: now,
+                        who: "remedy".into(),
+                        action: "skip".into(),
+                        target,
+                        why: why.clone(),
+                        result: format!("not sent: Defender action {} covers it", cover.action_id),
+                    })?;
+                    let skipped = RemediationState::Skipped.as_str();
+                    return Ok(tx
+                        .transition_if(&claim_id, approved, skipped, Some(&why), now)?
+                        .into_iter()
+                        .collect());
+                }
+                let queued = RemediationState::Queued.as_str();
+                let Some(queued_row) = tx.transition_if(&claim_id, approved, queued, None, now)?
+                else {
+                    return Ok(Vec::new());
+                };
+                let mut steps = vec![queued_row];
+                if submitting {
+                    let submitted = RemediationState::Submitted.as_str();
+                    steps.extend(tx.transition_if(
+                        &claim_id,
+                        queued,
+                        submitted,
+                        Some(&intent),
+                        now,
+                    )?);
+                }
+                Ok(steps)
+            })
+        })
+        .await?;
+    let expected = match decision {
+        Decision::Attach(..) => RemediationState::Queued,
+        Decision::CoolDown(_) => RemediationState::Skipped,
+        Decision::Submit => RemediationState::Submitted,
+    };
+    let written_ahead = steps
+        .last()
+        .is_some_and(|r| RemediationState::parse(&r.state) == Some(expected));
+    if !written_ahead {
+        // Another process holds it, or the intent is not in the journal: nothing may leave.
+        return report_current(ctx, &row.id).await;
+    }
+    ctx.report(Internal::Rows(steps));
+    match decision {
+        Decision::Attach(found) => {
+            let (action, cover) = *found;
+            attach(ctx, row, kind, &action, cover, expected).await
+        }
+        Decision::CoolDown(_) => Ok(()),
+        Decision::Submit => super::send::send(ctx, row, kind, alert).await,
+    }
+}
+
+/// Another process holds or moved this remediation: mirror what the journal says now.
+async fn report_current(ctx: &Ctx, id: &str) -> Result<(), EngineError> {
+    let id = id.to_string();
+    let current = ctx.journal.call(move |j| j.remediation(&id)).await?;
+    ctx.report(Internal::Rows(current.into_iter().collect()));
+    Ok(())
+}
+
+/// Records that this remediation follows `action`, read from Defender as running just now, with the proof.
+pub(super) async fn attach(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    kind: &ActionKind,
+    action: &MachineAction,
+    cover: Cover,
+    from: RemediationState,
+) -> Result<(), EngineError> {
+    let note = cover.summary(Some(kind));
+    let result = format!(
+        "following Defender action {}: {} when read at {}, created {}, requested by {}",
+        action.id,
+        action_state(action).as_str(),
+        cover.checked_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        cover
+            .created_at
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_else(|| "at an unknown time".into()),
+        cover.requestor.as_deref().unwrap_or("someone else"),
+    );
+    super::link::record(
+        ctx,
+        Link {
+            remediation_id: row.id.clone(),
+            action_id: action.id.clone(),
+            from: from.as_str().into(),
+            to: RemediationState::Attached.as_str(),
+            audit: Some(AuditEntry {
+                at: Utc::now(),
+                who: "remedy".into(),
+                action: "attach".into(),
+                target: super::dispatch::audit_target(row),
+                why: note.clone(),
+                result: crate::text::sanitize(&result),
+            }),
+            note,
+            cover: Some(cover),
+        },
+    )
+    .await
+}
+
+/// Reads the machine's actions of this kind again (after Defender said one runs) for one to attach to.
+pub(super) async fn find_running(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    kind: &ActionKind,
+) -> Result<Option<(MachineAction, Cover)>, ApiError> {
+    let filter = machine_kind_filter(&row.machine_id, kind);
+    let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
+    Ok(running_cover(&actions, &row.machine_id, kind, Utc::now()))
+}

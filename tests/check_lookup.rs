@@ -1,0 +1,66 @@
+//! `remedy check` exercises the machine lookup path (a user's Graph devices → Defender by
+//! `aadDeviceId`) and says which query form the engine will use, against both profiles.
+
+mod common;
+
+use std::process::Command;
+
+use common::{PROFILES, Profile, quiet_scenario};
+
+fn sim_config(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
+    let path = dir.join("sim.toml");
+    let text = format!(
+        "[tenant]\nid = \"contoso\"\nclient_id = \"remedy-demo\"\nclient_secret = \"remedy-demo-secret\"\n\
+         [cas]\nurl = \"{base}/cas\"\ntoken = \"remedy-demo-token\"\n[defender]\nurl = \"{base}/mde\"\n\
+         [graph]\nurl = \"{base}/graph\"\n[auth]\nauthority = \"{base}/login\"\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_looks_machines_up_and_names_the_query_form() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for profile in PROFILES {
+        let sim = runtime
+            .block_on(remedy::sim::start(remedy::sim::SimOptions {
+                port: 0,
+                scenario: profile.apply(quiet_scenario(1.0)),
+            }))
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let config = sim_config(home.path(), &sim.base_url());
+        let out = Command::new(env!("CARGO_BIN_EXE_remedy"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env_remove("REMEDY_CAS_TOKEN")
+            .env_remove("REMEDY_CLIENT_SECRET")
+            .args(["--config", config.to_str().unwrap(), "check"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{profile:?}:\n{text}");
+        let lookup = text
+            .lines()
+            .find(|l| l.contains("machine lookup"))
+            .unwrap_or_else(|| panic!("{profile:?}: a machine lookup line:\n{text}"));
+        assert!(
+            lookup.starts_with("Defender")
+                && lookup.contains(" ok ")
+                && lookup.contains("Graph device(s) of"),
+            "{profile:?}: the lookup went from a user's Graph devices to Defender:\n{text}"
+        );
+        let form = text
+            .lines()
+            .find(|l| l.starts_with("lookup") && l.contains("form"))
+            .unwrap_or_else(|| panic!("{profile:?}: the query form is named:\n{text}"));
+        match profile {
+            Profile::Lenient => assert!(form.contains("batched"), "{form}"),
+            Profile::Strict => assert!(
+                form.contains("one aadDeviceId eq") && form.contains("refused"),
+                "{form}"
+            ),
+        }
+        runtime.block_on(sim.shutdown());
+    }
+}
