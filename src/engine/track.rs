@@ -191,7 +191,7 @@ async fn statuses(
     for (id, answer) in answers {
         match answer {
             Ok(action) => {
-                if action.status.is_final() {
+                if action.status.is_final() || spacing.is_zero() {
                     backoff.succeeded(&id);
                 } else {
                     backoff.hold(&id, now, spacing);
@@ -215,14 +215,18 @@ async fn statuses(
     found
 }
 
-/// How long an action read on its own waits before its next read when `tracked` actions are followed:
-/// together they stay within [`BY_ID_READS_PER_MINUTE`].
+/// How long an action still open, read on its own, waits before its next read when `tracked` actions are
+/// followed: up to [`TRACK_BATCH`] are read every round; more are spread to stay within
+/// [`BY_ID_READS_PER_MINUTE`] together.
 fn by_id_spacing(tracked: usize) -> std::time::Duration {
+    if tracked <= TRACK_BATCH {
+        return std::time::Duration::ZERO;
+    }
     let per_read = std::time::Duration::from_secs(60) / BY_ID_READS_PER_MINUTE;
     per_read
         .checked_mul(u32::try_from(tracked).unwrap_or(u32::MAX))
         .unwrap_or(std::time::Duration::MAX)
-        .clamp(per_read, std::time::Duration::from_secs(300))
+        .min(std::time::Duration::from_secs(300))
 }
 
 /// The documented fallback for many open actions when id batches are refused: the tenant's open actions
@@ -315,8 +319,8 @@ mod tests {
 
     #[test]
     fn one_by_one_reads_are_spread_to_stay_within_the_quota_share() {
-        assert_eq!(by_id_spacing(0), Duration::from_secs(1));
-        assert_eq!(by_id_spacing(1), Duration::from_secs(1));
+        assert_eq!(by_id_spacing(0), Duration::ZERO);
+        assert_eq!(by_id_spacing(TRACK_BATCH), Duration::ZERO);
         assert_eq!(by_id_spacing(12), Duration::from_secs(12));
         assert_eq!(by_id_spacing(30), Duration::from_secs(30));
         assert_eq!(by_id_spacing(usize::MAX), Duration::from_secs(300));
