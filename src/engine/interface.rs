@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 pub use super::proof::{Cover, CoverKind};
 
-/// Per-policy remediation mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+/// Per-policy remediation mode, ordered from the most cautious (`Off < Approve < Auto`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Show alerts only; nothing is proposed.

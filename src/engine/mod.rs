@@ -15,6 +15,7 @@ mod intake;
 pub mod interface;
 mod journal;
 mod link;
+mod modes;
 mod plan;
 mod proof;
 mod resolve;
