@@ -44,9 +44,9 @@ pub struct SecurityAlert {
     pub provider_alert_id: Option<String>,
     #[serde(default)]
     pub incident_id: Option<String>,
-    #[serde(default = "unknown_status", deserialize_with = "or_unknown_status")]
+    #[serde(default, deserialize_with = "lenient::null_default")]
     pub status: SecurityAlertStatus,
-    #[serde(default = "unknown_severity", deserialize_with = "or_unknown_severity")]
+    #[serde(default, deserialize_with = "lenient::null_default")]
     pub severity: SecuritySeverity,
     #[serde(default)]
     pub classification: Option<String>,
@@ -88,24 +88,18 @@ pub struct SecurityAlert {
     pub evidence: Vec<Evidence>,
 }
 
-fn unknown_status() -> SecurityAlertStatus {
-    SecurityAlertStatus::Unknown(String::new())
+impl Default for SecurityAlertStatus {
+    /// Absent or null: kept as an unknown, empty value.
+    fn default() -> Self {
+        SecurityAlertStatus::Unknown(String::new())
+    }
 }
 
-fn unknown_severity() -> SecuritySeverity {
-    SecuritySeverity::NotSet
-}
-
-fn or_unknown_status<'de, D: Deserializer<'de>>(d: D) -> Result<SecurityAlertStatus, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .map(|s| SecurityAlertStatus::parse(&s))
-        .unwrap_or_else(unknown_status))
-}
-
-fn or_unknown_severity<'de, D: Deserializer<'de>>(d: D) -> Result<SecuritySeverity, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .map(|s| SecuritySeverity::parse(&s))
-        .unwrap_or_else(unknown_severity))
+impl Default for SecuritySeverity {
+    /// Absent or null: Graph's own `unknown`.
+    fn default() -> Self {
+        SecuritySeverity::NotSet
+    }
 }
 
 /// One piece of evidence, typed by its `@odata.type`; types remedy does not read are kept whole.
