@@ -152,6 +152,10 @@ pub(crate) fn from_cas(scn: &Scenario, cas: &Value, origin: Origin<'_>) -> Value
         "recommendedActions": "Review the user's recent activity and scan the user's devices.",
         "category": "InitialAccess",
         "assignedTo": null,
+        "alertPolicyId": null,
+        "actorDisplayName": null,
+        "threatDisplayName": null,
+        "threatFamilyName": null,
         "alertWebUrl": alert_url,
         "incidentWebUrl": incident_url,
         "mitreTechniques": [],
@@ -248,6 +252,10 @@ fn endpoint_alert(scn: &Scenario, m: &MachineSeed, i: usize, now: DateTime<Utc>)
         "recommendedActions": "Update AV signatures and run a full scan.",
         "category": "DefenseEvasion",
         "assignedTo": null,
+        "alertPolicyId": null,
+        "actorDisplayName": null,
+        "threatDisplayName": null,
+        "threatFamilyName": null,
         "alertWebUrl": alert_url,
         "incidentWebUrl": incident_url,
         "mitreTechniques": ["T1564.001"],
@@ -260,6 +268,14 @@ fn endpoint_alert(scn: &Scenario, m: &MachineSeed, i: usize, now: DateTime<Utc>)
         "systemTags": [],
         "evidence": evidence,
     })
+}
+
+/// A single alert's answer (get, update): the alert with its entity context.
+pub(crate) fn entity(alert: &Value, include_unknown: bool) -> Value {
+    let mut out = as_seen(alert, include_unknown);
+    out["@odata.context"] =
+        json!("https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2/$entity");
+    out
 }
 
 /// The alert as a client without `Prefer: include-unknown-enum-members` sees it: newer enum members

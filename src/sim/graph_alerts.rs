@@ -3,7 +3,7 @@
 
 use super::auth::{bearer, has_any};
 use super::clock::iso7;
-use super::graph_alert_json::{CAS_SOURCE, as_seen};
+use super::graph_alert_json::{CAS_SOURCE, entity};
 use super::graph_alert_list;
 use super::seed::close_alert;
 use super::state::{Service, State};
@@ -119,7 +119,7 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
             )
         }
         Ep::Get(id) => match find(st, id) {
-            Some(i) => Reply::ok(as_seen(&st.graph_alerts[i], include_unknown)),
+            Some(i) => Reply::ok(entity(&st.graph_alerts[i], include_unknown)),
             None => not_found(id),
         },
         Ep::Update(id) => update(st, req, id, include_unknown),
@@ -201,7 +201,7 @@ fn update(st: &mut State, req: &Req, id: &str, include_unknown: bool) -> Reply {
     if resolved {
         mirror_to_cas(st, &alert, now);
     }
-    Reply::ok(as_seen(&alert, include_unknown))
+    Reply::ok(entity(&alert, include_unknown))
 }
 
 /// Resolving the Graph alert of a Cloud App Security alert closes that alert too (one alert, two APIs).
