@@ -34,6 +34,24 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// `serviceSource` of a Graph security alert: the product that raised it.
+    ServiceSource {
+        /// Microsoft Defender for Cloud Apps (Cloud App Security).
+        DefenderForCloudApps = "microsoftDefenderForCloudApps",
+        /// Microsoft Defender for Endpoint.
+        DefenderForEndpoint = "microsoftDefenderForEndpoint",
+        /// Microsoft Defender for Identity.
+        DefenderForIdentity = "microsoftDefenderForIdentity",
+        /// Microsoft Defender for Office 365.
+        DefenderForOffice365 = "microsoftDefenderForOffice365",
+        /// Microsoft 365 Defender (XDR) itself.
+        Microsoft365Defender = "microsoft365Defender",
+        /// Entra ID Protection.
+        AzureAdIdentityProtection = "azureAdIdentityProtection",
+    }
+}
+
 /// A Graph security alert (the fields remedy reads; unknown fields are ignored).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
