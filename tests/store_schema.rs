@@ -116,7 +116,7 @@ fn reopening_after_drop_keeps_everything() {
     let again = j.remediation(&row.id).unwrap().unwrap();
     assert_eq!(again.state, S::Approved);
     assert_eq!(again.provider_action_id.as_deref(), Some("mde-42"));
-    assert_eq!(again.params, json!({"ScanType": "Full"}));
+    assert_eq!(again.action.kind(), Ok(&intent("k1").action));
     assert_eq!(j.transitions(&row.id).unwrap().len(), 2);
     assert_eq!(
         j.modes().unwrap().get("policy-1").map(String::as_str),
