@@ -74,7 +74,7 @@ async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
     let read = match group.iter().find(|row| row.state == submitted) {
         Some(row) => match row.action.kind() {
             Ok(kind) => {
-                let filter = machine_kind_filter(&row.machine_id, &kind);
+                let filter = machine_kind_filter(&row.machine_id, kind);
                 ctx.clients.defender.machine_actions(Some(&filter)).await
             }
             Err(_) => return,
