@@ -4,6 +4,7 @@ pub mod api;
 pub mod config;
 pub mod engine;
 pub mod headless;
+pub mod lifecycle;
 pub mod logging;
 pub mod sim;
 pub mod store;

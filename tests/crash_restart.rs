@@ -179,15 +179,12 @@ async fn crash_then_restart(point: &str, profile: Profile) {
     );
     let journal = remedy::store::Journal::open(&dir.path().join("journal.sqlite")).unwrap();
     let open = journal
-        .remediations_in_states(&[
-            "proposed",
-            "approved",
-            "queued",
-            "submitted",
-            "attached",
-            "Pending",
-            "InProgress",
-        ])
+        .remediations_in_states(
+            &remedy::lifecycle::RemediationState::ALL
+                .into_iter()
+                .filter(|s| !s.is_final())
+                .collect::<Vec<_>>(),
+        )
         .unwrap();
     assert!(
         open.is_empty(),

@@ -223,20 +223,25 @@ async fn twelve_open_actions_are_tracked_to_final_states() {
                     step: 1,
                     machine_id: machine.id.clone(),
                     machine_name: machine.id.clone(),
-                    action: "RunAntiVirusScan".into(),
-                    params: serde_json::json!({"kind": "antivirus_scan", "scan_type": "Full"}),
-                    state: "approved".into(),
+                    action: remedy::lifecycle::ActionKind::AntivirusScan {
+                        scan_type: "Full".into(),
+                    },
+                    state: RemediationState::Approved,
                     reason: None,
                     requested_by: "tester".into(),
                     proof: serde_json::json!({}),
                     at: now,
                 })
                 .unwrap();
-            journal.transition(&row.id, "submitted", None, now).unwrap();
+            for step in [RemediationState::Queued, RemediationState::Submitted] {
+                journal.transition(&row.id, step, None, now).unwrap();
+            }
             journal
                 .set_provider_action_id(&row.id, &action.id, now)
                 .unwrap();
-            journal.transition(&row.id, "Pending", None, now).unwrap();
+            journal
+                .transition(&row.id, RemediationState::Pending, None, now)
+                .unwrap();
             ids.push(row.id);
         }
         drop(journal);

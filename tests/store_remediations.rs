@@ -1,6 +1,7 @@
 //! Remediation records: idempotent intents, state changes, compare-and-set and claims across processes.
 
 use chrono::{Duration, TimeZone, Utc};
+use remedy::lifecycle::{ActionKind, RemediationState as S};
 use remedy::store::{AlertRecord, Journal, NewRemediation, StoreError};
 use serde_json::json;
 
@@ -17,9 +18,10 @@ fn intent(key: &str, alert: &str, policy: &str) -> NewRemediation {
         step: 0,
         machine_id: format!("machine-{key}"),
         machine_name: "laptop".into(),
-        action: "RunAntiVirusScan".into(),
-        params: json!({"ScanType": "Full", "Comment": "remedy"}),
-        state: "proposed".into(),
+        action: ActionKind::AntivirusScan {
+            scan_type: "Full".into(),
+        },
+        state: S::Proposed,
         reason: None,
         requested_by: "remedy".into(),
         proof: json!({"graphDeviceId": "g-1", "aadDeviceId": "g-1"}),
@@ -46,15 +48,15 @@ fn transitions_are_recorded_and_stamp_submitted_and_final_times() {
     let mut j = Journal::open_in_memory().unwrap();
     let (r, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
     let t = |m| t0() + Duration::minutes(m);
-    j.transition(&r.id, "approved", Some("ok by bob"), t(1))
+    j.transition(&r.id, S::Approved, Some("ok by bob"), t(1))
         .unwrap();
-    j.transition(&r.id, "queued", None, t(2)).unwrap();
-    let sub = j.transition(&r.id, "submitted", None, t(3)).unwrap();
+    j.transition(&r.id, S::Queued, None, t(2)).unwrap();
+    let sub = j.transition(&r.id, S::Submitted, None, t(3)).unwrap();
     assert_eq!(sub.submitted_at, Some(t(3)));
     assert_eq!(sub.final_at, None);
     assert_eq!(sub.reason, None);
     let done = j
-        .transition(&r.id, "Succeeded", Some("scan clean"), t(9))
+        .transition(&r.id, S::Succeeded, Some("scan clean"), t(9))
         .unwrap();
     assert_eq!(done.submitted_at, Some(t(3)));
     assert_eq!(done.final_at, Some(t(9)));
@@ -85,16 +87,16 @@ fn transition_if_only_moves_from_the_expected_state() {
     let mut j = Journal::open_in_memory().unwrap();
     let (r, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
     assert!(
-        j.transition_if(&r.id, "queued", "submitted", None, t0())
+        j.transition_if(&r.id, S::Queued, S::Submitted, None, t0())
             .unwrap()
             .is_none()
     );
     let moved = j
-        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .transition_if(&r.id, S::Proposed, S::Approved, None, t0())
         .unwrap();
-    assert_eq!(moved.unwrap().state, "approved");
+    assert_eq!(moved.unwrap().state, S::Approved);
     assert!(
-        j.transition_if(&r.id, "proposed", "rejected", None, t0())
+        j.transition_if(&r.id, S::Proposed, S::Rejected, None, t0())
             .unwrap()
             .is_none()
     );
@@ -104,7 +106,7 @@ fn transition_if_only_moves_from_the_expected_state() {
 #[test]
 fn unknown_ids_are_reported() {
     let mut j = Journal::open_in_memory().unwrap();
-    let err = j.transition("nope", "approved", None, t0()).unwrap_err();
+    let err = j.transition("nope", S::Approved, None, t0()).unwrap_err();
     assert!(matches!(err, StoreError::NotFound { ref id } if id == "nope"));
     assert!(j.claim("nope", "me", t0(), Duration::minutes(1)).is_err());
     assert!(j.set_provider_action_id("nope", "x", t0()).is_err());
@@ -156,10 +158,10 @@ fn two_processes_race_for_one_transition_and_one_claim() {
     );
 
     let won_a = a
-        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .transition_if(&r.id, S::Proposed, S::Approved, None, t0())
         .unwrap();
     let won_b = b
-        .transition_if(&r.id, "proposed", "approved", None, t0())
+        .transition_if(&r.id, S::Proposed, S::Approved, None, t0())
         .unwrap();
     assert!(won_a.is_some());
     assert!(won_b.is_none());
@@ -196,9 +198,15 @@ fn queries_find_by_state_recency_and_blast_radius() {
     let (r1, _) = j.insert_remediation(&intent("k1", "a1", "p1")).unwrap();
     let (r2, _) = j.insert_remediation(&intent("k2", "a1", "p1")).unwrap();
     let (r3, _) = j.insert_remediation(&intent("k3", "a2", "p2")).unwrap();
-    j.transition(&r1.id, "submitted", None, t(10)).unwrap();
-    j.transition(&r2.id, "attached", None, t(20)).unwrap();
-    j.transition(&r3.id, "submitted", None, t(20)).unwrap();
+    for (r, to, at) in [
+        (&r1, S::Submitted, 10),
+        (&r2, S::Attached, 20),
+        (&r3, S::Submitted, 20),
+    ] {
+        for step in [S::Approved, S::Queued, to] {
+            j.transition(&r.id, step, None, t(at)).unwrap();
+        }
+    }
 
     assert_eq!(j.count_actions_since("p1", t(0)).unwrap(), 2);
     assert_eq!(j.count_actions_since("p1", t(15)).unwrap(), 1);
@@ -206,11 +214,11 @@ fn queries_find_by_state_recency_and_blast_radius() {
     assert_eq!(j.count_actions_since("p3", t(0)).unwrap(), 0);
 
     let in_flight = j
-        .remediations_in_states(&["submitted", "attached"])
+        .remediations_in_states(&[S::Submitted, S::Attached])
         .unwrap();
     assert_eq!(in_flight.len(), 3);
     assert_eq!(
-        j.remediations_in_states(&["attached"]).unwrap()[0].id,
+        j.remediations_in_states(&[S::Attached]).unwrap()[0].id,
         r2.id
     );
     assert!(j.remediations_in_states(&[]).unwrap().is_empty());
@@ -233,7 +241,7 @@ fn an_approval_its_transition_and_its_audit_commit_together_or_not_at_all() {
     let err = j
         .atomic(|tx| {
             tx.record_approval(&r.id, "approve", "bob", Some("confirmed"), t0())?;
-            tx.transition_if(&r.id, "proposed", "approved", None, t0())?;
+            tx.transition_if(&r.id, S::Proposed, S::Approved, None, t0())?;
             tx.record_approval(&r.id, "maybe", "bob", None, t0())
         })
         .unwrap_err();
@@ -245,11 +253,17 @@ fn an_approval_its_transition_and_its_audit_commit_together_or_not_at_all() {
         }
     ));
     assert!(j.approvals(&r.id).unwrap().is_empty());
-    assert_eq!(j.remediation(&r.id).unwrap().unwrap().state, "proposed");
+    assert_eq!(j.remediation(&r.id).unwrap().unwrap().state, S::Proposed);
 
     j.atomic(|tx| {
         tx.record_approval(&r.id, "reject", "bob", Some("false positive"), t0())?;
-        tx.transition_if(&r.id, "proposed", "rejected", Some("false positive"), t0())
+        tx.transition_if(
+            &r.id,
+            S::Proposed,
+            S::Rejected,
+            Some("false positive"),
+            t0(),
+        )
     })
     .unwrap();
     let approvals = j.approvals(&r.id).unwrap();
@@ -257,7 +271,7 @@ fn an_approval_its_transition_and_its_audit_commit_together_or_not_at_all() {
     assert_eq!(approvals[0].decision, "reject");
     assert_eq!(approvals[0].reason.as_deref(), Some("false positive"));
     let row = j.remediation(&r.id).unwrap().unwrap();
-    assert_eq!(row.state, "rejected");
+    assert_eq!(row.state, S::Rejected);
     assert_eq!(row.final_at, Some(t0()));
 }
 
@@ -308,7 +322,7 @@ fn alerts_are_upserted_keeping_the_first_sighting() {
 fn an_intent_born_skipped_is_final_with_its_reason() {
     let mut j = Journal::open_in_memory().unwrap();
     let mut skipped = intent("k1", "a1", "p1");
-    skipped.state = "skipped".into();
+    skipped.state = S::Skipped;
     skipped.reason = Some("machine not onboarded".into());
     let (r, created) = j.insert_remediation(&skipped).unwrap();
     assert!(created);
@@ -316,7 +330,7 @@ fn an_intent_born_skipped_is_final_with_its_reason() {
     assert_eq!(r.reason.as_deref(), Some("machine not onboarded"));
     let first = &j.transitions(&r.id).unwrap()[0];
     assert_eq!(first.note.as_deref(), Some("machine not onboarded"));
-    assert!(j.remediations_in_states(&["proposed"]).unwrap().is_empty());
+    assert!(j.remediations_in_states(&[S::Proposed]).unwrap().is_empty());
 }
 
 #[test]
@@ -333,9 +347,9 @@ fn a_group_commits_its_callers_together_and_a_failed_caller_alone_rolls_back() {
         .unwrap();
 
     let (outcomes, committed) = writer.group(|j| {
-        let approved = j.transition_if(&r1.id, "proposed", "approved", None, t0());
+        let approved = j.transition_if(&r1.id, S::Proposed, S::Approved, None, t0());
         let broken = j.atomic(|tx| {
-            tx.transition_if(&r2.id, "proposed", "approved", None, t0())?;
+            tx.transition_if(&r2.id, S::Proposed, S::Approved, None, t0())?;
             tx.record_approval(&r2.id, "maybe", "bob", None, t0())
         });
         let seen_outside = reader.remediation(&r1.id).unwrap().unwrap().state;
@@ -344,16 +358,16 @@ fn a_group_commits_its_callers_together_and_a_failed_caller_alone_rolls_back() {
     committed.unwrap();
     assert_eq!(
         outcomes,
-        (true, true, "proposed".to_string()),
+        (true, true, S::Proposed),
         "nothing is visible to others before the group commits"
     );
     assert_eq!(
         reader.remediation(&r1.id).unwrap().unwrap().state,
-        "approved"
+        S::Approved
     );
     assert_eq!(
         reader.remediation(&r2.id).unwrap().unwrap().state,
-        "proposed",
+        S::Proposed,
         "the failed caller's transition was rolled back with it"
     );
     assert!(reader.approvals(&r2.id).unwrap().is_empty());

@@ -1,6 +1,7 @@
 //! Journal file behaviour: migrations, reopening, durability and WAL mode.
 
 use chrono::{TimeZone, Utc};
+use remedy::lifecycle::{ActionKind, RemediationState as S};
 use remedy::store::{AlertRecord, AuditEntry, Journal, NewRemediation, SCHEMA_VERSION, StoreError};
 use rusqlite::Connection;
 use serde_json::json;
@@ -18,9 +19,10 @@ fn intent(key: &str) -> NewRemediation {
         step: 0,
         machine_id: "m-1".into(),
         machine_name: "laptop-1".into(),
-        action: "RunAntiVirusScan".into(),
-        params: json!({"ScanType": "Full"}),
-        state: "proposed".into(),
+        action: ActionKind::AntivirusScan {
+            scan_type: "Full".into(),
+        },
+        state: S::Proposed,
         reason: None,
         requested_by: "remedy".into(),
         proof: json!({"via": "graph"}),
@@ -93,7 +95,7 @@ fn reopening_after_drop_keeps_everything() {
     })
     .unwrap();
     let (row, _) = j.insert_remediation(&intent("k1")).unwrap();
-    j.transition(&row.id, "approved", Some("looks bad"), t0())
+    j.transition(&row.id, S::Approved, Some("looks bad"), t0())
         .unwrap();
     j.set_provider_action_id(&row.id, "mde-42", t0()).unwrap();
     j.set_mode("policy-1", "auto", "analyst", t0()).unwrap();
@@ -112,9 +114,9 @@ fn reopening_after_drop_keeps_everything() {
     let j = Journal::open(&path).unwrap();
     assert_eq!(j.alert("alert-1").unwrap().unwrap().title, "Mass download");
     let again = j.remediation(&row.id).unwrap().unwrap();
-    assert_eq!(again.state, "approved");
+    assert_eq!(again.state, S::Approved);
     assert_eq!(again.provider_action_id.as_deref(), Some("mde-42"));
-    assert_eq!(again.params, json!({"ScanType": "Full"}));
+    assert_eq!(again.action.kind(), Ok(&intent("k1").action));
     assert_eq!(j.transitions(&row.id).unwrap().len(), 2);
     assert_eq!(
         j.modes().unwrap().get("policy-1").map(String::as_str),

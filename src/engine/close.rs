@@ -67,7 +67,7 @@ impl Engine {
                     "{} {} {} ({})",
                     r.machine_name,
                     r.action,
-                    r.state,
+                    r.state.as_str(),
                     r.provider_action_id.as_deref().unwrap_or("-")
                 )
             })

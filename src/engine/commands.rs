@@ -84,9 +84,9 @@ impl Engine {
         }
         let who = self.settings().operator.clone();
         let (to, decision) = if approve {
-            ("approved", "approve")
+            (RemediationState::Approved, "approve")
         } else {
-            ("rejected", "reject")
+            (RemediationState::Rejected, "reject")
         };
         let count = targets.len();
         let ids = targets;
@@ -237,7 +237,8 @@ impl Engine {
             })
             .map(|r| r.id.clone())
             .collect();
-        self.end_proposals(ids, "rejected", "withdraw", why).await;
+        self.end_proposals(ids, RemediationState::Rejected, "withdraw", why)
+            .await;
     }
 
     /// Proposals older than the configured time expire (count as rejected).
@@ -252,13 +253,14 @@ impl Engine {
             .map(|r| r.id.clone())
             .collect();
         let why = format!("no decision within {}", span(self.settings().proposal_ttl));
-        self.end_proposals(ids, "expired", "expire", &why).await;
+        self.end_proposals(ids, RemediationState::Expired, "expire", &why)
+            .await;
     }
 
     async fn end_proposals(
         &mut self,
         ids: Vec<String>,
-        to: &'static str,
+        to: RemediationState,
         decision: &'static str,
         why: &str,
     ) {
@@ -266,7 +268,11 @@ impl Engine {
             return;
         }
         // The journal records approve, reject and expire: a withdrawal is a reject by remedy.
-        let recorded = if to == "expired" { "expire" } else { "reject" };
+        let recorded = if to == RemediationState::Expired {
+            "expire"
+        } else {
+            "reject"
+        };
         let decision_record = Decision {
             to,
             decision,
@@ -312,7 +318,7 @@ impl Engine {
 /// A decision on waiting proposals: each moves `proposed → to`, with an approval record and an audit
 /// entry, all in one transaction.
 struct Decision {
-    to: &'static str,
+    to: RemediationState,
     /// The audit action: approve, reject, withdraw, expire.
     decision: &'static str,
     /// The approval record: approve, reject or expire.
@@ -332,7 +338,13 @@ impl Decision {
             let at = Utc::now();
             let mut rows = Vec::new();
             for id in ids {
-                let Some(row) = tx.transition_if(id, "proposed", self.to, Some(&self.note), at)?
+                let Some(row) = tx.transition_if(
+                    id,
+                    RemediationState::Proposed,
+                    self.to,
+                    Some(&self.note),
+                    at,
+                )?
                 else {
                     continue;
                 };
@@ -343,7 +355,7 @@ impl Decision {
                     action: self.decision.into(),
                     target: audit_target(&row),
                     why: self.why.clone().unwrap_or_default(),
-                    result: self.to.into(),
+                    result: self.to.as_str().into(),
                 })?;
                 rows.push(row);
             }

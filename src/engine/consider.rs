@@ -307,17 +307,20 @@ impl Engine {
                     let mut rows = Vec::new();
                     for new in &planned {
                         let (row, created) = tx.insert_remediation(new)?;
-                        if created && new.state == RemediationState::Approved.as_str() {
+                        if created && new.state == RemediationState::Approved {
                             tx.append_audit(&crate::store::AuditEntry {
                                 at: new.at,
                                 who: new.requested_by.clone(),
                                 action: "approve".into(),
                                 target: format!(
                                     "alert {} machine {} ({}) {}",
-                                    new.alert_id, new.machine_name, new.machine_id, new.action
+                                    new.alert_id,
+                                    new.machine_name,
+                                    new.machine_id,
+                                    new.action.defender_type()
                                 ),
                                 why: new.reason.clone().unwrap_or_default(),
-                                result: "approved".into(),
+                                result: RemediationState::Approved.as_str().into(),
                             })?;
                         }
                         rows.push(row);

@@ -220,7 +220,7 @@ impl Engine {
     }
 
     pub fn remediation_state(row: &RemediationRow) -> RemediationState {
-        RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed)
+        row.state
     }
 
     pub fn emit_quota(&mut self) {

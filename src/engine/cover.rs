@@ -79,7 +79,7 @@ pub fn cooldown_cover_from_journal(
     let succeeded_at = earlier.final_at?;
     let fits = cooldown > chrono::Duration::zero()
         && now - succeeded_at < cooldown
-        && RemediationState::parse(&earlier.state) == Some(RemediationState::Succeeded);
+        && earlier.state == RemediationState::Succeeded;
     if !fits {
         return None;
     }
@@ -206,8 +206,7 @@ mod tests {
     #[test]
     fn the_journal_covers_with_its_own_recent_success() {
         let hour = chrono::Duration::minutes(60);
-        let params = serde_json::json!({"kind": "antivirus_scan", "scan_type": "Full"});
-        let mut earlier = super::super::stored::test_row("Succeeded", "RunAntiVirusScan", params);
+        let mut earlier = succeeded_scan();
         earlier.provider_action_id = Some("act-1".into());
         earlier.final_at = Some(now() - chrono::Duration::minutes(10));
         let cover = cooldown_cover_from_journal(&earlier, hour, now()).expect("cooled");
@@ -218,7 +217,35 @@ mod tests {
         earlier.final_at = Some(now() - chrono::Duration::minutes(61));
         assert!(cooldown_cover_from_journal(&earlier, hour, now()).is_none());
         earlier.final_at = Some(now() - chrono::Duration::minutes(10));
-        earlier.state = "TimeOut".into();
+        earlier.state = RemediationState::TimeOut;
         assert!(cooldown_cover_from_journal(&earlier, hour, now()).is_none());
+    }
+
+    fn succeeded_scan() -> RemediationRow {
+        let now = now();
+        RemediationRow {
+            id: "r1".into(),
+            idempotency_key: "k".into(),
+            alert_id: "a".into(),
+            policy_id: "p".into(),
+            flow_id: "f".into(),
+            step: 1,
+            machine_id: "m".into(),
+            machine_name: "pc".into(),
+            action: crate::store::StoredAction::Known(scan()),
+            state: RemediationState::Succeeded,
+            unknown_state: None,
+            reason: None,
+            provider_action_id: None,
+            requested_by: "tester".into(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            final_at: None,
+            claimed_by: None,
+            claimed_at: None,
+            proof: serde_json::json!({}),
+            cover: None,
+        }
     }
 }

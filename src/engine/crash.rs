@@ -14,7 +14,6 @@ use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::interface::RemediationState;
 use super::link::Link;
-use super::stored::stored_action;
 use super::submit::machine_kind_filter;
 use super::track::action_state;
 
@@ -58,7 +57,7 @@ pub(super) fn start_recovery(ctx: &Ctx, flag: Arc<AtomicBool>, rows: Vec<Remedia
 fn unsure_groups(ctx: &Ctx, rows: Vec<RemediationRow>) -> Vec<Vec<RemediationRow>> {
     let mut groups: BTreeMap<(String, &'static str), Vec<RemediationRow>> = BTreeMap::new();
     for row in rows.into_iter().filter(|row| ready_to_reconcile(ctx, row)) {
-        match stored_action(&row) {
+        match row.action.kind() {
             Ok(kind) => groups
                 .entry((row.machine_id.clone(), kind.defender_type()))
                 .or_default()
@@ -71,11 +70,11 @@ fn unsure_groups(ctx: &Ctx, rows: Vec<RemediationRow>) -> Vec<Vec<RemediationRow
 
 /// Reconciles rows of one machine and kind with one read; a failure leaves them for the next round.
 async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
-    let submitted = RemediationState::Submitted.as_str();
+    let submitted = RemediationState::Submitted;
     let read = match group.iter().find(|row| row.state == submitted) {
-        Some(row) => match stored_action(row) {
+        Some(row) => match row.action.kind() {
             Ok(kind) => {
-                let filter = machine_kind_filter(&row.machine_id, &kind);
+                let filter = machine_kind_filter(&row.machine_id, kind);
                 ctx.clients.defender.machine_actions(Some(&filter)).await
             }
             Err(_) => return,
@@ -135,7 +134,7 @@ async fn settle(
     row: RemediationRow,
     actions: &[MachineAction],
 ) -> Result<(), EngineError> {
-    let submitted = RemediationState::Submitted.as_str();
+    let submitted = RemediationState::Submitted;
     if row.state == submitted {
         if let Some(action) = actions
             .iter()
@@ -146,8 +145,8 @@ async fn settle(
                 Link {
                     remediation_id: row.id.clone(),
                     action_id: action.id.clone(),
-                    from: submitted.into(),
-                    to: action_state(action).as_str(),
+                    from: submitted,
+                    to: action_state(action),
                     note: format!(
                         "reconciled: found Defender action {} by idempotency key",
                         action.id
@@ -173,7 +172,7 @@ async fn settle(
         }
     }
     let id = row.id.clone();
-    let from = row.state.clone();
+    let from = row.state;
     let previous_owner = row.claimed_by.clone();
     let rows = ctx
         .journal
@@ -181,8 +180,8 @@ async fn settle(
             j.atomic(|tx| {
                 let row = tx.transition_if(
                     &id,
-                    &from,
-                    RemediationState::Approved.as_str(),
+                    from,
+                    RemediationState::Approved,
                     Some("reconciled: Defender has no such action, so it never left; queued again"),
                     Utc::now(),
                 )?;

@@ -10,7 +10,6 @@ use crate::store::RemediationRow;
 
 use super::core::{Engine, Internal, MAX_CONCURRENT_DISPATCH};
 use super::interface::{Level, RemediationState};
-use super::stored::{refusal, stored_action};
 
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
@@ -22,7 +21,7 @@ impl Engine {
         let mut ready: Vec<&RemediationRow> = self
             .remediations
             .values()
-            .filter(|r| RemediationState::parse(&r.state) == Some(RemediationState::Approved))
+            .filter(|r| r.state == RemediationState::Approved)
             .collect();
         if ready.is_empty() {
             return;
@@ -64,7 +63,7 @@ impl Engine {
                     Some(state) if state.is_final() => {
                         skips.push((
                             row.id.clone(),
-                            row.state.clone(),
+                            Some(row.state),
                             format!("step {} ended {}", row.step - 1, state.as_str()),
                         ));
                         continue;
@@ -72,7 +71,7 @@ impl Engine {
                     _ => continue,
                 }
             }
-            let Ok(kind) = stored_action(row) else {
+            let Ok(kind) = row.action.kind().cloned() else {
                 continue;
             };
             busy.insert(row.machine_id.clone());
@@ -97,17 +96,17 @@ impl Engine {
 
     /// Rows whose stored state or action kind does not parse become `skipped` with the reason.
     fn refuse_unreadable(&mut self) {
-        let skips: Vec<(String, String, String)> = self
+        let skips: Vec<Skip> = self
             .remediations
             .values()
-            .filter_map(|r| Some((r.id.clone(), r.state.clone(), refusal(r)?)))
+            .filter_map(refusal)
             .inspect(|(id, _, why)| tracing::warn!(remediation = %id, "refused: {why}"))
             .collect();
         self.journal_skips(skips);
     }
 
-    /// Journals `skipped` for rows still in the given state.
-    fn journal_skips(&self, skips: Vec<(String, String, String)>) {
+    /// Journals `skipped` for rows still in the given state (`None`: still in their unknown stored state).
+    fn journal_skips(&self, skips: Vec<Skip>) {
         if skips.is_empty() {
             return;
         }
@@ -117,15 +116,14 @@ impl Engine {
                 .journal
                 .call(move |j| {
                     let mut rows = Vec::new();
-                    let skipped = RemediationState::Skipped.as_str();
+                    let skipped = RemediationState::Skipped;
                     for (id, from, why) in skips {
-                        rows.extend(j.transition_if(
-                            &id,
-                            &from,
-                            skipped,
-                            Some(&why),
-                            Utc::now(),
-                        )?);
+                        rows.extend(match from {
+                            Some(from) => {
+                                j.transition_if(&id, from, skipped, Some(&why), Utc::now())?
+                            }
+                            None => j.skip_unknown_state(&id, &why, Utc::now())?,
+                        });
                     }
                     Ok(rows)
                 })
@@ -136,6 +134,24 @@ impl Engine {
             }
         });
     }
+}
+
+/// A row to move to `skipped`: its id, the state it must still be in (`None`: its unknown stored state), why.
+type Skip = (String, Option<RemediationState>, String);
+
+/// Why a row must be refused before anything acts on it: an unknown stored state, or an unknown action on a
+/// row not sent yet. Rows already sent keep their state: Defender holds their action, tracking needs no kind.
+fn refusal(row: &RemediationRow) -> Option<Skip> {
+    if row.unknown_state.is_some() {
+        let why = row.reason.clone().unwrap_or_default();
+        return Some((row.id.clone(), None, why));
+    }
+    let unsent = matches!(
+        row.state,
+        RemediationState::Proposed | RemediationState::Approved | RemediationState::Queued
+    );
+    let why = row.action.kind().err().filter(|_| unsent)?;
+    Some((row.id.clone(), Some(row.state), why.to_owned()))
 }
 
 /// "alert … machine … (id) Action" for audit entries.

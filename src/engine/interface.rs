@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use super::proof::{Cover, CoverKind};
+/// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
+pub use crate::lifecycle::{ActionKind, RemediationState};
 
 /// Per-policy remediation mode, ordered from the most cautious (`Off < Approve < Auto`).
 #[derive(
@@ -38,105 +40,6 @@ impl Mode {
             "auto" => Some(Mode::Auto),
             _ => None,
         }
-    }
-}
-
-/// Where a remediation stands. The last six are Defender's own machine-action states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RemediationState {
-    #[serde(rename = "proposed")]
-    Proposed,
-    #[serde(rename = "approved")]
-    Approved,
-    #[serde(rename = "rejected")]
-    Rejected,
-    #[serde(rename = "expired")]
-    Expired,
-    #[serde(rename = "queued")]
-    Queued,
-    #[serde(rename = "submitted")]
-    Submitted,
-    #[serde(rename = "attached")]
-    Attached,
-    #[serde(rename = "skipped")]
-    Skipped,
-    Pending,
-    InProgress,
-    Succeeded,
-    Failed,
-    TimeOut,
-    Cancelled,
-}
-
-impl RemediationState {
-    /// Every state, in lifecycle order.
-    pub const ALL: [RemediationState; 14] = [
-        RemediationState::Proposed,
-        RemediationState::Approved,
-        RemediationState::Rejected,
-        RemediationState::Expired,
-        RemediationState::Queued,
-        RemediationState::Submitted,
-        RemediationState::Attached,
-        RemediationState::Skipped,
-        RemediationState::Pending,
-        RemediationState::InProgress,
-        RemediationState::Succeeded,
-        RemediationState::Failed,
-        RemediationState::TimeOut,
-        RemediationState::Cancelled,
-    ];
-
-    /// The word used in the journal, the UI and JSON output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RemediationState::Proposed => "proposed",
-            RemediationState::Approved => "approved",
-            RemediationState::Rejected => "rejected",
-            RemediationState::Expired => "expired",
-            RemediationState::Queued => "queued",
-            RemediationState::Submitted => "submitted",
-            RemediationState::Attached => "attached",
-            RemediationState::Skipped => "skipped",
-            RemediationState::Pending => "Pending",
-            RemediationState::InProgress => "InProgress",
-            RemediationState::Succeeded => "Succeeded",
-            RemediationState::Failed => "Failed",
-            RemediationState::TimeOut => "TimeOut",
-            RemediationState::Cancelled => "Cancelled",
-        }
-    }
-
-    /// Parses a journal word; `None` for anything else.
-    pub fn parse(word: &str) -> Option<RemediationState> {
-        RemediationState::ALL
-            .into_iter()
-            .find(|s| s.as_str() == word)
-    }
-
-    /// No further change will happen.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            RemediationState::Rejected
-                | RemediationState::Expired
-                | RemediationState::Skipped
-                | RemediationState::Succeeded
-                | RemediationState::Failed
-                | RemediationState::TimeOut
-                | RemediationState::Cancelled
-        )
-    }
-
-    /// Sent to (or attached at) Defender and not yet final: the engine tracks it.
-    pub fn is_in_flight(self) -> bool {
-        matches!(
-            self,
-            RemediationState::Submitted
-                | RemediationState::Attached
-                | RemediationState::Pending
-                | RemediationState::InProgress
-        )
     }
 }
 
@@ -177,52 +80,6 @@ pub enum Closure {
     FalsePositive {
         reason_id: u8,
     },
-}
-
-/// One Defender machine action with its parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ActionKind {
-    AntivirusScan { scan_type: String },
-    Isolate { isolation_type: String },
-    Unisolate,
-    RestrictCodeExecution,
-    UnrestrictCodeExecution,
-    CollectInvestigationPackage,
-}
-
-impl ActionKind {
-    /// Defender's `type` name of the machine action.
-    pub fn defender_type(&self) -> &'static str {
-        match self {
-            ActionKind::AntivirusScan { .. } => "RunAntiVirusScan",
-            ActionKind::Isolate { .. } => "Isolate",
-            ActionKind::Unisolate => "Unisolate",
-            ActionKind::RestrictCodeExecution => "RestrictCodeExecution",
-            ActionKind::UnrestrictCodeExecution => "UnrestrictCodeExecution",
-            ActionKind::CollectInvestigationPackage => "CollectInvestigationPackage",
-        }
-    }
-
-    /// A short label for screens: "Full scan", "Isolate (Selective)".
-    pub fn label(&self) -> String {
-        match self {
-            ActionKind::AntivirusScan { scan_type } => format!("{scan_type} scan"),
-            ActionKind::Isolate { isolation_type } => format!("Isolate ({isolation_type})"),
-            ActionKind::Unisolate => "Release isolation".into(),
-            ActionKind::RestrictCodeExecution => "Restrict app execution".into(),
-            ActionKind::UnrestrictCodeExecution => "Remove app restriction".into(),
-            ActionKind::CollectInvestigationPackage => "Collect investigation package".into(),
-        }
-    }
-
-    /// Whether the action disrupts the user (asks for a confirmation before approval).
-    pub fn is_disruptive(&self) -> bool {
-        matches!(
-            self,
-            ActionKind::Isolate { .. } | ActionKind::RestrictCodeExecution
-        )
-    }
 }
 
 /// An entity attached to an alert (user, ip, service, …), already sanitised.

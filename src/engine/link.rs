@@ -6,15 +6,15 @@ use crate::store::AuditEntry;
 
 use super::core::{Ctx, Internal};
 use super::error::EngineError;
-use super::interface::Cover;
+use super::interface::{Cover, RemediationState};
 
 /// A remediation found, submitted or attached to a Defender action.
 pub(super) struct Link {
     pub remediation_id: String,
     pub action_id: String,
     /// The state the remediation must still be in (compare-and-set).
-    pub from: String,
-    pub to: &'static str,
+    pub from: RemediationState,
+    pub to: RemediationState,
     pub note: String,
     /// Audited with the link, stamped with the same time.
     pub audit: Option<AuditEntry>,
@@ -40,7 +40,7 @@ pub(super) async fn record(ctx: &Ctx, link: Link) -> Result<(), EngineError> {
                 }
                 tx.transition_if(
                     &link.remediation_id,
-                    &link.from,
+                    link.from,
                     link.to,
                     Some(&link.note),
                     at,

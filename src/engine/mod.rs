@@ -23,7 +23,6 @@ mod retry;
 mod runner;
 mod send;
 mod settings;
-mod stored;
 mod submit;
 mod track;
 mod views;

@@ -173,10 +173,9 @@ impl Engine {
             .journal
             .call(move |j| {
                 let mut rows = j.recent_remediations(since)?;
-                let unfinished: Vec<&str> = super::interface::RemediationState::ALL
-                    .iter()
+                let unfinished: Vec<_> = super::interface::RemediationState::ALL
+                    .into_iter()
                     .filter(|s| !s.is_final())
-                    .map(|s| s.as_str())
                     .collect();
                 for row in j.remediations_in_states(&unfinished)? {
                     if !rows.iter().any(|r: &RemediationRow| r.id == row.id) {

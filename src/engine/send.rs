@@ -52,8 +52,8 @@ pub(super) async fn send(
                 ctx,
                 Link {
                     remediation_id: row.id.clone(),
-                    from: submitted.as_str().into(),
-                    to: action_state(&action).as_str(),
+                    from: submitted,
+                    to: action_state(&action),
                     note: format!("Defender action {action_id}"),
                     audit: Some(AuditEntry {
                         at: Utc::now(),
@@ -155,8 +155,7 @@ async fn fail(
                     why: why.clone(),
                     result: format!("refused: {}", to.as_str()),
                 })?;
-                let submitted = RemediationState::Submitted.as_str();
-                tx.transition_if(&id, submitted, to.as_str(), Some(&why), at)
+                tx.transition_if(&id, RemediationState::Submitted, to, Some(&why), at)
             })
         })
         .await?;

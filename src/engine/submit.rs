@@ -118,7 +118,7 @@ async fn decide(
     {
         return Ok(Decision::CoolDown(cover));
     }
-    let (machine, action) = (row.machine_id.clone(), row.action.clone());
+    let (machine, action) = (row.machine_id.clone(), kind.clone());
     let since = now.checked_sub_signed(cooldown).unwrap_or(now);
     let earlier = ctx
         .journal
@@ -159,7 +159,7 @@ async fn try_dispatch(
                 if !tx.claim(&claim_id, &owner, now, chrono::Duration::minutes(5))? {
                     return Ok(Vec::new());
                 }
-                let approved = RemediationState::Approved.as_str();
+                let approved = RemediationState::Approved;
                 if let Some((cover, why)) = cool {
                     tx.set_cover(&claim_id, &serde_json::to_value(&cover).unwrap_or_default())?;
                     tx.append_audit(&AuditEntry {
@@ -170,20 +170,20 @@ async fn try_dispatch(
                         why: why.clone(),
                         result: format!("not sent: Defender action {} covers it", cover.action_id),
                     })?;
-                    let skipped = RemediationState::Skipped.as_str();
+                    let skipped = RemediationState::Skipped;
                     return Ok(tx
                         .transition_if(&claim_id, approved, skipped, Some(&why), now)?
                         .into_iter()
                         .collect());
                 }
-                let queued = RemediationState::Queued.as_str();
+                let queued = RemediationState::Queued;
                 let Some(queued_row) = tx.transition_if(&claim_id, approved, queued, None, now)?
                 else {
                     return Ok(Vec::new());
                 };
                 let mut steps = vec![queued_row];
                 if submitting {
-                    let submitted = RemediationState::Submitted.as_str();
+                    let submitted = RemediationState::Submitted;
                     steps.extend(tx.transition_if(
                         &claim_id,
                         queued,
@@ -201,9 +201,7 @@ async fn try_dispatch(
         Decision::CoolDown(_) => RemediationState::Skipped,
         Decision::Submit => RemediationState::Submitted,
     };
-    let written_ahead = steps
-        .last()
-        .is_some_and(|r| RemediationState::parse(&r.state) == Some(expected));
+    let written_ahead = steps.last().is_some_and(|r| r.state == expected);
     if !written_ahead {
         // Another process holds it, or the intent is not in the journal: nothing may leave.
         return report_current(ctx, &row.id).await;
@@ -253,8 +251,8 @@ pub(super) async fn attach(
         Link {
             remediation_id: row.id.clone(),
             action_id: action.id.clone(),
-            from: from.as_str().into(),
-            to: RemediationState::Attached.as_str(),
+            from,
+            to: RemediationState::Attached,
             audit: Some(AuditEntry {
                 at: Utc::now(),
                 who: "remedy".into(),

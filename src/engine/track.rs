@@ -294,10 +294,7 @@ async fn track(
     ctx.report(Internal::Rows(fresh.clone()));
     let (with_id, without_id): (Vec<_>, Vec<_>) = fresh
         .into_iter()
-        .filter(|r| {
-            RemediationState::parse(&r.state)
-                .is_some_and(|s| s.is_in_flight() || s == RemediationState::Queued)
-        })
+        .filter(|r| r.state.is_in_flight() || r.state == RemediationState::Queued)
         .partition(|r| r.provider_action_id.is_some());
     // Recovery runs beside tracking, never in front of it.
     super::crash::start_recovery(ctx, reconciling, without_id);
@@ -305,12 +302,12 @@ async fn track(
         super::crash::crash_point("tracking");
     }
     let actions = statuses(ctx, tracking, &with_id).await;
-    let updates: Vec<(String, String, RemediationState)> = with_id
+    let updates: Vec<(String, RemediationState, RemediationState)> = with_id
         .iter()
         .filter_map(|row| {
             let action = actions.get(row.provider_action_id.as_deref()?)?;
             let state = action_state(action);
-            (state.as_str() != row.state).then(|| (row.id.clone(), row.state.clone(), state))
+            (row.state.can_become(state)).then(|| (row.id.clone(), row.state, state))
         })
         .collect();
     if !updates.is_empty() {
@@ -319,7 +316,7 @@ async fn track(
             .call(move |j| {
                 let mut rows = Vec::new();
                 for (id, from, to) in updates {
-                    if let Some(row) = j.transition_if(&id, &from, to.as_str(), None, Utc::now())? {
+                    if let Some(row) = j.transition_if(&id, from, to, None, Utc::now())? {
                         rows.push(row);
                     }
                 }

@@ -10,8 +10,8 @@ use crate::store::RemediationRow;
 use crate::text::sanitize;
 
 use super::interface::{
-    ActionKind, AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationState,
-    RemediationView, Resolution, Severity,
+    AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationView, Resolution,
+    Severity,
 };
 use super::settings::EngineSettings;
 
@@ -139,8 +139,8 @@ pub fn remediation_view(
             os: None,
             protected: false,
         });
-    let action = serde_json::from_value::<ActionKind>(row.params.clone()).ok();
-    let state = RemediationState::parse(&row.state).unwrap_or(RemediationState::Failed);
+    let action = row.action.kind().ok().cloned();
+    let state = row.state;
     let overdue =
         state.is_in_flight() && row.submitted_at.is_some_and(|at| now - at > overdue_after);
     RemediationView {

@@ -32,6 +32,16 @@ pub enum StoreError {
     },
     #[error("no remediation with id {id} in the journal")]
     NotFound { id: String },
+    #[error(
+        "remediation {id} cannot go from {} to {}: the lifecycle does not allow it",
+        from.as_str(),
+        to.as_str()
+    )]
+    ForbiddenTransition {
+        id: String,
+        from: crate::lifecycle::RemediationState,
+        to: crate::lifecycle::RemediationState,
+    },
     #[error("{field} must be one of {allowed}, not {value:?}")]
     InvalidValue {
         field: &'static str,

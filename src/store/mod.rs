@@ -13,6 +13,7 @@ mod export;
 mod modes;
 mod remediations;
 mod schema;
+mod state_codec;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -27,10 +28,9 @@ pub use audit_verify::{AuditFault, AuditReport, ExpectedHead};
 pub use error::StoreError;
 pub use export::ExportFormat;
 pub use modes::ModeChangeRow;
-pub use remediations::{
-    FINAL_STATES, NewRemediation, RemediationRow, SUBMITTED_STATES, TransitionRow,
-};
+pub use remediations::{NewRemediation, RemediationRow, TransitionRow};
 pub use schema::SCHEMA_VERSION;
+pub use state_codec::{StoredAction, decode_action, decode_state};
 
 /// How long a write waits for another process holding the journal before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -7,21 +7,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::codec::{json_col, opt_json_col, opt_ts_col, ts, ts_col};
+use super::state_codec::{StoredAction, decode_action, decode_state, encode_action, state_word};
 use super::{Journal, JournalTx, StoreError};
-
-/// States meaning the action left for Defender; entering one stamps `submitted_at` (once).
-pub const SUBMITTED_STATES: &[&str] = &["submitted", "attached"];
-
-/// States a remediation never leaves; entering one stamps `final_at`.
-pub const FINAL_STATES: &[&str] = &[
-    "rejected",
-    "expired",
-    "skipped",
-    "Succeeded",
-    "Failed",
-    "TimeOut",
-    "Cancelled",
-];
+use crate::lifecycle::{ActionKind, RemediationState};
 
 /// An intent to remediate one machine for one alert, before anything is sent.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,10 +22,9 @@ pub struct NewRemediation {
     pub step: i64,
     pub machine_id: String,
     pub machine_name: String,
-    pub action: String,
-    pub params: Value,
+    pub action: ActionKind,
     /// The first state, e.g. `proposed`, `approved` (auto mode) or `skipped`.
-    pub state: String,
+    pub state: RemediationState,
     pub reason: Option<String>,
     pub requested_by: String,
     /// How the machine was found (Graph device id → Defender `aadDeviceId`, or user lookup).
@@ -56,9 +43,11 @@ pub struct RemediationRow {
     pub step: i64,
     pub machine_id: String,
     pub machine_name: String,
-    pub action: String,
-    pub params: Value,
-    pub state: String,
+    pub action: StoredAction,
+    /// A stored state word remedy does not know reads as `skipped`, with the refusal as `reason`.
+    pub state: RemediationState,
+    /// The stored word when it is not a known state (the row is then refused, never acted on).
+    pub unknown_state: Option<String>,
     /// Why it is in its current state: the note of the last transition (or the reason given at insert).
     pub reason: Option<String>,
     pub provider_action_id: Option<String>,
@@ -90,6 +79,13 @@ const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, 
      submitted_at, final_at, claimed_by, claimed_at, proof, cover";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
+    let word: String = row.get("state")?;
+    let (state, unknown_state, refused) = match decode_state(&word) {
+        Ok(state) => (state, None, None),
+        Err(why) => (RemediationState::Skipped, Some(word), Some(why)),
+    };
+    let action: String = row.get("action")?;
+    let reason: Option<String> = row.get("reason")?;
     Ok(RemediationRow {
         id: row.get("id")?,
         idempotency_key: row.get("idempotency_key")?,
@@ -99,10 +95,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
         step: row.get("step")?,
         machine_id: row.get("machine_id")?,
         machine_name: row.get("machine_name")?,
-        action: row.get("action")?,
-        params: json_col(row, "params")?,
-        state: row.get("state")?,
-        reason: row.get("reason")?,
+        action: decode_action(&action, &json_col(row, "params")?),
+        state,
+        unknown_state,
+        reason: refused.or(reason),
         provider_action_id: row.get("provider_action_id")?,
         requested_by: row.get("requested_by")?,
         created_at: ts_col(row, "created_at")?,
@@ -143,7 +139,7 @@ fn record_transition(
     conn: &Connection,
     id: &str,
     from: Option<&str>,
-    to: &str,
+    to: RemediationState,
     note: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -151,7 +147,7 @@ fn record_transition(
         "INSERT INTO transitions (remediation_id, from_state, to_state, at, note) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![id, from, to, ts(at), note])?;
+    .execute(params![id, from, state_word(to), ts(at), note])?;
     Ok(())
 }
 
@@ -163,6 +159,7 @@ impl JournalTx<'_> {
     ) -> Result<(RemediationRow, bool), StoreError> {
         let id = Uuid::new_v4().to_string();
         let at = ts(r.at);
+        let (action, params) = encode_action(&r.action);
         let inserted = self
             .tx
             .prepare_cached(
@@ -181,17 +178,17 @@ impl JournalTx<'_> {
                 r.step,
                 r.machine_id,
                 r.machine_name,
-                r.action,
-                r.params.to_string(),
-                r.state,
+                action,
+                params,
+                state_word(r.state),
                 r.reason,
                 r.requested_by,
                 at,
-                FINAL_STATES.contains(&r.state.as_str()).then(|| at.clone()),
+                r.state.is_final().then(|| at.clone()),
                 r.proof.to_string(),
             ])?;
         if inserted == 1 {
-            record_transition(&self.tx, &id, None, &r.state, r.reason.as_deref(), r.at)?;
+            record_transition(&self.tx, &id, None, r.state, r.reason.as_deref(), r.at)?;
             return Ok((require(&self.tx, &id)?, true));
         }
         let row = self
@@ -203,11 +200,11 @@ impl JournalTx<'_> {
         Ok((row, false))
     }
 
-    /// Moves a remediation to `to` whatever its state, recording the transition.
+    /// Moves a remediation to `to` from whatever state it is in, if the lifecycle allows it; records the transition.
     pub fn transition(
         &mut self,
         id: &str,
-        to: &str,
+        to: RemediationState,
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<RemediationRow, StoreError> {
@@ -216,11 +213,12 @@ impl JournalTx<'_> {
     }
 
     /// Compare-and-set: moves to `to` only if the state is still `from`; `None` if it was not.
+    /// A move the lifecycle does not allow is refused with [`StoreError::ForbiddenTransition`].
     pub fn transition_if(
         &mut self,
         id: &str,
-        from: &str,
-        to: &str,
+        from: RemediationState,
+        to: RemediationState,
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
@@ -234,22 +232,65 @@ impl JournalTx<'_> {
     fn apply(
         &mut self,
         current: RemediationRow,
-        to: &str,
+        to: RemediationState,
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<RemediationRow, StoreError> {
+        if current.unknown_state.is_some() || !current.state.can_become(to) {
+            return Err(StoreError::ForbiddenTransition {
+                id: current.id,
+                from: current.state,
+                to,
+            });
+        }
         let stamp = ts(at);
-        let submitted = SUBMITTED_STATES.contains(&to).then_some(stamp.as_str());
-        let fin = FINAL_STATES.contains(&to).then_some(stamp.as_str());
+        let submitted = to.is_sent().then_some(stamp.as_str());
+        let fin = to.is_final().then_some(stamp.as_str());
         self.tx
             .prepare_cached(
                 "UPDATE remediations SET state = ?2, reason = ?3, updated_at = ?4, \
                  submitted_at = COALESCE(submitted_at, ?5), final_at = COALESCE(?6, final_at) \
                  WHERE id = ?1",
             )?
-            .execute(params![current.id, to, note, stamp, submitted, fin])?;
-        record_transition(&self.tx, &current.id, Some(&current.state), to, note, at)?;
+            .execute(params![
+                current.id,
+                state_word(to),
+                note,
+                stamp,
+                submitted,
+                fin
+            ])?;
+        let from = state_word(current.state);
+        record_transition(&self.tx, &current.id, Some(from), to, note, at)?;
         require(&self.tx, &current.id)
+    }
+
+    /// Refuses a row whose stored state is not a known one: moves it to `skipped` with `why`, recording the
+    /// stored word as where it came from. `None` if its state is a known one (or changed meanwhile).
+    pub fn skip_unknown_state(
+        &mut self,
+        id: &str,
+        why: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
+        let current = require(&self.tx, id)?;
+        let Some(word) = current.unknown_state else {
+            return Ok(None);
+        };
+        let stamp = ts(at);
+        let skipped = RemediationState::Skipped;
+        let changed = self
+            .tx
+            .prepare_cached(
+                "UPDATE remediations SET state = ?3, reason = ?4, updated_at = ?5, final_at = ?5 \
+                 WHERE id = ?1 AND state = ?2",
+            )?
+            .execute(params![id, word, state_word(skipped), why, stamp])?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        record_transition(&self.tx, id, Some(&word), skipped, Some(why), at)?;
+        load(&self.tx, id)
     }
 
     /// Claims a remediation for dispatch by `owner`. Succeeds if unclaimed, already ours (a renewal),
@@ -334,7 +375,7 @@ impl Journal {
     pub fn transition(
         &mut self,
         id: &str,
-        to: &str,
+        to: RemediationState,
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<RemediationRow, StoreError> {
@@ -345,12 +386,22 @@ impl Journal {
     pub fn transition_if(
         &mut self,
         id: &str,
-        from: &str,
-        to: &str,
+        from: RemediationState,
+        to: RemediationState,
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
         self.atomic(|tx| tx.transition_if(id, from, to, note, at))
+    }
+
+    /// See [`JournalTx::skip_unknown_state`].
+    pub fn skip_unknown_state(
+        &mut self,
+        id: &str,
+        why: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
+        self.atomic(|tx| tx.skip_unknown_state(id, why, at))
     }
 
     /// See [`JournalTx::claim`].
@@ -399,7 +450,7 @@ impl Journal {
     /// All remediations currently in one of `states`, oldest first (e.g. everything in flight after a restart).
     pub fn remediations_in_states(
         &self,
-        states: &[&str],
+        states: &[RemediationState],
     ) -> Result<Vec<RemediationRow>, StoreError> {
         if states.is_empty() {
             return Ok(Vec::new());
@@ -408,7 +459,7 @@ impl Journal {
         select(
             &self.conn,
             &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
-            params_from_iter(states),
+            params_from_iter(states.iter().map(|s| state_word(*s))),
         )
     }
 
@@ -439,21 +490,29 @@ impl Journal {
         Ok(n)
     }
 
-    /// The latest remediation of action type `action` on `machine_id` that succeeded at or after `since`.
+    /// The latest remediation of `action`'s type on `machine_id` that succeeded at or after `since`.
     pub fn last_success(
         &self,
         machine_id: &str,
-        action: &str,
+        action: &ActionKind,
         since: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM remediations WHERE machine_id = ?1 AND action = ?2 \
-             AND state = 'Succeeded' AND final_at >= ?3 ORDER BY final_at DESC LIMIT 1"
+             AND state = ?4 AND final_at >= ?3 ORDER BY final_at DESC LIMIT 1"
         );
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row(params![machine_id, action, ts(since)], from_row)
+            .query_row(
+                params![
+                    machine_id,
+                    encode_action(action).0,
+                    ts(since),
+                    state_word(RemediationState::Succeeded)
+                ],
+                from_row,
+            )
             .optional()?)
     }
 

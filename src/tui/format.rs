@@ -111,14 +111,14 @@ fn next_step(since: DateTime<Utc>, now: DateTime<Utc>, unit: impl Fn(i64) -> i64
 pub fn summary<'a>(remediations: impl Iterator<Item = &'a RemediationView>) -> Option<String> {
     // In display order: what needs a decision, what moves, then outcomes.
     const GROUPS: [&str; 8] = [
-        "proposed",
+        RemediationState::Proposed.as_str(),
         "waiting",
         "running",
         "done",
         "failed",
         "cancelled",
         "rejected",
-        "skipped",
+        RemediationState::Skipped.as_str(),
     ];
     let mut counts = [0usize; GROUPS.len()];
     let mut total = 0;
