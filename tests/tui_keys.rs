@@ -510,6 +510,10 @@ fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
         .cloned()
         .unwrap();
     approved.state = RemediationState::Approved;
+    approved.waiting = Some(remedy::engine::interface::WaitReason::EarlierStep {
+        step: 1,
+        state: RemediationState::Proposed,
+    });
     app.apply(Event::RemediationChanged(approved));
     app.focus = remedy::tui::Pane::Machines;
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 36)).unwrap();

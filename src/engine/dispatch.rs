@@ -15,6 +15,11 @@ use super::stored::{refusal, stored_action};
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
     pub fn pump_dispatch(&mut self) {
+        self.start_dispatches();
+        self.refresh_waits();
+    }
+
+    fn start_dispatches(&mut self) {
         if self.settings().read_only {
             return;
         }

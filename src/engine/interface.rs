@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::history::HistoryEntry;
 pub use super::proof::{Cover, CoverKind};
+pub use super::wait::WaitReason;
 
 /// Per-policy remediation mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -214,6 +216,15 @@ impl ActionKind {
         }
     }
 
+    /// The action that undoes this containment: release isolation, remove the app restriction.
+    pub fn undo(&self) -> Option<ActionKind> {
+        match self {
+            ActionKind::Isolate { .. } => Some(ActionKind::Unisolate),
+            ActionKind::RestrictCodeExecution => Some(ActionKind::UnrestrictCodeExecution),
+            _ => None,
+        }
+    }
+
     /// Whether the action disrupts the user (asks for a confirmation before approval).
     pub fn is_disruptive(&self) -> bool {
         matches!(
@@ -250,7 +261,7 @@ pub struct AlertView {
 }
 
 /// A Cloud App Security policy with its remedy binding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PolicyView {
     pub id: String,
     pub name: String,
@@ -260,6 +271,18 @@ pub struct PolicyView {
     pub flow_id: Option<String>,
     pub flow_name: Option<String>,
     pub mode: Mode,
+    /// The bound flow's actions, in order (empty when unbound).
+    #[serde(default)]
+    pub steps: Vec<ActionKind>,
+    /// Whether the flow closes the alert as true positive once every step succeeded.
+    #[serde(default)]
+    pub closes_alert: bool,
+    /// `auto` acts on at most this many machines per alert (beyond: proposes); 0 when unbound.
+    #[serde(default)]
+    pub max_per_alert: u32,
+    /// `auto` acts on at most this many machines per hour for the policy (beyond: proposes).
+    #[serde(default)]
+    pub max_per_hour: u32,
 }
 
 /// A Defender machine resolved for an alert, with the proof of how it was found.
@@ -299,6 +322,9 @@ pub struct RemediationView {
     pub overdue: bool,
     /// Proof that an action remedy did not send for it covers this one: "covered by the scan started 10:42 by …".
     pub covered_by: Option<Box<Cover>>,
+    /// What it waits for while approved (queue place, throttling, an earlier step, read-only …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitReason>,
 }
 
 impl RemediationView {
@@ -373,6 +399,20 @@ pub enum Command {
     MarkRead {
         alert_id: String,
     },
+    /// Runs a failed, timed-out or cancelled action again: a new approved remediation on the same machine.
+    Retry {
+        remediation_id: String,
+        reason: Option<String>,
+    },
+    /// Undoes a succeeded isolation or app restriction on its machine: a new approved remediation.
+    Release {
+        remediation_id: String,
+        reason: Option<String>,
+    },
+    /// Send the alert's history ([`Event::History`]), read from the journal now.
+    History {
+        alert_id: String,
+    },
     /// Poll Cloud App Security now.
     Refresh,
     /// Send a full snapshot again (after a front end fell behind).
@@ -416,6 +456,11 @@ pub enum Event {
     },
     /// Quota headroom of every service.
     Quota { quotas: Vec<QuotaView> },
+    /// An alert's history, asked for with [`Command::History`].
+    History {
+        alert_id: String,
+        entries: Vec<HistoryEntry>,
+    },
     /// A short message for the analyst (completion, refusal, error).
     Notice { level: Level, text: String },
     /// The engine died (a bug): front ends say why and end the process with a non-zero exit.

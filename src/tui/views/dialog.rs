@@ -146,6 +146,6 @@ fn live_state(app: &App, pending: &Pending) -> Option<String> {
             .find(|a| &a.id == id)
             .filter(|a| a.resolution != Resolution::Open)
             .map(|_| "already closed".to_string()),
-        Pending::SetMode { .. } => None,
+        Pending::Retry(_) | Pending::Release(_) | Pending::SetMode { .. } => None,
     }
 }
