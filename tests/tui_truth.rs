@@ -232,7 +232,7 @@ fn m_turns_approve_off_without_asking_and_shift_m_names_what_auto_will_do() {
         "{lines}"
     );
     assert!(
-        lines.contains("The 3 proposal(s) already waiting stay proposed"),
+        lines.contains("The 3 waiting proposal(s) stay proposed"),
         "{lines}"
     );
     assert_eq!(

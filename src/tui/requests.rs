@@ -275,20 +275,18 @@ fn auto_lines(policy: &PolicyView, machines: usize, waiting: usize) -> Vec<Strin
     let mut lines = vec![
         format!("Policy: {}", policy.name),
         format!(
-            "remedy will {actions} on up to {} machine(s) per alert and {} per hour, without asking.",
+            "Runs {actions} on up to {} machine(s) per alert and {} per hour,",
             policy.max_per_alert, policy.max_per_hour
         ),
-        "Beyond those guards, and on protected machines, it proposes instead.".into(),
+        "without asking; beyond that, and on protected machines, it proposes.".into(),
     ];
     if policy.closes_alert {
-        lines.push("When every step succeeded it closes the alert as true positive.".into());
+        lines.push("Once every step succeeded it closes the alert as true positive.".into());
     }
     lines.push(if waiting == 0 {
-        "No proposal of this policy is waiting.".into()
+        "No proposal of this policy waits.".into()
     } else {
-        format!(
-            "The {waiting} proposal(s) already waiting stay proposed: approve or reject them yourself."
-        )
+        format!("The {waiting} waiting proposal(s) stay proposed: approve or reject them.")
     });
     lines.push(format!(
         "In the last 24 h this would have acted on {machines} machine(s)."
