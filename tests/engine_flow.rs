@@ -225,10 +225,11 @@ async fn a_fleet_is_tracked_with_list_calls_not_one_call_per_action(profile: Pro
             one_by_one.is_null(),
             "no action was read on its own: {one_by_one}"
         ),
-        // No id filter there: open actions come from status lists, each is read on its own once it ended.
+        // No id filter there: many open actions come from status lists and each is read on its own once it
+        // ended (while ten or fewer are open, those few are read by id every round).
         Profile::Strict => assert!(
-            one_by_one["200"].as_u64().unwrap_or(0) <= FLEET as u64,
-            "each action read on its own at most once: {one_by_one}"
+            one_by_one["200"].as_u64().unwrap_or(0) <= 2 * FLEET as u64,
+            "about one read by id per action, not one per round: {one_by_one}"
         ),
     }
     assert!(

@@ -527,15 +527,7 @@ fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
     });
     app.apply(Event::RemediationChanged(approved));
     app.focus = remedy::tui::Pane::Machines;
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 36)).unwrap();
-    terminal.draw(|f| remedy::tui::draw(f, &mut app)).unwrap();
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = tui_common::screen_text(&mut app, 160, 36);
     assert!(screen.contains("waits for step 1 (proposed)"), "{screen}");
 }
 
@@ -558,15 +550,7 @@ fn a_cancel_dialog_title_follows_the_live_state() {
     let mut ended = c.app.machine_rows()[running].clone();
     ended.state = RemediationState::Succeeded;
     c.app.apply(Event::RemediationChanged(ended));
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).unwrap();
-    terminal.draw(|f| remedy::tui::draw(f, &mut c.app)).unwrap();
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = tui_common::screen_text(&mut c.app, 120, 36);
     assert!(
         screen.contains("now Succeeded: nothing left to cancel"),
         "{screen}"

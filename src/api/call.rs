@@ -83,6 +83,14 @@ pub enum Call {
     RegisteredDevices,
     /// Graph: devices a user owns.
     OwnedDevices,
+    /// Graph: list security alerts (`alerts_v2`).
+    ListSecurityAlerts,
+    /// Graph: fetch one security alert.
+    GetSecurityAlert,
+    /// Graph: update a security alert (status, classification, determination, owner).
+    UpdateSecurityAlert,
+    /// Graph: comment on a security alert.
+    CommentSecurityAlert,
     /// Token authority: client-credentials token for a service.
     Token(Service),
 }
@@ -95,7 +103,8 @@ impl Call {
             ListAlerts | GetAlert | CloseAlerts | MarkRead | ListPolicies | GetPolicy => {
                 Service::Cas
             }
-            GetUser | RegisteredDevices | OwnedDevices => Service::Graph,
+            GetUser | RegisteredDevices | OwnedDevices | ListSecurityAlerts | GetSecurityAlert
+            | UpdateSecurityAlert | CommentSecurityAlert => Service::Graph,
             Token(service) => service,
             _ => Service::Defender,
         }
@@ -128,6 +137,10 @@ impl Call {
             GetUser => "get user",
             RegisteredDevices => "registered devices",
             OwnedDevices => "owned devices",
+            ListSecurityAlerts => "list security alerts",
+            GetSecurityAlert => "get security alert",
+            UpdateSecurityAlert => "update security alert",
+            CommentSecurityAlert => "comment on security alert",
             Token(_) => "get access token",
         }
     }
@@ -152,6 +165,10 @@ impl Call {
             CancelAction => "the permission of the cancelled action (e.g. Machine.Scan)",
             GetUser => "User.Read.All",
             RegisteredDevices | OwnedDevices => "User.Read.All or Directory.Read.All",
+            ListSecurityAlerts | GetSecurityAlert => {
+                "SecurityAlert.Read.All (or SecurityAlert.ReadWrite.All)"
+            }
+            UpdateSecurityAlert | CommentSecurityAlert => "SecurityAlert.ReadWrite.All",
             Token(_) => return None,
         })
     }

@@ -61,6 +61,7 @@ pub(crate) struct Request {
     pub(crate) method: Method,
     pub(crate) url: String,
     pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) headers: Vec<(&'static str, &'static str)>,
     pub(crate) body: Body,
     pub(crate) cost: u32,
     pub(crate) replay: Replay,
@@ -78,6 +79,7 @@ impl Request {
             method,
             url,
             query: Vec::new(),
+            headers: Vec::new(),
             body: Body::Empty,
             cost: 1,
             replay,
@@ -86,6 +88,12 @@ impl Request {
 
     pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Request {
         self.query.push((key, value.into()));
+        self
+    }
+
+    /// A fixed header sent with every attempt (e.g. Graph's `Prefer`).
+    pub(crate) fn header(mut self, name: &'static str, value: &'static str) -> Request {
+        self.headers.push((name, value));
         self
     }
 
@@ -222,6 +230,9 @@ impl Endpoint {
             .request(request.method.clone(), &request.url);
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, *value);
         }
         if let Some(header) = header {
             builder = builder.header(AUTHORIZATION, header);

@@ -8,6 +8,7 @@ mod defender;
 mod error;
 mod filter;
 mod graph;
+mod graph_alerts;
 mod http;
 pub mod models;
 mod odata;
@@ -25,6 +26,9 @@ pub use defender::{DefenderClient, DeviceLookup, MachineLookupForm, is_refused_q
 pub use error::ApiError;
 pub use filter::AlertQuery;
 pub use graph::GraphClient;
+pub use graph_alerts::{
+    DEFAULT_PAGE_SIZE, GraphAlertsClient, SecurityAlertQuery, SecurityAlertUpdate,
+};
 pub use models::defender::idempotency_tag;
 pub use models::{
     ActionStatus, ActionType, Alert, AlertPage, GraphDevice, GraphUser, LogonUser, Machine,
@@ -49,6 +53,8 @@ pub struct Clients {
     pub defender: DefenderClient,
     /// Microsoft Graph.
     pub graph: GraphClient,
+    /// Microsoft Graph security alerts (`alerts_v2`), under their own budget.
+    pub graph_alerts: GraphAlertsClient,
     quotas: Vec<Arc<ServiceQuota>>,
 }
 
@@ -80,6 +86,11 @@ impl Clients {
             Service::Graph,
             QuotaScope::Service,
             &settings.quotas.graph,
+        ));
+        let alerts_quota = Arc::new(ServiceQuota::new(
+            Service::Graph,
+            QuotaScope::Service,
+            &settings.security_alerts_quota,
         ));
 
         let provider = |service: Service, scope: &str| {
@@ -115,11 +126,20 @@ impl Clients {
                 Some(defender_quota.clone()),
             )),
             graph: GraphClient::new(Endpoint::new(
-                http,
-                graph_base,
-                Credential::Bearer(graph_tokens),
+                http.clone(),
+                graph_base.clone(),
+                Credential::Bearer(graph_tokens.clone()),
                 Some(graph_quota.clone()),
             )),
+            graph_alerts: GraphAlertsClient::new(
+                Endpoint::new(
+                    http,
+                    graph_base,
+                    Credential::Bearer(graph_tokens),
+                    Some(alerts_quota.clone()),
+                ),
+                alerts_quota,
+            ),
             quotas: vec![cas_quota, defender_quota, graph_quota],
         })
     }

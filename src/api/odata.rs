@@ -33,7 +33,9 @@ pub(crate) async fn collect<T: DeserializeOwned>(
                 snippet: clean_text(&next, 200),
             });
         }
+        let headers = std::mem::take(&mut request.headers);
         request = Request::new(call, Method::GET, next).cost(request.cost);
+        request.headers = headers;
     }
     Err(ApiError::Decode {
         call,

@@ -36,6 +36,8 @@ pub struct ApiSettings {
     pub timeout: Duration,
     /// Client-side request budgets per service.
     pub quotas: QuotaSettings,
+    /// Client-side budget of Graph security alert calls (`alerts_v2`): 150 requests per minute.
+    pub security_alerts_quota: Vec<QuotaWindow>,
     /// Retry and backoff policy.
     pub retry: RetrySettings,
 }
@@ -62,6 +64,7 @@ impl ApiSettings {
             graph_scope: DEFAULT_GRAPH_SCOPE.into(),
             timeout: Duration::from_secs(30),
             quotas: QuotaSettings::default(),
+            security_alerts_quota: vec![QuotaWindow::window(150, Duration::from_secs(60))],
             retry: RetrySettings::default(),
         }
     }

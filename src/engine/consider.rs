@@ -229,6 +229,16 @@ impl Engine {
             .insert(upn.clone(), (Instant::now(), resolved.clone()));
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
+        // The mode as the journal holds it at this moment: a colleague may have switched the
+        // policy off (or down to approve) while the machines were being looked up.
+        let mode = mode.min(self.mode_now(&alert.policy_id).await);
+        if mode == Mode::Off {
+            self.set_note(
+                &alert_id,
+                Some("policy mode is off: nothing proposed".into()),
+            );
+            return;
+        }
         let settings = self.ctx.settings.clone();
         let Some(binding) = settings.bindings.get(&alert.policy_id) else {
             return;

@@ -91,6 +91,8 @@ pub(super) struct Engine {
     pub resolve_cache: HashMap<String, (Instant, Resolved)>,
     pub closing: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
+    /// The journal's change counter when modes were last reloaded (see `watch_journal`).
+    pub journal_version: Option<i64>,
     // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
     /// Machines whose dispatch failed before anything was sent wait here before the next try.
     pub dispatch_backoff: Arc<Mutex<Backoff>>,
@@ -133,6 +135,7 @@ impl Engine {
             resolve_cache: HashMap::new(),
             closing: HashSet::new(),
             last_quota: Vec::new(),
+            journal_version: None,
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
             reconciling: Arc::default(),

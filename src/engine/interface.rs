@@ -7,8 +7,10 @@ pub use super::history::HistoryEntry;
 pub use super::proof::{Cover, CoverKind};
 pub use super::wait::WaitReason;
 
-/// Per-policy remediation mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+/// Per-policy remediation mode, ordered from the most cautious (`Off < Approve < Auto`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Show alerts only; nothing is proposed.

@@ -16,6 +16,7 @@ mod intake;
 pub mod interface;
 mod journal;
 mod link;
+mod modes;
 mod plan;
 mod proof;
 mod rerun;

@@ -20,6 +20,8 @@ use super::views::configured_policy_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
 const EVENT_BUFFER: usize = 4096;
+/// How often the journal's change counter is read, so other processes' changes show within a second.
+const JOURNAL_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// How often the audit head is reported (event and log line).
 const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// What approved remediations wait for is re-checked this often (throttling ends, the queue moves).
@@ -119,6 +121,8 @@ async fn run(
     poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut track = interval(engine.settings().track_interval);
     track.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut journal_watch = interval(JOURNAL_WATCH_EVERY);
+    journal_watch.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut audit_head = interval(AUDIT_HEAD_EVERY);
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
@@ -133,6 +137,7 @@ async fn run(
             _ = poll.tick() => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick() => engine.refresh_waits(),
+            _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick() => {
                 engine.start_track();
                 engine.pump_dispatch();

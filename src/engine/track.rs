@@ -26,6 +26,8 @@ const WINDOW_LIST_REACH: chrono::Duration = chrono::Duration::hours(1);
 const CLOCK_SKEW_MARGIN: chrono::Duration = chrono::Duration::minutes(10);
 /// Actions read one by one (`GET /api/machineactions/{id}`) at the same time.
 const BY_ID_CONCURRENCY: usize = 4;
+/// The open-status lists are read at most this often; between, the actions they cover wait.
+const OPEN_LISTS_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// One-by-one reads per minute tracking allows itself: most of Defender's 100 per minute and API, leaving
 /// room for cancels and checks.
 const BY_ID_READS_PER_MINUTE: u32 = 60;
@@ -35,6 +37,8 @@ const BY_ID_READS_PER_MINUTE: u32 = 60;
 pub struct Tracking {
     pub forms: QueryForms,
     pub backoff: Mutex<Backoff>,
+    /// When the open-status lists were last read (they are paced, being several pages each).
+    pub open_lists_at: Mutex<Option<Instant>>,
 }
 
 impl Tracking {
@@ -201,6 +205,9 @@ async fn statuses(
         }
     }
     if wanted.len() > TRACK_BATCH && !tracking.forms.allows(RichQuery::IdBatch) {
+        if !open_lists_due(tracking, now) {
+            return found;
+        }
         open_lists(ctx, &mut wanted, &mut found).await;
     }
     let missing: Vec<String> = wanted.values().cloned().collect();
@@ -257,6 +264,19 @@ fn by_id_spacing(tracked: usize) -> std::time::Duration {
         .checked_mul(u32::try_from(tracked).unwrap_or(u32::MAX))
         .unwrap_or(std::time::Duration::MAX)
         .min(std::time::Duration::from_secs(300))
+}
+
+/// Whether the open-status lists may be read at `now`; if so, records the read.
+fn open_lists_due(tracking: &Tracking, now: Instant) -> bool {
+    let mut last = tracking
+        .open_lists_at
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let due = last.is_none_or(|at| now.duration_since(at) >= OPEN_LISTS_EVERY);
+    if due {
+        *last = Some(now);
+    }
+    due
 }
 
 /// The documented fallback for many open actions when id batches are refused: the tenant's open actions
@@ -358,5 +378,14 @@ mod tests {
         assert_eq!(by_id_spacing(12), Duration::from_secs(12));
         assert_eq!(by_id_spacing(30), Duration::from_secs(30));
         assert_eq!(by_id_spacing(usize::MAX), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn the_open_status_lists_are_paced() {
+        let tracking = Tracking::default();
+        let start = Instant::now();
+        assert!(open_lists_due(&tracking, start));
+        assert!(!open_lists_due(&tracking, start + Duration::from_secs(1)));
+        assert!(open_lists_due(&tracking, start + OPEN_LISTS_EVERY));
     }
 }

@@ -2,6 +2,7 @@
 
 use super::auth::{bearer, has_any};
 use super::cas_filter;
+use super::graph_alert_json::{CAS_SOURCE, mirror_cas_close};
 use super::scenario::PolicySeed;
 use super::seed::close_alert;
 use super::state::{Service, State};
@@ -297,13 +298,19 @@ fn close(st: &mut State, body: &Value, kind: Close, by: &str) -> Reply {
         .collect();
     let now = st.clock.now();
     let now_ms = now.timestamp_millis();
-    let mut closed = 0;
+    let mut closed = Vec::new();
     for a in st.alerts.iter_mut() {
         if a["resolutionStatusValue"] == 0 && cas_filter::matches(&conds, a, now_ms) {
             close_alert(a, kind.resolution(), &comment, by, now);
-            closed += 1;
+            closed.push(a["_id"].clone());
         }
     }
+    for g in st.graph_alerts.iter_mut() {
+        if closed.contains(&g["providerAlertId"]) && g["serviceSource"] == CAS_SOURCE {
+            mirror_cas_close(g, i64::from(kind.resolution()), now);
+        }
+    }
+    let closed = closed.len();
     let mut out = json!({ kind.key(): closed });
     if !not_found.is_empty() {
         out["alertsNotFound"] = json!(not_found);

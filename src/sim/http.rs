@@ -3,7 +3,7 @@
 use super::faults::Injected;
 use super::state::{Service, Shared, State};
 use super::wire::{Reply, Req, cas_error, graph_error, mde_error, percent_decode, retry_after};
-use super::{auth, cas, control, graph, mde};
+use super::{auth, cas, control, graph, graph_alerts, mde, migration};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as AxState};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,6 +17,7 @@ enum Routed {
     Cas(cas::Ep),
     Mde(mde::Ep),
     Graph(graph::Ep),
+    GraphAlerts(graph_alerts::Ep),
     Login(auth::Ep),
 }
 
@@ -24,7 +25,9 @@ fn route(service: Service, req: &Req) -> Option<(String, Routed)> {
     match service {
         Service::Cas => cas::route(req).map(|(l, e)| (l, Routed::Cas(e))),
         Service::Mde => mde::route(req).map(|(l, e)| (l, Routed::Mde(e))),
-        Service::Graph => graph::route(req).map(|(l, e)| (l, Routed::Graph(e))),
+        Service::Graph => graph_alerts::route(req)
+            .map(|(l, e)| (l, Routed::GraphAlerts(e)))
+            .or_else(|| graph::route(req).map(|(l, e)| (l, Routed::Graph(e)))),
         Service::Login => auth::route(req).map(|(l, e)| (l, Routed::Login(e))),
     }
 }
@@ -110,6 +113,7 @@ fn serve(
     routed: &Routed,
     req: &Req,
 ) -> (Reply, Injected) {
+    migration::play_due(st);
     let injected = if st.faults.applies_to(service.name()) {
         let roll: f64 = st.fault_rng.random();
         st.faults.draw(roll)
@@ -126,6 +130,7 @@ fn serve(
             storm(st, service)
         }
         _ => match routed {
+            Routed::GraphAlerts(ep) => graph_alerts::handle(st, req, ep),
             Routed::Cas(ep) => cas::handle(st, req, ep),
             Routed::Mde(ep) => mde::handle(st, req, label, ep),
             Routed::Graph(ep) => graph::handle(st, req, ep),
@@ -215,6 +220,11 @@ pub(crate) async fn entry(AxState(shared): AxState<Arc<Shared>>, request: Reques
         auth: parts
             .headers
             .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_string),
+        prefer: parts
+            .headers
+            .get("prefer")
             .and_then(|h| h.to_str().ok())
             .map(str::to_string),
         body,

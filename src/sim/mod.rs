@@ -12,9 +12,14 @@ mod errors;
 mod faults;
 mod fleet;
 mod graph;
+mod graph_alert_json;
+mod graph_alert_list;
+mod graph_alerts;
+mod graph_scenario;
 mod http;
 mod mde;
 mod mde_actions;
+mod migration;
 mod odata;
 mod quota;
 mod scenario;
@@ -32,6 +37,7 @@ pub use cases::{
 pub use errors::SimError;
 pub use faults::Faults;
 pub use fleet::FLEET_OWNER;
+pub use graph_scenario::{GraphAlertsSeed, MigrationSeed};
 pub use scenario::{
     ActionTiming, AlertSeed, Arrivals, Credentials, DeviceSeed, MachineSeed, PolicySeed, Quotas,
     Roles, Scenario, UserSeed,
@@ -156,6 +162,18 @@ impl SimHandle {
     /// The counters `GET /_sim/stats` serves.
     pub fn stats(&self) -> serde_json::Value {
         self.shared.lock().stats.to_json()
+    }
+
+    /// Plays a policy migration now, as `POST /_sim/migrate` does: the policy is disabled and its later
+    /// alerts reach Graph only, from the returned detector id. `None` when the policy is unknown.
+    pub fn migrate(&self, policy: &str, detector_id: Option<&str>) -> Option<String> {
+        let mut st = self.shared.lock();
+        migration::migrate(&mut st, policy, detector_id.map(str::to_string)).map(|m| m.detector)
+    }
+
+    /// Raises one new alert now, as `POST /_sim/arrive` does.
+    pub fn arrive(&self) {
+        seed::arrive(&mut self.shared.lock());
     }
 
     /// Replaces the fault switches, as `POST /_sim/faults` does (out-of-range shares are clamped to 0..1).

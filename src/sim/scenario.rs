@@ -2,6 +2,7 @@
 
 use super::errors::SimError;
 use super::faults::Faults;
+use super::graph_scenario::GraphAlertsSeed;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -48,6 +49,9 @@ pub struct Scenario {
     pub machines: Vec<MachineSeed>,
     #[serde(default)]
     pub alerts: Vec<AlertSeed>,
+    /// What Graph `alerts_v2` serves besides the Cloud App Security alerts, and a policy migration.
+    #[serde(default)]
+    pub graph_alerts: GraphAlertsSeed,
 }
 
 fn default_graph_page() -> usize {
@@ -106,7 +110,11 @@ impl Default for Roles {
                 "Machine.Offboard",
                 "User.Read.All",
             ]),
-            graph: s(&["User.Read.All"]),
+            graph: s(&[
+                "User.Read.All",
+                "SecurityAlert.Read.All",
+                "SecurityAlert.ReadWrite.All",
+            ]),
             cas: s(&["Investigation.manage"]),
         }
     }
@@ -126,6 +134,8 @@ pub struct Quotas {
     pub graph_bucket: u32,
     /// Seconds the Graph bucket takes to refill completely.
     pub graph_refill_secs: f64,
+    /// Graph security alert operations per minute per app and tenant.
+    pub graph_alerts_per_minute: u32,
 }
 
 impl Default for Quotas {
@@ -136,6 +146,7 @@ impl Default for Quotas {
             mde_per_hour: 1500,
             graph_bucket: 3500,
             graph_refill_secs: 10.0,
+            graph_alerts_per_minute: 150,
         }
     }
 }
@@ -470,6 +481,10 @@ impl Scenario {
             if a.id.len() != 24 || !a.id.chars().all(|c| c.is_ascii_hexdigit()) {
                 return bad(format!("alert id {:?} must be 24 hex digits", a.id));
             }
+        }
+        let ids = self.policies.iter().map(|p| p.id.as_str());
+        if let Some(p) = self.graph_alerts.problem(ids) {
+            return bad(p);
         }
         for p in &self.arrivals.policies {
             if !self.policies.iter().any(|q| &q.id == p) {

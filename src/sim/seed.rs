@@ -1,6 +1,7 @@
 //! Turns scenario records into the JSON objects the services serve (machines, alerts), and makes new alerts.
 
 use super::clock::{iso_ms, iso_s, iso7};
+use super::migration;
 use super::scenario::{AlertSeed, MachineSeed, PolicySeed, Scenario, UserSeed};
 use super::state::State;
 use chrono::{DateTime, Duration, Utc};
@@ -221,7 +222,7 @@ pub(crate) fn arrive(st: &mut State) {
         .iter()
         .enumerate()
         .filter(|(_, p)| {
-            p.enabled
+            (p.enabled || migration::successor_of(st, &p.id).is_some())
                 && (st.scenario.arrivals.policies.is_empty()
                     || st.scenario.arrivals.policies.contains(&p.id))
         })
@@ -267,6 +268,6 @@ pub(crate) fn arrive(st: &mut State) {
         read: false,
     };
     let alert = alert_json(&st.scenario, parts, &mut st.rng);
-    st.alerts.push(alert);
+    migration::raise(st, alert, &policy.id);
     st.stats.alert_arrived();
 }

@@ -3,6 +3,8 @@
 use super::actions::Action;
 use super::clock::SimClock;
 use super::faults::Faults;
+use super::graph_alert_json::{Origin, detector_of_policy, endpoint_alerts, from_cas};
+use super::migration::Migrated;
 use super::quota::{Bucket, Windows};
 use super::scenario::Scenario;
 use super::seed;
@@ -53,6 +55,12 @@ pub(crate) struct State {
     pub scenario: Scenario,
     pub faults: Faults,
     pub alerts: Vec<Value>,
+    /// Graph `alerts_v2`: one per Cloud App Security alert, the endpoint alerts, migrated arrivals.
+    pub graph_alerts: Vec<Value>,
+    /// Policies migrated so far, with their successor detectors.
+    pub migrated: Vec<Migrated>,
+    /// Last Graph incident number handed out.
+    pub next_incident: u64,
     pub machines: Vec<Value>,
     pub actions: Vec<Action>,
     pub tokens: HashMap<String, Token>,
@@ -74,7 +82,7 @@ impl State {
             .map(|m| seed::machine_json(m, now))
             .collect();
         let mut next_id_value = 15_795_000;
-        let alerts = scenario
+        let alerts: Vec<Value> = scenario
             .alerts
             .iter()
             .filter_map(|a| {
@@ -82,6 +90,25 @@ impl State {
                 seed::backlog_alert(&scenario, a, next_id_value, now, &mut rng)
             })
             .collect();
+        let mut next_incident = 40_000;
+        let mut graph_alerts: Vec<Value> = alerts
+            .iter()
+            .map(|cas| {
+                next_incident += 1;
+                let policy = cas["policy"]["id"].as_str().unwrap_or_default();
+                let detector = detector_of_policy(policy);
+                let origin = Origin {
+                    detector: &detector,
+                    incident: next_incident,
+                };
+                from_cas(&scenario, cas, origin)
+            })
+            .collect();
+        graph_alerts.extend(endpoint_alerts(
+            &scenario,
+            scenario.graph_alerts.endpoint_alerts,
+            now,
+        ));
         Self {
             fault_rng: StdRng::seed_from_u64(scenario.seed ^ 0x5eed_fa17),
             clock,
@@ -90,6 +117,9 @@ impl State {
             scenario,
             rng,
             alerts,
+            graph_alerts,
+            migrated: Vec::new(),
+            next_incident,
             machines,
             actions: Vec::new(),
             tokens: HashMap::new(),

@@ -15,6 +15,7 @@ pub(crate) struct Stats {
     faults: BTreeMap<&'static str, u64>,
     tokens_issued: u64,
     alerts_arrived: u64,
+    migrated_alerts: u64,
 }
 
 impl Stats {
@@ -44,6 +45,11 @@ impl Stats {
 
     pub(crate) fn alert_arrived(&mut self) {
         self.alerts_arrived += 1;
+    }
+
+    /// Counts an alert of a migrated policy (raised in Graph only, under the successor detector).
+    pub(crate) fn migrated_alert(&mut self) {
+        self.migrated_alerts += 1;
     }
 
     /// Counts an action POST; `key` is its externalID, or its comment when there is none.
@@ -91,6 +97,7 @@ impl Stats {
             "faults_injected": self.faults,
             "tokens_issued": self.tokens_issued,
             "alerts_arrived": self.alerts_arrived,
+            "migrated_alerts": self.migrated_alerts,
         })
     }
 }

@@ -11,6 +11,8 @@ pub(crate) struct Req {
     pub segs: Vec<String>,
     pub query: Vec<(String, String)>,
     pub auth: Option<String>,
+    /// The `Prefer` header (Graph: `include-unknown-enum-members`).
+    pub prefer: Option<String>,
     pub body: Bytes,
     /// `http://host:port` as the client addressed us, for `@odata.nextLink`.
     pub base: String,

@@ -73,6 +73,23 @@ impl Journal {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The mode of one policy as the journal holds it now (set by any process), if ever set.
+    pub fn mode_of(&self, policy_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT mode FROM policy_modes WHERE policy_id = ?1")?
+            .query_row([policy_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// A number that changes whenever another connection (another remedy process) commits to the
+    /// journal: a cheap way to notice others' changes without reading any table.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
     /// Every mode change of one policy, oldest first.
     pub fn mode_history(&self, policy_id: &str) -> Result<Vec<ModeChangeRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(

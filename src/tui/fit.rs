@@ -64,27 +64,24 @@ pub fn end(text: &str, width: usize) -> String {
 
 /// The `@domain` every one of `names` ends with, when there are at least two and all share it.
 pub fn common_domain<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    let mut shared: Option<&str> = None;
-    let mut count = 0;
-    for name in names {
-        let domain = &name[name.rfind('@')?..];
-        match shared {
-            None => shared = Some(domain),
-            Some(d) if d.eq_ignore_ascii_case(domain) => {}
-            Some(_) => return None,
-        }
-        count += 1;
-    }
-    shared.filter(|_| count >= 2).map(str::to_string)
+    common_suffix(names, |name| name.rfind('@'))
 }
 
 /// The DNS suffix (`.contoso.com`) every one of `names` ends with after its first label, when there
 /// are at least two and all share it.
 pub fn common_dns_suffix<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    common_suffix(names, |name| name.find('.'))
+}
+
+/// The suffix starting where `split` says, shared (case-insensitively) by at least two names and by all.
+fn common_suffix<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    split: impl Fn(&str) -> Option<usize>,
+) -> Option<String> {
     let mut shared: Option<&str> = None;
     let mut count = 0;
     for name in names {
-        let suffix = &name[name.find('.')?..];
+        let suffix = &name[split(name)?..];
         match shared {
             None => shared = Some(suffix),
             Some(s) if s.eq_ignore_ascii_case(suffix) => {}

@@ -92,6 +92,8 @@ pub struct EngineRun {
     events: broadcast::Receiver<Event>,
     pub remediations: HashMap<String, RemediationView>,
     pub alerts: HashMap<String, AlertView>,
+    /// Each policy's mode as the engine last told it.
+    pub modes: HashMap<String, Mode>,
     pub notices: Vec<String>,
 }
 
@@ -106,6 +108,7 @@ impl EngineRun {
             events,
             remediations: HashMap::new(),
             alerts: HashMap::new(),
+            modes: HashMap::new(),
             notices: Vec::new(),
         }
     }
@@ -115,8 +118,12 @@ impl EngineRun {
             Event::Snapshot {
                 alerts,
                 remediations,
+                policies,
                 ..
             } => {
+                for p in policies {
+                    self.modes.insert(p.id, p.mode);
+                }
                 for a in alerts {
                     self.alerts.insert(a.id.clone(), a);
                 }
@@ -131,6 +138,9 @@ impl EngineRun {
                 self.remediations.insert(r.id.clone(), r);
             }
             Event::Notice { text, .. } => self.notices.push(text),
+            Event::PolicyChanged(p) => {
+                self.modes.insert(p.id, p.mode);
+            }
             _ => {}
         }
     }

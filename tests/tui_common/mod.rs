@@ -383,3 +383,19 @@ pub fn many(count: usize) -> Event {
         operator: "bench".into(),
     }
 }
+
+/// The text `app` draws on a `width`×`height` screen, one line per row.
+pub fn screen_text(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| remedy::tui::draw(frame, app))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    buffer
+        .content()
+        .chunks(usize::from(buffer.area.width))
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

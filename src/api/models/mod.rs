@@ -17,7 +17,7 @@ pub use defender::{
 pub use graph::{GraphDevice, GraphUser};
 pub use security::{
     AlertComment, DeviceEvidence, Evidence, SecurityAlert, SecurityAlertStatus, SecuritySeverity,
-    UserAccount, UserEvidence,
+    ServiceSource, UserAccount, UserEvidence,
 };
 
 use serde::{Deserialize, Serialize};

@@ -34,6 +34,24 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// `serviceSource` of a Graph security alert: the product that raised it.
+    ServiceSource {
+        /// Microsoft Defender for Cloud Apps (Cloud App Security).
+        DefenderForCloudApps = "microsoftDefenderForCloudApps",
+        /// Microsoft Defender for Endpoint.
+        DefenderForEndpoint = "microsoftDefenderForEndpoint",
+        /// Microsoft Defender for Identity.
+        DefenderForIdentity = "microsoftDefenderForIdentity",
+        /// Microsoft Defender for Office 365.
+        DefenderForOffice365 = "microsoftDefenderForOffice365",
+        /// Microsoft 365 Defender (XDR) itself.
+        Microsoft365Defender = "microsoft365Defender",
+        /// Entra ID Protection.
+        AzureAdIdentityProtection = "azureAdIdentityProtection",
+    }
+}
+
 /// A Graph security alert (the fields remedy reads; unknown fields are ignored).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -44,9 +62,9 @@ pub struct SecurityAlert {
     pub provider_alert_id: Option<String>,
     #[serde(default)]
     pub incident_id: Option<String>,
-    #[serde(default = "unknown_status", deserialize_with = "or_unknown_status")]
+    #[serde(default, deserialize_with = "lenient::null_default")]
     pub status: SecurityAlertStatus,
-    #[serde(default = "unknown_severity", deserialize_with = "or_unknown_severity")]
+    #[serde(default, deserialize_with = "lenient::null_default")]
     pub severity: SecuritySeverity,
     #[serde(default)]
     pub classification: Option<String>,
@@ -88,24 +106,18 @@ pub struct SecurityAlert {
     pub evidence: Vec<Evidence>,
 }
 
-fn unknown_status() -> SecurityAlertStatus {
-    SecurityAlertStatus::Unknown(String::new())
+impl Default for SecurityAlertStatus {
+    /// Absent or null: kept as an unknown, empty value.
+    fn default() -> Self {
+        SecurityAlertStatus::Unknown(String::new())
+    }
 }
 
-fn unknown_severity() -> SecuritySeverity {
-    SecuritySeverity::NotSet
-}
-
-fn or_unknown_status<'de, D: Deserializer<'de>>(d: D) -> Result<SecurityAlertStatus, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .map(|s| SecurityAlertStatus::parse(&s))
-        .unwrap_or_else(unknown_status))
-}
-
-fn or_unknown_severity<'de, D: Deserializer<'de>>(d: D) -> Result<SecuritySeverity, D::Error> {
-    Ok(Option::<String>::deserialize(d)?
-        .map(|s| SecuritySeverity::parse(&s))
-        .unwrap_or_else(unknown_severity))
+impl Default for SecuritySeverity {
+    /// Absent or null: Graph's own `unknown`.
+    fn default() -> Self {
+        SecuritySeverity::NotSet
+    }
 }
 
 /// One piece of evidence, typed by its `@odata.type`; types remedy does not read are kept whole.
