@@ -208,6 +208,15 @@ impl ActionKind {
         }
     }
 
+    /// The action that undoes this containment: release isolation, remove the app restriction.
+    pub fn undo(&self) -> Option<ActionKind> {
+        match self {
+            ActionKind::Isolate { .. } => Some(ActionKind::Unisolate),
+            ActionKind::RestrictCodeExecution => Some(ActionKind::UnrestrictCodeExecution),
+            _ => None,
+        }
+    }
+
     /// Whether the action disrupts the user (asks for a confirmation before approval).
     pub fn is_disruptive(&self) -> bool {
         matches!(

@@ -120,7 +120,7 @@ fn switching_a_policy_to_auto_asks_first_with_focus_on_cancel() {
     };
     tui.wait_for(20, "policies", |s| impossible_mode(s) == Some(false));
     tui.send("2");
-    tui.send("m");
+    tui.send("M");
     let dialog = tui.wait_for(10, "the confirmation", |s| {
         s.contains("Switch to auto ]") && s.contains("would have acted on")
     });
@@ -137,7 +137,7 @@ fn switching_a_policy_to_auto_asks_first_with_focus_on_cancel() {
     tui.wait_for(10, "the dialog gone and the policy still not auto", |s| {
         !s.contains("Switch to auto") && impossible_mode(s) == Some(false)
     });
-    tui.send("m");
+    tui.send("M");
     tui.wait_for(10, "the confirmation again", |s| {
         s.contains("Switch to auto")
     });

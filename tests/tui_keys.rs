@@ -167,7 +167,7 @@ fn cancel_running_action_with_comment() {
 #[test]
 fn switching_to_auto_confirms_and_counts_machines() {
     let mut c = Console::new(app());
-    c.keys("2m");
+    c.keys("2M");
     assert_eq!(c.dialog_focus(), Some("cancel"));
     let text = c.app.dialog.as_ref().unwrap().lines.join(" ");
     assert!(text.contains("would have acted on 3 machine(s)"), "{text}");
@@ -256,12 +256,23 @@ fn opening_an_unread_alert_marks_it_read() {
     assert!(c.app.show_detail);
     assert_eq!(
         c.sent(),
-        vec![Command::MarkRead {
-            alert_id: "a-mass".into()
-        }]
+        vec![
+            Command::MarkRead {
+                alert_id: "a-mass".into()
+            },
+            Command::History {
+                alert_id: "a-mass".into()
+            }
+        ]
     );
     c.key(KeyCode::Esc).keys("jj").key(KeyCode::Enter);
-    assert_eq!(c.sent(), vec![], "a read alert is not marked again");
+    assert_eq!(
+        c.sent(),
+        vec![Command::History {
+            alert_id: "a-country".into()
+        }],
+        "a read alert is not marked again"
+    );
 }
 
 #[test]
@@ -510,6 +521,10 @@ fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
         .cloned()
         .unwrap();
     approved.state = RemediationState::Approved;
+    approved.waiting = Some(remedy::engine::interface::WaitReason::EarlierStep {
+        step: 1,
+        state: RemediationState::Proposed,
+    });
     app.apply(Event::RemediationChanged(approved));
     app.focus = remedy::tui::Pane::Machines;
     let screen = tui_common::screen_text(&mut app, 160, 36);

@@ -117,7 +117,7 @@ fn close_alert_dialog() {
 
 #[test]
 fn auto_mode_confirmation() {
-    check("auto_dialog", app, &[KeyCode::Char('m')]);
+    check("auto_dialog", app, &[KeyCode::Char('M')]);
 }
 
 #[test]

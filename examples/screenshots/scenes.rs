@@ -62,7 +62,7 @@ pub const ALL: [Scene; 10] = [
     scene(
         "policies-auto-confirm-120x36",
         WIDE,
-        &[KeyCode::Char('2'), KeyCode::Char('m')],
+        &[KeyCode::Char('2'), KeyCode::Char('M')],
         "Policies pane focused, switching a policy to auto asks for confirmation (focus on Cancel)",
     ),
     scene(

@@ -201,6 +201,9 @@ impl Endpoint {
                 let may_retry = request.replay == Replay::Safe || throttled;
                 let delay =
                     wait.unwrap_or_else(|| retry_backoff(&retry, request.call, throttled, attempt));
+                if let (true, Some(quota)) = (throttled, &self.quota) {
+                    quota.note_throttled(delay);
+                }
                 if may_retry && attempt < max_attempts && delay <= retry.max_delay {
                     tokio::time::sleep(delay).await;
                     continue;

@@ -144,6 +144,15 @@ impl Clients {
         })
     }
 
+    /// Until when Defender asked remedy (429, `Retry-After` or backoff) to wait, if that is still ahead.
+    pub fn defender_throttled_until(&self) -> Option<std::time::SystemTime> {
+        let now = std::time::SystemTime::now();
+        self.quotas
+            .iter()
+            .filter(|quota| quota.service() == Service::Defender)
+            .find_map(|quota| quota.throttled_until(now))
+    }
+
     /// Headroom of every budget: one entry per service and window.
     pub fn quotas(&self) -> Vec<QuotaStatus> {
         self.quotas

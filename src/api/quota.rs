@@ -3,7 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
@@ -39,6 +39,8 @@ pub(crate) struct ServiceQuota {
     windows: Vec<QuotaWindow>,
     scope: QuotaScope,
     budgets: Mutex<HashMap<Option<Call>, Arc<Vec<Budget>>>>,
+    /// Until when the service asked (429) to be left alone, as last told.
+    throttled_until: Mutex<Option<SystemTime>>,
 }
 
 impl ServiceQuota {
@@ -56,7 +58,32 @@ impl ServiceQuota {
                 .collect(),
             scope,
             budgets: Mutex::new(HashMap::new()),
+            throttled_until: Mutex::new(None),
         }
+    }
+
+    /// The service answered 429: its calls wait `delay` from now before the next attempt.
+    pub(crate) fn note_throttled(&self, delay: Duration) {
+        let until = SystemTime::now() + delay;
+        let mut slot = self
+            .throttled_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none_or(|known| known < until) {
+            *slot = Some(until);
+        }
+    }
+
+    /// Until when the service throttles remedy, when that is still ahead of `now`.
+    pub(crate) fn throttled_until(&self, now: SystemTime) -> Option<SystemTime> {
+        self.throttled_until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .filter(|until| *until > now)
+    }
+
+    pub(crate) fn service(&self) -> Service {
+        self.service
     }
 
     /// Waits until every budget of `call`'s scope allows `cost` units, then spends them. Settle the

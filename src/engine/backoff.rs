@@ -20,6 +20,11 @@ impl Backoff {
         self.waits.get(key).is_none_or(|(_, next)| *next <= now)
     }
 
+    /// When `key` may be tried next, if it is held back at all.
+    pub fn next_attempt(&self, key: &str) -> Option<Instant> {
+        self.waits.get(key).map(|(_, next)| *next)
+    }
+
     /// Records a failure at `now`; returns how many in a row and how long `key` now waits.
     pub fn failed(&mut self, key: &str, now: Instant) -> (u32, Duration) {
         let failures = self.waits.get(key).map_or(0, |(n, _)| *n).saturating_add(1);

@@ -7,12 +7,13 @@ use crate::store::{AuditEntry, Journal, RemediationRow, StoreError};
 use super::core::{Engine, Internal};
 use super::dispatch::audit_target;
 use super::interface::{Command, Event, Level, Mode, RemediationState};
+use super::rerun::Rerun;
 
 impl Engine {
     pub async fn handle_command(&mut self, command: Command) {
         let acts = !matches!(
             command,
-            Command::Refresh | Command::Resync | Command::MarkRead { .. }
+            Command::Refresh | Command::Resync | Command::MarkRead { .. } | Command::History { .. }
         );
         if acts && self.settings().read_only {
             self.notice(
@@ -44,6 +45,15 @@ impl Engine {
                 self.close_alert(alert_id, closure, comment, who);
             }
             Command::MarkRead { alert_id } => self.mark_read(alert_id),
+            Command::Retry {
+                remediation_id,
+                reason,
+            } => self.rerun(remediation_id, Rerun::Retry, reason).await,
+            Command::Release {
+                remediation_id,
+                reason,
+            } => self.rerun(remediation_id, Rerun::Release, reason).await,
+            Command::History { alert_id } => self.send_history(alert_id),
             Command::Refresh => self.start_poll(),
             Command::Resync => self.emit(self.snapshot()),
         }

@@ -20,7 +20,6 @@ use super::resolve::Resolved;
 use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::track::Tracking;
-use super::views::remediation_view;
 
 /// At most this many machine actions are being submitted at once.
 pub(super) const MAX_CONCURRENT_DISPATCH: usize = 32;
@@ -113,6 +112,8 @@ pub(super) struct Engine {
     pub reconsider: HashSet<String>,
     /// The machine lookup form last seen, to say once when Defender refused the batch.
     pub lookup_form: MachineLookupForm,
+    /// What each approved remediation waits for, as last told to front ends.
+    pub waits: HashMap<String, super::wait::WaitReason>,
 }
 
 impl Engine {
@@ -142,6 +143,7 @@ impl Engine {
             resolve_retries: HashMap::new(),
             journal_retry: None,
             reconsider: HashSet::new(),
+            waits: HashMap::new(),
         }
     }
 
@@ -179,7 +181,7 @@ impl Engine {
         let mut remediations: Vec<_> = self
             .remediations
             .values()
-            .map(|row| remediation_view(row, now, self.settings().overdue_after))
+            .map(|row| self.view_of(row, now))
             .collect();
         remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
         Event::Snapshot {
@@ -206,12 +208,9 @@ impl Engine {
                 continue;
             }
             touched_alerts.insert(row.alert_id.clone());
-            self.emit(Event::RemediationChanged(remediation_view(
-                &row,
-                now,
-                self.settings().overdue_after,
-            )));
-            self.remediations.insert(row.id.clone(), row);
+            self.remediations.insert(row.id.clone(), row.clone());
+            self.waits.remove(&row.id);
+            self.emit(Event::RemediationChanged(self.view_of(&row, now)));
         }
         for alert_id in touched_alerts {
             self.maybe_close_alert(&alert_id);

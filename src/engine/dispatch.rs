@@ -14,6 +14,11 @@ use super::interface::{Level, RemediationState};
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
     pub fn pump_dispatch(&mut self) {
+        self.start_dispatches();
+        self.refresh_waits();
+    }
+
+    fn start_dispatches(&mut self) {
         if self.settings().read_only {
             return;
         }

@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::history::HistoryEntry;
 pub use super::proof::{Cover, CoverKind};
+pub use super::wait::WaitReason;
 /// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
 pub use crate::lifecycle::{ActionKind, RemediationState};
 
@@ -109,7 +111,7 @@ pub struct AlertView {
 }
 
 /// A Cloud App Security policy with its remedy binding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PolicyView {
     pub id: String,
     pub name: String,
@@ -119,6 +121,18 @@ pub struct PolicyView {
     pub flow_id: Option<String>,
     pub flow_name: Option<String>,
     pub mode: Mode,
+    /// The bound flow's actions, in order (empty when unbound).
+    #[serde(default)]
+    pub steps: Vec<ActionKind>,
+    /// Whether the flow closes the alert as true positive once every step succeeded.
+    #[serde(default)]
+    pub closes_alert: bool,
+    /// `auto` acts on at most this many machines per alert (beyond: proposes); 0 when unbound.
+    #[serde(default)]
+    pub max_per_alert: u32,
+    /// `auto` acts on at most this many machines per hour for the policy (beyond: proposes).
+    #[serde(default)]
+    pub max_per_hour: u32,
 }
 
 /// A Defender machine resolved for an alert, with the proof of how it was found.
@@ -158,6 +172,9 @@ pub struct RemediationView {
     pub overdue: bool,
     /// Proof that an action remedy did not send for it covers this one: "covered by the scan started 10:42 by …".
     pub covered_by: Option<Box<Cover>>,
+    /// What it waits for while approved (queue place, throttling, an earlier step, read-only …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<WaitReason>,
 }
 
 impl RemediationView {
@@ -232,6 +249,20 @@ pub enum Command {
     MarkRead {
         alert_id: String,
     },
+    /// Runs a failed, timed-out or cancelled action again: a new approved remediation on the same machine.
+    Retry {
+        remediation_id: String,
+        reason: Option<String>,
+    },
+    /// Undoes a succeeded isolation or app restriction on its machine: a new approved remediation.
+    Release {
+        remediation_id: String,
+        reason: Option<String>,
+    },
+    /// Send the alert's history ([`Event::History`]), read from the journal now.
+    History {
+        alert_id: String,
+    },
     /// Poll Cloud App Security now.
     Refresh,
     /// Send a full snapshot again (after a front end fell behind).
@@ -275,6 +306,11 @@ pub enum Event {
     },
     /// Quota headroom of every service.
     Quota { quotas: Vec<QuotaView> },
+    /// An alert's history, asked for with [`Command::History`].
+    History {
+        alert_id: String,
+        entries: Vec<HistoryEntry>,
+    },
     /// A short message for the analyst (completion, refusal, error).
     Notice { level: Level, text: String },
     /// The engine died (a bug): front ends say why and end the process with a non-zero exit.

@@ -12,10 +12,11 @@ use crate::api::models::cas::Alert;
 use crate::store::{Journal, RemediationRow};
 
 use super::core::{Ctx, Engine, Internal};
-use super::interface::{Command, Event, Level, Mode, PolicyView};
+use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::settings::EngineSettings;
 use super::views::alert_view;
+use super::views::configured_policy_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
 const EVENT_BUFFER: usize = 4096;
@@ -23,6 +24,8 @@ const EVENT_BUFFER: usize = 4096;
 const JOURNAL_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// How often the audit head is reported (event and log line).
 const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+/// What approved remediations wait for is re-checked this often (throttling ends, the queue moves).
+const WAITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 /// How far back the journal is read on start for the activity list.
 const RECENT_DAYS: i64 = 7;
 
@@ -122,6 +125,8 @@ async fn run(
     journal_watch.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut audit_head = interval(AUDIT_HEAD_EVERY);
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut waits = interval(WAITS_EVERY);
+    waits.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             command = commands.recv() => match command {
@@ -131,6 +136,7 @@ async fn run(
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             _ = poll.tick() => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
+            _ = waits.tick() => engine.refresh_waits(),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick() => {
                 engine.start_track();
@@ -211,16 +217,8 @@ impl Engine {
             Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
         }
         let settings = self.ctx.settings.clone();
-        for (policy_id, binding) in &settings.bindings {
-            let view = PolicyView {
-                id: policy_id.clone(),
-                name: policy_id.clone(),
-                policy_type: String::new(),
-                enabled: true,
-                flow_id: Some(binding.flow_id.clone()),
-                flow_name: settings.flows.get(&binding.flow_id).map(|f| f.name.clone()),
-                mode: self.mode_of(policy_id),
-            };
+        for policy_id in settings.bindings.keys() {
+            let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
             self.policies.insert(policy_id.clone(), view);
         }
         self.emit(self.snapshot());

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use crate::api::ApiError;
 use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
+use crate::text::sanitize;
 
 use super::backoff::Backoff;
 use super::core::{Ctx, Engine, Internal};
@@ -56,6 +57,35 @@ pub(super) fn action_state(action: &MachineAction) -> RemediationState {
         ActionStatus::TimeOut => RemediationState::TimeOut,
         ActionStatus::Cancelled => RemediationState::Cancelled,
         _ => RemediationState::Pending,
+    }
+}
+
+/// Defender's reason for an action that ended without success, in words (its text cleaned for display).
+pub(super) fn ended_reason(action: &MachineAction, state: RemediationState) -> Option<String> {
+    let code = (action.error_hresult != 0)
+        .then(|| format!(" (errorHResult 0x{:08X})", action.error_hresult as u32));
+    match state {
+        RemediationState::Failed => Some(format!(
+            "Defender: the action failed on the machine{}",
+            code.unwrap_or_else(|| ", no error code given".into())
+        )),
+        RemediationState::TimeOut => Some(format!(
+            "Defender: timed out, the machine did not complete it in time{}",
+            code.unwrap_or_default()
+        )),
+        RemediationState::Cancelled => Some(format!(
+            "Defender: cancelled by {}{}",
+            action
+                .cancellation_requestor
+                .as_deref()
+                .map_or_else(|| "someone".into(), sanitize),
+            action
+                .cancellation_comment
+                .as_deref()
+                .map(|c| format!(": {}", sanitize(c)))
+                .unwrap_or_default()
+        )),
+        _ => None,
     }
 }
 
@@ -302,12 +332,15 @@ async fn track(
         super::crash::crash_point("tracking");
     }
     let actions = statuses(ctx, tracking, &with_id).await;
-    let updates: Vec<(String, RemediationState, RemediationState)> = with_id
+    let updates: Vec<(String, RemediationState, RemediationState, Option<String>)> = with_id
         .iter()
         .filter_map(|row| {
             let action = actions.get(row.provider_action_id.as_deref()?)?;
             let state = action_state(action);
-            (row.state.can_become(state)).then(|| (row.id.clone(), row.state, state))
+            row.state.can_become(state).then(|| {
+                let why = ended_reason(action, state);
+                (row.id.clone(), row.state, state, why)
+            })
         })
         .collect();
     if !updates.is_empty() {
@@ -315,8 +348,9 @@ async fn track(
             .journal
             .call(move |j| {
                 let mut rows = Vec::new();
-                for (id, from, to) in updates {
-                    if let Some(row) = j.transition_if(&id, from, to, None, Utc::now())? {
+                for (id, from, to, why) in updates {
+                    let note = why.as_deref();
+                    if let Some(row) = j.transition_if(&id, from, to, note, Utc::now())? {
                         rows.push(row);
                     }
                 }

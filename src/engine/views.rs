@@ -70,23 +70,56 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
 
 /// A policy with its binding and effective mode.
 pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> PolicyView {
-    let flow_id = settings.bindings.get(&policy.id).map(|b| b.flow_id.clone());
-    PolicyView {
-        id: sanitize(&policy.id),
-        name: sanitize(&policy.name),
-        policy_type: policy
-            .policy_type
-            .as_deref()
-            .map(sanitize)
-            .unwrap_or_default(),
-        enabled: policy.enabled.unwrap_or(true),
-        flow_name: flow_id
-            .as_ref()
-            .and_then(|id| settings.flows.get(id))
-            .map(|f| f.name.clone()),
-        flow_id,
-        mode,
-    }
+    bind(
+        PolicyView {
+            id: sanitize(&policy.id),
+            name: sanitize(&policy.name),
+            policy_type: policy
+                .policy_type
+                .as_deref()
+                .map(sanitize)
+                .unwrap_or_default(),
+            enabled: policy.enabled.unwrap_or(true),
+            mode,
+            ..PolicyView::default()
+        },
+        &policy.id,
+        settings,
+    )
+}
+
+/// A bound policy known only from the config, before Cloud App Security names it.
+pub fn configured_policy_view(
+    policy_id: &str,
+    settings: &EngineSettings,
+    mode: Mode,
+) -> PolicyView {
+    bind(
+        PolicyView {
+            id: policy_id.to_string(),
+            name: policy_id.to_string(),
+            enabled: true,
+            mode,
+            ..PolicyView::default()
+        },
+        policy_id,
+        settings,
+    )
+}
+
+/// Fills in the policy's bound flow: its name, steps, closing and the guards of `auto`.
+fn bind(mut view: PolicyView, policy_id: &str, settings: &EngineSettings) -> PolicyView {
+    let Some(binding) = settings.bindings.get(policy_id) else {
+        return view;
+    };
+    let flow = settings.flows.get(&binding.flow_id);
+    view.flow_id = Some(binding.flow_id.clone());
+    view.flow_name = flow.map(|f| f.name.clone());
+    view.steps = flow.map(|f| f.steps.clone()).unwrap_or_default();
+    view.closes_alert = flow.is_some_and(|f| f.close_alert);
+    view.max_per_alert = binding.max_per_alert;
+    view.max_per_hour = binding.max_per_hour;
+    view
 }
 
 /// A Defender machine with the proof of how it was found.
@@ -162,5 +195,6 @@ pub fn remediation_view(
             .cover
             .as_ref()
             .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
+        waiting: None,
     }
 }

@@ -84,6 +84,18 @@ fn json_line(r: &AuditRecord) -> String {
 }
 
 impl Journal {
+    /// The audit entries about one alert (its close and every act on its remediations), oldest first.
+    /// The alert id is matched exactly: `alert ID` alone or followed by a space.
+    pub fn audit_of_alert(&self, alert_id: &str) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE target = 'alert ' || ?1 \
+             OR substr(target, 1, length(?1) + 7) = 'alert ' || ?1 || ' ' ORDER BY seq"
+        ))?;
+        let rows = stmt.query_map([alert_id], from_row)?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::from)
+    }
+
     /// Writes the audit entries at or after `since` (all when `None`) to `out`, oldest first;
     /// returns how many were written.
     pub fn export_audit(

@@ -139,15 +139,17 @@ impl App {
             Action::Reject => self.ask_reject(false),
             Action::RejectAll => self.ask_reject(true),
             Action::CancelAction => self.ask_cancel(),
+            Action::Retry => self.ask_retry(),
+            Action::Release => self.ask_release(),
             Action::CloseAlert => self.ask_close(),
             Action::ModeCycle => {
                 let next = self.current_policy().map(|p| match p.mode {
                     Mode::Off => Mode::Approve,
-                    Mode::Approve => Mode::Auto,
-                    Mode::Auto => Mode::Off,
+                    Mode::Approve | Mode::Auto => Mode::Off,
                 });
                 return next.map(|m| self.ask_mode(m)).unwrap_or_default();
             }
+            Action::ModeAuto => return self.ask_mode(Mode::Auto),
         }
         Vec::new()
     }
@@ -243,9 +245,12 @@ impl App {
         let mark = (!alert.read && !self.read_only()).then(|| Command::MarkRead {
             alert_id: alert.id.clone(),
         });
+        let history = Command::History {
+            alert_id: alert.id.clone(),
+        };
         self.show_detail = true;
         self.detail_scroll = 0;
-        mark.into_iter().collect()
+        mark.into_iter().chain([history]).collect()
     }
 
     fn toggle_mark(&mut self) {

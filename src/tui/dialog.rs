@@ -12,6 +12,8 @@ pub enum Pending {
     Approve(Vec<String>),
     Reject(Vec<String>),
     Cancel(String),
+    Retry(String),
+    Release(String),
     SetMode { policy_id: String, mode: Mode },
     CloseAlert(String),
 }

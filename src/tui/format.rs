@@ -255,6 +255,7 @@ mod tests {
             submitted_at: None,
             overdue: false,
             covered_by: None,
+            waiting: None,
         };
         let all = [r(S::Succeeded), r(S::InProgress), r(S::Succeeded)];
         assert_eq!(summary(all.iter()).as_deref(), Some("1 running · 2 done"));

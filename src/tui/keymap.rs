@@ -38,13 +38,16 @@ pub enum Action {
     Reject,
     RejectAll,
     CancelAction,
+    Retry,
+    Release,
     CloseAlert,
     ModeCycle,
+    ModeAuto,
 }
 
 impl Action {
     /// Every action, in the order the help lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 32] = [
         Action::Help,
         Action::Quit,
         Action::Back,
@@ -72,8 +75,11 @@ impl Action {
         Action::Reject,
         Action::RejectAll,
         Action::CancelAction,
+        Action::Retry,
+        Action::Release,
         Action::CloseAlert,
         Action::ModeCycle,
+        Action::ModeAuto,
     ];
 
     /// The name used in the `[keys]` table of the config file.
@@ -115,8 +121,23 @@ impl Action {
             Action::Reject => ("reject", "reject selected/marked", &["r"]),
             Action::RejectAll => ("reject_all", "reject all of the alert", &["R"]),
             Action::CancelAction => ("cancel", "cancel running action", &["x"]),
+            Action::Retry => (
+                "retry",
+                "retry a failed, timed-out or cancelled action",
+                &["t"],
+            ),
+            Action::Release => (
+                "release",
+                "release isolation / remove app restriction of the machine",
+                &["u"],
+            ),
             Action::CloseAlert => ("close_alert", "close the alert", &["c"]),
-            Action::ModeCycle => ("mode", "cycle the policy mode", &["m"]),
+            Action::ModeCycle => ("mode", "policy mode off ⇄ approve", &["m"]),
+            Action::ModeAuto => (
+                "mode_auto",
+                "switch the policy to auto (asks first)",
+                &["M"],
+            ),
         }
     }
 
@@ -129,8 +150,11 @@ impl Action {
                 | Action::Reject
                 | Action::RejectAll
                 | Action::CancelAction
+                | Action::Retry
+                | Action::Release
                 | Action::CloseAlert
                 | Action::ModeCycle
+                | Action::ModeAuto
         )
     }
 }

@@ -2,6 +2,7 @@
 
 mod actions;
 mod app;
+mod containment;
 mod dialog;
 mod error;
 mod filter;

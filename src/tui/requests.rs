@@ -3,7 +3,9 @@
 
 use chrono::Duration;
 
-use crate::engine::interface::{Closure, Command, Level, Mode, RemediationState, RemediationView};
+use crate::engine::interface::{
+    Closure, Command, Level, Mode, PolicyView, RemediationState, RemediationView,
+};
 
 use super::app::App;
 use super::dialog::{Dialog, Pending};
@@ -195,11 +197,13 @@ impl App {
         let machines = self
             .model
             .machines_touched_since(&policy_id, self.now - Duration::hours(24));
-        let lines = vec![
-            format!("Policy: {}", policy.name),
-            "remedy will run its flow on every new alert without asking.".into(),
-            format!("In the last 24 h this would have acted on {machines} machine(s)."),
-        ];
+        let waiting = self
+            .model
+            .remediations
+            .iter()
+            .filter(|r| r.policy_id == policy_id && r.state == RemediationState::Proposed)
+            .count();
+        let lines = auto_lines(policy, machines, waiting);
         self.dialog = Some(Dialog::confirm(
             "Switch to auto",
             lines,
@@ -237,6 +241,14 @@ impl App {
                     )
                 }),
             },
+            Pending::Retry(remediation_id) => Command::Retry {
+                remediation_id,
+                reason,
+            },
+            Pending::Release(remediation_id) => Command::Release {
+                remediation_id,
+                reason,
+            },
             Pending::SetMode { policy_id, mode } => Command::SetMode { policy_id, mode },
             Pending::CloseAlert(alert_id) => Command::CloseAlert {
                 alert_id,
@@ -245,4 +257,39 @@ impl App {
             },
         }
     }
+}
+
+/// What switching `policy` to auto will do: the actions it runs, its guards, and what becomes of the
+/// proposals already waiting.
+fn auto_lines(policy: &PolicyView, machines: usize, waiting: usize) -> Vec<String> {
+    let actions = if policy.steps.is_empty() {
+        "run its flow".to_string()
+    } else {
+        policy
+            .steps
+            .iter()
+            .map(|a| a.label().to_uppercase())
+            .collect::<Vec<_>>()
+            .join(", then ")
+    };
+    let mut lines = vec![
+        format!("Policy: {}", policy.name),
+        format!(
+            "Runs {actions} on up to {} machine(s) per alert and {} per hour,",
+            policy.max_per_alert, policy.max_per_hour
+        ),
+        "without asking; beyond that, and on protected machines, it proposes.".into(),
+    ];
+    if policy.closes_alert {
+        lines.push("Once every step succeeded it closes the alert as true positive.".into());
+    }
+    lines.push(if waiting == 0 {
+        "No proposal of this policy waits.".into()
+    } else {
+        format!("The {waiting} waiting proposal(s) stay proposed: approve or reject them.")
+    });
+    lines.push(format!(
+        "In the last 24 h this would have acted on {machines} machine(s)."
+    ));
+    lines
 }

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::interface::{AlertView, Event, PolicyView, QuotaView, RemediationView};
+use crate::engine::interface::{
+    AlertView, Event, HistoryEntry, PolicyView, QuotaView, RemediationView,
+};
 
 /// Outcome of the last polls.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,6 +30,8 @@ pub struct Model {
     pub operator: String,
     pub poll: PollHealth,
     pub quotas: Vec<QuotaView>,
+    /// The history of the alert whose detail was opened last, as the engine read it then.
+    pub history: Option<(String, Vec<HistoryEntry>)>,
 }
 
 impl Model {
@@ -83,6 +87,10 @@ impl Model {
             }
             Event::Quota { quotas } => {
                 self.quotas = quotas;
+                false
+            }
+            Event::History { alert_id, entries } => {
+                self.history = Some((alert_id, entries));
                 false
             }
             Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,
@@ -192,6 +200,7 @@ mod tests {
                 flow_id: None,
                 flow_name: None,
                 mode: Mode::Off,
+                ..PolicyView::default()
             }],
             remediations: vec![],
             read_only: false,

@@ -27,6 +27,18 @@ pub fn policies() -> Vec<PolicyView> {
         flow_id: flow.map(|f| f.to_lowercase().replace(' ', "-")),
         flow_name: flow.map(Into::into),
         mode,
+        steps: match flow {
+            Some("Isolate machine") => vec![ActionKind::Isolate {
+                isolation_type: "Selective".into(),
+            }],
+            Some(_) => vec![ActionKind::AntivirusScan {
+                scan_type: "Full".into(),
+            }],
+            None => Vec::new(),
+        },
+        closes_alert: false,
+        max_per_alert: if flow.is_some() { 5 } else { 0 },
+        max_per_hour: if flow.is_some() { 20 } else { 0 },
     };
     vec![
         policy(
@@ -187,6 +199,7 @@ pub fn remediation(
         submitted_at: submitted.then(|| ago(age_secs + 30)),
         overdue: false,
         covered_by: None,
+        waiting: None,
     }
 }
 

@@ -5,6 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::engine::interface::HistoryEntry;
+use crate::tui::containment::Containment;
+use crate::tui::theme::Theme;
+
 use super::{ago, clean, pane_block, state_style, state_text};
 use crate::tui::app::App;
 use crate::tui::symbols;
@@ -80,6 +84,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             format!("    found by {}", clean(&m.found_by)),
             theme.dim,
         ));
+        if let Some(held) = Containment::of(&app.model, &m.id).describe() {
+            lines.push(Line::from(format!("    {held} (u releases)")));
+        }
     }
     lines.push(Line::default());
     lines.push(heading("Remediation history"));
@@ -107,6 +114,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         lines.push(Line::from(spans));
     }
+    lines.push(Line::default());
+    lines.push(heading("Who did what, when and why"));
+    match &app.model.history {
+        Some((id, entries)) if *id == alert.id => {
+            if entries.is_empty() {
+                lines.push(Line::from("  nothing recorded yet"));
+            }
+            for e in entries {
+                lines.push(history_line(e, theme));
+            }
+        }
+        _ => lines.push(Line::styled("  reading the journal…", theme.dim)),
+    }
     let block = pane_block("Alert detail (Esc to go back)".into(), true, theme);
     let paragraph = Paragraph::new(lines)
         .block(block)
@@ -114,4 +134,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .wrap(Wrap { trim: false })
         .scroll((app.detail_scroll, 0));
     frame.render_widget(paragraph, area);
+}
+
+/// "  10:42:07 approve by alice · Full scan on zoe-laptop · why: confirmed with the user".
+fn history_line<'a>(e: &HistoryEntry, theme: &Theme) -> Line<'a> {
+    let who = e
+        .who
+        .as_deref()
+        .map(|w| format!(" by {}", clean(w)))
+        .unwrap_or_default();
+    let mut spans = vec![
+        Span::raw(format!("  {} ", e.at.format("%m-%d %H:%M:%S"))),
+        Span::styled(format!("{}{who}", clean(&e.what)), theme.header),
+        Span::raw(format!(" · {}", clean(&e.about))),
+    ];
+    if let Some(why) = &e.why {
+        spans.push(Span::styled(format!(" · {}", clean(why)), theme.dim));
+    }
+    Line::from(spans)
 }

@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use super::{clean, pane_block};
 use crate::engine::interface::{RemediationState, Resolution};
@@ -15,7 +16,8 @@ use crate::tui::dialog::{CLOSURES, Dialog, Focus, Pending};
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
     let theme = &app.theme;
     let lines: Vec<Line> = dialog.lines.iter().map(|l| Line::from(clean(l))).collect();
-    let text_rows = (lines.len() as u16).min(6);
+    let width = area.width.saturating_sub(4).min(72);
+    let text_rows = wrapped_rows(&dialog.lines, width.saturating_sub(2)).min(10);
     let choice_rows = if dialog.choice.is_some() {
         CLOSURES.len() as u16
     } else {
@@ -23,7 +25,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
     };
     let input_rows = if dialog.input.is_some() { 1 } else { 0 };
     let height = (text_rows + choice_rows + input_rows + 5).min(area.height);
-    let width = area.width.saturating_sub(4).min(72);
     let box_area = area.centered(Constraint::Length(width), Constraint::Length(height));
     frame.render_widget(Clear, box_area);
     let title = match live_state(app, &dialog.pending) {
@@ -118,6 +119,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
     );
 }
 
+/// Rows `lines` take when wrapped at `width` columns (a word longer than the width counted as cut).
+fn wrapped_rows(lines: &[String], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines
+        .iter()
+        .map(|l| clean(l).width().div_ceil(width).max(1))
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
 /// What changed since the dialog opened, for its title: the action ended, the proposals were
 /// decided elsewhere, the alert was closed.
 fn live_state(app: &App, pending: &Pending) -> Option<String> {
@@ -146,6 +157,6 @@ fn live_state(app: &App, pending: &Pending) -> Option<String> {
             .find(|a| &a.id == id)
             .filter(|a| a.resolution != Resolution::Open)
             .map(|_| "already closed".to_string()),
-        Pending::SetMode { .. } => None,
+        Pending::Retry(_) | Pending::Release(_) | Pending::SetMode { .. } => None,
     }
 }

@@ -1,5 +1,6 @@
 //! The machines pane: the selected alert's machines, how each was found, the action and its live state.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -8,6 +9,7 @@ use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState
 use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
 use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
+use crate::tui::containment::Containment;
 use crate::tui::fit;
 use crate::tui::theme::Theme;
 use unicode_width::UnicodeWidthStr;
@@ -153,14 +155,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     frame.render_widget(block, area);
     frame.render_stateful_widget(table, table_area, &mut state);
     if let Some(r) = app.machine_rows().get(app.machines.selected) {
-        frame.render_widget(footer(r, theme), footer_area);
+        let held = Containment::of(&app.model, &r.machine.id).describe();
+        frame.render_widget(footer(r, held, app.now, theme), footer_area);
     }
 }
 
-/// How the selected machine was found, its group, tags and OS, and why its action is in its state.
-fn footer<'a>(r: &RemediationView, theme: &Theme) -> Paragraph<'a> {
+/// How the selected machine was found, its group, tags and OS, its containment, and why its action is in
+/// its state or what it waits for (first, as the line is cut at the pane's width).
+fn footer<'a>(
+    r: &RemediationView,
+    held: Option<String>,
+    now: DateTime<Utc>,
+    theme: &Theme,
+) -> Paragraph<'a> {
     let m = &r.machine;
-    let mut second = format!(
+    let mut parts: Vec<String> = Vec::new();
+    let cover = super::cover_text(r);
+    parts.extend(r.waiting.as_ref().map(|w| w.describe(now)));
+    parts.extend(cover.clone());
+    if let Some(reason) = r.reason.as_ref().filter(|why| Some(clean(why)) != cover) {
+        parts.push(clean(reason));
+    }
+    parts.extend(held);
+    parts.push(format!(
         "group {} · tags {} · {}",
         clean(m.group.as_deref().unwrap_or("—")),
         if m.tags.is_empty() {
@@ -169,17 +186,9 @@ fn footer<'a>(r: &RemediationView, theme: &Theme) -> Paragraph<'a> {
             clean(&m.tags.join(", "))
         },
         clean(m.os.as_deref().unwrap_or("os unknown")),
-    );
-    // The proof comes first: the line is cut at the pane's width.
-    let cover = super::cover_text(r);
-    if let Some(cover) = &cover {
-        second = format!("{cover} · {second}");
-    }
-    if let Some(reason) = r.reason.as_ref().filter(|why| Some(clean(why)) != cover) {
-        second.push_str(&format!(" · {}", clean(reason)));
-    }
+    ));
     Paragraph::new(vec![
         Line::styled(format!("found by {}", clean(&m.found_by)), theme.dim),
-        Line::styled(second, theme.dim),
+        Line::styled(parts.join(" · "), theme.dim),
     ])
 }

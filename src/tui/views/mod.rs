@@ -17,7 +17,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType};
 
-use crate::engine::interface::RemediationView;
+use crate::engine::interface::{RemediationView, WaitReason};
 
 use super::app::{App, Pane};
 use super::format;
@@ -93,7 +93,7 @@ fn draw_pane(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
 }
 
 /// Untrusted text made harmless for the terminal (the engine already did it; this is the second line).
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     crate::text::sanitize(text)
 }
 
@@ -150,31 +150,16 @@ fn state_text(r: &RemediationView, app: &App) -> String {
     if r.overdue {
         text.push_str(" ! overdue");
     }
-    if let Some(earlier) = waits_for(r, app) {
-        text.push_str(&format!(
-            " · waits for step {} ({})",
-            earlier.step,
-            earlier.state.as_str()
-        ));
+    if let Some(waiting) = &r.waiting {
+        if matches!(
+            waiting,
+            WaitReason::Throttled { .. } | WaitReason::Retrying { .. }
+        ) {
+            app.changes_at(app.now + chrono::Duration::seconds(1));
+        }
+        text.push_str(&format!(" · {}", waiting.describe(app.now)));
     }
     text
-}
-
-/// The earlier step of the same flow on the same machine that an approved step waits for.
-fn waits_for<'a>(r: &RemediationView, app: &'a App) -> Option<&'a RemediationView> {
-    use crate::engine::interface::RemediationState as S;
-    if !matches!(r.state, S::Approved | S::Queued) {
-        return None;
-    }
-    app.model
-        .remediations_of(&r.alert_id)
-        .filter(|e| {
-            e.flow_id == r.flow_id
-                && e.machine.id == r.machine.id
-                && e.step < r.step
-                && e.state != S::Succeeded
-        })
-        .min_by_key(|e| e.step)
 }
 
 /// "covered by the scan started 10:42 by …" when an action remedy did not send covers `r`.

@@ -1,0 +1,107 @@
+//! Why a remediation that is not final has not moved on yet, as the engine sees it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::interface::RemediationState;
+
+/// What an approved (or, read-only, proposed) remediation waits for. Times are absolute, so a front end
+/// counts down with its own clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "for", rename_all = "snake_case")]
+pub enum WaitReason {
+    /// Its place among the approved actions waiting to leave, and about when it leaves (from the quota headroom).
+    Queue { position: u32, eta_secs: u64 },
+    /// More than `over` approved actions are ahead of it (a long queue is told in steps).
+    LongQueue { over: u32, eta_mins: u64 },
+    /// Defender answered 429: it is asked again after `until` (its `Retry-After` or remedy's backoff).
+    Throttled { until: DateTime<Utc> },
+    /// Its last dispatch failed before anything left: it is tried again after `until`.
+    Retrying { until: DateTime<Utc> },
+    /// An earlier step of its flow on the same machine has not succeeded yet.
+    EarlierStep { step: u32, state: RemediationState },
+    /// Another action of remedy runs on the machine (one action per machine at a time).
+    MachineBusy,
+    /// Being read and sent to Defender right now.
+    Sending,
+    /// The session is read-only: nothing is sent.
+    ReadOnly,
+}
+
+impl WaitReason {
+    /// In words, counted from `now`: "3rd in queue, ~40 s", "Defender throttling, retry in 4 s".
+    pub fn describe(&self, now: DateTime<Utc>) -> String {
+        match self {
+            WaitReason::Queue { position, eta_secs } => {
+                format!("{} in queue, ~{eta_secs} s", ordinal(*position))
+            }
+            WaitReason::LongQueue { over, eta_mins } => {
+                format!("over {over} ahead in queue, ~{eta_mins} min")
+            }
+            WaitReason::Throttled { until } => {
+                format!(
+                    "Defender throttling, retry in {} s",
+                    seconds_until(*until, now)
+                )
+            }
+            WaitReason::Retrying { until } => {
+                format!("send failed, retry in {} s", seconds_until(*until, now))
+            }
+            WaitReason::EarlierStep { step, state } => {
+                format!("waits for step {step} ({})", state.as_str())
+            }
+            WaitReason::MachineBusy => "waits for the machine's running action".into(),
+            WaitReason::Sending => "sending".into(),
+            WaitReason::ReadOnly => "not sent: read-only session".into(),
+        }
+    }
+}
+
+/// Whole seconds from `now` to `until`, rounded up, never negative.
+fn seconds_until(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    let millis = (until - now).num_milliseconds().max(0);
+    (millis + 999) / 1000
+}
+
+/// 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, …
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_as_the_analyst_needs_them() {
+        let now = Utc::now();
+        let queue = WaitReason::Queue {
+            position: 3,
+            eta_secs: 40,
+        };
+        assert_eq!(queue.describe(now), "3rd in queue, ~40 s");
+        let throttled = WaitReason::Throttled {
+            until: now + chrono::Duration::milliseconds(3_200),
+        };
+        assert_eq!(throttled.describe(now), "Defender throttling, retry in 4 s");
+        assert_eq!(
+            WaitReason::Retrying { until: now }.describe(now + chrono::Duration::seconds(5)),
+            "send failed, retry in 0 s"
+        );
+        assert_eq!(ordinal(11), "11th");
+        assert_eq!(ordinal(22), "22nd");
+        assert_eq!(ordinal(101), "101st");
+        let step = WaitReason::EarlierStep {
+            step: 1,
+            state: RemediationState::Proposed,
+        };
+        assert_eq!(step.describe(now), "waits for step 1 (proposed)");
+    }
+}

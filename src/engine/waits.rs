@@ -1,0 +1,226 @@
+//! Works out what every approved remediation waits for and tells front ends when that changes.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::RemediationRow;
+
+use super::core::Engine;
+use super::interface::{Event, RemediationState, RemediationView};
+use super::views::remediation_view;
+use super::wait::WaitReason;
+
+/// Queue places up to this one are exact; beyond, they are shown in steps so a long queue does not
+/// re-send every row each time one leaves.
+const EXACT_PLACES: u32 = 20;
+
+impl Engine {
+    /// A journal row as front ends see it, with what it waits for.
+    pub(super) fn view_of(&self, row: &RemediationRow, now: DateTime<Utc>) -> RemediationView {
+        let mut view = remediation_view(row, now, self.settings().overdue_after);
+        view.waiting = self.waits.get(&row.id).cloned();
+        view
+    }
+
+    /// Recomputes the wait reasons and sends the rows whose reason changed.
+    pub(super) fn refresh_waits(&mut self) {
+        let fresh = self.wait_reasons();
+        let mut changed: Vec<String> = fresh
+            .iter()
+            .filter(|(id, reason)| self.waits.get(*id) != Some(*reason))
+            .map(|(id, _)| id.clone())
+            .collect();
+        changed.extend(
+            self.waits
+                .keys()
+                .filter(|id| !fresh.contains_key(*id))
+                .cloned(),
+        );
+        self.waits = fresh;
+        let now = Utc::now();
+        for id in changed {
+            if let Some(row) = self.remediations.get(&id) {
+                self.emit(Event::RemediationChanged(self.view_of(row, now)));
+            }
+        }
+    }
+
+    /// What each approved (read-only: also proposed) remediation waits for, in dispatch order.
+    fn wait_reasons(&self) -> HashMap<String, WaitReason> {
+        let read_only = self.settings().read_only;
+        let mut rows: Vec<&RemediationRow> = self
+            .remediations
+            .values()
+            .filter(|r| match Self::remediation_state(r) {
+                RemediationState::Approved => true,
+                RemediationState::Proposed => read_only,
+                _ => false,
+            })
+            .collect();
+        if rows.is_empty() {
+            return HashMap::new();
+        }
+        if read_only {
+            return rows
+                .into_iter()
+                .map(|r| (r.id.clone(), WaitReason::ReadOnly))
+                .collect();
+        }
+        rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
+        let now = Utc::now();
+        let instant = Instant::now();
+        let throttled = self
+            .ctx
+            .clients
+            .defender_throttled_until()
+            .map(DateTime::<Utc>::from);
+        let busy: HashSet<&str> = self
+            .remediations
+            .values()
+            .filter(|r| {
+                let s = Self::remediation_state(r);
+                s.is_in_flight() || s == RemediationState::Queued
+            })
+            .map(|r| r.machine_id.as_str())
+            .collect();
+        let (headroom, per_minute) = self.defender_headroom();
+        let backoff = self
+            .dispatch_backoff
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut claimed: HashSet<&str> = HashSet::new();
+        let mut position = 0u32;
+        let mut reasons = HashMap::new();
+        for row in rows {
+            let machine = row.machine_id.as_str();
+            let first_on_machine = claimed.insert(machine);
+            let reason = if self.dispatching.contains(machine) {
+                match (first_on_machine, throttled) {
+                    (true, Some(until)) => WaitReason::Throttled { until },
+                    (true, None) => WaitReason::Sending,
+                    (false, _) => WaitReason::MachineBusy,
+                }
+            } else if busy.contains(machine) || !first_on_machine {
+                WaitReason::MachineBusy
+            } else if let Some(earlier) = self.unfinished_earlier_step(row) {
+                earlier
+            } else if let Some(next) = backoff.next_attempt(machine).filter(|n| *n > instant) {
+                WaitReason::Retrying {
+                    until: now + chrono::Duration::from_std(next - instant).unwrap_or_default(),
+                }
+            } else {
+                position += 1;
+                queue_place(position, headroom, per_minute, throttled, now)
+            };
+            reasons.insert(row.id.clone(), reason);
+        }
+        reasons
+    }
+
+    /// The earlier step of `row`'s flow on its machine, when it has not succeeded yet.
+    fn unfinished_earlier_step(&self, row: &RemediationRow) -> Option<WaitReason> {
+        if row.step <= 1 {
+            return None;
+        }
+        let earlier = self.remediations.values().find(|r| {
+            r.alert_id == row.alert_id
+                && r.flow_id == row.flow_id
+                && r.machine_id == row.machine_id
+                && r.step == row.step - 1
+        })?;
+        let state = Self::remediation_state(earlier);
+        (state != RemediationState::Succeeded).then(|| WaitReason::EarlierStep {
+            step: earlier.step.max(0) as u32,
+            state,
+        })
+    }
+
+    /// Defender's per-minute headroom and limit (of its busiest API), counted on remedy's side.
+    fn defender_headroom(&self) -> (u32, u32) {
+        self.ctx
+            .clients
+            .quotas()
+            .into_iter()
+            .find(|q| q.service == "defender" && q.per == "min")
+            .map_or((u32::MAX, u32::MAX), |q| (q.remaining, q.limit.max(1)))
+    }
+}
+
+/// The queue place with its estimate: the headroom leaves at once, the rest at the per-minute rate,
+/// after any throttling. Places beyond [`EXACT_PLACES`] and their estimate are rounded down to steps.
+fn queue_place(
+    position: u32,
+    headroom: u32,
+    per_minute: u32,
+    throttled: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> WaitReason {
+    let beyond = u64::from(position.saturating_sub(headroom));
+    let pacing = (beyond * 60).div_ceil(u64::from(per_minute.max(1)));
+    let throttle = throttled.map_or(0, |until| (until - now).num_seconds().max(0) as u64);
+    let eta = (pacing + throttle).max(1);
+    if position <= EXACT_PLACES {
+        return WaitReason::Queue {
+            position,
+            eta_secs: eta.div_ceil(5) * 5,
+        };
+    }
+    let over = [50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000]
+        .into_iter()
+        .take_while(|s| *s < position)
+        .last()
+        .unwrap_or(EXACT_PLACES);
+    WaitReason::LongQueue {
+        over,
+        eta_mins: eta.div_ceil(60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_places_use_the_headroom_then_the_rate() {
+        let now = Utc::now();
+        let place = |p, headroom| queue_place(p, headroom, 100, None, now);
+        assert_eq!(
+            place(3, 100),
+            WaitReason::Queue {
+                position: 3,
+                eta_secs: 5
+            }
+        );
+        assert_eq!(
+            place(3, 0),
+            WaitReason::Queue {
+                position: 3,
+                eta_secs: 5
+            }
+        );
+        assert_eq!(
+            place(20, 0),
+            WaitReason::Queue {
+                position: 20,
+                eta_secs: 15
+            }
+        );
+        assert_eq!(
+            place(250, 50),
+            WaitReason::LongQueue {
+                over: 200,
+                eta_mins: 2
+            }
+        );
+        let throttled = queue_place(1, 100, 100, Some(now + chrono::Duration::seconds(30)), now);
+        assert_eq!(
+            throttled,
+            WaitReason::Queue {
+                position: 1,
+                eta_secs: 30
+            }
+        );
+    }
+}
