@@ -61,7 +61,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     // Inside the borders: the selection mark, seven columns and the six gaps between them.
     let room = usize::from(area.width).saturating_sub(2 + 1 + 6 + 1 + 9 + 4);
     let wanted_user = widest(|t| t.user.width()).max(4);
-    let summary_cap = if area.width >= 100 { 40 } else { 24 };
+    let wide = area.width >= 100;
+    let summary_cap = if wide { 32 } else { 24 };
+    // The title keeps enough to be read: it is what tells alerts apart.
+    let title_min = if wide { 24 } else { 16 };
     let wanted_summary = widest(|t| t.summary.width()).clamp(11, summary_cap);
     let wanted_policy = widest(|t| t.policy.width()).clamp(8, 24);
     let fitted = fit::share(
@@ -70,7 +73,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             (6, wanted_user),
             (11, wanted_summary),
             (8, wanted_policy),
-            (16, usize::MAX),
+            (title_min, usize::MAX),
         ],
     );
     let [user_width, summary_width, policy_width, _] = [fitted[0], fitted[1], fitted[2], fitted[3]];
