@@ -1,7 +1,5 @@
 //! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
 
-use chrono::Utc;
-
 use crate::api::CloseAs;
 use crate::store::AuditEntry;
 
@@ -100,11 +98,7 @@ impl Engine {
                     reason_id: u32::from(reason_id),
                 },
             };
-            let result = ctx
-                .clients
-                .cas
-                .close_alerts(std::slice::from_ref(&alert_id), how, &comment)
-                .await;
+            let result = ctx.source.close_alert(&alert_id, how, &comment).await;
             let (outcome, resolution) = match &result {
                 Ok(out) if out.not_found.is_empty() => {
                     ("closed".to_string(), Some(resolution_of(closure)))
@@ -113,7 +107,7 @@ impl Engine {
                 Err(e) => (format!("failed: {e}"), None),
             };
             let entry = AuditEntry {
-                at: Utc::now(),
+                at: ctx.clock.now_utc(),
                 who,
                 action: format!("close alert ({})", closure_word(closure)),
                 target: format!("alert {alert_id}"),

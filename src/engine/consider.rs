@@ -1,9 +1,7 @@
 //! Consider: whether an alert gets remediations, resolving its user's machines (retried with backoff
 //! until it succeeds) and journaling the plan the gate decided.
 
-use std::time::{Duration, Instant};
-
-use chrono::Utc;
+use std::time::Duration;
 
 use crate::api::models::cas::Alert;
 use crate::api::{ApiError, Call, MachineLookupForm};
@@ -104,7 +102,7 @@ impl Engine {
         self.planned.insert(alert_id.to_string());
         let mode = if backlog { Mode::Approve } else { mode };
         if let Some((at, resolved)) = self.resolve_cache.get(&upn)
-            && at.elapsed() < self.settings().resolve_cache_ttl
+            && self.instant().saturating_duration_since(*at) < self.settings().resolve_cache_ttl
         {
             let resolved = resolved.clone();
             self.on_resolved(alert_id.to_string(), upn, mode, Ok(resolved))
@@ -136,7 +134,7 @@ impl Engine {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             tokio::time::sleep(wait).await;
-            let result = resolve_user(&ctx.clients, &upn, &ctx.settings).await;
+            let result = resolve_user(ctx.provider.as_ref(), &upn, &ctx.settings).await;
             ctx.report(Internal::Resolved {
                 alert_id,
                 upn,
@@ -159,7 +157,7 @@ impl Engine {
 
     /// A failed resolve is tried again after a backoff; the alert's note says what it waits for.
     fn retry_resolve(&mut self, alert_id: String, upn: String, mode: Mode, error: &ApiError) {
-        let now = Instant::now();
+        let now = self.instant();
         let retry = Retry::after_failure(
             self.resolve_retries.get(&alert_id),
             RESOLVE_BACKOFF,
@@ -172,8 +170,7 @@ impl Engine {
             "machines of alert {alert_id} not resolved (failure {}): {error}",
             retry.failures
         );
-        let one_by_one = self.ctx.clients.defender.machine_lookup_form()
-            == MachineLookupForm::OneByOne
+        let one_by_one = self.ctx.provider.lookup_form() == MachineLookupForm::OneByOne
             && error.call() == Some(Call::ListMachines);
         let note = if one_by_one {
             format!(
@@ -191,7 +188,7 @@ impl Engine {
 
     /// Says once when Defender refused the batched machine lookup and the client switched form.
     fn note_lookup_form(&mut self) {
-        let form = self.ctx.clients.defender.machine_lookup_form();
+        let form = self.ctx.provider.lookup_form();
         if form != self.lookup_form {
             self.lookup_form = form;
             self.notice(
@@ -226,7 +223,7 @@ impl Engine {
         };
         self.resolve_retries.remove(&alert_id);
         self.resolve_cache
-            .insert(upn.clone(), (Instant::now(), resolved.clone()));
+            .insert(upn.clone(), (self.instant(), resolved.clone()));
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
         // The mode as the journal holds it at this moment: a colleague may have switched the
@@ -246,7 +243,7 @@ impl Engine {
         let Some(flow) = settings.flows.get(&binding.flow_id) else {
             return;
         };
-        let since = Utc::now() - chrono::Duration::hours(1);
+        let since = self.now() - chrono::Duration::hours(1);
         let policy = alert.policy_id.clone();
         let sent_this_hour = self
             .ctx
@@ -259,7 +256,7 @@ impl Engine {
             mode,
             binding,
             acted_this_hour,
-            now: Utc::now(),
+            now: self.now(),
         };
         let verdicts = decide(&input, &resolved.machines, &settings);
         let requested_by = match mode {
@@ -272,7 +269,7 @@ impl Engine {
             &resolved.machines,
             &verdicts,
             &requested_by,
-            Utc::now(),
+            self.now(),
         );
         self.journal_planned(&alert_id, planned).await;
     }

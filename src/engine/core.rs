@@ -8,17 +8,21 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::{ApiError, Clients, MachineLookupForm};
+use crate::api::{ApiError, MachineLookupForm};
 use crate::store::RemediationRow;
 
 use super::backoff::Backoff;
+use super::budgets::Budgets;
+use super::clock::Clock;
 use super::interface::{
     AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
 };
 use super::journal::JournalHandle;
+use super::provider::ActionProvider;
 use super::resolve::Resolved;
 use super::retry::Retry;
 use super::settings::EngineSettings;
+use super::source::AlertSource;
 use super::track::Tracking;
 
 /// At most this many machine actions are being submitted at once.
@@ -53,10 +57,14 @@ pub(super) enum Internal {
     Notice(Level, String),
 }
 
-/// What spawned tasks share: API clients, the journal, settings and the way back.
+/// What spawned tasks share: the seams (alert source, action provider, clock), the journal, settings
+/// and the way back.
 #[derive(Clone)]
 pub(super) struct Ctx {
-    pub clients: Clients,
+    pub source: Arc<dyn AlertSource>,
+    pub provider: Arc<dyn ActionProvider>,
+    pub clock: Arc<dyn Clock>,
+    pub budgets: Arc<dyn Budgets>,
     pub journal: JournalHandle,
     pub settings: Arc<EngineSettings>,
     pub internal: mpsc::UnboundedSender<Internal>,
@@ -119,7 +127,7 @@ pub(super) struct Engine {
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         Engine {
-            lookup_form: ctx.clients.defender.machine_lookup_form(),
+            lookup_form: ctx.provider.lookup_form(),
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -145,6 +153,14 @@ impl Engine {
             reconsider: HashSet::new(),
             waits: HashMap::new(),
         }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.ctx.clock.now_utc()
+    }
+
+    pub fn instant(&self) -> Instant {
+        self.ctx.clock.now_instant()
     }
 
     pub fn settings(&self) -> &EngineSettings {
@@ -177,7 +193,7 @@ impl Engine {
     }
 
     pub fn snapshot(&self) -> Event {
-        let now = Utc::now();
+        let now = self.now();
         let mut remediations: Vec<_> = self
             .remediations
             .values()
@@ -196,7 +212,7 @@ impl Engine {
 
     /// Mirrors journal rows and tells front ends; follows up on what a change makes possible.
     pub async fn apply_rows(&mut self, rows: Vec<RemediationRow>) {
-        let now = Utc::now();
+        let now = self.now();
         let mut touched_alerts = HashSet::new();
         for row in rows {
             let changed = self.remediations.get(&row.id).is_none_or(|old| {
@@ -225,7 +241,7 @@ impl Engine {
     pub fn emit_quota(&mut self) {
         let quotas: Vec<QuotaView> = self
             .ctx
-            .clients
+            .budgets
             .quotas()
             .into_iter()
             .map(|q| QuotaView {

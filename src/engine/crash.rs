@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::Utc;
 use futures::StreamExt;
 
 use crate::api::models::defender::MachineAction;
@@ -14,7 +13,6 @@ use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::interface::RemediationState;
 use super::link::Link;
-use super::submit::machine_kind_filter;
 use super::track::action_state;
 
 /// Unsure intents reconciled at the same time (each costs one Defender list call at most).
@@ -73,10 +71,7 @@ async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
     let submitted = RemediationState::Submitted;
     let read = match group.iter().find(|row| row.state == submitted) {
         Some(row) => match row.action.kind() {
-            Ok(kind) => {
-                let filter = machine_kind_filter(&row.machine_id, kind);
-                ctx.clients.defender.machine_actions(Some(&filter)).await
-            }
+            Ok(kind) => ctx.provider.actions_of(&row.machine_id, kind).await,
             Err(_) => return,
         },
         None => Ok(Vec::new()),
@@ -119,10 +114,10 @@ fn ready_to_reconcile(ctx: &Ctx, row: &RemediationRow) -> bool {
         .is_some_and(|owner| owner != ctx.settings.owner)
         && row
             .claimed_at
-            .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
+            .is_some_and(|at| ctx.clock.now_utc() - at < chrono::Duration::minutes(5))
         && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
     let own_in_progress = row.claimed_by.as_deref() == Some(ctx.settings.owner.as_str())
-        && row.updated_at > Utc::now() - UNSENT_AFTER;
+        && row.updated_at > ctx.clock.now_utc() - UNSENT_AFTER;
     !claimed_by_other_live && !own_in_progress
 }
 
@@ -167,13 +162,14 @@ async fn settle(
         } else {
             UNSENT_AFTER
         };
-        if Utc::now() - row.updated_at < grace {
+        if ctx.clock.now_utc() - row.updated_at < grace {
             return Ok(());
         }
     }
     let id = row.id.clone();
     let from = row.state;
     let previous_owner = row.claimed_by.clone();
+    let at = ctx.clock.now_utc();
     let rows = ctx
         .journal
         .call(move |j| {
@@ -183,7 +179,7 @@ async fn settle(
                     from,
                     RemediationState::Approved,
                     Some("reconciled: Defender has no such action, so it never left; queued again"),
-                    Utc::now(),
+                    at,
                 )?;
                 if let Some(owner) = previous_owner {
                     tx.release(&id, &owner)?;

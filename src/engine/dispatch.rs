@@ -2,9 +2,6 @@
 //! unreadable rows, and hands each pick to [`super::submit`].
 
 use std::collections::HashSet;
-use std::time::Instant;
-
-use chrono::Utc;
 
 use crate::store::RemediationRow;
 
@@ -32,7 +29,7 @@ impl Engine {
             return;
         }
         ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
-        let now = Instant::now();
+        let now = self.instant();
         let backoff = self
             .dispatch_backoff
             .lock()
@@ -116,6 +113,7 @@ impl Engine {
             return;
         }
         let ctx = self.ctx.clone();
+        let at = self.now();
         tokio::spawn(async move {
             let rows = ctx
                 .journal
@@ -124,10 +122,8 @@ impl Engine {
                     let skipped = RemediationState::Skipped;
                     for (id, from, why) in skips {
                         rows.extend(match from {
-                            Some(from) => {
-                                j.transition_if(&id, from, skipped, Some(&why), Utc::now())?
-                            }
-                            None => j.skip_unknown_state(&id, &why, Utc::now())?,
+                            Some(from) => j.transition_if(&id, from, skipped, Some(&why), at)?,
+                            None => j.skip_unknown_state(&id, &why, at)?,
                         });
                     }
                     Ok(rows)

@@ -1,11 +1,9 @@
 //! Intake: polls Cloud App Security for new and changed alerts, journals them, then considers each one.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use crate::api::AlertQuery;
 use crate::api::ApiError;
 use crate::api::models::cas::{Alert, Policy};
 use crate::store::AlertRecord;
@@ -21,20 +19,13 @@ pub(super) struct PollOutcome {
     pub rechecked: Vec<Alert>,
 }
 
-/// At most this many alert ids are re-checked in one call.
-const RECHECK_BATCH: usize = 100;
-
 async fn poll(ctx: &Ctx, since_ms: i64, recheck: Vec<String>) -> Result<PollOutcome, ApiError> {
-    let query = AlertQuery::new()
-        .open_only()
-        .since_ms(since_ms)
-        .sort_by_date_asc();
-    let fresh = ctx.clients.cas.list_alerts(&query).await?;
-    let mut rechecked = Vec::new();
-    for ids in recheck.chunks(RECHECK_BATCH) {
-        let query = AlertQuery::new().ids(ids);
-        rechecked.extend(ctx.clients.cas.list_alerts(&query).await?);
-    }
+    let fresh = ctx.source.alerts_since(since_ms).await?;
+    let rechecked = if recheck.is_empty() {
+        Vec::new()
+    } else {
+        ctx.source.read_alerts(&recheck).await?
+    };
     Ok(PollOutcome { fresh, rechecked })
 }
 
@@ -45,12 +36,12 @@ impl Engine {
             || self
                 .journal_retry
                 .as_ref()
-                .is_some_and(|r| !r.is_due(Instant::now()))
+                .is_some_and(|r| !r.is_due(self.instant()))
         {
             return;
         }
         self.poll_in_flight = true;
-        let now_ms = Utc::now().timestamp_millis();
+        let now_ms = self.now().timestamp_millis();
         let since = match self.since_ms {
             Some(ms) => ms - self.settings().overlap.num_milliseconds(),
             None => now_ms - self.settings().lookback.num_milliseconds(),
@@ -78,7 +69,7 @@ impl Engine {
     pub fn start_policy_refresh(&self) {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            let policies = ctx.clients.cas.list_policies().await;
+            let policies = ctx.source.policies().await;
             ctx.report(Internal::Policies(policies));
         });
     }
@@ -110,7 +101,7 @@ impl Engine {
             Err(e) => {
                 self.emit(Event::Poll {
                     ok: false,
-                    at: Utc::now(),
+                    at: self.now(),
                     error: Some(e.to_string()),
                     new_alerts: 0,
                 });
@@ -127,7 +118,7 @@ impl Engine {
             .collect();
         let records: Vec<AlertRecord> = changed
             .iter()
-            .map(|(alert, view)| alert_record(alert, view))
+            .map(|(alert, view)| alert_record(alert, view, self.now()))
             .collect();
         let count = records.len();
         if let Err(e) = self
@@ -152,13 +143,13 @@ impl Engine {
         }
         self.emit(Event::Poll {
             ok: true,
-            at: Utc::now(),
+            at: self.now(),
             error: None,
             new_alerts,
         });
         if self.since_ms.is_none() {
             self.since_ms =
-                Some(Utc::now().timestamp_millis() - self.settings().overlap.num_milliseconds());
+                Some(self.now().timestamp_millis() - self.settings().overlap.num_milliseconds());
         }
         for alert_id in std::mem::take(&mut self.reconsider) {
             self.consider_alert(&alert_id, false).await;
@@ -169,7 +160,7 @@ impl Engine {
     /// The journal refused this poll's alerts: nothing of them counts (the watermark stays), and the
     /// next poll, after a backoff, reads and journals them again.
     fn hold_intake(&mut self, count: usize, error: &str) {
-        let now = Instant::now();
+        let now = self.instant();
         let retry = Retry::after_failure(
             self.journal_retry.as_ref(),
             JOURNAL_BACKOFF,
@@ -186,7 +177,7 @@ impl Engine {
         self.notice(Level::Error, text.clone());
         self.emit(Event::Poll {
             ok: false,
-            at: Utc::now(),
+            at: self.now(),
             error: Some(text),
             new_alerts: 0,
         });
@@ -226,7 +217,7 @@ impl Engine {
 }
 
 /// The journal's record of an alert: display fields cleaned, the user exactly as the alert names it.
-fn alert_record(alert: &Alert, view: &AlertView) -> AlertRecord {
+fn alert_record(alert: &Alert, view: &AlertView, seen_at: DateTime<Utc>) -> AlertRecord {
     AlertRecord {
         id: view.id.clone(),
         policy_id: view.policy_id.clone(),
@@ -240,6 +231,6 @@ fn alert_record(alert: &Alert, view: &AlertView) -> AlertRecord {
             .unwrap_or(0),
         timestamp_ms: alert.timestamp,
         raw: serde_json::to_value(alert).unwrap_or_default(),
-        seen_at: Utc::now(),
+        seen_at,
     }
 }

@@ -1,6 +1,8 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
 mod backoff;
+mod budgets;
+mod clock;
 mod close;
 mod commands;
 mod consider;
@@ -19,22 +21,27 @@ mod link;
 mod modes;
 mod plan;
 mod proof;
+mod provider;
 mod rerun;
 mod resolve;
 mod retry;
 mod runner;
 mod send;
 mod settings;
+mod source;
 mod submit;
 mod track;
 mod views;
 mod wait;
 mod waits;
 
+pub use clock::{Clock, SystemClock};
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};
 pub use interface::*;
 pub use plan::{idempotency_key, render_comment};
+pub use provider::{ActionProvider, DefenderProvider};
 pub use resolve::pick_live;
 pub use runner::{EngineHandle, start};
 pub use settings::{Binding, EngineSettings, FlowPlan, os_user};
+pub use source::{AlertSource, CasSource};

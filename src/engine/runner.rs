@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::{MissedTickBehavior, interval};
@@ -11,10 +10,13 @@ use crate::api::Clients;
 use crate::api::models::cas::Alert;
 use crate::store::{Journal, RemediationRow};
 
+use super::clock::SystemClock;
 use super::core::{Ctx, Engine, Internal};
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
+use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
+use super::source::CasSource;
 use super::views::alert_view;
 use super::views::configured_policy_view;
 
@@ -64,7 +66,13 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let ctx = Ctx {
-        clients,
+        source: Arc::new(CasSource(clients.cas.clone())),
+        provider: Arc::new(DefenderProvider {
+            defender: clients.defender.clone(),
+            graph: clients.graph.clone(),
+        }),
+        clock: Arc::new(SystemClock),
+        budgets: Arc::new(clients),
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
         internal,
@@ -173,7 +181,7 @@ impl Engine {
                 format!("modes not loaded from the journal: {e}"),
             ),
         }
-        let since = Utc::now() - chrono::Duration::days(RECENT_DAYS);
+        let since = self.now() - chrono::Duration::days(RECENT_DAYS);
         let loaded = self
             .ctx
             .journal

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use chrono::Utc;
 use futures::StreamExt;
 
 use crate::api::ApiError;
@@ -162,7 +161,7 @@ async fn statuses(
     tracking: &Tracking,
     rows: &[RemediationRow],
 ) -> HashMap<String, MachineAction> {
-    let now = Instant::now();
+    let now = ctx.clock.now_instant();
     let mut wanted: HashMap<String, String> = {
         let backoff = tracking.backoff();
         rows.iter()
@@ -172,7 +171,7 @@ async fn statuses(
             .collect()
     };
     let mut found = HashMap::new();
-    let recent = Utc::now() - WINDOW_LIST_REACH;
+    let recent = ctx.clock.now_utc() - WINDOW_LIST_REACH;
     let oldest_recent = rows
         .iter()
         .filter_map(|r| r.submitted_at)
@@ -182,9 +181,11 @@ async fn statuses(
         wanted.len() > TRACK_BATCH && tracking.forms.allows(RichQuery::CreatedSince),
         oldest_recent,
     ) {
-        let since = (oldest - CLOCK_SKEW_MARGIN).format("%Y-%m-%dT%H:%M:%SZ");
-        let filter = format!("creationDateTimeUtc ge {since}");
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx
+            .provider
+            .actions_created_since(oldest - CLOCK_SKEW_MARGIN)
+            .await
+        {
             Ok(actions) => keep(actions, &mut wanted, &mut found),
             Err(e) => list_failed(ctx, tracking, RichQuery::CreatedSince, &e),
         }
@@ -194,12 +195,7 @@ async fn statuses(
         if !tracking.forms.allows(RichQuery::IdBatch) {
             break;
         }
-        let filter = batch
-            .iter()
-            .map(|id| format!("id eq '{}'", id.replace('\'', "''")))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx.provider.actions_by_ids(batch).await {
             Ok(actions) => keep(actions, &mut wanted, &mut found),
             Err(e) => list_failed(ctx, tracking, RichQuery::IdBatch, &e),
         }
@@ -213,7 +209,7 @@ async fn statuses(
     let missing: Vec<String> = wanted.values().cloned().collect();
     let answers: Vec<(String, Result<MachineAction, ApiError>)> = futures::stream::iter(missing)
         .map(|id| async move {
-            let answer = ctx.clients.defender.machine_action(&id).await;
+            let answer = ctx.provider.action(&id).await;
             (id, answer)
         })
         .buffer_unordered(BY_ID_CONCURRENCY)
@@ -236,7 +232,7 @@ async fn statuses(
                 keep(vec![action], &mut wanted, &mut found);
             }
             Err(e) => {
-                let (attempt, wait) = backoff.failed(&id, Instant::now());
+                let (attempt, wait) = backoff.failed(&id, ctx.clock.now_instant());
                 let text = format!(
                     "Defender action {id} not read (attempt {attempt}), retrying in {} s: {e}",
                     wait.as_secs()
@@ -289,8 +285,7 @@ async fn open_lists(
 ) {
     let mut open = Vec::new();
     for status in [ActionStatus::Pending, ActionStatus::InProgress] {
-        let filter = format!("status eq '{}'", status.as_str());
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx.provider.actions_in_status(status).await {
             Ok(actions) => open.extend(actions),
             Err(e) => {
                 tracing::warn!("open actions not listed, reading each by id: {e}");
@@ -344,13 +339,14 @@ async fn track(
         })
         .collect();
     if !updates.is_empty() {
+        let at = ctx.clock.now_utc();
         let rows = ctx
             .journal
             .call(move |j| {
                 let mut rows = Vec::new();
                 for (id, from, to, why) in updates {
                     let note = why.as_deref();
-                    if let Some(row) = j.transition_if(&id, from, to, note, Utc::now())? {
+                    if let Some(row) = j.transition_if(&id, from, to, note, at)? {
                         rows.push(row);
                     }
                 }
