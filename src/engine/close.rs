@@ -9,7 +9,7 @@ use super::interface::{Closure, Level, RemediationState, Resolution};
 impl Engine {
     /// Closes the alert in Cloud App Security if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
-        if self.closing.contains(alert_id) {
+        if self.close_decided.contains(alert_id) {
             return;
         }
         let Some(alert) = self.alerts.get(alert_id) else {
@@ -55,7 +55,7 @@ impl Engine {
                     rows.len()
                 ),
             );
-            self.closing.insert(alert_id.to_string());
+            self.close_decided.insert(alert_id.to_string());
             return;
         }
         let mut lines: Vec<String> = rows
@@ -76,7 +76,7 @@ impl Engine {
             first.flow_id,
             lines.join("; ")
         );
-        self.closing.insert(alert_id.to_string());
+        self.close_decided.insert(alert_id.to_string());
         self.close_alert(
             alert_id.to_string(),
             Closure::TruePositive,
@@ -87,8 +87,16 @@ impl Engine {
 
     /// Closes an alert in Cloud App Security and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
+        if !self.jobs.close.try_start(&alert_id) {
+            self.notice(
+                Level::Warn,
+                format!("alert {alert_id} is being closed already; not sent twice"),
+            );
+            return;
+        }
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
+            let done = alert_id.clone();
             let how = match closure {
                 Closure::TruePositive => CloseAs::TruePositive,
                 Closure::Benign { reason_id } => CloseAs::Benign {
@@ -133,6 +141,7 @@ impl Engine {
                     format!("alert {alert_id} not closed: {outcome}"),
                 ),
             }
+            ctx.report(Internal::CloseDone { alert_id: done });
         });
     }
 }

@@ -54,7 +54,7 @@ impl Engine {
                 reason,
             } => self.rerun(remediation_id, Rerun::Release, reason).await,
             Command::History { alert_id } => self.send_history(alert_id),
-            Command::Refresh => self.start_poll(),
+            Command::Refresh => self.refresh(),
             Command::Resync => self.emit(self.snapshot()),
         }
     }

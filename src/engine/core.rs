@@ -1,7 +1,6 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -17,6 +16,7 @@ use super::clock::Clock;
 use super::interface::{
     AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
 };
+use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
@@ -54,6 +54,10 @@ pub(super) enum Internal {
     AlertRead {
         alert_id: String,
     },
+    /// A close call ended (its outcome came as a notice, and a resolution when it closed).
+    CloseDone {
+        alert_id: String,
+    },
     Notice(Level, String),
 }
 
@@ -80,6 +84,19 @@ impl Ctx {
     }
 }
 
+/// The engine's single-flight jobs.
+#[derive(Default)]
+pub(super) struct Jobs {
+    pub poll: Job,
+    pub track: Job,
+    /// Unsure intents being reconciled: one recovery at a time, beside tracking (shared with its task).
+    pub recovery: Arc<Job>,
+    /// Machines with a dispatch under way.
+    pub dispatch: KeyedJobs<String>,
+    /// Alerts with a close call under way.
+    pub close: KeyedJobs<String>,
+}
+
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     pub ctx: Ctx,
@@ -93,11 +110,11 @@ pub(super) struct Engine {
     pub since_ms: Option<i64>,
     /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
     pub polls: u64,
-    pub poll_in_flight: bool,
-    pub track_in_flight: bool,
-    pub dispatching: HashSet<String>,
+    /// Work that runs at most once at a time (polls, tracking rounds, dispatch per machine, closes).
+    pub jobs: Jobs,
     pub resolve_cache: HashMap<String, (Instant, Resolved)>,
-    pub closing: HashSet<String>,
+    /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
+    pub close_decided: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
     pub journal_version: Option<i64>,
@@ -106,8 +123,6 @@ pub(super) struct Engine {
     pub dispatch_backoff: Arc<Mutex<Backoff>>,
     /// Tracking's per-action retry waits and its query forms.
     pub tracking: Arc<Tracking>,
-    /// Set while unsure intents are being reconciled (one recovery at a time, beside tracking).
-    pub reconciling: Arc<AtomicBool>,
     // Nothing given up, identity exact (intake, consider, resolve):
     /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
     /// cleaned `AlertView::user`.
@@ -137,16 +152,13 @@ impl Engine {
             remediations: HashMap::new(),
             since_ms: None,
             polls: 0,
-            poll_in_flight: false,
-            track_in_flight: false,
-            dispatching: HashSet::new(),
+            jobs: Jobs::default(),
             resolve_cache: HashMap::new(),
-            closing: HashSet::new(),
+            close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
-            reconciling: Arc::default(),
             identities: HashMap::new(),
             resolve_retries: HashMap::new(),
             journal_retry: None,

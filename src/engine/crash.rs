@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 
@@ -12,6 +11,7 @@ use crate::store::RemediationRow;
 use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::interface::RemediationState;
+use super::job::Job;
 use super::link::Link;
 use super::track::action_state;
 
@@ -22,25 +22,21 @@ const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
 /// …or this old when the process that sent it is gone (nothing of it can still be on the wire).
 const UNSENT_AFTER_OWNER_GONE: chrono::Duration = chrono::Duration::seconds(5);
 
-/// Clears the recovery flag when the recovery task ends, however it ends.
-struct Running(Arc<AtomicBool>);
+/// Ends the recovery job when the recovery task ends, however it ends.
+struct Running(Arc<Job>);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.finish();
     }
 }
 
 /// Starts reconciling `rows` (queued or submitted without a Defender id) unless a recovery runs already.
-pub(super) fn start_recovery(ctx: &Ctx, flag: Arc<AtomicBool>, rows: Vec<RemediationRow>) {
-    if rows.is_empty()
-        || flag
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-    {
+pub(super) fn start_recovery(ctx: &Ctx, job: Arc<Job>, rows: Vec<RemediationRow>) {
+    if rows.is_empty() || !job.try_start() {
         return;
     }
-    let running = Running(flag);
+    let running = Running(job);
     let ctx = ctx.clone();
     tokio::spawn(async move {
         let _running = running;

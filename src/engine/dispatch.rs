@@ -36,7 +36,7 @@ impl Engine {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut starts = Vec::new();
         let mut skips = Vec::new();
-        let mut busy: HashSet<String> = self.dispatching.clone();
+        let mut busy: HashSet<String> = self.jobs.dispatch.running_keys();
         busy.extend(
             self.remediations
                 .values()
@@ -47,7 +47,7 @@ impl Engine {
                 .map(|r| r.machine_id.clone()),
         );
         for row in ready {
-            if self.dispatching.len() + starts.len() >= MAX_CONCURRENT_DISPATCH {
+            if self.jobs.dispatch.running() + starts.len() >= MAX_CONCURRENT_DISPATCH {
                 break;
             }
             if busy.contains(&row.machine_id) || !backoff.ready(&row.machine_id, now) {
@@ -84,7 +84,9 @@ impl Engine {
             let Some(alert) = self.alerts.get(&row.alert_id).cloned() else {
                 continue;
             };
-            self.dispatching.insert(row.machine_id.clone());
+            if !self.jobs.dispatch.try_start(&row.machine_id) {
+                continue;
+            }
             let ctx = self.ctx.clone();
             let backoff = self.dispatch_backoff.clone();
             tokio::spawn(async move {

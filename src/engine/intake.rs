@@ -10,6 +10,7 @@ use crate::store::AlertRecord;
 
 use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
 use super::interface::{AlertView, Event, Level, PolicyView, RemediationState, Resolution};
+use super::job::Asked;
 use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::views::{alert_view, policy_view};
 
@@ -30,17 +31,42 @@ async fn poll(ctx: &Ctx, since_ms: i64, recheck: Vec<String>) -> Result<PollOutc
 }
 
 impl Engine {
-    /// Starts a poll unless one is running.
+    /// A timer's poll: starts unless one runs (the next tick comes anyway) or intake holds.
     pub fn start_poll(&mut self) {
-        if self.poll_in_flight
-            || self
-                .journal_retry
-                .as_ref()
-                .is_some_and(|r| !r.is_due(self.instant()))
-        {
+        if !self.intake_held() && self.jobs.poll.try_start() {
+            self.spawn_poll();
+        }
+    }
+
+    /// An analyst's refresh: starts a poll now, or right after the one running (queued, not dropped).
+    pub fn refresh(&mut self) {
+        if self.intake_held() {
             return;
         }
-        self.poll_in_flight = true;
+        if self.jobs.poll.request() == Asked::Start {
+            self.spawn_poll();
+        }
+    }
+
+    /// A poll ended: runs the refresh asked for meanwhile, unless intake now holds (its retry polls).
+    pub fn poll_finished(&mut self) {
+        if self.jobs.poll.finish() {
+            if self.intake_held() {
+                self.jobs.poll.finish();
+            } else {
+                self.spawn_poll();
+            }
+        }
+    }
+
+    /// Whether intake waits for the journal (polled alerts it could not write).
+    fn intake_held(&self) -> bool {
+        self.journal_retry
+            .as_ref()
+            .is_some_and(|r| !r.is_due(self.instant()))
+    }
+
+    fn spawn_poll(&mut self) {
         let now_ms = self.now().timestamp_millis();
         let since = match self.since_ms {
             Some(ms) => ms - self.settings().overlap.num_milliseconds(),
@@ -94,7 +120,6 @@ impl Engine {
     }
 
     pub async fn on_polled(&mut self, result: Result<PollOutcome, ApiError>) {
-        self.poll_in_flight = false;
         self.emit_quota();
         let outcome = match result {
             Ok(outcome) => outcome,

@@ -16,6 +16,7 @@ mod gate;
 mod history;
 mod intake;
 pub mod interface;
+mod job;
 mod journal;
 mod link;
 mod modes;

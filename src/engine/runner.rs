@@ -236,7 +236,10 @@ impl Engine {
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
         match message {
-            Internal::Polled(result) => self.on_polled(result).await,
+            Internal::Polled(result) => {
+                self.on_polled(result).await;
+                self.poll_finished();
+            }
             Internal::Policies(result) => self.on_policies(result).await,
             Internal::Resolved {
                 alert_id,
@@ -246,12 +249,12 @@ impl Engine {
             } => self.on_resolved(alert_id, upn, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
-                self.dispatching.remove(&machine_id);
+                self.jobs.dispatch.finish(&machine_id);
                 self.emit_quota();
                 self.pump_dispatch();
             }
             Internal::TrackDone => {
-                self.track_in_flight = false;
+                self.jobs.track.finish();
                 self.emit_quota();
             }
             Internal::AlertResolution {
@@ -262,6 +265,9 @@ impl Engine {
                 self.withdraw_proposals(&alert_id, "alert closed").await;
             }
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
+            Internal::CloseDone { alert_id } => {
+                self.jobs.close.finish(&alert_id);
+            }
             Internal::Notice(level, text) => self.notice(level, text),
         }
     }

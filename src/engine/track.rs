@@ -91,9 +91,6 @@ pub(super) fn ended_reason(action: &MachineAction, state: RemediationState) -> O
 impl Engine {
     /// Starts a tracking round when something is in flight.
     pub fn start_track(&mut self) {
-        if self.track_in_flight {
-            return;
-        }
         let unfinished: Vec<RemediationRow> = self
             .remediations
             .values()
@@ -102,19 +99,18 @@ impl Engine {
                 (s.is_in_flight()
                     || s == RemediationState::Queued
                     || s == RemediationState::Approved)
-                    && !self.dispatching.contains(&r.machine_id)
+                    && !self.jobs.dispatch.is_running(&r.machine_id)
             })
             .cloned()
             .collect();
-        if unfinished.is_empty() {
+        if unfinished.is_empty() || !self.jobs.track.try_start() {
             return;
         }
-        self.track_in_flight = true;
         let ctx = self.ctx.clone();
         let tracking = self.tracking.clone();
-        let reconciling = self.reconciling.clone();
+        let recovery = self.jobs.recovery.clone();
         tokio::spawn(async move {
-            if let Err(e) = track(&ctx, &tracking, reconciling, unfinished).await {
+            if let Err(e) = track(&ctx, &tracking, recovery, unfinished).await {
                 ctx.notice(Level::Warn, format!("tracking round incomplete: {e}"));
             }
             ctx.report(Internal::TrackDone);
@@ -300,7 +296,7 @@ async fn open_lists(
 async fn track(
     ctx: &Ctx,
     tracking: &Tracking,
-    reconciling: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    recovery: std::sync::Arc<super::job::Job>,
     unfinished: Vec<RemediationRow>,
 ) -> Result<(), EngineError> {
     let ids: Vec<String> = unfinished.iter().map(|r| r.id.clone()).collect();
@@ -322,7 +318,7 @@ async fn track(
         .filter(|r| r.state.is_in_flight() || r.state == RemediationState::Queued)
         .partition(|r| r.provider_action_id.is_some());
     // Recovery runs beside tracking, never in front of it.
-    super::crash::start_recovery(ctx, reconciling, without_id);
+    super::crash::start_recovery(ctx, recovery, without_id);
     if !with_id.is_empty() {
         super::crash::crash_point("tracking");
     }

@@ -95,7 +95,7 @@ impl Engine {
         for row in rows {
             let machine = row.machine_id.as_str();
             let first_on_machine = claimed.insert(machine);
-            let reason = if self.dispatching.contains(machine) {
+            let reason = if self.jobs.dispatch.is_running(&row.machine_id) {
                 match (first_on_machine, throttled) {
                     (true, Some(until)) => WaitReason::Throttled { until },
                     (true, None) => WaitReason::Sending,
