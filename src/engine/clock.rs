@@ -27,6 +27,9 @@ impl Clock for SystemClock {
 }
 
 #[cfg(test)]
+pub use fake::FakeClock;
+
+#[cfg(test)]
 mod fake {
     use std::sync::Mutex;
     use std::time::{Duration, Instant};

@@ -32,6 +32,8 @@ mod settings;
 mod source;
 mod submit;
 mod track;
+#[cfg(test)]
+mod units;
 mod views;
 mod wait;
 mod waits;

@@ -152,7 +152,7 @@ fn list_failed(ctx: &Ctx, tracking: &Tracking, query: RichQuery, error: &ApiErro
 /// query forms allow: one list of every action created since the oldest recent submission when there are
 /// many, then `id eq … or …` batches, then one by one for the rest. A failed read leaves that action for a
 /// later round (with backoff); it never stops the others.
-async fn statuses(
+pub(super) async fn statuses(
     ctx: &Ctx,
     tracking: &Tracking,
     rows: &[RemediationRow],
@@ -293,7 +293,7 @@ async fn open_lists(
     keep(open.into_iter().rev().collect(), wanted, found);
 }
 
-async fn track(
+pub(super) async fn track(
     ctx: &Ctx,
     tracking: &Tracking,
     recovery: std::sync::Arc<super::job::Job>,
