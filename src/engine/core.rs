@@ -10,7 +10,6 @@ use tokio::sync::{broadcast, mpsc};
 use crate::api::{ApiError, MachineLookupForm};
 use crate::store::RemediationRow;
 
-use super::backoff::Backoff;
 use super::budgets::Budgets;
 use super::clock::Clock;
 use super::interface::{
@@ -20,6 +19,7 @@ use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
+use super::retry::KeyedRetries;
 use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
@@ -120,7 +120,7 @@ pub(super) struct Engine {
     pub journal_version: Option<i64>,
     // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
     /// Machines whose dispatch failed before anything was sent wait here before the next try.
-    pub dispatch_backoff: Arc<Mutex<Backoff>>,
+    pub dispatch_backoff: Arc<Mutex<KeyedRetries>>,
     /// Tracking's per-action retry waits and its query forms.
     pub tracking: Arc<Tracking>,
     // Nothing given up, identity exact (intake, consider, resolve):

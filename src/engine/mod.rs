@@ -1,6 +1,5 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
-mod backoff;
 mod budgets;
 mod clock;
 mod close;

@@ -7,12 +7,12 @@ use crate::api::models::defender::MachineAction;
 use crate::api::{ActionRequest, ActionRequestKind, ApiError, IsolationType, ScanType};
 use crate::store::{AuditEntry, RemediationRow};
 
-use super::backoff::Backoff;
 use super::core::{Ctx, Internal};
 use super::cover::{cooldown_cover_from_defender, cooldown_cover_from_journal, running_cover};
 use super::error::EngineError;
 use super::interface::{ActionKind, AlertView, Cover, Level, RemediationState};
 use super::link::Link;
+use super::retry::KeyedRetries;
 use super::track::action_state;
 
 /// What the fresh read decided for one remediation.
@@ -57,7 +57,7 @@ pub(super) fn action_request(kind: &ActionKind, comment: String, key: &str) -> A
 /// Dispatches one remediation; a failure before anything left puts the machine in backoff and says why.
 pub(super) async fn dispatch_one(
     ctx: &Ctx,
-    backoff: &Mutex<Backoff>,
+    backoff: &Mutex<KeyedRetries>,
     row: RemediationRow,
     kind: ActionKind,
     alert: AlertView,

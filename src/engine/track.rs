@@ -11,11 +11,11 @@ use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
 use crate::text::sanitize;
 
-use super::backoff::Backoff;
 use super::core::{Ctx, Engine, Internal};
 use super::error::EngineError;
 use super::forms::{QueryForms, RichQuery};
 use super::interface::{Level, RemediationState};
+use super::retry::KeyedRetries;
 
 /// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
 const TRACK_BATCH: usize = 10;
@@ -35,13 +35,13 @@ const BY_ID_READS_PER_MINUTE: u32 = 60;
 #[derive(Debug, Default)]
 pub struct Tracking {
     pub forms: QueryForms,
-    pub backoff: Mutex<Backoff>,
+    pub backoff: Mutex<KeyedRetries>,
     /// When the open-status lists were last read (they are paced, being several pages each).
     pub open_lists_at: Mutex<Option<Instant>>,
 }
 
 impl Tracking {
-    fn backoff(&self) -> std::sync::MutexGuard<'_, Backoff> {
+    fn backoff(&self) -> std::sync::MutexGuard<'_, KeyedRetries> {
         self.backoff.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -11,6 +11,7 @@ mod codec;
 mod error;
 mod export;
 mod modes;
+mod remediation_writes;
 mod remediations;
 mod schema;
 mod state_codec;

@@ -4,12 +4,13 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::super::backoff::Backoff;
 use super::super::interface::{AlertView, CoverKind, RemediationState, Resolution, Severity};
+use super::super::retry::KeyedRetries;
 use super::super::submit::dispatch_one;
 use crate::api::models::defender::ActionStatus;
 
-use super::fakes::{Harness, Kind, action, scan, start};
+use super::fakes::{Kind, action};
+use super::harness::{Harness, scan, start};
 
 fn alert() -> AlertView {
     AlertView {
@@ -122,12 +123,12 @@ async fn a_failed_read_backs_the_machine_off_until_the_clock_moves() {
     let h = Harness::new();
     let row = h.approved("m1").await;
     h.provider.fail(Kind::ActionsOf);
-    let backoff = Mutex::new(Backoff::default());
+    let backoff = Mutex::new(KeyedRetries::default());
     dispatch_one(&h.ctx, &backoff, row.clone(), scan(), alert()).await;
     assert_eq!(h.row(&row.id).await.state, RemediationState::Approved);
     assert_eq!(h.provider.count(Kind::Submit), 0);
     let clock = &h.clock;
-    let ready = |b: &Mutex<Backoff>| {
+    let ready = |b: &Mutex<KeyedRetries>| {
         b.lock().unwrap().ready(
             "m1",
             super::super::clock::Clock::now_instant(clock.as_ref()),
@@ -145,7 +146,7 @@ async fn a_submission_defender_refuses_ends_failed_with_the_reason_and_is_not_re
     let h = Harness::new();
     let row = h.approved("m1").await;
     h.provider.refuse(Kind::Submit);
-    let backoff = Mutex::new(Backoff::default());
+    let backoff = Mutex::new(KeyedRetries::default());
     dispatch_one(&h.ctx, &backoff, row.clone(), scan(), alert()).await;
     let failed = h.row(&row.id).await;
     assert_eq!(failed.state, RemediationState::Failed);

@@ -1,12 +1,11 @@
-//! Test doubles at the engine's seams: a scripted Defender, an empty alert source, a harness `Ctx`.
+//! Test doubles at the engine's seams: a scripted Defender, an empty alert source, no quotas.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use tokio::sync::mpsc;
 
 use crate::api::models::cas::{Alert, Policy};
 use crate::api::models::defender::{ActionStatus, Machine, MachineAction};
@@ -14,15 +13,11 @@ use crate::api::{
     ActionRequest, ApiError, Call, CloseAs, CloseOutcome, DeviceLookup, GraphDevice,
     MachineLookupForm, QuotaStatus,
 };
-use crate::store::{Journal, NewRemediation, RemediationRow};
 
 use super::super::budgets::Budgets;
 use super::super::clock::{Clock, FakeClock};
-use super::super::core::{Ctx, Internal};
-use super::super::interface::{ActionKind, RemediationState};
-use super::super::journal::JournalHandle;
+use super::super::interface::ActionKind;
 use super::super::provider::ActionProvider;
-use super::super::settings::EngineSettings;
 use super::super::source::AlertSource;
 
 /// The calls the fake provider can be told to refuse or fail.
@@ -306,110 +301,5 @@ impl Budgets for Unlimited {
 
     fn defender_throttled_until(&self) -> Option<SystemTime> {
         None
-    }
-}
-
-/// A `Ctx` over the fakes, an in-memory journal and the demo config's settings.
-pub struct Harness {
-    pub ctx: Ctx,
-    pub clock: Arc<FakeClock>,
-    pub provider: Arc<FakeProvider>,
-    /// Kept open so the rules under test can report back.
-    pub _reports: mpsc::UnboundedReceiver<Internal>,
-}
-
-pub const FLOW: &str = "antivirus-scan-full";
-
-pub fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
-}
-
-pub fn scan() -> ActionKind {
-    ActionKind::AntivirusScan {
-        scan_type: "Full".into(),
-    }
-}
-
-pub fn settings(read_only: bool) -> EngineSettings {
-    let config = crate::wiring::demo_config("http://127.0.0.1:9").expect("demo config");
-    EngineSettings::from_config(&config, read_only, true)
-}
-
-impl Harness {
-    pub fn new() -> Harness {
-        let clock = Arc::new(FakeClock::at(start()));
-        let provider = Arc::new(FakeProvider::new(clock.clone()));
-        let (internal, reports) = mpsc::unbounded_channel();
-        let journal = Journal::open_in_memory().expect("in-memory journal");
-        let ctx = Ctx {
-            source: Arc::new(NoAlerts),
-            provider: provider.clone(),
-            clock: clock.clone(),
-            budgets: Arc::new(Unlimited),
-            journal: JournalHandle::spawn(journal),
-            settings: Arc::new(settings(false)),
-            internal,
-        };
-        Harness {
-            ctx,
-            clock,
-            provider,
-            _reports: reports,
-        }
-    }
-
-    /// Journals an approved scan of `machine` for alert `a1` and returns its row.
-    pub async fn approved(&self, machine: &str) -> RemediationRow {
-        let new = NewRemediation {
-            idempotency_key: format!("key-{machine}"),
-            alert_id: "a1".into(),
-            policy_id: "p1".into(),
-            flow_id: FLOW.into(),
-            step: 1,
-            machine_id: machine.into(),
-            machine_name: format!("{machine}.contoso.com"),
-            action: scan(),
-            state: RemediationState::Approved,
-            reason: None,
-            requested_by: "tester".into(),
-            proof: serde_json::json!({}),
-            at: start(),
-        };
-        let (row, _) = self
-            .ctx
-            .journal
-            .call(move |j| j.insert_remediation(&new))
-            .await
-            .expect("journaled");
-        row
-    }
-
-    /// Journals a scan of `machine` already sent as Defender action `action_id`, now `Pending`.
-    pub async fn sent(&self, machine: &str, action_id: &str) -> RemediationRow {
-        let row = self.approved(machine).await;
-        let (id, action_id, at) = (row.id.clone(), action_id.to_string(), start());
-        self.ctx
-            .journal
-            .call(move |j| {
-                use RemediationState::*;
-                for (from, to) in [(Approved, Queued), (Queued, Submitted)] {
-                    j.transition_if(&id, from, to, None, at)?;
-                }
-                j.set_provider_action_id(&id, &action_id, at)?;
-                j.transition_if(&id, Submitted, Pending, None, at)?;
-                Ok(j.remediation(&id)?.expect("row"))
-            })
-            .await
-            .expect("journaled")
-    }
-
-    pub async fn row(&self, id: &str) -> RemediationRow {
-        let id = id.to_string();
-        self.ctx
-            .journal
-            .call(move |j| j.remediation(&id))
-            .await
-            .expect("read")
-            .expect("row")
     }
 }

@@ -9,7 +9,7 @@ use super::super::interface::{
 };
 use super::super::plan::{idempotency_key, plan};
 use super::super::settings::{Binding, FlowPlan};
-use super::fakes::{FLOW, scan, settings, start};
+use super::harness::{FLOW, scan, settings, start};
 
 fn machine(id: &str, last_seen: DateTime<Utc>) -> MachineView {
     MachineView {

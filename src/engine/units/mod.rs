@@ -4,4 +4,5 @@
 mod dispatcher;
 mod fakes;
 mod gate_plan;
+mod harness;
 mod tracker;

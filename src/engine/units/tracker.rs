@@ -10,7 +10,8 @@ use super::super::job::Job;
 use super::super::track::{Tracking, statuses, track};
 use crate::api::models::defender::ActionStatus;
 
-use super::fakes::{Harness, Kind, action, start};
+use super::fakes::{Kind, action};
+use super::harness::{Harness, start};
 
 #[tokio::test]
 async fn actions_are_followed_to_their_final_states_with_the_reason() {
