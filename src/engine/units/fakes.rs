@@ -1,6 +1,7 @@
 //! Test doubles at the engine's seams: a scripted Defender, an empty alert source, no quotas.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -258,11 +259,15 @@ impl ActionProvider for FakeProvider {
     }
 }
 
-/// An alert source with nothing to say (the rules under test do not read alerts).
-pub struct NoAlerts;
+/// An alert source with no alerts that counts its polls.
+#[derive(Default)]
+pub struct NoAlerts {
+    pub polls: AtomicUsize,
+}
 
 impl AlertSource for NoAlerts {
     fn alerts_since(&self, _since_ms: i64) -> BoxFuture<'_, Result<Vec<Alert>, ApiError>> {
+        self.polls.fetch_add(1, Ordering::SeqCst);
         Box::pin(async { Ok(Vec::new()) })
     }
 

@@ -19,8 +19,9 @@ pub struct Harness {
     pub ctx: Ctx,
     pub clock: Arc<FakeClock>,
     pub provider: Arc<FakeProvider>,
-    /// Kept open so the rules under test can report back.
-    pub _reports: mpsc::UnboundedReceiver<Internal>,
+    pub source: Arc<NoAlerts>,
+    /// What spawned work reports back to the engine.
+    pub reports: mpsc::UnboundedReceiver<Internal>,
 }
 
 pub const FLOW: &str = "antivirus-scan-full";
@@ -46,8 +47,9 @@ impl Harness {
         let provider = Arc::new(FakeProvider::new(clock.clone()));
         let (internal, reports) = mpsc::unbounded_channel();
         let journal = Journal::open_in_memory().expect("in-memory journal");
+        let source = Arc::new(NoAlerts::default());
         let ctx = Ctx {
-            source: Arc::new(NoAlerts),
+            source: source.clone(),
             provider: provider.clone(),
             clock: clock.clone(),
             budgets: Arc::new(Unlimited),
@@ -59,7 +61,8 @@ impl Harness {
             ctx,
             clock,
             provider,
-            _reports: reports,
+            source,
+            reports,
         }
     }
 

@@ -5,4 +5,5 @@ mod dispatcher;
 mod fakes;
 mod gate_plan;
 mod harness;
+mod poll;
 mod tracker;
