@@ -1,10 +1,10 @@
 //! Cloud App Security through the Entra app (`[cas] auth = "entra"`): the engine works without the legacy
 //! token, and `remedy check` says which credential is in use and warns about the legacy one.
 
+mod cli_common;
 mod common;
 
-use std::process::Command;
-
+use cli_common::{remedy, sim_config};
 use common::*;
 use remedy::config::{CasAuthKind, Secret};
 use remedy::engine::{Mode, RemediationState};
@@ -37,18 +37,8 @@ async fn the_engine_remediates_with_the_entra_app_and_never_sends_the_legacy_tok
 }
 
 fn check(home: &std::path::Path, base: &str, cas: &str) -> (Option<i32>, String) {
-    let path = home.join("check.toml");
-    let text = format!(
-        "[tenant]\nid = \"contoso\"\nclient_id = \"remedy-demo\"\nclient_secret = \"remedy-demo-secret\"\n\
-         [cas]\nurl = \"{base}/cas\"\n{cas}\n[defender]\nurl = \"{base}/mde\"\n\
-         [graph]\nurl = \"{base}/graph\"\n[auth]\nauthority = \"{base}/login\"\n"
-    );
-    std::fs::write(&path, text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_remedy"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env_remove("REMEDY_CAS_TOKEN")
-        .env_remove("REMEDY_CLIENT_SECRET")
+    let path = sim_config(home, base, cas, "");
+    let out = remedy(home)
         .args(["--config", path.to_str().unwrap(), "check"])
         .output()
         .unwrap();
