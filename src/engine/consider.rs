@@ -55,7 +55,7 @@ impl Engine {
             }
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 return;
             }
         };
@@ -95,13 +95,13 @@ impl Engine {
             Ok(_) => {}
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 return;
             }
         }
         self.planned.insert(alert_id.to_string());
         let mode = if backlog { Mode::Approve } else { mode };
-        if let Some((at, resolved)) = self.resolve_cache.get(&upn)
+        if let Some((at, resolved)) = self.resolving.cache.get(&upn)
             && self.instant().saturating_duration_since(*at) < self.settings().resolve_cache_ttl
         {
             let resolved = resolved.clone();
@@ -115,7 +115,7 @@ impl Engine {
     /// The user principal exactly as the alert names it: remembered from the poll, else read from
     /// the alert as the journal holds it (after a restart).
     async fn identity_of(&mut self, alert_id: &str) -> Result<Option<String>, super::EngineError> {
-        if let Some(upn) = self.identities.get(alert_id) {
+        if let Some(upn) = self.resolving.identities.get(alert_id) {
             return Ok(Some(upn.clone()));
         }
         let id = alert_id.to_string();
@@ -124,7 +124,9 @@ impl Engine {
             .and_then(|row| serde_json::from_value::<Alert>(row.raw).ok())
             .and_then(|alert| alert.user_principal().map(String::from));
         if let Some(upn) = &upn {
-            self.identities.insert(alert_id.to_string(), upn.clone());
+            self.resolving
+                .identities
+                .insert(alert_id.to_string(), upn.clone());
         }
         Ok(upn)
     }
@@ -159,7 +161,7 @@ impl Engine {
     fn retry_resolve(&mut self, alert_id: String, upn: String, mode: Mode, error: &ApiError) {
         let now = self.instant();
         let retry = Retry::after_failure(
-            self.resolve_retries.get(&alert_id),
+            self.resolving.retries.get(&alert_id),
             RESOLVE_BACKOFF,
             now,
             jitter_draw(),
@@ -182,15 +184,15 @@ impl Engine {
         };
         self.set_note(&alert_id, Some(note));
         let wait = retry.wait(now);
-        self.resolve_retries.insert(alert_id.clone(), retry);
+        self.resolving.retries.insert(alert_id.clone(), retry);
         self.spawn_resolve(alert_id, upn, mode, wait);
     }
 
     /// Says once when Defender refused the batched machine lookup and the client switched form.
     fn note_lookup_form(&mut self) {
         let form = self.ctx.provider.lookup_form();
-        if form != self.lookup_form {
-            self.lookup_form = form;
+        if form != self.resolving.lookup_form {
+            self.resolving.lookup_form = form;
             self.notice(
                 Level::Warn,
                 format!(
@@ -210,19 +212,20 @@ impl Engine {
         self.emit_quota();
         self.note_lookup_form();
         let Some(alert) = self.alerts.get(&alert_id).cloned() else {
-            self.resolve_retries.remove(&alert_id);
+            self.resolving.retries.remove(&alert_id);
             return;
         };
         if alert.resolution != Resolution::Open {
-            self.resolve_retries.remove(&alert_id);
+            self.resolving.retries.remove(&alert_id);
             return;
         }
         let resolved = match result {
             Ok(resolved) => resolved,
             Err(e) => return self.retry_resolve(alert_id, upn, mode, &e),
         };
-        self.resolve_retries.remove(&alert_id);
-        self.resolve_cache
+        self.resolving.retries.remove(&alert_id);
+        self.resolving
+            .cache
             .insert(upn.clone(), (self.instant(), resolved.clone()));
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
@@ -331,7 +334,7 @@ impl Engine {
             Err(e) => {
                 // Not lost: the next poll considers the alert again (its machines are cached).
                 self.planned.remove(alert_id);
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 self.notice(
                     Level::Error,
                     format!(

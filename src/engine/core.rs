@@ -97,6 +97,32 @@ pub(super) struct Jobs {
     pub close: KeyedJobs<String>,
 }
 
+/// What intake keeps between polls.
+#[derive(Default)]
+pub(super) struct IntakeState {
+    /// The watermark: alerts raised before it (less the overlap) were journaled.
+    pub since_ms: Option<i64>,
+    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
+    pub polls: u64,
+    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
+    pub journal_retry: Option<Retry>,
+    /// Alerts to consider again on the next poll (the journal failed while planning them).
+    pub reconsider: HashSet<String>,
+}
+
+/// What resolving alerts' users to machines keeps: exact identities, recent answers, retries.
+pub(super) struct ResolveState {
+    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
+    /// cleaned `AlertView::user`.
+    pub identities: HashMap<String, String>,
+    /// User principal → when it was resolved and what was found.
+    pub cache: HashMap<String, (Instant, Resolved)>,
+    /// Alerts whose resolve failed, with when it is tried again and why it waits.
+    pub retries: HashMap<String, Retry>,
+    /// The machine lookup form last seen, to say once when Defender refused the batch.
+    pub lookup_form: MachineLookupForm,
+}
+
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     pub ctx: Ctx,
@@ -107,12 +133,10 @@ pub(super) struct Engine {
     pub policies: BTreeMap<String, PolicyView>,
     pub modes: HashMap<String, Mode>,
     pub remediations: HashMap<String, RemediationRow>,
-    pub since_ms: Option<i64>,
-    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
-    pub polls: u64,
     /// Work that runs at most once at a time (polls, tracking rounds, dispatch per machine, closes).
     pub jobs: Jobs,
-    pub resolve_cache: HashMap<String, (Instant, Resolved)>,
+    pub intake: IntakeState,
+    pub resolving: ResolveState,
     /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
     pub close_decided: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
@@ -123,18 +147,6 @@ pub(super) struct Engine {
     pub dispatch_backoff: Arc<Mutex<KeyedRetries>>,
     /// Tracking's per-action retry waits and its query forms.
     pub tracking: Arc<Tracking>,
-    // Nothing given up, identity exact (intake, consider, resolve):
-    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
-    /// cleaned `AlertView::user`.
-    pub identities: HashMap<String, String>,
-    /// Alerts whose resolve failed, with when it is tried again and why it waits.
-    pub resolve_retries: HashMap<String, Retry>,
-    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
-    pub journal_retry: Option<Retry>,
-    /// Alerts to consider again on the next poll (the journal failed while planning them).
-    pub reconsider: HashSet<String>,
-    /// The machine lookup form last seen, to say once when Defender refused the batch.
-    pub lookup_form: MachineLookupForm,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
 }
@@ -142,7 +154,12 @@ pub(super) struct Engine {
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         Engine {
-            lookup_form: ctx.provider.lookup_form(),
+            resolving: ResolveState {
+                identities: HashMap::new(),
+                cache: HashMap::new(),
+                retries: HashMap::new(),
+                lookup_form: ctx.provider.lookup_form(),
+            },
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -150,19 +167,13 @@ impl Engine {
             policies: BTreeMap::new(),
             modes: HashMap::new(),
             remediations: HashMap::new(),
-            since_ms: None,
-            polls: 0,
             jobs: Jobs::default(),
-            resolve_cache: HashMap::new(),
+            intake: IntakeState::default(),
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
-            identities: HashMap::new(),
-            resolve_retries: HashMap::new(),
-            journal_retry: None,
-            reconsider: HashSet::new(),
             waits: HashMap::new(),
         }
     }

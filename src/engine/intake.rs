@@ -61,14 +61,15 @@ impl Engine {
 
     /// Whether intake waits for the journal (polled alerts it could not write).
     fn intake_held(&self) -> bool {
-        self.journal_retry
+        self.intake
+            .journal_retry
             .as_ref()
             .is_some_and(|r| !r.is_due(self.instant()))
     }
 
     fn spawn_poll(&mut self) {
         let now_ms = self.now().timestamp_millis();
-        let since = match self.since_ms {
+        let since = match self.intake.since_ms {
             Some(ms) => ms - self.settings().overlap.num_milliseconds(),
             None => now_ms - self.settings().lookback.num_milliseconds(),
         };
@@ -78,12 +79,12 @@ impl Engine {
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
-        let recheck: Vec<String> = if self.polls % RECHECK_EVERY == 0 {
+        let recheck: Vec<String> = if self.intake.polls % RECHECK_EVERY == 0 {
             waiting.into_iter().map(String::from).collect()
         } else {
             Vec::new()
         };
-        self.polls += 1;
+        self.intake.polls += 1;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             let outcome = poll(&ctx, since, recheck).await;
@@ -155,10 +156,10 @@ impl Engine {
             self.hold_intake(count, &e.to_string());
             return;
         }
-        self.journal_retry = None;
+        self.intake.journal_retry = None;
         // Durable before it counts: the watermark moves only past alerts now in the journal.
         if let Some(newest) = newest_fresh {
-            self.since_ms = Some(self.since_ms.unwrap_or(newest).max(newest));
+            self.intake.since_ms = Some(self.intake.since_ms.unwrap_or(newest).max(newest));
         }
         let mut new_alerts = 0;
         for (alert, view) in changed {
@@ -172,11 +173,11 @@ impl Engine {
             error: None,
             new_alerts,
         });
-        if self.since_ms.is_none() {
-            self.since_ms =
+        if self.intake.since_ms.is_none() {
+            self.intake.since_ms =
                 Some(self.now().timestamp_millis() - self.settings().overlap.num_milliseconds());
         }
-        for alert_id in std::mem::take(&mut self.reconsider) {
+        for alert_id in std::mem::take(&mut self.intake.reconsider) {
             self.consider_alert(&alert_id, false).await;
         }
         self.expire_proposals().await;
@@ -187,7 +188,7 @@ impl Engine {
     fn hold_intake(&mut self, count: usize, error: &str) {
         let now = self.instant();
         let retry = Retry::after_failure(
-            self.journal_retry.as_ref(),
+            self.intake.journal_retry.as_ref(),
             JOURNAL_BACKOFF,
             now,
             jitter_draw(),
@@ -198,7 +199,7 @@ impl Engine {
             "{count} alert(s) not journaled ({error}); intake holds at the last journaled alert: {}",
             retry.describe(now)
         );
-        self.journal_retry = Some(retry);
+        self.intake.journal_retry = Some(retry);
         self.notice(Level::Error, text.clone());
         self.emit(Event::Poll {
             ok: false,
@@ -213,7 +214,7 @@ impl Engine {
         let mut view = alert_view(alert);
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
-            if *old == view && self.identities.contains_key(&view.id) {
+            if *old == view && self.resolving.identities.contains_key(&view.id) {
                 return None;
             }
         }
@@ -225,13 +226,15 @@ impl Engine {
         let is_new = !self.alerts.contains_key(&view.id);
         let id = view.id.clone();
         if let Some(user) = alert.user_principal() {
-            self.identities.insert(id.clone(), user.to_string());
+            self.resolving
+                .identities
+                .insert(id.clone(), user.to_string());
         }
         let closed = view.resolution != Resolution::Open;
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
-            self.resolve_retries.remove(&id);
+            self.resolving.retries.remove(&id);
             self.withdraw_proposals(&id, "alert closed in Cloud App Security")
                 .await;
         } else {
