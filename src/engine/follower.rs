@@ -108,25 +108,30 @@ impl Engine {
             at: now,
         };
         let why = reason(&command);
+        // Opening an alert marks it read: not a decision, so not audited (as on the leader).
+        let audited = !matches!(command, Command::MarkRead { .. });
         let written = self
             .ctx
             .journal
             .call(move |j| {
                 j.atomic(|tx| {
                     let seq = tx.request_command(&row)?;
-                    tx.append_audit(&AuditEntry {
-                        at: now,
-                        who,
-                        action: "request".into(),
-                        target: row.summary.clone(),
-                        why,
-                        result: format!("requested: command {seq} for the leader"),
-                    })?;
+                    if audited {
+                        tx.append_audit(&AuditEntry {
+                            at: now,
+                            who,
+                            action: "request".into(),
+                            target: row.summary.clone(),
+                            why,
+                            result: format!("requested: command {seq} for the leader"),
+                        })?;
+                    }
                     Ok(seq)
                 })
             })
             .await;
         match written {
+            Ok(seq) if !audited => tracing::debug!(seq, "{summary}: sent to the leader"),
             Ok(seq) => self.notice(
                 Level::Info,
                 format!("{summary}: sent to the leader (command {seq})"),
@@ -211,7 +216,8 @@ impl Engine {
         let own = self.settings().owner.clone();
         for row in finished {
             seen = seen.max(row.seq);
-            if row.origin != own {
+            let quiet = row.body["type"] == "mark_read" && row.state == CommandState::Done;
+            if row.origin != own || quiet {
                 continue;
             }
             let by = row.done_by.as_deref().unwrap_or("the leader");
