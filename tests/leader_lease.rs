@@ -1,5 +1,7 @@
 //! The journal's leader lease (take, renew, lapse, fence, release), command rows and the quota a new leader
-//! rebuilds, with an injected clock: no sleeps.
+//! rebuilds, with an injected clock: no sleeps; and the console's status bar naming who leads.
+
+mod tui_common;
 
 use std::time::Duration as StdDuration;
 
@@ -226,4 +228,32 @@ fn a_new_leader_counts_the_submissions_of_the_last_hour_against_its_quota() {
     ages.push(StdDuration::from_secs(2 * 3600));
     clients.replay_defender_spend(Call::RunAntivirusScan, &ages);
     assert_eq!(defender(&clients), vec![(30, "min"), (1400, "hour")]);
+}
+
+#[test]
+fn the_status_bar_says_who_leads() {
+    use remedy::engine::interface::{Event, Role};
+    let mut app = tui_common::app();
+    app.apply(tui_common::snapshot());
+    app.apply(Event::Leadership {
+        role: Role::Follower,
+        holder: "soc-box:4242".into(),
+        since: t0(),
+    });
+    let follower = tui_common::screen_text(&mut app, 120, 36);
+    assert!(
+        follower.contains("follower of soc-box:4242 since"),
+        "{follower}"
+    );
+    // A snapshot (after a resync) keeps it.
+    app.apply(tui_common::snapshot());
+    assert!(tui_common::screen_text(&mut app, 120, 36).contains("follower of soc-box:4242"));
+    app.apply(Event::Leadership {
+        role: Role::Leader,
+        holder: "this-box:1".into(),
+        since: t0(),
+    });
+    let leader = tui_common::screen_text(&mut app, 120, 36);
+    assert!(leader.contains("leader since"), "{leader}");
+    assert!(!leader.contains("follower of"), "{leader}");
 }
