@@ -14,6 +14,6 @@ pub use load::{Config, LoadedConfig, load, load_str};
 pub use paths::{config_path, data_dir};
 pub use secret::Secret;
 pub use sections::{
-    AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
-    JournalSection, PolicyBinding, TenantSection, UiSection,
+    AuthSection, CasAuthKind, CasSection, DefenderSection, EngineSection, GraphSection,
+    GuardSection, JournalSection, PolicyBinding, TenantSection, UiSection,
 };
