@@ -110,7 +110,7 @@ impl Engine {
         }
     }
 
-    /// Took the lease: catch up with the journal, count the quota already spent, execute waiting commands,
+    /// Took the lease: count the quota already spent, catch up with the journal, execute waiting commands,
     /// reconcile what a previous leader left unsure, and start acting.
     async fn become_leader(&mut self, lease: Lease) {
         self.ctx.lease.set_held(Some(Held {
@@ -126,8 +126,9 @@ impl Engine {
             ),
         );
         self.show_leadership(Role::Leader, &lease);
-        self.catch_up().await;
+        // The quota first: catching up may start dispatches.
         self.rebuild_quota().await;
+        self.catch_up().await;
         self.execute_command_rows().await;
         self.start_policy_refresh();
         self.start_reconcile();
