@@ -118,6 +118,12 @@ impl Run {
     }
 }
 
+fn signal(run: &Run, signal: libc::c_int) {
+    // SAFETY: sends a signal to a child this test started and has not reaped.
+    let sent = unsafe { libc::kill(run.child.id() as libc::pid_t, signal) };
+    assert_eq!(sent, 0, "signal {signal} sent");
+}
+
 fn leads(event: &Value) -> bool {
     event["type"] == "leadership" && event["role"] == "leader"
 }
@@ -360,9 +366,10 @@ async fn a_followers_commands_are_executed_by_the_leader_strict() {
 }
 
 /// SIGKILL the leader mid-backlog: the follower leads within the lease plus 5 s and finishes the work,
-/// with no action submitted twice.
+/// with no action submitted twice; then freeze that leader (SIGSTOP): a third takes over, and the frozen
+/// one, woken, follows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_leader_is_replaced_within_the_lease_and_nothing_is_lost() {
+async fn a_killed_or_frozen_leader_is_replaced_within_the_lease_and_nothing_is_lost() {
     for profile in PROFILES {
         let sim = start_sim_with(quiet_scenario(300.0), profile).await;
         let dir = tempfile::tempdir().unwrap();
@@ -397,8 +404,25 @@ async fn a_killed_leader_is_replaced_within_the_lease_and_nothing_is_lost() {
             "{profile:?}: failover took {:?} (lease {LEASE_SECONDS} s)",
             killed.elapsed()
         );
+        // Freeze the new leader (a paused VM): a third process takes over; woken, the frozen one follows.
+        let third = Run::start(&dir_path, &config);
+        assert!(
+            third.wait_for(20, follows).is_some(),
+            "{profile:?}: third follows"
+        );
+        signal(&second, libc::SIGSTOP);
+        assert!(
+            third.wait_for(LEASE_SECONDS + 5, leads).is_some(),
+            "{profile:?}: the third leads while the second is frozen"
+        );
+        signal(&second, libc::SIGCONT);
+        assert!(
+            second.wait_for(LEASE_SECONDS + 5, follows).is_some(),
+            "{profile:?}: the woken leader sees its lease gone and follows"
+        );
         until_all_final(&dir_path, 60);
         second.kill();
+        third.kill();
         let (total, duplicates) = posts(&sim);
         assert_eq!(duplicates, 0, "{profile:?}: no action submitted twice");
         let journal = remedy::store::Journal::open(&journal(&dir_path)).unwrap();
