@@ -60,6 +60,8 @@ pub(super) struct Ctx {
     pub journal: JournalHandle,
     pub settings: Arc<EngineSettings>,
     pub internal: mpsc::UnboundedSender<Internal>,
+    /// This process's lease on the journal: only its holder acts.
+    pub lease: Arc<super::leader::LeaseState>,
 }
 
 impl Ctx {
@@ -114,6 +116,8 @@ pub(super) struct Engine {
     pub lookup_form: MachineLookupForm,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
+    /// How far a follower has caught up with the journal.
+    pub follow: super::follower::FollowState,
 }
 
 impl Engine {
@@ -144,6 +148,7 @@ impl Engine {
             journal_retry: None,
             reconsider: HashSet::new(),
             waits: HashMap::new(),
+            follow: super::follower::FollowState::new(Utc::now()),
         }
     }
 
