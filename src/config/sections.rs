@@ -130,13 +130,30 @@ pub struct GuardSection {
     pub max_machines_per_hour: u32,
 }
 
-/// `[journal]`: where the journal lives.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// `[journal]`: where the journal lives and how long its leader lease lasts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalSection {
     /// SQLite file; defaults to `journal.sqlite` in the data directory.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// The leader's lease lasts this long unless renewed (a heartbeat every third of it); a follower
+    /// takes over this long after the leader stopped.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
+}
+
+impl Default for JournalSection {
+    fn default() -> JournalSection {
+        JournalSection {
+            path: None,
+            lease_seconds: default_lease_seconds(),
+        }
+    }
+}
+
+fn default_lease_seconds() -> u64 {
+    10
 }
 
 /// `[ui]`: console look and feel.

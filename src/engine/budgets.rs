@@ -1,8 +1,8 @@
 //! The quota seam: remedy's own count of what each service still allows (status bar, queue places).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use crate::api::{Clients, QuotaStatus};
+use crate::api::{Call, Clients, QuotaStatus};
 
 /// Client-side quota headroom of the services the engine calls.
 pub trait Budgets: Send + Sync {
@@ -10,6 +10,8 @@ pub trait Budgets: Send + Sync {
     fn quotas(&self) -> Vec<QuotaStatus>;
     /// Until when Defender asked us to wait (a 429's `Retry-After`), if it did.
     fn defender_throttled_until(&self) -> Option<SystemTime>;
+    /// Counts Defender requests of `call` another process made `ages` ago (read from the journal).
+    fn replay_defender_spend(&self, call: Call, ages: &[Duration]);
 }
 
 impl Budgets for Clients {
@@ -19,5 +21,9 @@ impl Budgets for Clients {
 
     fn defender_throttled_until(&self) -> Option<SystemTime> {
         Clients::defender_throttled_until(self)
+    }
+
+    fn replay_defender_spend(&self, call: Call, ages: &[Duration]) {
+        Clients::replay_defender_spend(self, call, ages)
     }
 }

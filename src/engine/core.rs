@@ -72,6 +72,8 @@ pub(super) struct Ctx {
     pub journal: JournalHandle,
     pub settings: Arc<EngineSettings>,
     pub internal: mpsc::UnboundedSender<Internal>,
+    /// This process's lease on the journal: only its holder acts.
+    pub lease: Arc<super::leader::LeaseState>,
 }
 
 impl Ctx {
@@ -149,10 +151,13 @@ pub(super) struct Engine {
     pub tracking: Arc<Tracking>,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
+    /// How far a follower has caught up with the journal.
+    pub follow: super::follower::FollowState,
 }
 
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
+        let started = ctx.clock.now_utc();
         Engine {
             resolving: ResolveState {
                 identities: HashMap::new(),
@@ -175,6 +180,7 @@ impl Engine {
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
             waits: HashMap::new(),
+            follow: super::follower::FollowState::new(started),
         }
     }
 

@@ -37,6 +37,9 @@ pub struct EngineHandle {
     events: broadcast::Sender<Event>,
     engine: AbortHandle,
     supervisor: JoinHandle<()>,
+    /// Kept to give the lease up on shutdown.
+    journal: JournalHandle,
+    lease: Arc<super::leader::LeaseState>,
 }
 
 impl EngineHandle {
@@ -57,6 +60,7 @@ impl EngineHandle {
         drop(self.commands);
         self.engine.abort();
         let _ = self.supervisor.await;
+        super::leader::resign(&self.journal, &self.lease).await;
     }
 }
 
@@ -65,6 +69,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (commands, command_rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
+    let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let ctx = Ctx {
         source: Arc::new(CasSource(clients.cas.clone())),
         provider: Arc::new(DefenderProvider {
@@ -76,7 +81,12 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
         internal,
+        lease: Arc::new(super::leader::LeaseState::new(
+            &settings_owner,
+            settings_lease_ttl,
+        )),
     };
+    let (journal, lease) = (ctx.journal.clone(), ctx.lease.clone());
     let engine = Engine::new(ctx, events.clone());
     let task = tokio::spawn(run(engine, command_rx, internal_rx));
     let engine = task.abort_handle();
@@ -86,6 +96,8 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         events,
         engine,
         supervisor,
+        journal,
+        lease,
     }
 }
 
@@ -135,23 +147,27 @@ async fn run(
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             command = commands.recv() => match command {
-                Some(command) => engine.handle_command(command).await,
+                Some(command) => engine.route_command(command).await,
                 None => break,
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
-            _ = poll.tick() => engine.start_poll(),
+            _ = heartbeat.tick() => engine.heartbeat().await,
+            _ = poll.tick(), if engine.leads() => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
-            _ = waits.tick() => engine.refresh_waits(),
+            _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
             _ = journal_watch.tick() => engine.watch_journal().await,
-            _ = track.tick() => {
+            _ = track.tick(), if engine.leads() => {
                 engine.start_track();
                 engine.pump_dispatch();
             }
         }
     }
+    engine.resign().await;
 }
 
 impl Engine {
@@ -230,8 +246,7 @@ impl Engine {
             self.policies.insert(policy_id.clone(), view);
         }
         self.emit(self.snapshot());
-        self.start_policy_refresh();
-        self.start_reconcile();
+        self.heartbeat().await;
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {

@@ -1,4 +1,4 @@
-//! Remediation writes: idempotent insert, state changes (compare-and-set), claims, Defender ids and cover proof.
+//! Remediation writes: idempotent insert, state changes (compare-and-set), Defender ids and cover proof.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -169,43 +169,6 @@ impl JournalTx<'_> {
         load(&self.tx, id)
     }
 
-    /// Claims a remediation for dispatch by `owner`. Succeeds if unclaimed, already ours (a renewal),
-    /// or held by a claim older than `stale_after` (its owner is presumed dead).
-    pub fn claim(
-        &mut self,
-        id: &str,
-        owner: &str,
-        at: DateTime<Utc>,
-        stale_after: chrono::Duration,
-    ) -> Result<bool, StoreError> {
-        let current = require(&self.tx, id)?;
-        let free = match (&current.claimed_by, current.claimed_at) {
-            (Some(holder), Some(since)) => holder == owner || since + stale_after <= at,
-            _ => true,
-        };
-        if free {
-            self.tx
-                .prepare_cached(
-                    "UPDATE remediations SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id, owner, ts(at)])?;
-        }
-        Ok(free)
-    }
-
-    /// Gives up `owner`'s claim; `false` if `owner` did not hold it.
-    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
-        require(&self.tx, id)?;
-        let released = self
-            .tx
-            .prepare_cached(
-                "UPDATE remediations SET claimed_by = NULL, claimed_at = NULL \
-                 WHERE id = ?1 AND claimed_by = ?2",
-            )?
-            .execute(params![id, owner])?;
-        Ok(released == 1)
-    }
-
     /// Records the proof that an action remedy did not send covers this remediation.
     pub fn set_cover(&mut self, id: &str, cover: &Value) -> Result<(), StoreError> {
         let changed = self
@@ -278,22 +241,6 @@ impl Journal {
         at: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
         self.atomic(|tx| tx.skip_unknown_state(id, why, at))
-    }
-
-    /// See [`JournalTx::claim`].
-    pub fn claim(
-        &mut self,
-        id: &str,
-        owner: &str,
-        at: DateTime<Utc>,
-        stale_after: chrono::Duration,
-    ) -> Result<bool, StoreError> {
-        self.atomic(|tx| tx.claim(id, owner, at, stale_after))
-    }
-
-    /// See [`JournalTx::release`].
-    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
-        self.atomic(|tx| tx.release(id, owner))
     }
 
     /// See [`JournalTx::set_provider_action_id`].

@@ -55,8 +55,6 @@ pub struct RemediationRow {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub final_at: Option<DateTime<Utc>>,
-    pub claimed_by: Option<String>,
-    pub claimed_at: Option<DateTime<Utc>>,
     pub proof: Value,
     /// Proof that an action remedy did not send for it covers this remediation (attached, cool-down).
     pub cover: Option<Value>,
@@ -75,7 +73,7 @@ pub struct TransitionRow {
 
 pub(super) const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
      action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
-     submitted_at, final_at, claimed_by, claimed_at, proof, cover";
+     submitted_at, final_at, proof, cover";
 
 pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     let word: String = row.get("state")?;
@@ -104,8 +102,6 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
         updated_at: ts_col(row, "updated_at")?,
         submitted_at: opt_ts_col(row, "submitted_at")?,
         final_at: opt_ts_col(row, "final_at")?,
-        claimed_by: row.get("claimed_by")?,
-        claimed_at: opt_ts_col(row, "claimed_at")?,
         proof: json_col(row, "proof")?,
         cover: opt_json_col(row, "cover")?,
     })

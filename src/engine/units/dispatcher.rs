@@ -36,7 +36,7 @@ fn minutes(n: i64) -> chrono::Duration {
 
 #[tokio::test]
 async fn a_running_action_of_the_machine_is_attached_with_its_proof_and_nothing_is_sent() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let row = h.approved("m1").await;
     let created = start() - minutes(3);
     h.provider.add(action(
@@ -65,7 +65,7 @@ async fn a_running_action_of_the_machine_is_attached_with_its_proof_and_nothing_
 
 #[tokio::test]
 async fn an_ended_action_is_never_attached_a_new_one_is_sent() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let row = h.approved("m1").await;
     let long_ago = start() - minutes(24 * 60);
     for (id, status) in [
@@ -85,7 +85,7 @@ async fn an_ended_action_is_never_attached_a_new_one_is_sent() {
 
 #[tokio::test]
 async fn a_success_within_the_cooldown_covers_it_with_proof_and_one_after_does_not() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let row = h.approved("m1").await;
     let recent = start() - minutes(10);
     h.provider.add(action(
@@ -120,7 +120,7 @@ async fn a_success_within_the_cooldown_covers_it_with_proof_and_one_after_does_n
 
 #[tokio::test]
 async fn a_failed_read_backs_the_machine_off_until_the_clock_moves() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let row = h.approved("m1").await;
     h.provider.fail(Kind::ActionsOf);
     let backoff = Mutex::new(KeyedRetries::default());
@@ -143,7 +143,7 @@ async fn a_failed_read_backs_the_machine_off_until_the_clock_moves() {
 
 #[tokio::test]
 async fn a_submission_defender_refuses_ends_failed_with_the_reason_and_is_not_resent() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let row = h.approved("m1").await;
     h.provider.refuse(Kind::Submit);
     let backoff = Mutex::new(KeyedRetries::default());

@@ -307,4 +307,6 @@ impl Budgets for Unlimited {
     fn defender_throttled_until(&self) -> Option<SystemTime> {
         None
     }
+
+    fn replay_defender_spend(&self, _call: Call, _ages: &[std::time::Duration]) {}
 }

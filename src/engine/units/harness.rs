@@ -1,16 +1,18 @@
 //! The unit-test harness: a `Ctx` over the fakes, a fake clock and an in-memory journal, with journal helpers.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::mpsc;
 
-use crate::store::{Journal, NewRemediation, RemediationRow};
+use crate::store::{Journal, LeaseOutcome, NewRemediation, RemediationRow};
 
 use super::super::clock::FakeClock;
 use super::super::core::{Ctx, Internal};
 use super::super::interface::{ActionKind, RemediationState};
 use super::super::journal::JournalHandle;
+use super::super::leader::{Held, LeaseState};
 use super::super::settings::EngineSettings;
 use super::fakes::{FakeProvider, NoAlerts, Unlimited};
 
@@ -42,7 +44,8 @@ pub fn settings(read_only: bool) -> EngineSettings {
 }
 
 impl Harness {
-    pub fn new() -> Harness {
+    /// A harness whose process leads the journal (the dispatcher and tracker act only as its leader).
+    pub async fn new() -> Harness {
         let clock = Arc::new(FakeClock::at(start()));
         let provider = Arc::new(FakeProvider::new(clock.clone()));
         let (internal, reports) = mpsc::unbounded_channel();
@@ -56,7 +59,22 @@ impl Harness {
             journal: JournalHandle::spawn(journal),
             settings: Arc::new(settings(false)),
             internal,
+            lease: Arc::new(LeaseState::new("test:1", Duration::from_secs(86_400))),
         };
+        let (lease, now) = (ctx.lease.clone(), start());
+        let taken = ctx
+            .journal
+            .call(move |j| j.acquire_lease(&lease.holder, now, lease.ttl))
+            .await
+            .expect("lease read");
+        let LeaseOutcome::Taken(taken) = taken else {
+            panic!("a fresh journal's lease is free");
+        };
+        ctx.lease.set_held(Some(Held {
+            fence: taken.fence,
+            since: taken.since,
+            expires_at: taken.expires_at,
+        }));
         Harness {
             ctx,
             clock,

@@ -25,7 +25,7 @@ async fn finish_poll(h: &mut Harness, engine: &mut Engine) {
 
 #[tokio::test]
 async fn a_refresh_during_a_poll_is_queued_once_and_runs_right_after_it() {
-    let mut h = Harness::new();
+    let mut h = Harness::new().await;
     let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
     engine.start_poll();
     engine.refresh();
@@ -43,7 +43,7 @@ async fn a_refresh_during_a_poll_is_queued_once_and_runs_right_after_it() {
 
 #[tokio::test]
 async fn a_tick_during_a_poll_is_skipped() {
-    let mut h = Harness::new();
+    let mut h = Harness::new().await;
     let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
     engine.start_poll();
     engine.start_poll();

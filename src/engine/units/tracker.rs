@@ -15,7 +15,7 @@ use super::harness::{Harness, start};
 
 #[tokio::test]
 async fn actions_are_followed_to_their_final_states_with_the_reason() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let ended = start() + chrono::Duration::minutes(5);
     let mut rows = Vec::new();
     for (i, status) in [
@@ -56,7 +56,7 @@ async fn actions_are_followed_to_their_final_states_with_the_reason() {
 
 #[tokio::test]
 async fn a_refused_id_batch_switches_to_one_by_one_reads_for_good() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let mut rows = Vec::new();
     for i in 0..3 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
@@ -85,7 +85,7 @@ async fn a_refused_id_batch_switches_to_one_by_one_reads_for_good() {
 
 #[tokio::test]
 async fn a_failed_read_waits_its_backoff_on_the_clock_and_blocks_no_other_action() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let mut rows = Vec::new();
     for i in 0..3 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
@@ -126,7 +126,7 @@ async fn a_failed_read_waits_its_backoff_on_the_clock_and_blocks_no_other_action
 
 #[tokio::test]
 async fn many_open_actions_are_read_with_one_list_and_a_refused_list_falls_back() {
-    let h = Harness::new();
+    let h = Harness::new().await;
     let mut rows = Vec::new();
     for i in 0..12 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
@@ -146,7 +146,7 @@ async fn many_open_actions_are_read_with_one_list_and_a_refused_list_falls_back(
     assert_eq!(h.provider.count(Kind::CreatedSince), 1);
     assert_eq!(h.provider.count(Kind::ById), 0);
 
-    let h = Harness::new();
+    let h = Harness::new().await;
     for (i, row) in rows.iter().enumerate() {
         let id = format!("act-{i}");
         h.provider.add(action(
