@@ -189,7 +189,7 @@ impl Engine {
 
     /// Gives the lease up on a clean shutdown, so a follower takes over at once.
     pub async fn resign(&self) {
-        resign(&self.ctx.journal, &self.ctx.lease).await;
+        resign(&self.ctx.journal, &self.ctx.lease, self.now()).await;
     }
 
     /// Counts the Defender submissions of the last hour (any process's, from the journal) against this
@@ -236,14 +236,14 @@ impl Engine {
 }
 
 /// Gives `lease` up if this process holds it (a clean shutdown), so a follower takes over at once.
-pub(super) async fn resign(journal: &JournalHandle, lease: &Arc<LeaseState>) {
+pub(super) async fn resign(journal: &JournalHandle, lease: &Arc<LeaseState>, now: DateTime<Utc>) {
     if lease.held().is_none() {
         return;
     }
     lease.set_held(None);
     let asking = lease.clone();
     let released = journal
-        .call(move |j| j.release_lease(&asking.holder, Utc::now()))
+        .call(move |j| j.release_lease(&asking.holder, now))
         .await;
     match released {
         Ok(_) => tracing::info!("lease released"),

@@ -10,7 +10,7 @@ use crate::api::Clients;
 use crate::api::models::cas::Alert;
 use crate::store::{Journal, RemediationRow};
 
-use super::clock::SystemClock;
+use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
@@ -40,6 +40,7 @@ pub struct EngineHandle {
     /// Kept to give the lease up on shutdown.
     journal: JournalHandle,
     lease: Arc<super::leader::LeaseState>,
+    clock: Arc<dyn Clock>,
 }
 
 impl EngineHandle {
@@ -60,7 +61,7 @@ impl EngineHandle {
         drop(self.commands);
         self.engine.abort();
         let _ = self.supervisor.await;
-        super::leader::resign(&self.journal, &self.lease).await;
+        super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
     }
 }
 
@@ -86,7 +87,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
             settings_lease_ttl,
         )),
     };
-    let (journal, lease) = (ctx.journal.clone(), ctx.lease.clone());
+    let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     let engine = Engine::new(ctx, events.clone());
     let task = tokio::spawn(run(engine, command_rx, internal_rx));
     let engine = task.abort_handle();
@@ -98,6 +99,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         supervisor,
         journal,
         lease,
+        clock,
     }
 }
 
