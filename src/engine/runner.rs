@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::{MissedTickBehavior, interval};
@@ -11,10 +10,13 @@ use crate::api::Clients;
 use crate::api::models::cas::Alert;
 use crate::store::{Journal, RemediationRow};
 
+use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
+use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
+use super::source::CasSource;
 use super::views::alert_view;
 use super::views::configured_policy_view;
 
@@ -38,6 +40,7 @@ pub struct EngineHandle {
     /// Kept to give the lease up on shutdown.
     journal: JournalHandle,
     lease: Arc<super::leader::LeaseState>,
+    clock: Arc<dyn Clock>,
 }
 
 impl EngineHandle {
@@ -58,7 +61,7 @@ impl EngineHandle {
         drop(self.commands);
         self.engine.abort();
         let _ = self.supervisor.await;
-        super::leader::resign(&self.journal, &self.lease).await;
+        super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
     }
 }
 
@@ -69,7 +72,13 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let ctx = Ctx {
-        clients,
+        source: Arc::new(CasSource(clients.cas.clone())),
+        provider: Arc::new(DefenderProvider {
+            defender: clients.defender.clone(),
+            graph: clients.graph.clone(),
+        }),
+        clock: Arc::new(SystemClock),
+        budgets: Arc::new(clients),
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
         internal,
@@ -78,7 +87,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
             settings_lease_ttl,
         )),
     };
-    let (journal, lease) = (ctx.journal.clone(), ctx.lease.clone());
+    let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     let engine = Engine::new(ctx, events.clone());
     let task = tokio::spawn(run(engine, command_rx, internal_rx));
     let engine = task.abort_handle();
@@ -90,6 +99,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         supervisor,
         journal,
         lease,
+        clock,
     }
 }
 
@@ -189,7 +199,7 @@ impl Engine {
                 format!("modes not loaded from the journal: {e}"),
             ),
         }
-        let since = Utc::now() - chrono::Duration::days(RECENT_DAYS);
+        let since = self.now() - chrono::Duration::days(RECENT_DAYS);
         let loaded = self
             .ctx
             .journal
@@ -243,7 +253,10 @@ impl Engine {
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
         match message {
-            Internal::Polled(result) => self.on_polled(result).await,
+            Internal::Polled(result) => {
+                self.on_polled(result).await;
+                self.poll_finished();
+            }
             Internal::Policies(result) => self.on_policies(result).await,
             Internal::Resolved {
                 alert_id,
@@ -253,12 +266,12 @@ impl Engine {
             } => self.on_resolved(alert_id, upn, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
-                self.dispatching.remove(&machine_id);
+                self.jobs.dispatch.finish(&machine_id);
                 self.emit_quota();
                 self.pump_dispatch();
             }
             Internal::TrackDone => {
-                self.track_in_flight = false;
+                self.jobs.track.finish();
                 self.emit_quota();
             }
             Internal::AlertResolution {
@@ -269,6 +282,9 @@ impl Engine {
                 self.withdraw_proposals(&alert_id, "alert closed").await;
             }
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
+            Internal::CloseDone { alert_id } => {
+                self.jobs.close.finish(&alert_id);
+            }
             Internal::Notice(level, text) => self.notice(level, text),
         }
     }

@@ -14,6 +14,7 @@ mod export;
 mod feed;
 mod lease;
 mod modes;
+mod remediation_writes;
 mod remediations;
 mod schema;
 mod state_codec;
