@@ -15,5 +15,5 @@ pub use paths::{config_path, data_dir};
 pub use secret::Secret;
 pub use sections::{
     AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
-    JournalSection, PolicyBinding, TenantSection, UiSection,
+    JournalSection, LogFormat, LogRotation, LogSection, PolicyBinding, TenantSection, UiSection,
 };

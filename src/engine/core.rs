@@ -114,6 +114,8 @@ pub(super) struct Engine {
     pub lookup_form: MachineLookupForm,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
+    /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
+    pub draining: bool,
 }
 
 impl Engine {
@@ -144,6 +146,7 @@ impl Engine {
             journal_retry: None,
             reconsider: HashSet::new(),
             waits: HashMap::new(),
+            draining: false,
         }
     }
 

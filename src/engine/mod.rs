@@ -30,6 +30,7 @@ mod track;
 mod views;
 mod wait;
 mod waits;
+mod window;
 
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};

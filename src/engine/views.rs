@@ -22,13 +22,7 @@ pub fn alert_view(alert: &Alert) -> AlertView {
         id: sanitize(&alert.id),
         title: sanitize(&alert.title),
         description: sanitize(&alert.description),
-        severity: match &alert.severity {
-            Some(CasSeverity::Low) => Severity::Low,
-            Some(CasSeverity::Medium) => Severity::Medium,
-            Some(CasSeverity::High) => Severity::High,
-            Some(CasSeverity::Informational) => Severity::Informational,
-            _ => Severity::Unknown,
-        },
+        severity: severity(alert.severity.as_ref()),
         raised_at: from_millis(alert.timestamp),
         policy_id: policy.map(|p| sanitize(&p.id)).unwrap_or_default(),
         policy_name: policy.map(|p| sanitize(&p.label)).unwrap_or_default(),
@@ -51,7 +45,19 @@ pub fn alert_view(alert: &Alert) -> AlertView {
     }
 }
 
-fn resolution(status: Option<&ResolutionStatus>) -> Resolution {
+/// Cloud App Security's severity as shown.
+pub(super) fn severity(severity: Option<&CasSeverity>) -> Severity {
+    match severity {
+        Some(CasSeverity::Low) => Severity::Low,
+        Some(CasSeverity::Medium) => Severity::Medium,
+        Some(CasSeverity::High) => Severity::High,
+        Some(CasSeverity::Informational) => Severity::Informational,
+        _ => Severity::Unknown,
+    }
+}
+
+/// Cloud App Security's resolution as shown.
+pub(super) fn resolution(status: Option<&ResolutionStatus>) -> Resolution {
     match status {
         None | Some(ResolutionStatus::Open) => Resolution::Open,
         Some(ResolutionStatus::Dismissed) => Resolution::Dismissed,

@@ -112,7 +112,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     })
 }
 
-fn select(
+pub(super) fn select(
     conn: &Connection,
     filter: &str,
     args: impl rusqlite::Params,

@@ -112,6 +112,10 @@ CREATE TABLE audit_head (
 ALTER TABLE remediations ADD COLUMN cover TEXT;
 CREATE INDEX remediations_machine_action ON remediations (machine_id, action, state, final_at);
 "#,
+    r#"
+CREATE INDEX remediations_final ON remediations (final_at);
+CREATE INDEX alerts_last_seen ON alerts (last_seen);
+"#,
 ];
 
 /// The schema version this build writes.
