@@ -2,6 +2,8 @@
 //! `[journal] memory_hours`, and their alerts' stored columns; finished work leaves memory once older than the
 //! window; an alert's raw JSON is parsed when its detail opens. Older history stays in the journal.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 
 use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
@@ -107,35 +109,147 @@ impl Engine {
     /// Drops finished remediations older than the window, and alerts no longer open with nothing left in memory.
     pub(super) fn forget_outside_window(&mut self, now: DateTime<Utc>) {
         let horizon = now - self.settings().memory_window;
-        let before = (self.remediations.len(), self.alerts.len());
-        self.remediations
-            .retain(|_, r| !(r.state.is_final() && finished_at(r) < horizon));
-        let kept: std::collections::HashSet<&str> = self
-            .remediations
-            .values()
-            .map(|r| r.alert_id.as_str())
-            .collect();
-        let forget: Vec<String> = self
-            .alerts
-            .iter()
-            .filter(|(id, a)| {
-                a.resolution != Resolution::Open
-                    && a.raised_at < horizon
-                    && !kept.contains(id.as_str())
-            })
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in &forget {
+        let (remediations, alerts) = outside_window(&self.remediations, &self.alerts, horizon);
+        for id in &remediations {
+            self.remediations.remove(id);
+        }
+        for id in &alerts {
             self.alerts.remove(id);
             self.identities.remove(id);
         }
-        let after = (self.remediations.len(), self.alerts.len());
-        if after != before {
-            tracing::debug!(?before, ?after, "memory window: finished work left memory");
+        if !(remediations.is_empty() && alerts.is_empty()) {
+            tracing::debug!(
+                remediations = remediations.len(),
+                alerts = alerts.len(),
+                "memory window: finished work left memory"
+            );
         }
     }
 }
 
+/// What leaves memory at `horizon`: finished remediations that ended before it, then closed alerts raised
+/// before it with no remediation left.
+fn outside_window(
+    remediations: &HashMap<String, RemediationRow>,
+    alerts: &BTreeMap<String, AlertView>,
+    horizon: DateTime<Utc>,
+) -> (Vec<String>, Vec<String>) {
+    let gone: HashSet<&str> = remediations
+        .values()
+        .filter(|r| r.state.is_final() && finished_at(r) < horizon)
+        .map(|r| r.id.as_str())
+        .collect();
+    let kept: HashSet<&str> = remediations
+        .values()
+        .filter(|r| !gone.contains(r.id.as_str()))
+        .map(|r| r.alert_id.as_str())
+        .collect();
+    let alerts = alerts
+        .iter()
+        .filter(|(id, a)| {
+            a.resolution != Resolution::Open && a.raised_at < horizon && !kept.contains(id.as_str())
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    (gone.into_iter().map(str::to_string).collect(), alerts)
+}
+
 fn finished_at(r: &RemediationRow) -> DateTime<Utc> {
     r.final_at.unwrap_or(r.updated_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoredAction;
+    use chrono::Duration;
+
+    fn row(
+        id: &str,
+        alert: &str,
+        state: RemediationState,
+        ended: Option<DateTime<Utc>>,
+    ) -> RemediationRow {
+        let at = Utc::now() - Duration::days(10);
+        RemediationRow {
+            id: id.into(),
+            idempotency_key: format!("rmd-{id}"),
+            alert_id: alert.into(),
+            policy_id: "p".into(),
+            flow_id: "f".into(),
+            step: 1,
+            machine_id: "m".into(),
+            machine_name: "m".into(),
+            action: StoredAction::Known(crate::lifecycle::ActionKind::Unisolate),
+            state,
+            unknown_state: None,
+            reason: None,
+            provider_action_id: None,
+            requested_by: "remedy".into(),
+            created_at: at,
+            updated_at: ended.unwrap_or(at),
+            submitted_at: None,
+            final_at: ended,
+            claimed_by: None,
+            claimed_at: None,
+            proof: serde_json::Value::Null,
+            cover: None,
+        }
+    }
+
+    fn alert(id: &str, resolution: Resolution, raised: DateTime<Utc>) -> AlertView {
+        AlertView {
+            id: id.into(),
+            title: String::new(),
+            description: String::new(),
+            severity: super::super::interface::Severity::High,
+            raised_at: raised,
+            policy_id: "p".into(),
+            policy_name: String::new(),
+            user: None,
+            note: None,
+            resolution,
+            read: false,
+            url: None,
+            entities: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_finished_work_older_than_the_window_and_closed_alerts_without_work_leave_memory() {
+        let now = Utc::now();
+        let horizon = now - Duration::hours(48);
+        let old = now - Duration::days(5);
+        let rows: HashMap<String, RemediationRow> = [
+            row(
+                "old-done",
+                "a-closed",
+                RemediationState::Succeeded,
+                Some(old),
+            ),
+            row(
+                "recent-done",
+                "a-recent",
+                RemediationState::Failed,
+                Some(now - Duration::hours(2)),
+            ),
+            row("old-waiting", "a-waiting", RemediationState::Proposed, None),
+        ]
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+        let alerts: BTreeMap<String, AlertView> = [
+            alert("a-closed", Resolution::Resolved, old),
+            alert("a-recent", Resolution::Resolved, old),
+            alert("a-waiting", Resolution::Resolved, old),
+            alert("a-open", Resolution::Open, old),
+            alert("a-new", Resolution::Dismissed, now),
+        ]
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+        let (remediations, alerts) = outside_window(&rows, &alerts, horizon);
+        assert_eq!(remediations, vec!["old-done".to_string()]);
+        assert_eq!(alerts, vec!["a-closed".to_string()]);
+    }
 }
