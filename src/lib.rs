@@ -1,5 +1,6 @@
 //! remedy: turns Cloud App Security alerts into Defender for Endpoint remediation, with a human in the loop.
 
+pub mod alert;
 pub mod api;
 pub mod config;
 pub mod engine;

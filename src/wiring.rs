@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::api::ApiSettings;
-use crate::config::{Config, ConfigError, data_dir, load_str};
+use crate::api::{ApiSettings, CasAuth};
+use crate::config::{CasAuthKind, Config, ConfigError, data_dir, load_str};
 use crate::engine::EngineSettings;
 
 const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
@@ -18,6 +18,11 @@ pub fn api_settings(config: &Config) -> ApiSettings {
         config.tenant.client_id.clone(),
         config.tenant.client_secret.clone(),
     );
+    if config.cas.auth == CasAuthKind::Entra {
+        settings.cas_auth = CasAuth::EntraApp {
+            scope: config.cas.scope.clone(),
+        };
+    }
     settings.defender_url = config.defender.url.clone();
     settings.graph_url = config.graph.url.clone();
     settings.authority_url = config.auth.authority.clone();

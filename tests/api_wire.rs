@@ -262,7 +262,8 @@ async fn wrong_credentials_are_unauthorized_and_token_errors() {
     let scenario = scenario(30.0);
     let sim = sim(scenario.clone()).await;
     let mut settings = api_common::settings(&sim, &scenario);
-    settings.cas_token = remedy::config::Secret::new("not-the-token");
+    settings.cas_auth =
+        remedy::api::CasAuth::ApiToken(remedy::config::Secret::new("not-the-token"));
     settings.client_secret = remedy::config::Secret::new("wrong-secret-value");
     let api = remedy::api::Clients::new(settings).unwrap();
 

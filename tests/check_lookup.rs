@@ -1,22 +1,11 @@
 //! `remedy check` exercises the machine lookup path (a user's Graph devices → Defender by
 //! `aadDeviceId`) and says which query form the engine will use, against both profiles.
 
+mod cli_common;
 mod common;
 
-use std::process::Command;
-
+use cli_common::{DEMO_TOKEN, remedy, sim_config};
 use common::{PROFILES, Profile, quiet_scenario};
-
-fn sim_config(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
-    let path = dir.join("sim.toml");
-    let text = format!(
-        "[tenant]\nid = \"contoso\"\nclient_id = \"remedy-demo\"\nclient_secret = \"remedy-demo-secret\"\n\
-         [cas]\nurl = \"{base}/cas\"\ntoken = \"remedy-demo-token\"\n[defender]\nurl = \"{base}/mde\"\n\
-         [graph]\nurl = \"{base}/graph\"\n[auth]\nauthority = \"{base}/login\"\n"
-    );
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 #[test]
 fn check_looks_machines_up_and_names_the_query_form() {
@@ -29,12 +18,8 @@ fn check_looks_machines_up_and_names_the_query_form() {
             }))
             .unwrap();
         let home = tempfile::tempdir().unwrap();
-        let config = sim_config(home.path(), &sim.base_url());
-        let out = Command::new(env!("CARGO_BIN_EXE_remedy"))
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env_remove("REMEDY_CAS_TOKEN")
-            .env_remove("REMEDY_CLIENT_SECRET")
+        let config = sim_config(home.path(), &sim.base_url(), DEMO_TOKEN, "");
+        let out = remedy(home.path())
             .args(["--config", config.to_str().unwrap(), "check"])
             .output()
             .unwrap();

@@ -1,17 +1,11 @@
 //! The command line at its edges: closed pipes end quietly, key conflicts exit 2, the example config, the kept demo journal.
 
+mod cli_common;
+
+use cli_common::remedy;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn remedy(home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remedy"));
-    cmd.env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env_remove("REMEDY_CAS_TOKEN")
-        .env_remove("REMEDY_CLIENT_SECRET");
-    cmd
-}
 
 const CONFIG: &str = r#"
 [tenant]

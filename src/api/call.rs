@@ -176,7 +176,10 @@ impl Call {
     /// The credential to check when the service answers 401.
     pub fn credential(self) -> &'static str {
         match self.service() {
-            Service::Cas => "Cloud App Security API token (it may be revoked, expired or mistyped)",
+            Service::Cas => {
+                "Cloud App Security credential: the API token (it may be revoked, expired or mistyped), \
+                 or with [cas] auth = \"entra\" the app's admin consent for Microsoft Cloud App Security"
+            }
             _ => "client id and client secret of the app registration, and its admin consent",
         }
     }

@@ -36,8 +36,8 @@ pub use models::{
 };
 pub use quota::QuotaStatus;
 pub use settings::{
-    ApiSettings, DEFAULT_DEFENDER_SCOPE, DEFAULT_GRAPH_SCOPE, QuotaSettings, QuotaShape,
-    QuotaWindow, RetrySettings,
+    ApiSettings, CasAuth, DEFAULT_CAS_SCOPE, DEFAULT_DEFENDER_SCOPE, DEFAULT_GRAPH_SCOPE,
+    QuotaSettings, QuotaShape, QuotaWindow, RetrySettings,
 };
 
 use auth::TokenProvider;
@@ -111,12 +111,16 @@ impl Clients {
         };
         let defender_tokens = provider(Service::Defender, &settings.defender_scope);
         let graph_tokens = provider(Service::Graph, &settings.graph_scope);
+        let cas_credential = match &settings.cas_auth {
+            CasAuth::ApiToken(token) => Credential::CasToken(token.clone()),
+            CasAuth::EntraApp { scope } => Credential::Bearer(provider(Service::Cas, scope)),
+        };
 
         Ok(Clients {
             cas: CasClient::new(Endpoint::new(
                 http.clone(),
                 cas_base,
-                Credential::CasToken(settings.cas_token.clone()),
+                cas_credential,
                 Some(cas_quota.clone()),
             )),
             defender: DefenderClient::new(Endpoint::new(
@@ -212,7 +216,7 @@ mod tests {
     #[test]
     fn debug_output_never_shows_a_secret() {
         let mut settings = settings();
-        settings.cas_token = Secret::new("cas-token-value-123");
+        settings.cas_auth = CasAuth::ApiToken(Secret::new("cas-token-value-123"));
         settings.client_secret = Secret::new("client-secret-value-456");
         let shown = format!(
             "{:?} {:?}",

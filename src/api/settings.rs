@@ -8,14 +8,38 @@ use crate::config::Secret;
 pub const DEFAULT_DEFENDER_SCOPE: &str = "https://api.securitycenter.microsoft.com/.default";
 /// Default OAuth scope of Microsoft Graph.
 pub const DEFAULT_GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+/// OAuth scope of the Cloud App Security API for an Entra app ("Microsoft Cloud App Security").
+pub const DEFAULT_CAS_SCOPE: &str = "05a65629-4c1b-48c1-a78b-804c4abdd4af/.default";
+
+/// How remedy signs in to Cloud App Security.
+#[derive(Debug, Clone)]
+pub enum CasAuth {
+    /// The legacy API token (`Authorization: Token <token>`), on Microsoft's deprecation path.
+    ApiToken(Secret),
+    /// The Entra app of `[tenant]` with the client-credentials grant for `scope` (recommended).
+    EntraApp {
+        /// Scope requested for Cloud App Security tokens.
+        scope: String,
+    },
+}
+
+impl CasAuth {
+    /// How it is named in `remedy check` and logs (never the secret).
+    pub fn describe(&self) -> String {
+        match self {
+            CasAuth::ApiToken(_) => "legacy API token".to_string(),
+            CasAuth::EntraApp { scope } => format!("Entra app (scope {scope})"),
+        }
+    }
+}
 
 /// Everything the clients need to reach the three services and the token authority.
 #[derive(Debug, Clone)]
 pub struct ApiSettings {
     /// Tenant portal URL of Cloud App Security, e.g. `https://contoso.us2.portal.cloudappsecurity.com`.
     pub cas_url: String,
-    /// Cloud App Security API token (sent as `Authorization: Token <token>`).
-    pub cas_token: Secret,
+    /// How remedy signs in to Cloud App Security.
+    pub cas_auth: CasAuth,
     /// Defender for Endpoint API base, e.g. `https://api.security.microsoft.com`.
     pub defender_url: String,
     /// Microsoft Graph base, e.g. `https://graph.microsoft.com`.
@@ -53,7 +77,7 @@ impl ApiSettings {
     ) -> ApiSettings {
         ApiSettings {
             cas_url: cas_url.into(),
-            cas_token,
+            cas_auth: CasAuth::ApiToken(cas_token),
             defender_url: "https://api.security.microsoft.com".into(),
             graph_url: "https://graph.microsoft.com".into(),
             authority_url: "https://login.microsoftonline.com".into(),

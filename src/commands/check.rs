@@ -5,7 +5,7 @@ use std::path::Path;
 use color_eyre::eyre::Result;
 
 use remedy::api::AlertQuery;
-use remedy::api::{ApiError, Clients};
+use remedy::api::{ApiError, CasAuth, Clients};
 use remedy::text::{has_hidden_chars, sanitize};
 
 /// Alerts read to find a user whose machines the lookup check resolves.
@@ -60,7 +60,9 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     println!("config   ok       {}", loaded.path.display());
-    let clients = match Clients::new(remedy::wiring::api_settings(&loaded.config)) {
+    let settings = remedy::wiring::api_settings(&loaded.config);
+    let cas_auth = settings.cas_auth.clone();
+    let clients = match Clients::new(settings) {
         Ok(clients) => clients,
         Err(e) => {
             println!("clients  FAILED   {e}");
@@ -89,10 +91,17 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             sample_users.push(upn.to_string());
         }
     }
+    println!("CAS      auth     {}", cas_auth.describe());
+    if matches!(cas_auth, CasAuth::ApiToken(_)) {
+        println!(
+            "CAS      warning  the legacy API token is on Microsoft's deprecation path; \
+             sign in with the [tenant] app instead: [cas] auth = \"entra\" (see README, Setup)"
+        );
+    }
     let alerts = page
         .map(|page| {
             format!(
-                "token accepted, {} alert(s) visible",
+                "signed in, {} alert(s) visible",
                 page.total.unwrap_or(page.data.len() as u64)
             )
         })

@@ -14,6 +14,7 @@ pub use load::{Config, LoadedConfig, load, load_str};
 pub use paths::{config_path, data_dir};
 pub use secret::Secret;
 pub use sections::{
-    AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
-    JournalSection, LogFormat, LogRotation, LogSection, PolicyBinding, TenantSection, UiSection,
+    AuthSection, CasAuthKind, CasSection, DefenderSection, EngineSection, GraphSection,
+    GuardSection, JournalSection, LogFormat, LogRotation, LogSection, PolicyBinding, TenantSection,
+    UiSection,
 };

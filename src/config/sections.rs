@@ -29,9 +29,26 @@ pub struct CasSection {
     /// Tenant portal URL, e.g. `https://contoso.us2.portal.cloudappsecurity.com`.
     #[serde(default)]
     pub url: String,
-    /// Legacy API token; `REMEDY_CAS_TOKEN` overrides it.
+    /// How remedy signs in: `token` (the legacy API token) or `entra` (the `[tenant]` app).
+    #[serde(default)]
+    pub auth: CasAuthKind,
+    /// Legacy API token (with `auth = "token"`); `REMEDY_CAS_TOKEN` overrides it.
     #[serde(default)]
     pub token: Secret,
+    /// Scope requested for Cloud App Security tokens (with `auth = "entra"`).
+    #[serde(default = "default_cas_scope")]
+    pub scope: String,
+}
+
+/// `[cas] auth`: which credential Cloud App Security gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CasAuthKind {
+    /// The legacy API token of `[cas] token` (on Microsoft's deprecation path).
+    #[default]
+    Token,
+    /// The Entra app registration of `[tenant]`, with the client-credentials grant (recommended).
+    Entra,
 }
 
 /// `[defender]`: Microsoft Defender for Endpoint.
@@ -210,6 +227,9 @@ fn default_graph_url() -> String {
 }
 fn default_graph_scope() -> String {
     "https://graph.microsoft.com/.default".into()
+}
+fn default_cas_scope() -> String {
+    crate::api::DEFAULT_CAS_SCOPE.into()
 }
 fn default_authority() -> String {
     "https://login.microsoftonline.com".into()

@@ -44,10 +44,11 @@ pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> 
             "set it to your portal URL from Settings > Cloud Apps > System > About",
         ));
     }
-    if config.cas.token.is_empty() {
+    if config.cas.auth == super::CasAuthKind::Token && config.cas.token.is_empty() {
         return Err(missing(
             "cas.token",
-            "generate one in Settings > Cloud Apps > System > API tokens, or export REMEDY_CAS_TOKEN",
+            "generate one in Settings > Cloud Apps > System > API tokens, or export REMEDY_CAS_TOKEN; \
+             or sign in with the [tenant] app instead: [cas] auth = \"entra\"",
         ));
     }
     for (key, url) in [

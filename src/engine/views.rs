@@ -2,16 +2,13 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::api::models::cas::{
-    Alert, AlertStatus, Policy, ResolutionStatus, Severity as CasSeverity,
-};
+use crate::api::models::cas::{Alert, AlertStatus, Policy};
 use crate::api::models::defender::Machine;
 use crate::store::RemediationRow;
 use crate::text::sanitize;
 
 use super::interface::{
-    AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationView, Resolution,
-    Severity,
+    AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationView,
 };
 use super::settings::EngineSettings;
 
@@ -22,13 +19,13 @@ pub fn alert_view(alert: &Alert) -> AlertView {
         id: sanitize(&alert.id),
         title: sanitize(&alert.title),
         description: sanitize(&alert.description),
-        severity: severity(alert.severity.as_ref()),
+        severity: crate::alert::cas_severity(alert.severity.as_ref()),
         raised_at: from_millis(alert.timestamp),
         policy_id: policy.map(|p| sanitize(&p.id)).unwrap_or_default(),
         policy_name: policy.map(|p| sanitize(&p.label)).unwrap_or_default(),
         user: alert.user_principal().map(sanitize),
         note: None,
-        resolution: resolution(alert.resolution_status.as_ref()),
+        resolution: crate::alert::cas_resolution(alert.resolution_status.as_ref()),
         read: matches!(
             alert.status,
             Some(AlertStatus::Read) | Some(AlertStatus::Archived)
@@ -42,30 +39,6 @@ pub fn alert_view(alert: &Alert) -> AlertView {
                 label: sanitize(if e.label.is_empty() { &e.id } else { &e.label }),
             })
             .collect(),
-    }
-}
-
-/// Cloud App Security's severity as shown.
-pub(super) fn severity(severity: Option<&CasSeverity>) -> Severity {
-    match severity {
-        Some(CasSeverity::Low) => Severity::Low,
-        Some(CasSeverity::Medium) => Severity::Medium,
-        Some(CasSeverity::High) => Severity::High,
-        Some(CasSeverity::Informational) => Severity::Informational,
-        _ => Severity::Unknown,
-    }
-}
-
-/// Cloud App Security's resolution as shown.
-pub(super) fn resolution(status: Option<&ResolutionStatus>) -> Resolution {
-    match status {
-        None | Some(ResolutionStatus::Open) => Resolution::Open,
-        Some(ResolutionStatus::Dismissed) => Resolution::Dismissed,
-        Some(ResolutionStatus::Resolved) => Resolution::Resolved,
-        Some(ResolutionStatus::FalsePositive) => Resolution::FalsePositive,
-        Some(ResolutionStatus::Benign) => Resolution::Benign,
-        Some(ResolutionStatus::TruePositive) => Resolution::TruePositive,
-        Some(_) => Resolution::Unknown,
     }
 }
 

@@ -12,7 +12,8 @@ use crate::text::sanitize;
 
 use super::core::Engine;
 use super::interface::{AlertView, Event, Level, RemediationState, Resolution};
-use super::views::{alert_view, from_millis, resolution, severity};
+use super::views::{alert_view, from_millis};
+use crate::alert::{cas_resolution, cas_severity};
 
 impl Engine {
     /// Loads the working set: unfinished remediations, those finished within the window, their alerts.
@@ -61,13 +62,13 @@ impl Engine {
             id: sanitize(&s.id),
             title: sanitize(&s.title),
             description: String::new(),
-            severity: severity(Some(&CasSeverity::from_value(s.severity))),
+            severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
             raised_at: from_millis(s.timestamp_ms),
             policy_id: sanitize(&s.policy_id),
             policy_name,
             user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
             note: None,
-            resolution: resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+            resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
             read: false,
             url: None,
             entities: Vec::new(),

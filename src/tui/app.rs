@@ -13,7 +13,7 @@ use crate::engine::interface::{
 
 use super::dialog::Dialog;
 use super::filter::Filter;
-use super::keymap::Keymap;
+use super::keymap::{Action, Keymap};
 use super::state::Model;
 use super::theme::Theme;
 
@@ -33,6 +33,35 @@ pub enum Pane {
 
 impl Pane {
     pub const ALL: [Pane; 4] = [Pane::Alerts, Pane::Policies, Pane::Machines, Pane::Activity];
+
+    /// What the pane offers beyond moving, in the order its hint line names them.
+    pub fn hints(self) -> &'static [Action] {
+        match self {
+            Pane::Alerts => &[
+                Action::Open,
+                Action::Filter,
+                Action::Sort,
+                Action::ApproveAll,
+                Action::RejectAll,
+                Action::CloseAlert,
+            ],
+            Pane::Policies => &[Action::Open, Action::ModeCycle, Action::ModeAuto],
+            Pane::Machines => &[
+                Action::Approve,
+                Action::Reject,
+                Action::Mark,
+                Action::CancelAction,
+                Action::Retry,
+                Action::Release,
+            ],
+            Pane::Activity => &[
+                Action::Open,
+                Action::Approve,
+                Action::Reject,
+                Action::CancelAction,
+            ],
+        }
+    }
 
     /// The pane's title.
     pub fn title(self) -> &'static str {

@@ -306,6 +306,15 @@ impl Keymap {
     }
 
     /// Keys of an action joined for display ("k/↑"); empty when unbound.
+    /// The first key bound to `action`, as the help writes it (`None` when it has none).
+    pub fn first_key_of(&self, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|(a, _)| *a == action)
+            .and_then(|(_, keys)| keys.first())
+            .map(ToString::to_string)
+    }
+
     pub fn keys_of(&self, action: Action) -> String {
         self.bindings
             .iter()

@@ -58,39 +58,28 @@ string_enum! {
 pub struct SecurityAlert {
     pub id: String,
     /// The id in the product that raised it (for Cloud App Security, the REST API's alert id).
-    #[serde(default)]
     pub provider_alert_id: Option<String>,
-    #[serde(default)]
     pub incident_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub status: SecurityAlertStatus,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub severity: SecuritySeverity,
-    #[serde(default)]
     pub classification: Option<String>,
-    #[serde(default)]
     pub determination: Option<String>,
     /// e.g. `microsoftDefenderForCloudApps`, `microsoftDefenderForEndpoint` (kept as sent).
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub service_source: String,
-    #[serde(default)]
     pub detection_source: Option<String>,
     /// The detection logic that raised it: survives a policy being renamed or migrated.
-    #[serde(default)]
     pub detector_id: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub title: String,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub description: String,
-    #[serde(default)]
     pub recommended_actions: Option<String>,
-    #[serde(default)]
     pub category: Option<String>,
-    #[serde(default)]
     pub assigned_to: Option<String>,
-    #[serde(default)]
     pub alert_web_url: Option<String>,
-    #[serde(default)]
     pub incident_web_url: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub mitre_techniques: Vec<String>,
@@ -138,25 +127,16 @@ pub enum Evidence {
 #[serde(rename_all = "camelCase")]
 pub struct DeviceEvidence {
     /// The Defender machine id: acted on directly.
-    #[serde(default)]
     pub mde_device_id: Option<String>,
-    #[serde(default)]
     pub azure_ad_device_id: Option<String>,
-    #[serde(default)]
     pub device_dns_name: Option<String>,
-    #[serde(default)]
     pub os_platform: Option<String>,
     /// `active`, `inactive`, `impairedCommunication`, … (kept as sent).
-    #[serde(default)]
     pub health_status: Option<String>,
-    #[serde(default)]
     pub onboarding_status: Option<String>,
     /// e.g. `notReporting` (kept as sent).
-    #[serde(default)]
     pub defender_av_status: Option<String>,
-    #[serde(default)]
     pub rbac_group_name: Option<String>,
-    #[serde(default)]
     pub verdict: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub roles: Vec<String>,
@@ -166,9 +146,7 @@ pub struct DeviceEvidence {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserEvidence {
-    #[serde(default)]
     pub user_account: Option<UserAccount>,
-    #[serde(default)]
     pub verdict: Option<String>,
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub roles: Vec<String>,
@@ -178,15 +156,10 @@ pub struct UserEvidence {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UserAccount {
-    #[serde(default)]
     pub account_name: Option<String>,
-    #[serde(default)]
     pub domain_name: Option<String>,
-    #[serde(default)]
     pub azure_ad_user_id: Option<String>,
-    #[serde(default)]
     pub user_principal_name: Option<String>,
-    #[serde(default)]
     pub display_name: Option<String>,
 }
 
@@ -196,7 +169,6 @@ pub struct UserAccount {
 pub struct AlertComment {
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub comment: String,
-    #[serde(default)]
     pub created_by_display_name: Option<String>,
     #[serde(default, deserialize_with = "lenient::time")]
     pub created_date_time: Option<DateTime<Utc>>,

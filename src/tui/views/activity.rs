@@ -3,19 +3,19 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
-use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
+use super::table::ListTable;
+use super::{age, clean, list_block, position, state_style, state_text};
 use crate::tui::app::{App, Pane};
 
 /// Draws the activity pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let focused = app.focus == Pane::Activity;
     let len = app.activity_rows().len();
-    let block = pane_block(
+    let block = list_block(
+        app,
+        Pane::Activity,
         format!("Activity {}", position(app.activity.selected, len)),
-        focused,
-        &app.theme,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -56,31 +56,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         }
         Row::new(cells)
     });
-    let (widths, names) = if wide {
-        let widths = vec![
-            Constraint::Length(4),
-            Constraint::Length(29),
-            Constraint::Length(14),
-            Constraint::Length(15),
-            Constraint::Fill(1),
-        ];
-        (widths, vec!["age", "state", "machine", "action", "alert"])
-    } else {
-        let widths = vec![
-            Constraint::Length(4),
-            Constraint::Fill(1),
-            Constraint::Length(12),
-        ];
-        (widths, vec!["age", "state", "machine"])
-    };
-    let header = Row::new(names).style(theme.header);
-    let table = Table::new(rows, widths)
-        .header(header)
-        .style(theme.base)
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(SELECTED)
-        .highlight_spacing(HighlightSpacing::Always);
     let selected = app.activity.selected.saturating_sub(range.start);
-    let mut state = TableState::default().with_selected((len > 0).then_some(selected));
-    frame.render_stateful_widget(table, table_area, &mut state);
+    ListTable::new(theme)
+        .column("age", Constraint::Length(4))
+        .column(
+            "state",
+            if wide {
+                Constraint::Length(29)
+            } else {
+                Constraint::Fill(1)
+            },
+        )
+        .column("machine", Constraint::Length(if wide { 14 } else { 12 }))
+        .column_if(wide, "action", Constraint::Length(15))
+        .column_if(wide, "alert", Constraint::Fill(1))
+        .rows(rows)
+        .render(frame, table_area, None, (len > 0).then_some(selected));
 }

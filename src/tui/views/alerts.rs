@@ -3,9 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
-use super::{SELECTED, age, clean, pane_block, position};
+use super::table::ListTable;
+use super::{age, clean, list_block, position};
 use crate::engine::interface::{AlertView, Resolution, Severity};
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{fit, format, symbols};
@@ -13,7 +14,6 @@ use unicode_width::UnicodeWidthStr;
 
 /// Draws the alerts pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let focused = app.focus == Pane::Alerts;
     let total = app.model.alerts.len();
     let shown = app.visible_alerts().len();
     let sort = match app.sort {
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(error) = app.filter.error() {
         title.push_str(&format!(" · {error}"));
     }
-    let block = pane_block(title, focused, &app.theme);
+    let block = list_block(app, Pane::Alerts, title);
     let theme = &app.theme;
     if shown == 0 {
         let text = if total == 0 {
@@ -101,34 +101,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         ])
         .style(if text.closed { theme.dim } else { theme.base })
     });
-    let widths = [
-        Constraint::Length(1),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Length(policy_width as u16),
-        Constraint::Length(user_width as u16),
-        Constraint::Fill(1),
-        Constraint::Length(summary_width as u16),
-    ];
-    let header = Row::new([
-        "".to_string(),
-        "severity".into(),
-        "age".into(),
-        "policy".into(),
-        "user".into(),
-        "title".into(),
-        "remediation".into(),
-    ])
-    .style(theme.header);
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .style(theme.base)
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(SELECTED)
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default().with_selected(app.alerts.selected - range.start);
-    frame.render_stateful_widget(table, area, &mut state);
+    ListTable::new(theme)
+        .column("", Constraint::Length(1))
+        .column("severity", Constraint::Length(9))
+        .column("age", Constraint::Length(4))
+        .column("policy", Constraint::Length(policy_width as u16))
+        .column("user", Constraint::Length(user_width as u16))
+        .column("title", Constraint::Fill(1))
+        .column("remediation", Constraint::Length(summary_width as u16))
+        .rows(rows)
+        .render(
+            frame,
+            area,
+            Some(block),
+            Some(app.alerts.selected - range.start),
+        );
 }
 
 /// The cleaned texts of one alert row.

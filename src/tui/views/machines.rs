@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
-use super::{SELECTED, age, clean, pane_block, position, state_style, state_text};
+use super::table::ListTable;
+use super::{age, clean, list_block, pane_block, position, state_style, state_text};
 use crate::engine::interface::RemediationView;
 use crate::tui::app::{App, Pane};
 use crate::tui::containment::Containment;
@@ -48,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(suffix) = &suffix {
         title.push_str(&format!(" · hosts {}", clean(suffix)));
     }
-    let block = pane_block(title, focused, &app.theme);
+    let block = list_block(app, Pane::Machines, title);
     let theme = &app.theme;
     if len == 0 {
         let text = note.unwrap_or_else(|| "No machine actions for this alert.".into());
@@ -124,36 +125,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     } else {
         Constraint::Fill(1)
     };
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Length(name_width as u16),
-        Constraint::Length(14),
-        state_width,
-    ];
-    let mut names = vec!["", "machine", "action", "state"];
-    if !compact {
-        widths.push(Constraint::Length(4));
-        names.push("seen");
-    }
-    widths.push(Constraint::Length(8));
-    names.push("health");
-    if wide {
-        widths.extend([
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-        ]);
-        names.extend(["group", "tags", "found by"]);
-    }
-    let table = Table::new(rows, widths)
-        .header(Row::new(names).style(theme.header))
-        .style(theme.base)
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(SELECTED)
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default().with_selected(app.machines.selected - range.start);
     frame.render_widget(block, area);
-    frame.render_stateful_widget(table, table_area, &mut state);
+    ListTable::new(theme)
+        .column("", Constraint::Length(1))
+        .column("machine", Constraint::Length(name_width as u16))
+        .column("action", Constraint::Length(14))
+        .column("state", state_width)
+        .column_if(!compact, "seen", Constraint::Length(4))
+        .column("health", Constraint::Length(8))
+        .column_if(wide, "group", Constraint::Length(10))
+        .column_if(wide, "tags", Constraint::Length(10))
+        .column_if(wide, "found by", Constraint::Fill(1))
+        .rows(rows)
+        .render(
+            frame,
+            table_area,
+            None,
+            Some(app.machines.selected - range.start),
+        );
     if let Some(r) = app.machine_rows().get(app.machines.selected) {
         let held = Containment::of(&app.model, &r.machine.id).describe();
         frame.render_widget(footer(r, held, app.now, theme), footer_area);

@@ -9,6 +9,7 @@ mod help;
 mod machines;
 mod policies;
 mod status;
+mod table;
 mod too_small;
 
 use chrono::{DateTime, Utc};
@@ -108,6 +109,33 @@ fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
         .border_type(BorderType::Rounded)
         .border_style(style)
         .title(Line::styled(format!(" {marker}{title} "), theme.title))
+}
+
+/// A list pane's border: its title, highlighted when focused, with the hint line when focused.
+fn list_block<'a>(app: &App, pane: Pane, title: String) -> Block<'a> {
+    with_hints(pane_block(title, app.focus == pane, &app.theme), app, pane)
+}
+
+/// The focused pane's hint line on its bottom border: "a approve · r reject · …", with the keys in use;
+/// in read-only only what does not write.
+fn with_hints<'a>(block: Block<'a>, app: &App, pane: Pane) -> Block<'a> {
+    if app.focus != pane || app.show_detail {
+        return block;
+    }
+    let hints = pane
+        .hints()
+        .iter()
+        .filter(|action| !(action.writes() && app.read_only()))
+        .filter_map(|&action| {
+            let key = app.keymap.first_key_of(action)?;
+            Some(format!("{key} {}", action.name().replace('_', " ")))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if hints.is_empty() {
+        return block;
+    }
+    block.title_bottom(Line::styled(format!(" {hints} "), app.theme.dim))
 }
 
 /// Where the selection is in a list: "14 of 52" ("0" when empty), so what is off-screen is known.

@@ -3,21 +3,21 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
-use super::{SELECTED, clean, pane_block, position};
+use super::table::ListTable;
+use super::{clean, list_block, position};
 use crate::engine::interface::Mode;
 use crate::tui::app::{App, Pane};
 use crate::tui::symbols;
 
 /// Draws the policies pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
-    let focused = app.focus == Pane::Policies;
     let len = app.model.policies.len();
-    let block = pane_block(
+    let block = list_block(
+        app,
+        Pane::Policies,
         format!("Policies {}", position(app.policies.selected, len)),
-        focused,
-        &app.theme,
     );
     let range = app
         .policies
@@ -54,20 +54,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(Span::styled(symbols::mode(p.mode), mode_style)),
         ])
     });
-    let widths = [
-        Constraint::Fill(2),
-        Constraint::Length(12),
-        Constraint::Fill(1),
-        Constraint::Length(9),
-    ];
-    let header = Row::new(["policy", "type", "flow", "mode"]).style(theme.header);
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(block)
-        .style(theme.base)
-        .row_highlight_style(theme.selected)
-        .highlight_symbol(SELECTED)
-        .highlight_spacing(HighlightSpacing::Always);
-    let mut state = TableState::default().with_selected(app.policies.selected - range.start);
-    frame.render_stateful_widget(table, area, &mut state);
+    ListTable::new(theme)
+        .column("policy", Constraint::Fill(2))
+        .column("type", Constraint::Length(12))
+        .column("flow", Constraint::Fill(1))
+        .column("mode", Constraint::Length(9))
+        .rows(rows)
+        .render(
+            frame,
+            area,
+            Some(block),
+            Some(app.policies.selected - range.start),
+        );
 }
