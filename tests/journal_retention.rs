@@ -7,7 +7,9 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use remedy::lifecycle::{ActionKind, RemediationState};
-use remedy::store::{AlertRecord, AuditEntry, AuditFault, ExpectedHead, Journal, NewRemediation};
+use remedy::store::{
+    AlertRecord, AuditEntry, AuditFault, ExpectedHead, Journal, NewRemediation, PruneBatch,
+};
 use tempfile::TempDir;
 
 const RETAIN_DAYS: i64 = 180;
@@ -173,7 +175,8 @@ fn a_prune_keeps_waiting_work_and_the_chain_verifies_live_and_with_its_archive()
     assert!(j.alert("old-quiet").unwrap().is_none());
     assert!(j.alert("recent").unwrap().is_some());
 
-    let archive = outcome.archive.expect("audit entries were archived");
+    assert_eq!(outcome.archives.len(), 1, "one batch");
+    let archive = outcome.archives[0].clone();
     assert_eq!(archive.parent(), Some(s.dir.path()), "next to the journal");
     let name = archive.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
@@ -201,7 +204,7 @@ fn a_prune_keeps_waiting_work_and_the_chain_verifies_live_and_with_its_archive()
 fn an_edited_archive_fails_verification() {
     let s = seeded();
     let mut j = Journal::open(&s.path()).unwrap();
-    let archive = j.prune(cutoff(), "alice").unwrap().archive.unwrap();
+    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
     let text = std::fs::read_to_string(&archive).unwrap();
     std::fs::write(&archive, text.replacen("looks real", "looks fake", 1)).unwrap();
     let report = j
@@ -239,12 +242,12 @@ fn entries_removed_behind_the_checkpoint_are_still_caught() {
 fn a_second_prune_chains_on_and_archives_verify_in_any_order() {
     let s = seeded();
     let mut j = Journal::open(&s.path()).unwrap();
-    let first = j.prune(cutoff(), "alice").unwrap().archive.unwrap();
+    let first = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
     let second = j
         .prune(Utc::now() - Duration::hours(1), "alice")
         .unwrap()
-        .archive
-        .unwrap();
+        .archives
+        .remove(0);
     assert!(j.verify_audit().unwrap().ok());
     let both = j
         .verify_audit_with_archives(None, &[second.clone(), first])
@@ -260,24 +263,16 @@ fn a_second_prune_chains_on_and_archives_verify_in_any_order() {
 fn an_expected_head_that_was_pruned_points_at_the_archive() {
     let s = seeded();
     let mut j = Journal::open(&s.path()).unwrap();
-    let before = j.verify_audit().unwrap();
+    let mut exported = Vec::new();
+    j.export_audit(remedy::store::ExportFormat::Json, None, &mut exported)
+        .unwrap();
+    let entries: Vec<serde_json::Value> = serde_json::from_slice(&exported).unwrap();
     let expected = ExpectedHead {
         seq: 3,
-        hash: {
-            let report = j.verify_audit().unwrap();
-            assert!(report.ok());
-            let text = {
-                let mut out = Vec::new();
-                j.export_audit(remedy::store::ExportFormat::Json, None, &mut out)
-                    .unwrap();
-                String::from_utf8(out).unwrap()
-            };
-            let entries: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-            entries[2]["hash"].as_str().unwrap().to_string()
-        },
+        hash: entries[2]["hash"].as_str().unwrap().to_string(),
     };
-    assert!(before.ok());
-    let archive = j.prune(cutoff(), "alice").unwrap().archive.unwrap();
+    assert!(j.verify_audit_against(Some(&expected)).unwrap().ok());
+    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
     let live = j.verify_audit_against(Some(&expected)).unwrap();
     assert_eq!(
         live.fault,
@@ -382,4 +377,30 @@ fn archive_of(dir: &Path) -> PathBuf {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().ends_with(".jsonl"))
         .expect("an archive next to the journal")
+}
+
+#[test]
+fn a_large_prune_runs_in_batches_each_archived_and_checkpointed() {
+    let s = seeded();
+    let mut j = Journal::open(&s.path()).unwrap();
+    let batch = PruneBatch {
+        remediations: 1,
+        audit_entries: 2,
+    };
+    let outcome = j.prune_in_batches(cutoff(), "alice", batch).unwrap();
+    assert_eq!(outcome.counts.audit_entries, 5);
+    assert_eq!(outcome.counts.audit_range, Some((1, 5)));
+    assert_eq!(
+        outcome.archives.len(),
+        3,
+        "entries 1-2, 3-4 and 5 (with its checkpoints in between)"
+    );
+    assert!(j.remediation(&s.old_done).unwrap().is_none());
+    let live = j.verify_audit().unwrap();
+    assert!(live.ok(), "{:?}", live.fault);
+    let whole = j
+        .verify_audit_with_archives(None, &outcome.archives)
+        .unwrap();
+    assert!(whole.ok(), "{:?}", whole.fault);
+    assert_eq!(whole.first_seq, 1);
 }

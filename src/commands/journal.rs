@@ -40,12 +40,17 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
     }
     let outcome = journal.prune(cutoff, &remedy::engine::os_user())?;
     println!("pruned: {}", describe(&outcome.counts));
-    if let Some(archive) = &outcome.archive {
-        println!("audit entries archived to {}", archive.display());
+    if !outcome.archives.is_empty() {
+        let names: Vec<String> = outcome
+            .archives
+            .iter()
+            .map(|a| a.display().to_string())
+            .collect();
+        println!("audit entries archived to {}", names.join(", "));
         println!(
             "  remedy audit --journal {} verify --archive {}",
             journal_path.display(),
-            archive.display()
+            names.join(" ")
         );
     }
     if outcome.vacuumed {
@@ -94,7 +99,7 @@ pub async fn prune_daily(journal_path: PathBuf, retain_days: u64) {
                 tracing::info!("retention: nothing to prune")
             }
             Ok(Ok(outcome)) => tracing::info!(
-                archive = ?outcome.archive,
+                archives = ?outcome.archives,
                 vacuumed = outcome.vacuumed,
                 "retention pruned {}",
                 describe(&outcome.counts)

@@ -35,7 +35,7 @@ pub use error::StoreError;
 pub use export::ExportFormat;
 pub use modes::ModeChangeRow;
 pub use remediations::{NewRemediation, RemediationRow, TransitionRow};
-pub use retention::{PruneCounts, PruneOutcome};
+pub use retention::{PruneBatch, PruneCounts, PruneOutcome};
 pub use schema::SCHEMA_VERSION;
 pub use state_codec::{StoredAction, decode_action, decode_state};
 pub use working_set::AlertSummary;

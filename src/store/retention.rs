@@ -39,14 +39,50 @@ impl PruneCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PruneOutcome {
     pub counts: PruneCounts,
-    /// The archive holding the removed audit entries.
-    pub archive: Option<PathBuf>,
+    /// The archives holding the removed audit entries (one per batch), oldest first.
+    pub archives: Vec<PathBuf>,
     /// Whether `VACUUM` ran afterwards.
     pub vacuumed: bool,
 }
 
-/// Marks what goes in temporary tables and counts it; the caller's transaction decides whether it goes.
-fn select(conn: &Connection, cutoff: &str) -> Result<PruneCounts, StoreError> {
+/// At most this much goes in one prune transaction, so other processes sharing the journal wait for it only
+/// briefly (their writes wait up to the busy timeout); a prune runs batches until nothing is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneBatch {
+    pub remediations: i64,
+    pub audit_entries: i64,
+}
+
+impl Default for PruneBatch {
+    fn default() -> PruneBatch {
+        PruneBatch {
+            remediations: 20_000,
+            audit_entries: 50_000,
+        }
+    }
+}
+
+impl PruneCounts {
+    fn add(&mut self, batch: &PruneCounts) {
+        self.remediations += batch.remediations;
+        self.transitions += batch.transitions;
+        self.approvals += batch.approvals;
+        self.alerts += batch.alerts;
+        self.audit_entries += batch.audit_entries;
+        self.audit_range = match (self.audit_range, batch.audit_range) {
+            (Some((first, _)), Some((_, last))) => Some((first, last)),
+            (range, None) | (None, range) => range,
+        };
+    }
+}
+
+/// Marks what goes (at most `batch`, everything when `None`) in temporary tables and counts it; the caller's
+/// transaction decides whether it goes.
+fn select(
+    conn: &Connection,
+    cutoff: &str,
+    batch: Option<PruneBatch>,
+) -> Result<PruneCounts, StoreError> {
     let finals: Vec<String> = RemediationState::ALL
         .into_iter()
         .filter(|s| s.is_final())
@@ -58,10 +94,10 @@ fn select(conn: &Connection, cutoff: &str) -> Result<PruneCounts, StoreError> {
     conn.execute(
         &format!(
             "CREATE TEMP TABLE prune_remediations AS SELECT id FROM remediations \
-             WHERE final_at IS NOT NULL AND final_at < ?1 AND state IN ({})",
+             WHERE final_at IS NOT NULL AND final_at < ?1 AND state IN ({}) ORDER BY final_at LIMIT ?2",
             finals.join(", ")
         ),
-        [cutoff],
+        params![cutoff, batch.map_or(-1, |b| b.remediations)],
     )?;
     conn.execute(
         "CREATE TEMP TABLE prune_alerts AS SELECT id FROM alerts a WHERE last_seen < ?1 \
@@ -77,7 +113,15 @@ fn select(conn: &Connection, cutoff: &str) -> Result<PruneCounts, StoreError> {
         [cutoff],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let audit_range = first.zip(last).filter(|(first, last)| first <= last);
+    let audit_range = first
+        .zip(last)
+        .map(|(first, last)| {
+            (
+                first,
+                batch.map_or(last, |b| last.min(first + b.audit_entries - 1)),
+            )
+        })
+        .filter(|(first, last)| first <= last);
     Ok(PruneCounts {
         remediations: count("SELECT count(*) FROM temp.prune_remediations")?,
         transitions: count(
@@ -118,7 +162,7 @@ impl Journal {
     /// What [`Journal::prune`] would remove for `cutoff`, changing nothing.
     pub fn prune_dry_run(&self, cutoff: DateTime<Utc>) -> Result<PruneCounts, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
-        let counts = select(&tx, &ts(cutoff))?;
+        let counts = select(&tx, &ts(cutoff), None)?;
         tx.rollback()?;
         Ok(counts)
     }
@@ -126,51 +170,69 @@ impl Journal {
     /// Removes finished remediations (with transitions and approvals) finished before `cutoff`, alerts last
     /// seen before it with no other work, and audit entries before it: those are written to an archive next
     /// to the journal first, and a checkpoint entry by `who` carries their head. Never touches a remediation
-    /// that is not final. `VACUUM` runs when more than a quarter of the file's pages are free.
+    /// that is not final. Runs in batches ([`PruneBatch`]); `VACUUM` runs when more than a quarter of the
+    /// file's pages are free afterwards.
     pub fn prune(&mut self, cutoff: DateTime<Utc>, who: &str) -> Result<PruneOutcome, StoreError> {
+        self.prune_in_batches(cutoff, who, PruneBatch::default())
+    }
+
+    /// [`Journal::prune`] with batches of the given size (one archive and one checkpoint per batch).
+    pub fn prune_in_batches(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        who: &str,
+        batch: PruneBatch,
+    ) -> Result<PruneOutcome, StoreError> {
+        let mut counts = PruneCounts::default();
+        let mut archives = Vec::new();
+        loop {
+            let (done, archive) = self.prune_batch(cutoff, who, batch)?;
+            if done.is_empty() {
+                break;
+            }
+            counts.add(&done);
+            archives.extend(archive);
+        }
+        let vacuumed = !counts.is_empty() && self.vacuum_if_worth_it()?;
+        Ok(PruneOutcome {
+            counts,
+            archives,
+            vacuumed,
+        })
+    }
+
+    /// One prune transaction; the archive it wrote is removed again if it fails.
+    fn prune_batch(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        who: &str,
+        batch: PruneBatch,
+    ) -> Result<(PruneCounts, Option<PathBuf>), StoreError> {
         let journal_file = self
             .conn
             .path()
             .map(PathBuf::from)
             .filter(|p| !p.as_os_str().is_empty());
-        let cut = ts(cutoff);
         let mut archive = None;
         let result = self.atomic(|tx| {
-            let counts = select(&tx.tx, &cut)?;
+            let counts = select(&tx.tx, &ts(cutoff), Some(batch))?;
             if counts.is_empty() {
                 return Ok(counts);
             }
-            let mut archived = None;
-            if let Some((first, last)) = counts.audit_range {
-                let hash: String =
-                    tx.tx
-                        .query_row("SELECT hash FROM audit WHERE seq = ?1", [last], |r| {
-                            r.get(0)
-                        })?;
-                let path = match &journal_file {
-                    Some(file) => archive_path(file, first, last),
-                    None => {
-                        return Err(StoreError::Archive {
-                            path: PathBuf::from("(in memory)"),
-                            problem:
-                                "a journal in memory has no folder to archive audit entries in"
-                                    .into(),
-                        });
-                    }
-                };
-                let mut stmt = tx.tx.prepare(&format!(
-                    "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
-                ))?;
-                let rows = stmt.query_map(params![first, last], from_row)?;
-                archive = Some(path.clone());
-                write_archive(&path, rows.map(|r| r.map_err(StoreError::from)))?;
-                let name = path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned();
-                archived = Some((ExpectedHead { seq: last, hash }, name));
-            }
+            let archived = match counts.audit_range {
+                Some((first, last)) => {
+                    let (path, head) =
+                        archive_entries(&tx.tx, journal_file.as_deref(), first, last)?;
+                    let name = path
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned();
+                    archive = Some(path);
+                    Some((head, name))
+                }
+                None => None,
+            };
             tx.append_audit(&prune_entry(&PruneNote {
                 who,
                 at: Utc::now(),
@@ -183,21 +245,15 @@ impl Journal {
             delete_marked(&tx.tx, counts.audit_range.map(|(_, last)| last))?;
             Ok(counts)
         });
-        let counts = match result {
-            Ok(counts) => counts,
+        match result {
+            Ok(counts) => Ok((counts, archive)),
             Err(e) => {
                 if let Some(path) = &archive {
                     let _ = std::fs::remove_file(path);
                 }
-                return Err(e);
+                Err(e)
             }
-        };
-        let vacuumed = !counts.is_empty() && self.vacuum_if_worth_it()?;
-        Ok(PruneOutcome {
-            counts,
-            archive,
-            vacuumed,
-        })
+        }
     }
 
     /// Runs `VACUUM` when more than a quarter of the file's pages are free; true when it ran.
@@ -218,4 +274,30 @@ impl Journal {
         tracing::info!(pages, free, "journal vacuumed");
         Ok(true)
     }
+}
+
+/// Writes audit entries `first..=last` to their archive next to `journal_file`; returns it and the last entry's
+/// head, which the checkpoint carries.
+fn archive_entries(
+    conn: &Connection,
+    journal_file: Option<&std::path::Path>,
+    first: i64,
+    last: i64,
+) -> Result<(PathBuf, ExpectedHead), StoreError> {
+    let Some(file) = journal_file else {
+        return Err(StoreError::Archive {
+            path: PathBuf::from("(in memory)"),
+            problem: "a journal in memory has no folder to archive audit entries in".into(),
+        });
+    };
+    let hash: String = conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [last], |r| {
+        r.get(0)
+    })?;
+    let path = archive_path(file, first, last);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map(params![first, last], from_row)?;
+    write_archive(&path, rows.map(|r| r.map_err(StoreError::from)))?;
+    Ok((path, ExpectedHead { seq: last, hash }))
 }
