@@ -119,7 +119,7 @@ async fn sigterm_drains_in_flight_submissions(profile: Profile) {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &sim);
     let dir_path = dir.path().to_path_buf();
-    let (in_flight, status, took, log) = tokio::task::spawn_blocking(move || {
+    let (in_flight, status, took, log, printed) = tokio::task::spawn_blocking(move || {
         let mut child = spawn_run(&dir_path, &config);
         let events = lines(child.stdout.take().unwrap());
         let log = lines(child.stderr.take().unwrap());
@@ -130,7 +130,8 @@ async fn sigterm_drains_in_flight_submissions(profile: Profile) {
         let status = exit_within(&mut child, Duration::from_secs(15));
         let took = asked.elapsed();
         let log: Vec<String> = log.try_iter().collect();
-        (in_flight, status, took, log)
+        let printed: Vec<String> = events.try_iter().collect();
+        (in_flight, status, took, log, printed)
     })
     .await
     .unwrap();
@@ -164,6 +165,13 @@ async fn sigterm_drains_in_flight_submissions(profile: Profile) {
     assert!(
         queued.is_empty(),
         "nothing left half-sent ({profile:?}): {queued:?}"
+    );
+    assert!(
+        printed.iter().any(|l| {
+            let event: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            event["id"] == in_flight.as_str() && event["state"] != "queued"
+        }),
+        "the answer that came while draining is printed on stdout ({profile:?}): {printed:?}"
     );
     assert!(
         log.iter().any(|l| l.contains("draining before shutdown")),

@@ -56,7 +56,7 @@ pub async fn run(
         journal,
         wiring::engine_settings(&config, read_only, demo),
     );
-    let outcome = remedy::headless::run(&engine, shutdown_signal()).await;
+    let outcome = remedy::headless::run(&engine, shutdown_signal(), DRAIN_GRACE).await;
     if outcome.is_ok() {
         engine.drain(DRAIN_GRACE).await;
     } else {

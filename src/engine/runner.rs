@@ -34,6 +34,8 @@ pub struct EngineHandle {
     engine: AbortHandle,
     supervisor: JoinHandle<()>,
     drain: watch::Sender<bool>,
+    /// Becomes true once the engine task has ended, however it ended.
+    ended: watch::Receiver<bool>,
 }
 
 impl EngineHandle {
@@ -56,14 +58,32 @@ impl EngineHandle {
         let _ = self.supervisor.await;
     }
 
+    /// Asks the engine to drain: nothing new is polled or sent; it ends once the submissions in flight are
+    /// answered and journaled (events keep flowing meanwhile). See [`EngineHandle::drain`].
+    pub fn begin_drain(&self) {
+        let _ = self.drain.send(true);
+    }
+
+    /// Resolves once the engine task has ended.
+    pub async fn ended(&self) {
+        let mut ended = self.ended.clone();
+        let _ = ended.wait_for(|ended| *ended).await;
+    }
+
     /// Stops the engine gracefully: nothing new is polled or sent, submissions in flight finish and their
     /// answers are journaled, for at most `grace`; whatever is still in flight then is abandoned (its intent is
-    /// journaled, so the next start reconciles it with Defender). True when everything finished in time.
-    pub async fn drain(mut self, grace: std::time::Duration) -> bool {
-        let _ = self.drain.send(true);
-        let finished = tokio::time::timeout(grace, &mut self.supervisor)
-            .await
-            .is_ok();
+    /// journaled, so the next start reconciles it with Defender). A drain begun earlier with
+    /// [`EngineHandle::begin_drain`] has had its grace: the engine is stopped now unless it already ended.
+    /// True when everything finished in time.
+    pub async fn drain(self, grace: std::time::Duration) -> bool {
+        let begun = *self.drain.borrow();
+        self.begin_drain();
+        let grace = if begun {
+            std::time::Duration::ZERO
+        } else {
+            grace
+        };
+        let finished = tokio::time::timeout(grace, self.ended()).await.is_ok();
         if !finished {
             tracing::warn!(
                 "submissions still in flight after {} s: abandoned, the next start reconciles them",
@@ -87,16 +107,22 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         internal,
     };
     let engine = Engine::new(ctx, events.clone());
+    let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
+    let (ended_tx, ended) = watch::channel(false);
     let task = tokio::spawn(run(engine, command_rx, internal_rx, drain_rx));
     let engine = task.abort_handle();
-    let supervisor = tokio::spawn(supervise(task, events.clone()));
+    let supervisor = tokio::spawn(async move {
+        supervise(task, events_for_supervisor).await;
+        let _ = ended_tx.send(true);
+    });
     EngineHandle {
         commands,
         events,
         engine,
         supervisor,
         drain,
+        ended,
     }
 }
 
