@@ -54,7 +54,12 @@ mode = "auto"
 }
 
 fn spawn_run(dir: &Path, config: &Path) -> Child {
+    spawn_run_with(dir, config, &[])
+}
+
+fn spawn_run_with(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_remedy"))
+        .envs(env.iter().copied())
         .args([
             "--config",
             config.to_str().unwrap(),
@@ -190,4 +195,84 @@ async fn sigterm_drains_in_flight_submissions_then_exits_0() {
     for profile in PROFILES {
         sigterm_drains_in_flight_submissions(profile).await;
     }
+}
+
+/// `remedy run` prunes on its own (here right after start instead of a minute later): the old alert and audit
+/// entries leave the journal, their archive is next to it, and the chain still verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remedy_run_prunes_the_journal_on_its_own() {
+    let sim = start_sim_with(quiet_scenario(60.0), Profile::Strict).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim);
+    let journal_path = dir.path().join("journal.sqlite");
+    let old = chrono::Utc::now() - chrono::Duration::days(400);
+    {
+        let mut j = remedy::store::Journal::open(&journal_path).unwrap();
+        j.record_alert(&remedy::store::AlertRecord {
+            id: "ancient".into(),
+            policy_id: "p".into(),
+            title: "ancient".into(),
+            user: String::new(),
+            severity: 0,
+            resolution: 2,
+            timestamp_ms: old.timestamp_millis(),
+            raw: serde_json::json!({ "_id": "ancient" }),
+            seen_at: old,
+        })
+        .unwrap();
+        for n in 0..3 {
+            j.append_audit(&remedy::store::AuditEntry {
+                at: old,
+                who: "alice".into(),
+                action: "set mode".into(),
+                target: format!("policy p{n}"),
+                why: String::new(),
+                result: "ok".into(),
+            })
+            .unwrap();
+        }
+    }
+    let dir_path = dir.path().to_path_buf();
+    let pruned = tokio::task::spawn_blocking(move || {
+        let mut child = spawn_run_with(
+            &dir_path,
+            &config,
+            &[("REMEDY_FIRST_PRUNE_AFTER_MS", "200")],
+        );
+        let log = lines(child.stderr.take().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut pruned = None;
+        while pruned.is_none() && Instant::now() < deadline {
+            if let Ok(line) = log.recv_timeout(Duration::from_millis(200))
+                && line.contains("retention pruned")
+            {
+                pruned = Some(line);
+            }
+        }
+        // SAFETY: signalling our own child by its pid.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        exit_within(&mut child, Duration::from_secs(15));
+        pruned
+    })
+    .await
+    .unwrap();
+    let pruned = pruned.expect("remedy run logs its prune within 30 s");
+    assert!(
+        pruned.contains("1 alerts") && pruned.contains("3 audit entries"),
+        "{pruned}"
+    );
+    let journal = remedy::store::Journal::open(&journal_path).unwrap();
+    assert!(journal.alert("ancient").unwrap().is_none());
+    let archive = remedy::store::archive_path(&journal_path, 1, 3);
+    assert!(
+        archive.exists(),
+        "the audit entries are archived next to the journal"
+    );
+    let live = journal.verify_audit().unwrap();
+    assert!(live.ok() && live.first_seq == 4, "{live:?}");
+    let whole = journal
+        .verify_audit_with_archives(None, &[archive])
+        .unwrap();
+    assert!(whole.ok(), "{whole:?}");
+    sim.shutdown().await;
 }

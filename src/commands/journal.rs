@@ -75,6 +75,8 @@ fn describe(c: &PruneCounts) -> String {
 const PRUNE_EVERY: Duration = Duration::from_secs(24 * 3600);
 /// The first prune waits this long after start, so a restart loop does not prune in a loop.
 const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
+/// Test hook: the first prune's delay in milliseconds instead of [`FIRST_PRUNE_AFTER`].
+const FIRST_PRUNE_VAR: &str = "REMEDY_FIRST_PRUNE_AFTER_MS";
 
 /// `remedy run`'s retention: prunes the journal once a day on its own connection; failures are logged and
 /// retried the next day.
@@ -82,8 +84,11 @@ pub async fn prune_daily(journal_path: PathBuf, retain_days: u64) {
     if retain_days == 0 {
         return;
     }
-    let mut every =
-        tokio::time::interval_at(tokio::time::Instant::now() + FIRST_PRUNE_AFTER, PRUNE_EVERY);
+    let first = std::env::var(FIRST_PRUNE_VAR)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(FIRST_PRUNE_AFTER, Duration::from_millis);
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + first, PRUNE_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
