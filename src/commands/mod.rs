@@ -38,6 +38,12 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         );
         return Ok(EXIT_USAGE);
     }
+    if cli.read_only && matches!(cli.command, Some(Command::Journal { .. })) {
+        eprintln!(
+            "error: --read-only and `remedy journal prune` contradict each other: a prune removes history; `--dry-run` only counts"
+        );
+        return Ok(EXIT_USAGE);
+    }
     if cli.read_only && !acts {
         eprintln!(
             "error: --read-only applies to the console, `remedy demo` and `remedy run`; this command never acts"
