@@ -404,3 +404,23 @@ fn a_large_prune_runs_in_batches_each_archived_and_checkpointed() {
     assert!(whole.ok(), "{:?}", whole.fault);
     assert_eq!(whole.first_seq, 1);
 }
+
+#[test]
+fn an_archive_line_that_is_not_an_entry_is_an_error_naming_the_file_and_line() {
+    let s = seeded();
+    let mut j = Journal::open(&s.path()).unwrap();
+    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
+    let text = std::fs::read_to_string(&archive).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1] = "{\"seq\": 2, \"note\": \"not an entry\"}";
+    std::fs::write(&archive, lines.join("\n")).unwrap();
+    let err = j
+        .verify_audit_with_archives(None, std::slice::from_ref(&archive))
+        .expect_err("an unreadable archive cannot be verified");
+    let message = err.to_string();
+    assert!(message.contains("line 2"), "{message}");
+    assert!(
+        message.contains(&archive.display().to_string()),
+        "{message}"
+    );
+}
