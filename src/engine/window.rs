@@ -11,7 +11,7 @@ use crate::store::{AlertSummary, RemediationRow};
 use crate::text::sanitize;
 
 use super::core::Engine;
-use super::interface::{AlertView, Event, Level, RemediationState, Resolution};
+use super::interface::{AlertView, Event, Level, Resolution};
 use super::views::{alert_view, from_millis};
 use crate::alert::{cas_resolution, cas_severity};
 
@@ -23,11 +23,7 @@ impl Engine {
             .ctx
             .journal
             .call(move |j| {
-                let unfinished: Vec<_> = RemediationState::ALL
-                    .into_iter()
-                    .filter(|s| !s.is_final())
-                    .collect();
-                let mut rows = j.remediations_in_states(&unfinished)?;
+                let mut rows = j.unfinished_remediations()?;
                 rows.extend(j.finished_since(since)?);
                 let mut ids: Vec<String> = rows.iter().map(|r| r.alert_id.clone()).collect();
                 ids.sort();
@@ -162,6 +158,7 @@ fn finished_at(r: &RemediationRow) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::RemediationState;
     use crate::store::StoredAction;
     use chrono::Duration;
 

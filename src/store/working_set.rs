@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::codec::ts;
 use super::remediations::select;
+use super::state_codec::decode_state;
 use super::{Journal, RemediationRow, StoreError};
 
 /// How many ids go in one `IN (…)` list (SQLite allows 32766 parameters; smaller lists keep plans cheap).
@@ -26,6 +27,32 @@ pub struct AlertSummary {
 }
 
 impl Journal {
+    /// Remediations not in a final state, including those whose stored state word is unknown (the engine
+    /// refuses them with the reason): the distinct stored states come from the index on `state`, then only
+    /// the rows in the wanted ones are read.
+    pub fn unfinished_remediations(&self) -> Result<Vec<RemediationRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT state FROM remediations")?;
+        let words = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut wanted = Vec::new();
+        for word in words {
+            let word = word?;
+            if decode_state(&word).map_or(true, |state| !state.is_final()) {
+                wanted.push(word);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; wanted.len()].join(", ");
+        select(
+            &self.conn,
+            &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
+            params_from_iter(&wanted),
+        )
+    }
+
     /// Remediations that reached a final state at or after `since`, newest first (index on `final_at`).
     pub fn finished_since(&self, since: DateTime<Utc>) -> Result<Vec<RemediationRow>, StoreError> {
         select(
