@@ -36,6 +36,7 @@ track_interval_secs = 1
 lookback_hours = 72
 [journal]
 path = "{journal}"
+lease_seconds = 3
 [policies.{AUTO_POLICY}]
 flow = "antivirus-scan-full"
 mode = "auto"

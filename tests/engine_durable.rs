@@ -34,6 +34,11 @@ async fn a_journal_write_failure_loses_nothing_once_writes_work_again() {
         let path = dir.path().join("j.sqlite");
         let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-quick", Mode::Auto)]);
         let mut run = EngineRun::start(&config, roomy_settings(&config), &path);
+        // It leads before the lock is taken (taking the lease is a write).
+        run.until(10, "the engine leads the journal", |r| {
+            r.notices.iter().any(|n| n.contains("leading the journal"))
+        })
+        .await;
         // Another connection holds the write lock: every journal write of the engine fails
         // (SQLITE_BUSY once its busy timeout ends), reads still work.
         let blocker = rusqlite::Connection::open(&path).expect("second connection");

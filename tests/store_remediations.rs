@@ -1,4 +1,4 @@
-//! Remediation records: idempotent intents, state changes, compare-and-set and claims across processes.
+//! Remediation records: idempotent intents, state changes, compare-and-set across processes.
 
 use chrono::{Duration, TimeZone, Utc};
 use remedy::lifecycle::{ActionKind, RemediationState as S};
@@ -108,7 +108,6 @@ fn unknown_ids_are_reported() {
     let mut j = Journal::open_in_memory().unwrap();
     let err = j.transition("nope", S::Approved, None, t0()).unwrap_err();
     assert!(matches!(err, StoreError::NotFound { ref id } if id == "nope"));
-    assert!(j.claim("nope", "me", t0(), Duration::minutes(1)).is_err());
     assert!(j.set_provider_action_id("nope", "x", t0()).is_err());
     assert!(
         j.record_approval("nope", "approve", "bob", None, t0())
@@ -118,7 +117,7 @@ fn unknown_ids_are_reported() {
 }
 
 #[test]
-fn two_processes_race_for_one_transition_and_one_claim() {
+fn two_processes_race_for_one_transition() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("journal.db");
     let mut a = Journal::open(&path).unwrap();
@@ -128,35 +127,6 @@ fn two_processes_race_for_one_transition_and_one_claim() {
     assert!(!created);
     assert_eq!(seen_by_b.id, r.id);
 
-    let stale = Duration::minutes(5);
-    assert!(a.claim(&r.id, "host-a:1", t0(), stale).unwrap());
-    assert!(
-        !b.claim(&r.id, "host-b:2", t0() + Duration::minutes(1), stale)
-            .unwrap()
-    );
-    assert!(
-        a.claim(&r.id, "host-a:1", t0() + Duration::minutes(2), stale)
-            .unwrap()
-    );
-    assert!(
-        !b.claim(&r.id, "host-b:2", t0() + Duration::minutes(6), stale)
-            .unwrap()
-    );
-    assert!(
-        b.claim(&r.id, "host-b:2", t0() + Duration::minutes(7), stale)
-            .unwrap()
-    );
-    let row = a.remediation(&r.id).unwrap().unwrap();
-    assert_eq!(row.claimed_by.as_deref(), Some("host-b:2"));
-    assert_eq!(row.claimed_at, Some(t0() + Duration::minutes(7)));
-
-    assert!(!a.release(&r.id, "host-a:1").unwrap());
-    assert!(b.release(&r.id, "host-b:2").unwrap());
-    assert!(
-        a.claim(&r.id, "host-a:1", t0() + Duration::minutes(8), stale)
-            .unwrap()
-    );
-
     let won_a = a
         .transition_if(&r.id, S::Proposed, S::Approved, None, t0())
         .unwrap();
@@ -165,30 +135,6 @@ fn two_processes_race_for_one_transition_and_one_claim() {
         .unwrap();
     assert!(won_a.is_some());
     assert!(won_b.is_none());
-}
-
-#[test]
-fn concurrent_claims_from_threads_have_exactly_one_winner() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("journal.db");
-    let (r, _) = Journal::open(&path)
-        .unwrap()
-        .insert_remediation(&intent("k1", "a1", "p1"))
-        .unwrap();
-    let winners: usize = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..4)
-            .map(|n| {
-                let (path, id) = (&path, &r.id);
-                s.spawn(move || {
-                    let mut j = Journal::open(path).unwrap();
-                    let owner = format!("host:{n}");
-                    usize::from(j.claim(id, &owner, t0(), Duration::minutes(5)).unwrap())
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    assert_eq!(winners, 1);
 }
 
 #[test]

@@ -84,6 +84,11 @@ impl ActionRequest {
         }
     }
 
+    /// The API this request spends quota on.
+    pub fn call(&self) -> Call {
+        self.call_and_path().0
+    }
+
     pub(crate) fn call_and_path(&self) -> (Call, &'static str) {
         match self.kind {
             ActionRequestKind::AntivirusScan { .. } => (Call::RunAntivirusScan, "runAntiVirusScan"),

@@ -157,6 +157,14 @@ impl Clients {
             .find_map(|quota| quota.throttled_until(now))
     }
 
+    /// Counts Defender requests of `call` another process made `ages` ago (read from the journal).
+    pub fn replay_defender_spend(&self, call: Call, ages: &[std::time::Duration]) {
+        self.quotas
+            .iter()
+            .filter(|quota| quota.service() == Service::Defender)
+            .for_each(|quota| quota.replay(call, ages));
+    }
+
     /// Headroom of every budget: one entry per service and window.
     pub fn quotas(&self) -> Vec<QuotaStatus> {
         self.quotas

@@ -109,6 +109,14 @@ impl ServiceQuota {
             .clone()
     }
 
+    /// Counts spends of `call` made `ages` ago by another process (a previous leader, read from the
+    /// journal), so this one never bursts into a window already filled.
+    pub(crate) fn replay(&self, call: Call, ages: &[Duration]) {
+        for budget in self.budgets_of(call).iter() {
+            budget.replay(ages);
+        }
+    }
+
     /// Headroom per window; with budgets per API, that of the API closest to its limit.
     pub(crate) fn status(&self) -> Vec<QuotaStatus> {
         let budgets: Vec<Arc<Vec<Budget>>> = self
@@ -222,6 +230,25 @@ impl Budget {
             bucket,
             log: Mutex::new(SpendLog::default()),
         })
+    }
+
+    /// Logs one unit per age (spent that long ago), in time order; a token bucket only paces and is left alone.
+    fn replay(&self, ages: &[Duration]) {
+        if self.bucket.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        let memory = self.memory();
+        let mut log = self.lock();
+        for age in ages.iter().filter(|age| **age < memory) {
+            let Some(at) = now.checked_sub(*age) else {
+                continue;
+            };
+            let stamp = log.next_stamp;
+            log.next_stamp += 1;
+            log.spends.push_back(Spend { at, cost: 1, stamp });
+        }
+        log.spends.make_contiguous().sort_by_key(|spend| spend.at);
     }
 
     /// How long a spend counts: the window plus a margin for the service's clock running apart.

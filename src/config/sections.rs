@@ -130,13 +130,18 @@ pub struct GuardSection {
     pub max_machines_per_hour: u32,
 }
 
-/// `[journal]`: where the journal lives, how long it keeps history and how much of it stays in memory.
+/// `[journal]`: where the journal lives, its leader lease, how long it keeps history and how much of it stays
+/// in memory.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalSection {
     /// SQLite file; defaults to `journal.sqlite` in the data directory.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// The leader's lease lasts this long unless renewed (a heartbeat every third of it); a follower
+    /// takes over this long after the leader stopped.
+    #[serde(default = "default_lease_seconds")]
+    pub lease_seconds: u64,
     /// Finished remediations, their transitions and alerts older than this many days are pruned (the audit
     /// entries are archived first); 0 keeps everything forever.
     #[serde(default = "default_retain_days")]
@@ -176,6 +181,10 @@ pub enum LogFormat {
     #[default]
     Text,
     Json,
+}
+
+fn default_lease_seconds() -> u64 {
+    10
 }
 
 /// `[ui]`: console look and feel.

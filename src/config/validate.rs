@@ -130,7 +130,7 @@ struct Bound {
 }
 
 /// Every numeric key of the config: out of range, a value would overflow a duration or make no sense.
-fn numeric_bounds(config: &Config) -> [Bound; 14] {
+fn numeric_bounds(config: &Config) -> [Bound; 15] {
     let engine = &config.engine;
     let guards = &config.guards;
     let bound = |key, value, min, max, fix| Bound {
@@ -203,6 +203,13 @@ fn numeric_bounds(config: &Config) -> [Bound; 14] {
             1,
             3_650,
             "use 1 to 3650 days, e.g. 30",
+        ),
+        bound(
+            "journal.lease_seconds",
+            config.journal.lease_seconds,
+            3,
+            600,
+            "use 3 to 600 seconds, e.g. 10 (a follower takes over this long after the leader stops)",
         ),
         bound(
             "guards.max_machines_per_alert",

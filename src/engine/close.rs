@@ -11,7 +11,7 @@ use super::interface::{Closure, Level, RemediationState, Resolution};
 impl Engine {
     /// Closes the alert in Cloud App Security if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
-        if self.closing.contains(alert_id) {
+        if !self.leads() || self.closing.contains(alert_id) {
             return;
         }
         let Some(alert) = self.alerts.get(alert_id) else {

@@ -60,6 +60,8 @@ pub(super) struct Ctx {
     pub journal: JournalHandle,
     pub settings: Arc<EngineSettings>,
     pub internal: mpsc::UnboundedSender<Internal>,
+    /// This process's lease on the journal: only its holder acts.
+    pub lease: Arc<super::leader::LeaseState>,
 }
 
 impl Ctx {
@@ -116,6 +118,8 @@ pub(super) struct Engine {
     pub waits: HashMap<String, super::wait::WaitReason>,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
     pub draining: bool,
+    /// How far a follower has caught up with the journal.
+    pub follow: super::follower::FollowState,
 }
 
 impl Engine {
@@ -147,6 +151,7 @@ impl Engine {
             reconsider: HashSet::new(),
             waits: HashMap::new(),
             draining: false,
+            follow: super::follower::FollowState::new(Utc::now()),
         }
     }
 

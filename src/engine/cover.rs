@@ -242,8 +242,6 @@ mod tests {
             updated_at: now,
             submitted_at: None,
             final_at: None,
-            claimed_by: None,
-            claimed_at: None,
             proof: serde_json::json!({}),
             cover: None,
         }

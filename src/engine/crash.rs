@@ -110,20 +110,15 @@ pub(super) fn crash_point(point: &str) {
     std::process::abort();
 }
 
-/// Whether this process may reconcile `row` now: not held by another live process, not our own dispatch
-/// still under way.
+/// Whether this process may reconcile `row` now: it leads, and the row is not its own dispatch still
+/// under way (an intent it wrote itself less than [`UNSENT_AFTER`] ago).
 fn ready_to_reconcile(ctx: &Ctx, row: &RemediationRow) -> bool {
-    let claimed_by_other_live = row
-        .claimed_by
-        .as_deref()
-        .is_some_and(|owner| owner != ctx.settings.owner)
-        && row
-            .claimed_at
-            .is_some_and(|at| Utc::now() - at < chrono::Duration::minutes(5))
-        && owner_alive(row.claimed_by.as_deref().unwrap_or(""));
-    let own_in_progress = row.claimed_by.as_deref() == Some(ctx.settings.owner.as_str())
-        && row.updated_at > Utc::now() - UNSENT_AFTER;
-    !claimed_by_other_live && !own_in_progress
+    let Some(held) = ctx.lease.held() else {
+        return false;
+    };
+    let own_in_progress =
+        row.updated_at >= held.since && row.updated_at > Utc::now() - UNSENT_AFTER;
+    !own_in_progress
 }
 
 /// A remediation queued or submitted without a Defender id, given Defender's actions of its machine and
@@ -158,10 +153,11 @@ async fn settle(
             .await?;
             return Ok(());
         }
-        let owner_gone = row
-            .claimed_by
-            .as_deref()
-            .is_none_or(|owner| owner != ctx.settings.owner && !owner_alive(owner));
+        // Written before this process took the lease: by a leader that is gone (its lease lapsed).
+        let owner_gone = ctx
+            .lease
+            .held()
+            .is_none_or(|held| row.updated_at < held.since);
         let grace = if owner_gone {
             UNSENT_AFTER_OWNER_GONE
         } else {
@@ -173,39 +169,23 @@ async fn settle(
     }
     let id = row.id.clone();
     let from = row.state;
-    let previous_owner = row.claimed_by.clone();
+    let lease = ctx.lease.clone();
     let rows = ctx
         .journal
         .call(move |j| {
             j.atomic(|tx| {
-                let row = tx.transition_if(
+                let now = Utc::now();
+                lease.guard(tx, now)?;
+                tx.transition_if(
                     &id,
                     from,
                     RemediationState::Approved,
                     Some("reconciled: Defender has no such action, so it never left; queued again"),
-                    Utc::now(),
-                )?;
-                if let Some(owner) = previous_owner {
-                    tx.release(&id, &owner)?;
-                }
-                Ok(row)
+                    now,
+                )
             })
         })
         .await?;
     ctx.report(Internal::Rows(rows.into_iter().collect()));
     Ok(())
-}
-
-/// Whether a claim's owner (`host:pid`) still runs; other hosts are presumed alive until the claim is stale.
-fn owner_alive(owner: &str) -> bool {
-    let Some((host, pid)) = owner.rsplit_once(':') else {
-        return false;
-    };
-    let this_host = std::fs::read_to_string("/etc/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_default();
-    if host != this_host && !this_host.is_empty() {
-        return true;
-    }
-    std::path::Path::new("/proc").join(pid).exists()
 }

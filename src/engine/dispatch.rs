@@ -14,6 +14,9 @@ use super::interface::{Level, RemediationState};
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
     pub fn pump_dispatch(&mut self) {
+        if !self.leads() {
+            return;
+        }
         self.start_dispatches();
         self.refresh_waits();
     }

@@ -269,6 +269,16 @@ pub enum Command {
     Resync,
 }
 
+/// This process's part on a shared journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Holds the lease: polls, dispatches, tracks and executes every process's commands.
+    Leader,
+    /// Shows the journal and writes its analysts' commands for the leader.
+    Follower,
+}
+
 /// Severity of a notice for toasts and logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -315,6 +325,13 @@ pub enum Event {
     Notice { level: Level, text: String },
     /// The engine died (a bug): front ends say why and end the process with a non-zero exit.
     EngineStopped { reason: String },
+    /// Who acts on the journal: this process (`leader`) or another one it follows, and since when.
+    Leadership {
+        role: Role,
+        /// `host:pid` of the leader.
+        holder: String,
+        since: DateTime<Utc>,
+    },
     /// The audit chain's head, at start, at a fixed interval and on shutdown: keep it outside the
     /// journal and check it later with `remedy audit verify --expect-head SEQ:HASH`.
     AuditHead { seq: i64, hash: String },

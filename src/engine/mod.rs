@@ -2,6 +2,7 @@
 
 mod backoff;
 mod close;
+mod command_rows;
 mod commands;
 mod consider;
 mod core;
@@ -9,12 +10,14 @@ mod cover;
 mod crash;
 mod dispatch;
 mod error;
+mod follower;
 mod forms;
 mod gate;
 mod history;
 mod intake;
 pub mod interface;
 mod journal;
+mod leader;
 mod link;
 mod modes;
 mod plan;

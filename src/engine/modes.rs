@@ -38,6 +38,7 @@ impl Engine {
         if self.journal_version.replace(version) == Some(version) {
             return;
         }
+        self.on_journal_changed().await;
         match self.ctx.journal.call(|j| j.modes()).await {
             Ok(modes) => {
                 for (policy, word) in modes {

@@ -36,6 +36,9 @@ pub struct EngineHandle {
     drain: watch::Sender<bool>,
     /// Becomes true once the engine task has ended, however it ended.
     ended: watch::Receiver<bool>,
+    /// Kept to give the lease up on shutdown.
+    journal: JournalHandle,
+    lease: Arc<super::leader::LeaseState>,
 }
 
 impl EngineHandle {
@@ -56,6 +59,7 @@ impl EngineHandle {
         drop(self.commands);
         self.engine.abort();
         let _ = self.supervisor.await;
+        super::leader::resign(&self.journal, &self.lease).await;
     }
 
     /// Asks the engine to drain: nothing new is polled or sent; it ends once the submissions in flight are
@@ -84,7 +88,9 @@ impl EngineHandle {
             grace
         };
         let finished = tokio::time::timeout(grace, self.ended()).await.is_ok();
-        if !finished {
+        if finished {
+            super::leader::resign(&self.journal, &self.lease).await;
+        } else {
             tracing::warn!(
                 "submissions still in flight after {} s: abandoned, the next start reconciles them",
                 grace.as_secs()
@@ -100,12 +106,18 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (commands, command_rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
+    let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let ctx = Ctx {
         clients,
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
         internal,
+        lease: Arc::new(super::leader::LeaseState::new(
+            &settings_owner,
+            settings_lease_ttl,
+        )),
     };
+    let (journal, lease) = (ctx.journal.clone(), ctx.lease.clone());
     let engine = Engine::new(ctx, events.clone());
     let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
@@ -123,6 +135,8 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         supervisor,
         drain,
         ended,
+        journal,
+        lease,
     }
 }
 
@@ -175,6 +189,8 @@ async fn run(
     window.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
+    heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         if engine.draining && engine.dispatching.is_empty() {
             tracing::info!("drained: no submission in flight");
@@ -182,7 +198,7 @@ async fn run(
         }
         tokio::select! {
             command = commands.recv() => match command {
-                Some(command) => engine.handle_command(command).await,
+                Some(command) => engine.route_command(command).await,
                 None => break,
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
@@ -190,17 +206,19 @@ async fn run(
                 engine.draining = true;
                 tracing::info!(in_flight = engine.dispatching.len(), "draining before shutdown");
             }
-            _ = poll.tick(), if !engine.draining => engine.start_poll(),
+            _ = heartbeat.tick() => engine.heartbeat().await,
+            _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
-            _ = waits.tick() => engine.refresh_waits(),
+            _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
             _ = window.tick() => engine.forget_outside_window(Utc::now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
-            _ = track.tick() => {
+            _ = track.tick(), if engine.leads() => {
                 engine.start_track();
                 engine.pump_dispatch();
             }
         }
     }
+    engine.resign().await;
 }
 
 impl Engine {
@@ -237,8 +255,7 @@ impl Engine {
         }
         self.load_working_set().await;
         self.emit(self.snapshot());
-        self.start_policy_refresh();
-        self.start_reconcile();
+        self.heartbeat().await;
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {

@@ -33,8 +33,10 @@ pub struct Binding {
 pub struct EngineSettings {
     /// Who acts: recorded in approvals and the audit trail.
     pub operator: String,
-    /// This process's claim name in the journal (`host:pid`).
+    /// This process's name as the journal's lease holder (`host:pid`).
     pub owner: String,
+    /// How long the leader's lease lasts unless renewed.
+    pub lease_ttl: Duration,
     pub read_only: bool,
     pub demo: bool,
     pub poll_interval: Duration,
@@ -92,6 +94,7 @@ impl EngineSettings {
         EngineSettings {
             operator: config.operator.clone().unwrap_or_else(os_user),
             owner: format!("{}:{}", host_name(), std::process::id()),
+            lease_ttl: Duration::from_secs(config.journal.lease_seconds.max(1)),
             read_only,
             demo,
             poll_interval: Duration::from_secs(engine.poll_interval_secs),

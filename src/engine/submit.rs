@@ -129,7 +129,7 @@ async fn decide(
         .map_or(Decision::Submit, Decision::CoolDown))
 }
 
-/// Claim it, attach, skip as covered or write the intent, POST, journal the answer.
+/// As the lease holder: attach, skip as covered or write the intent, POST, journal the answer.
 async fn try_dispatch(
     ctx: &Ctx,
     row: &RemediationRow,
@@ -142,8 +142,8 @@ async fn try_dispatch(
         kind.defender_type(),
         row.idempotency_key
     );
-    let owner = ctx.settings.owner.clone();
-    let claim_id = row.id.clone();
+    let lease = ctx.lease.clone();
+    let row_id = row.id.clone();
     let now = Utc::now();
     let cool = match &decision {
         Decision::CoolDown(cover) => Some((cover.clone(), cover.summary(Some(kind)))),
@@ -151,17 +151,15 @@ async fn try_dispatch(
     };
     let submitting = matches!(decision, Decision::Submit);
     let target = super::dispatch::audit_target(row);
-    // Claim, queue and (when sending) write the intent in one transaction: one commit, not three.
+    // Check the lease, queue and (when sending) write the intent in one transaction: one commit, not three.
     let steps = ctx
         .journal
         .call(move |j| {
             j.atomic(|tx| {
-                if !tx.claim(&claim_id, &owner, now, chrono::Duration::minutes(5))? {
-                    return Ok(Vec::new());
-                }
+                lease.guard(tx, now)?;
                 let approved = RemediationState::Approved;
                 if let Some((cover, why)) = cool {
-                    tx.set_cover(&claim_id, &serde_json::to_value(&cover).unwrap_or_default())?;
+                    tx.set_cover(&row_id, &serde_json::to_value(&cover).unwrap_or_default())?;
                     tx.append_audit(&AuditEntry {
                         at: now,
                         who: "remedy".into(),
@@ -172,12 +170,12 @@ async fn try_dispatch(
                     })?;
                     let skipped = RemediationState::Skipped;
                     return Ok(tx
-                        .transition_if(&claim_id, approved, skipped, Some(&why), now)?
+                        .transition_if(&row_id, approved, skipped, Some(&why), now)?
                         .into_iter()
                         .collect());
                 }
                 let queued = RemediationState::Queued;
-                let Some(queued_row) = tx.transition_if(&claim_id, approved, queued, None, now)?
+                let Some(queued_row) = tx.transition_if(&row_id, approved, queued, None, now)?
                 else {
                     return Ok(Vec::new());
                 };
@@ -185,7 +183,7 @@ async fn try_dispatch(
                 if submitting {
                     let submitted = RemediationState::Submitted;
                     steps.extend(tx.transition_if(
-                        &claim_id,
+                        &row_id,
                         queued,
                         submitted,
                         Some(&intent),
@@ -203,7 +201,7 @@ async fn try_dispatch(
     };
     let written_ahead = steps.last().is_some_and(|r| r.state == expected);
     if !written_ahead {
-        // Another process holds it, or the intent is not in the journal: nothing may leave.
+        // The row moved on, or the intent is not in the journal: nothing may leave.
         return report_current(ctx, &row.id).await;
     }
     ctx.report(Internal::Rows(steps));

@@ -188,8 +188,6 @@ mod tests {
             updated_at: ended.unwrap_or(at),
             submitted_at: None,
             final_at: ended,
-            claimed_by: None,
-            claimed_at: None,
             proof: serde_json::Value::Null,
             cover: None,
         }

@@ -41,6 +41,25 @@ pub struct AlertRow {
     pub last_seen: DateTime<Utc>,
 }
 
+/// The columns [`alert_from_row`] reads.
+pub(super) const ALERT_COLUMNS: &str =
+    "id, policy_id, title, user, severity, resolution, timestamp_ms, raw, first_seen, last_seen";
+
+pub(super) fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
+    Ok(AlertRow {
+        id: row.get("id")?,
+        policy_id: row.get("policy_id")?,
+        title: row.get("title")?,
+        user: row.get("user")?,
+        severity: row.get("severity")?,
+        resolution: row.get("resolution")?,
+        timestamp_ms: row.get("timestamp_ms")?,
+        raw: json_col(row, "raw")?,
+        first_seen: ts_col(row, "first_seen")?,
+        last_seen: ts_col(row, "last_seen")?,
+    })
+}
+
 impl JournalTx<'_> {
     /// Inserts a new alert or refreshes a known one (its fields and `last_seen`; `first_seen` stays).
     pub fn record_alert(&mut self, a: &AlertRecord) -> Result<(), StoreError> {
@@ -87,20 +106,7 @@ impl Journal {
                 "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \
                  first_seen, last_seen FROM alerts WHERE id = ?1",
             )?
-            .query_row([id], |row| {
-                Ok(AlertRow {
-                    id: row.get("id")?,
-                    policy_id: row.get("policy_id")?,
-                    title: row.get("title")?,
-                    user: row.get("user")?,
-                    severity: row.get("severity")?,
-                    resolution: row.get("resolution")?,
-                    timestamp_ms: row.get("timestamp_ms")?,
-                    raw: json_col(row, "raw")?,
-                    first_seen: ts_col(row, "first_seen")?,
-                    last_seen: ts_col(row, "last_seen")?,
-                })
-            })
+            .query_row([id], alert_from_row)
             .optional()?;
         Ok(row)
     }

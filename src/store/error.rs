@@ -42,6 +42,10 @@ pub enum StoreError {
         from: crate::lifecycle::RemediationState,
         to: crate::lifecycle::RemediationState,
     },
+    #[error(
+        "this process no longer leads the journal ({holder} holds the lease, fence {fence}); it leaves the work to the leader"
+    )]
+    LeaseLost { holder: String, fence: i64 },
     #[error("{field} must be one of {allowed}, not {value:?}")]
     InvalidValue {
         field: &'static str,

@@ -1,4 +1,4 @@
-//! Remediations and their transitions: idempotent insert, state changes, compare-and-set, claims, queries.
+//! Remediations and their transitions: idempotent insert, state changes, compare-and-set, queries.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -56,8 +56,6 @@ pub struct RemediationRow {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub final_at: Option<DateTime<Utc>>,
-    pub claimed_by: Option<String>,
-    pub claimed_at: Option<DateTime<Utc>>,
     pub proof: Value,
     /// Proof that an action remedy did not send for it covers this remediation (attached, cool-down).
     pub cover: Option<Value>,
@@ -76,7 +74,7 @@ pub struct TransitionRow {
 
 const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
      action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
-     submitted_at, final_at, claimed_by, claimed_at, proof, cover";
+     submitted_at, final_at, proof, cover";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     let word: String = row.get("state")?;
@@ -105,8 +103,6 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
         updated_at: ts_col(row, "updated_at")?,
         submitted_at: opt_ts_col(row, "submitted_at")?,
         final_at: opt_ts_col(row, "final_at")?,
-        claimed_by: row.get("claimed_by")?,
-        claimed_at: opt_ts_col(row, "claimed_at")?,
         proof: json_col(row, "proof")?,
         cover: opt_json_col(row, "cover")?,
     })
@@ -293,43 +289,6 @@ impl JournalTx<'_> {
         load(&self.tx, id)
     }
 
-    /// Claims a remediation for dispatch by `owner`. Succeeds if unclaimed, already ours (a renewal),
-    /// or held by a claim older than `stale_after` (its owner is presumed dead).
-    pub fn claim(
-        &mut self,
-        id: &str,
-        owner: &str,
-        at: DateTime<Utc>,
-        stale_after: chrono::Duration,
-    ) -> Result<bool, StoreError> {
-        let current = require(&self.tx, id)?;
-        let free = match (&current.claimed_by, current.claimed_at) {
-            (Some(holder), Some(since)) => holder == owner || since + stale_after <= at,
-            _ => true,
-        };
-        if free {
-            self.tx
-                .prepare_cached(
-                    "UPDATE remediations SET claimed_by = ?2, claimed_at = ?3 WHERE id = ?1",
-                )?
-                .execute(params![id, owner, ts(at)])?;
-        }
-        Ok(free)
-    }
-
-    /// Gives up `owner`'s claim; `false` if `owner` did not hold it.
-    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
-        require(&self.tx, id)?;
-        let released = self
-            .tx
-            .prepare_cached(
-                "UPDATE remediations SET claimed_by = NULL, claimed_at = NULL \
-                 WHERE id = ?1 AND claimed_by = ?2",
-            )?
-            .execute(params![id, owner])?;
-        Ok(released == 1)
-    }
-
     /// Records the proof that an action remedy did not send covers this remediation.
     pub fn set_cover(&mut self, id: &str, cover: &Value) -> Result<(), StoreError> {
         let changed = self
@@ -402,22 +361,6 @@ impl Journal {
         at: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
         self.atomic(|tx| tx.skip_unknown_state(id, why, at))
-    }
-
-    /// See [`JournalTx::claim`].
-    pub fn claim(
-        &mut self,
-        id: &str,
-        owner: &str,
-        at: DateTime<Utc>,
-        stale_after: chrono::Duration,
-    ) -> Result<bool, StoreError> {
-        self.atomic(|tx| tx.claim(id, owner, at, stale_after))
-    }
-
-    /// See [`JournalTx::release`].
-    pub fn release(&mut self, id: &str, owner: &str) -> Result<bool, StoreError> {
-        self.atomic(|tx| tx.release(id, owner))
     }
 
     /// See [`JournalTx::set_provider_action_id`].

@@ -113,6 +113,34 @@ ALTER TABLE remediations ADD COLUMN cover TEXT;
 CREATE INDEX remediations_machine_action ON remediations (machine_id, action, state, final_at);
 "#,
     r#"
+CREATE TABLE lease (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    holder     TEXT NOT NULL,
+    token      TEXT NOT NULL,
+    fence      INTEGER NOT NULL,
+    taken_at   TEXT NOT NULL,
+    renewed_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+
+CREATE TABLE commands (
+    seq          INTEGER PRIMARY KEY,
+    body         TEXT NOT NULL,
+    who          TEXT NOT NULL,
+    origin       TEXT NOT NULL,
+    summary      TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('pending', 'done', 'refused')),
+    outcome      TEXT,
+    done_by      TEXT,
+    done_at      TEXT
+);
+CREATE INDEX commands_state ON commands (state, seq);
+
+ALTER TABLE remediations DROP COLUMN claimed_by;
+ALTER TABLE remediations DROP COLUMN claimed_at;
+"#,
+    r#"
 CREATE INDEX remediations_final ON remediations (final_at);
 CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,

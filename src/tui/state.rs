@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::engine::interface::{
-    AlertView, Event, HistoryEntry, PolicyView, QuotaView, RemediationView,
+    AlertView, Event, HistoryEntry, PolicyView, QuotaView, RemediationView, Role,
 };
 
 /// Outcome of the last polls.
@@ -32,6 +32,8 @@ pub struct Model {
     pub quotas: Vec<QuotaView>,
     /// The history of the alert whose detail was opened last, as the engine read it then.
     pub history: Option<(String, Vec<HistoryEntry>)>,
+    /// Who acts on the journal: this process or the leader it follows (`host:pid`), since when.
+    pub leadership: Option<(Role, String, DateTime<Utc>)>,
 }
 
 impl Model {
@@ -49,6 +51,7 @@ impl Model {
                 *self = Model {
                     poll: std::mem::take(&mut self.poll),
                     quotas: std::mem::take(&mut self.quotas),
+                    leadership: self.leadership.take(),
                     read_only,
                     demo,
                     operator,
@@ -91,6 +94,14 @@ impl Model {
             }
             Event::History { alert_id, entries } => {
                 self.history = Some((alert_id, entries));
+                false
+            }
+            Event::Leadership {
+                role,
+                holder,
+                since,
+            } => {
+                self.leadership = Some((role, holder, since));
                 false
             }
             Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,

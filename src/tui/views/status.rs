@@ -1,4 +1,4 @@
-//! The bottom lines: poll health, quota headroom, current policy mode, hints, toasts and the `/` `:` prompts.
+//! The bottom lines: who leads the journal, poll health, quota headroom, current policy mode, hints, toasts and the `/` `:` prompts.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{ago, clean};
-use crate::engine::interface::Level;
+use crate::engine::interface::{Level, Role};
 use crate::tui::app::{App, Prompt};
 use crate::tui::keymap::Action;
 use crate::tui::symbols;
@@ -57,6 +57,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn health_line(app: &App, wide: bool) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = Vec::new();
+    if let Some((role, holder, since)) = &app.model.leadership {
+        let since = since.with_timezone(&chrono::Local).format("%H:%M");
+        match role {
+            Role::Leader => spans.push(Span::styled(format!("leader since {since} │ "), theme.dim)),
+            Role::Follower => {
+                spans.push(Span::styled(
+                    format!("follower of {} since {since}", clean(holder)),
+                    theme.warn,
+                ));
+                return Line::from(spans);
+            }
+        }
+    }
     let poll = &app.model.poll;
     match (&poll.error, poll.last_ok) {
         (Some((_, why)), last_ok) => {

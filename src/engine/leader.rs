@@ -1,0 +1,252 @@
+//! Leadership: the process holding the journal's lease acts (polls, dispatches, tracks, spends quota); the
+//! others follow. A heartbeat renews the lease, or takes it once it lapsed.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::{JournalTx, Lease, LeaseHolder, LeaseOutcome, StoreError};
+
+use super::core::Engine;
+use super::interface::{Event, Level, Role};
+use super::journal::JournalHandle;
+
+/// How far back a new leader counts Defender submissions against the quota (its longest window, plus margin).
+const QUOTA_MEMORY: chrono::Duration = chrono::Duration::minutes(61);
+
+/// The lease this process holds, if any: its fence and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Held {
+    pub fence: i64,
+    pub since: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// This process's standing on the journal, shared with the tasks that write as the leader.
+#[derive(Debug)]
+pub(super) struct LeaseState {
+    pub holder: LeaseHolder,
+    pub ttl: chrono::Duration,
+    held: Mutex<Option<Held>>,
+    /// What front ends were last told (role, leader, since), to tell them only changes.
+    shown: Mutex<Option<(Role, String, DateTime<Utc>)>>,
+}
+
+impl LeaseState {
+    /// `owner` is `host:pid`; a fresh token tells this run apart from an earlier one with the same pid.
+    pub fn new(owner: &str, ttl: Duration) -> LeaseState {
+        LeaseState {
+            holder: LeaseHolder {
+                name: owner.to_string(),
+                token: uuid::Uuid::new_v4().simple().to_string(),
+            },
+            ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(10)),
+            held: Mutex::new(None),
+            shown: Mutex::new(None),
+        }
+    }
+
+    /// The heartbeat: a third of the lease, so two missed beats still keep it.
+    pub fn heartbeat_every(&self) -> Duration {
+        (self.ttl / 3).to_std().unwrap_or(Duration::from_secs(1))
+    }
+
+    pub fn held(&self) -> Option<Held> {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_held(&self, held: Option<Held>) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = held;
+    }
+
+    /// Refuses the transaction unless this process still holds the lease it took (same fence, not lapsed).
+    pub fn guard(&self, tx: &JournalTx<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        match self.held() {
+            Some(held) => tx.require_lease(&self.holder, held.fence, now),
+            None => Err(StoreError::LeaseLost {
+                holder: "another process".into(),
+                fence: 0,
+            }),
+        }
+    }
+}
+
+impl Engine {
+    /// Whether this process leads the journal (and so may act).
+    pub fn leads(&self) -> bool {
+        self.ctx.lease.held().is_some()
+    }
+
+    /// Renews the lease, takes it when it lapsed, or follows its holder.
+    pub async fn heartbeat(&mut self) {
+        let lease = self.ctx.lease.clone();
+        let now = Utc::now();
+        let asked = self
+            .ctx
+            .journal
+            .call(move |j| j.acquire_lease(&lease.holder, now, lease.ttl))
+            .await;
+        match asked {
+            Ok(LeaseOutcome::Taken(lease)) => self.become_leader(lease).await,
+            Ok(LeaseOutcome::Renewed(lease)) => {
+                self.ctx.lease.set_held(Some(Held {
+                    fence: lease.fence,
+                    since: lease.since,
+                    expires_at: lease.expires_at,
+                }));
+            }
+            Ok(LeaseOutcome::HeldBy(lease)) => self.follow(&lease),
+            Err(e) => {
+                tracing::warn!("lease not renewed: {e}");
+                if self.ctx.lease.held().is_some_and(|h| h.expires_at <= now) {
+                    self.ctx.lease.set_held(None);
+                    self.notice(
+                        Level::Error,
+                        format!("stopped acting: the lease could not be renewed ({e})"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Took the lease: count the quota already spent, catch up with the journal, execute waiting commands,
+    /// reconcile what a previous leader left unsure, and start acting.
+    async fn become_leader(&mut self, lease: Lease) {
+        self.ctx.lease.set_held(Some(Held {
+            fence: lease.fence,
+            since: lease.since,
+            expires_at: lease.expires_at,
+        }));
+        self.notice(
+            Level::Info,
+            format!(
+                "leading the journal (lease fence {}): this process polls and acts",
+                lease.fence
+            ),
+        );
+        self.show_leadership(Role::Leader, &lease);
+        // The quota first: catching up may start dispatches.
+        self.rebuild_quota().await;
+        self.catch_up().await;
+        self.execute_command_rows().await;
+        self.start_policy_refresh();
+        self.start_reconcile();
+        self.start_poll();
+    }
+
+    /// Another process holds the lease: stop acting if this one led.
+    fn follow(&mut self, lease: &Lease) {
+        if self.ctx.lease.held().is_some() {
+            self.ctx.lease.set_held(None);
+            self.notice(
+                Level::Warn,
+                format!(
+                    "{} leads the journal now: this process stopped acting and follows",
+                    lease.holder
+                ),
+            );
+        }
+        self.show_leadership(Role::Follower, lease);
+    }
+
+    /// Tells front ends and the log who leads, when that changed.
+    fn show_leadership(&self, role: Role, lease: &Lease) {
+        let shown = (role, lease.holder.clone(), lease.since);
+        {
+            let mut last = self
+                .ctx
+                .lease
+                .shown
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.as_ref() == Some(&shown) {
+                return;
+            }
+            *last = Some(shown);
+        }
+        tracing::info!(?role, holder = %lease.holder, since = %lease.since, "leadership");
+        self.emit_leadership();
+    }
+
+    /// Repeats who leads (after a snapshot, for a new front end).
+    pub fn emit_leadership(&self) {
+        let shown = self
+            .ctx
+            .lease
+            .shown
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((role, holder, since)) = shown {
+            self.emit(Event::Leadership {
+                role,
+                holder,
+                since,
+            });
+        }
+    }
+
+    /// Gives the lease up on a clean shutdown, so a follower takes over at once.
+    pub async fn resign(&self) {
+        resign(&self.ctx.journal, &self.ctx.lease).await;
+    }
+
+    /// Counts the Defender submissions of the last hour (any process's, from the journal) against this
+    /// process's quota: each cost one action POST and the fresh read of the machine's actions before it.
+    async fn rebuild_quota(&mut self) {
+        let now = Utc::now();
+        let since = now - QUOTA_MEMORY;
+        let spent = match self
+            .ctx
+            .journal
+            .call(move |j| j.submissions_since(since))
+            .await
+        {
+            Ok(spent) => spent,
+            Err(e) => {
+                self.notice(
+                    Level::Warn,
+                    format!("Defender's recent spend not read from the journal ({e}): the quota starts empty"),
+                );
+                return;
+            }
+        };
+        let mut by_call: std::collections::HashMap<crate::api::Call, Vec<Duration>> =
+            std::collections::HashMap::new();
+        for (at, action) in &spent {
+            let Ok(kind) = action.kind() else { continue };
+            let age = (now - *at).to_std().unwrap_or(Duration::ZERO);
+            let request = super::submit::action_request(kind, String::new(), "");
+            by_call.entry(request.call()).or_default().push(age);
+            by_call
+                .entry(crate::api::Call::ListMachineActions)
+                .or_default()
+                .push(age);
+        }
+        for (call, ages) in &by_call {
+            self.ctx.clients.replay_defender_spend(*call, ages);
+        }
+        tracing::info!(
+            submissions = spent.len(),
+            "Defender quota rebuilt from the journal"
+        );
+        self.emit_quota();
+    }
+}
+
+/// Gives `lease` up if this process holds it (a clean shutdown), so a follower takes over at once.
+pub(super) async fn resign(journal: &JournalHandle, lease: &Arc<LeaseState>) {
+    if lease.held().is_none() {
+        return;
+    }
+    lease.set_held(None);
+    let asking = lease.clone();
+    let released = journal
+        .call(move |j| j.release_lease(&asking.holder, Utc::now()))
+        .await;
+    match released {
+        Ok(_) => tracing::info!("lease released"),
+        Err(e) => tracing::warn!("lease not released (a follower takes over when it lapses): {e}"),
+    }
+}

@@ -1,0 +1,508 @@
+//! Several `remedy run` processes on one journal, against the simulator's own counters: one leads, the
+//! others follow and forward their commands; killing the leader hands over within the lease plus 5 s, and
+//! random kills and restarts never submit an action twice, never exceed Defender's quota, lose nothing.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::{
+    APPROVE_POLICY, AUTO_POLICY, EngineRun, PROFILES, Profile, config_for, fast_settings, posts,
+    quiet_scenario, start_sim_with,
+};
+use remedy::engine::{Command, Mode, RemediationState};
+use remedy::sim::SimHandle;
+use serde_json::Value;
+
+/// The lease in these tests: a follower takes over at most this long after the leader died.
+const LEASE_SECONDS: u64 = 3;
+
+fn write_config(dir: &Path, sim: &SimHandle, approve_too: bool) -> PathBuf {
+    let base = sim.base_url();
+    let approve = if approve_too {
+        format!("[policies.{APPROVE_POLICY}]\nflow = \"antivirus-scan-full\"\nmode = \"approve\"\n")
+    } else {
+        String::new()
+    };
+    let text = format!(
+        r#"
+[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "remedy-demo-secret"
+[cas]
+url = "{base}/cas"
+token = "remedy-demo-token"
+[defender]
+url = "{base}/mde"
+[graph]
+url = "{base}/graph"
+[auth]
+authority = "{base}/login"
+[engine]
+poll_interval_secs = 2
+track_interval_secs = 1
+lookback_hours = 72
+[journal]
+path = "{journal}"
+lease_seconds = {LEASE_SECONDS}
+[guards]
+max_machines_per_alert = 100
+max_machines_per_hour = 100000
+[policies.{AUTO_POLICY}]
+flow = "antivirus-scan-full"
+mode = "auto"
+{approve}"#,
+        journal = journal(dir).display()
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn journal(dir: &Path) -> PathBuf {
+    dir.join("journal.sqlite")
+}
+
+/// A `remedy run` child and its JSON events as they come.
+struct Run {
+    child: Child,
+    events: mpsc::Receiver<Value>,
+}
+
+impl Run {
+    fn start(dir: &Path, config: &Path) -> Run {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_remedy"))
+            .args(["--config", config.to_str().unwrap(), "run"])
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env_remove("REMEDY_CRASH_AT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, events) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let Ok(event) = serde_json::from_str::<Value>(&line) else {
+                    continue;
+                };
+                if tx.send(event).is_err() {
+                    return;
+                }
+            }
+        });
+        Run { child, events }
+    }
+
+    /// Waits up to `secs` for an event `wanted` accepts; `None` when none came.
+    fn wait_for(&self, secs: u64, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            match self.events.recv_timeout(left) {
+                Ok(event) if wanted(&event) => return Some(event),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(run: &Run, signal: libc::c_int) {
+    // SAFETY: sends a signal to a child this test started and has not reaped.
+    let sent = unsafe { libc::kill(run.child.id() as libc::pid_t, signal) };
+    assert_eq!(sent, 0, "signal {signal} sent");
+}
+
+fn leads(event: &Value) -> bool {
+    event["type"] == "leadership" && event["role"] == "leader"
+}
+
+fn follows(event: &Value) -> bool {
+    event["type"] == "leadership" && event["role"] == "follower"
+}
+
+/// Remediations of the journal not yet final, other than proposals waiting for an analyst (a guard, such as
+/// a protected machine, keeps some auto remediations for approval).
+fn open_remediations(dir: &Path) -> Vec<remedy::store::RemediationRow> {
+    let journal = remedy::store::Journal::open(&journal(dir)).unwrap();
+    let open: Vec<RemediationState> = RemediationState::ALL
+        .into_iter()
+        .filter(|s| !s.is_final() && *s != RemediationState::Proposed)
+        .collect();
+    journal.remediations_in_states(&open).unwrap()
+}
+
+fn total_remediations(dir: &Path) -> usize {
+    let journal = remedy::store::Journal::open(&journal(dir)).unwrap();
+    journal
+        .recent_remediations(chrono::Utc::now() - chrono::Duration::days(30))
+        .unwrap()
+        .len()
+}
+
+/// Waits (polling the journal file) until every remediation is final or waits for an analyst.
+fn until_all_final(dir: &Path, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let open = open_remediations(dir);
+        if total_remediations(dir) > 0 && open.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every remediation final (or proposed) after {secs} s: {:?}",
+            open.iter().map(|r| (&r.id, r.state)).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn audit_verifies(dir: &Path) -> bool {
+    Process::new(env!("CARGO_BIN_EXE_remedy"))
+        .args([
+            "audit",
+            "--journal",
+            journal(dir).to_str().unwrap(),
+            "verify",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
+}
+
+/// A console-like follower in this test process, on the same journal as the `remedy run` leader.
+fn follower_engine(sim: &SimHandle, dir: &Path) -> EngineRun {
+    let config = config_for(
+        sim,
+        &[
+            (AUTO_POLICY, "antivirus-scan-full", Mode::Auto),
+            (APPROVE_POLICY, "antivirus-scan-full", Mode::Approve),
+        ],
+    );
+    let mut settings = fast_settings(&config);
+    settings.lease_ttl = Duration::from_secs(LEASE_SECONDS);
+    settings.operator = "alice".into();
+    EngineRun::start(&config, settings, &journal(dir))
+}
+
+async fn raise_alert(sim: &SimHandle) {
+    let status = reqwest::Client::new()
+        .post(format!("{}/_sim/arrive", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "arrive: {status}");
+}
+
+/// A follower switches the auto policy off; the leader process sends nothing for alerts raised afterwards.
+/// A follower's approval is dispatched by the leader within 2 s.
+async fn commands_from_a_follower(profile: Profile) {
+    let mut scenario = quiet_scenario(600.0);
+    scenario.arrivals.policies = vec![AUTO_POLICY.to_string()];
+    let sim = start_sim_with(scenario, profile).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &sim, true);
+    let leader = Run::start(dir.path(), &config);
+    let leader = tokio::task::spawn_blocking(move || {
+        assert!(
+            leader.wait_for(20, leads).is_some(),
+            "{profile:?}: the first process leads"
+        );
+        leader
+    })
+    .await
+    .unwrap();
+    let mut follower = follower_engine(&sim, dir.path());
+    follower
+        .until(
+            30,
+            "a proposal of the approve policy shown by the follower",
+            |r| {
+                r.of_policy(APPROVE_POLICY)
+                    .iter()
+                    .any(|p| p.state == RemediationState::Proposed)
+            },
+        )
+        .await;
+    let chosen = follower
+        .of_policy(APPROVE_POLICY)
+        .into_iter()
+        .find(|p| p.state == RemediationState::Proposed)
+        .unwrap()
+        .id
+        .clone();
+    let asked = Instant::now();
+    follower
+        .handle
+        .commands()
+        .send(Command::Approve {
+            remediation_ids: vec![chosen.clone()],
+            reason: Some("checked with the user".into()),
+        })
+        .await
+        .unwrap();
+    let wanted = chosen.clone();
+    let (leader, dispatched) = tokio::task::spawn_blocking(move || {
+        let sent = leader.wait_for(10, |e| {
+            e["type"] == "remediation_changed"
+                && e["id"] == wanted.as_str()
+                && matches!(
+                    e["state"].as_str(),
+                    Some("submitted" | "attached" | "Pending")
+                )
+        });
+        (leader, sent.map(|_| asked.elapsed()))
+    })
+    .await
+    .unwrap();
+    let dispatched = dispatched.expect("the leader dispatched the follower's approval");
+    eprintln!("{profile:?}: approval in a follower → leader dispatched in {dispatched:?}");
+    assert!(
+        dispatched <= Duration::from_secs(2),
+        "{profile:?}: dispatched {dispatched:?} after the follower's approval"
+    );
+    follower
+        .until(5, "the follower shows the approved action moving", |r| {
+            r.remediations
+                .get(&chosen)
+                .is_some_and(|p| p.state != RemediationState::Proposed)
+        })
+        .await;
+
+    follower
+        .handle
+        .commands()
+        .send(Command::SetMode {
+            policy_id: AUTO_POLICY.into(),
+            mode: Mode::Off,
+        })
+        .await
+        .unwrap();
+    let leader = tokio::task::spawn_blocking(move || {
+        let off = leader.wait_for(5, |e| {
+            e["type"] == "policy_changed" && e["id"] == AUTO_POLICY && e["mode"] == "off"
+        });
+        assert!(
+            off.is_some(),
+            "{profile:?}: the leader switched the policy off"
+        );
+        leader
+    })
+    .await
+    .unwrap();
+    // Whatever was already under way may still leave; then nothing more.
+    let settled = Instant::now() + Duration::from_secs(30);
+    while open_remediations(dir.path())
+        .iter()
+        .any(|r| r.policy_id == AUTO_POLICY)
+    {
+        assert!(
+            Instant::now() < settled,
+            "{profile:?}: auto backlog settles"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let before = posts(&sim).0;
+    for _ in 0..3 {
+        raise_alert(&sim).await;
+    }
+    let leader = tokio::task::spawn_blocking(move || {
+        let mut seen = 0;
+        while seen < 3 {
+            let noted = leader.wait_for(20, |e| {
+                e["type"] == "alert_seen"
+                    && e["policy_id"] == AUTO_POLICY
+                    && e["note"]
+                        .as_str()
+                        .is_some_and(|n| n.contains("mode is off"))
+            });
+            assert!(
+                noted.is_some(),
+                "{profile:?}: the raised alerts noted as off"
+            );
+            seen += 1;
+        }
+        leader
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        posts(&sim).0,
+        before,
+        "{profile:?}: no POST for alerts raised after a follower switched the policy off"
+    );
+    assert_eq!(posts(&sim).1, 0, "{profile:?}: no duplicate submission");
+    leader.kill();
+    follower.handle.shutdown().await;
+    assert!(
+        audit_verifies(dir.path()),
+        "{profile:?}: the audit chain verifies"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followers_commands_are_executed_by_the_leader_lenient() {
+    commands_from_a_follower(Profile::Lenient).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followers_commands_are_executed_by_the_leader_strict() {
+    commands_from_a_follower(Profile::Strict).await;
+}
+
+/// SIGKILL the leader mid-backlog: the follower leads within the lease plus 5 s and finishes the work,
+/// with no action submitted twice; then freeze that leader (SIGSTOP): a third takes over, and the frozen
+/// one, woken, follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_or_frozen_leader_is_replaced_within_the_lease_and_nothing_is_lost() {
+    for profile in PROFILES {
+        let sim = start_sim_with(quiet_scenario(300.0), profile).await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &sim, false);
+        let (dir_path, sim_posts) = (dir.path().to_path_buf(), || posts(&sim).0);
+        let first = Run::start(&dir_path, &config);
+        assert!(
+            first.wait_for(20, leads).is_some(),
+            "{profile:?}: first leads"
+        );
+        let second = Run::start(&dir_path, &config);
+        assert!(
+            second.wait_for(20, follows).is_some(),
+            "{profile:?}: second follows"
+        );
+        // Kill the leader once it has started sending.
+        let started = Instant::now();
+        while sim_posts() == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{profile:?}: the leader sends"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        first.kill();
+        let killed = Instant::now();
+        assert!(
+            second.wait_for(LEASE_SECONDS + 5, leads).is_some(),
+            "{profile:?}: the follower leads within the lease + 5 s"
+        );
+        eprintln!(
+            "{profile:?}: failover took {:?} (lease {LEASE_SECONDS} s)",
+            killed.elapsed()
+        );
+        // Freeze the new leader (a paused VM): a third process takes over; woken, the frozen one follows.
+        let third = Run::start(&dir_path, &config);
+        assert!(
+            third.wait_for(20, follows).is_some(),
+            "{profile:?}: third follows"
+        );
+        signal(&second, libc::SIGSTOP);
+        assert!(
+            third.wait_for(LEASE_SECONDS + 5, leads).is_some(),
+            "{profile:?}: the third leads while the second is frozen"
+        );
+        signal(&second, libc::SIGCONT);
+        assert!(
+            second.wait_for(LEASE_SECONDS + 5, follows).is_some(),
+            "{profile:?}: the woken leader sees its lease gone and follows"
+        );
+        until_all_final(&dir_path, 60);
+        second.kill();
+        third.kill();
+        let (total, duplicates) = posts(&sim);
+        assert_eq!(duplicates, 0, "{profile:?}: no action submitted twice");
+        let journal = remedy::store::Journal::open(&journal(&dir_path)).unwrap();
+        let sent = journal
+            .recent_remediations(chrono::Utc::now() - chrono::Duration::days(30))
+            .unwrap()
+            .iter()
+            .filter(|r| r.submitted_at.is_some() && r.provider_action_id.is_some())
+            .count();
+        assert!(
+            total as usize <= sent,
+            "{profile:?}: {total} POSTs for {sent} sent remediations"
+        );
+        assert!(
+            audit_verifies(&dir_path),
+            "{profile:?}: the audit chain verifies"
+        );
+        sim.shutdown().await;
+    }
+}
+
+/// Three processes killed and restarted at random, then one run to the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_of_kills_and_restarts_submits_nothing_twice_and_loses_nothing() {
+    for profile in PROFILES {
+        let mut scenario = quiet_scenario(120.0);
+        scenario.arrivals.policies = vec![AUTO_POLICY.to_string()];
+        let sim = start_sim_with(scenario, profile).await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), &sim, false);
+        let dir_path = dir.path().to_path_buf();
+        let mut runs: Vec<Option<Run>> = (0..3)
+            .map(|_| Some(Run::start(&dir_path, &config)))
+            .collect();
+        let started = Instant::now();
+        let mut kills = 0;
+        while started.elapsed() < Duration::from_secs(12) {
+            std::thread::sleep(Duration::from_millis(1500 + rand::random::<u64>() % 1500));
+            for _ in 0..4 {
+                sim.arrive();
+            }
+            let victim = rand::random::<u64>() as usize % runs.len();
+            if let Some(run) = runs[victim].take() {
+                run.kill();
+                kills += 1;
+            }
+            for slot in runs.iter_mut().filter(|s| s.is_none()) {
+                if rand::random::<bool>() {
+                    *slot = Some(Run::start(&dir_path, &config));
+                }
+            }
+        }
+        runs.into_iter().flatten().for_each(Run::kill);
+        let last = Run::start(&dir_path, &config);
+        assert!(
+            last.wait_for(LEASE_SECONDS + 10, leads).is_some(),
+            "{profile:?}: the last run leads"
+        );
+        until_all_final(&dir_path, 60);
+        last.kill();
+        let stats = sim.stats();
+        let (total, duplicates) = posts(&sim);
+        let refusals = stats["throttled"].as_u64().unwrap_or(0);
+        let remediations = total_remediations(&dir_path);
+        let proposed = remedy::store::Journal::open(&journal(&dir_path))
+            .unwrap()
+            .remediations_in_states(&[RemediationState::Proposed])
+            .unwrap()
+            .len();
+        eprintln!(
+            "{profile:?}: chaos with {kills} kills: {total} POSTs, {duplicates} duplicates, \
+             {refusals} quota refusals, {remediations} remediations all final but {proposed} \
+             proposed for an analyst"
+        );
+        assert_eq!(duplicates, 0, "{profile:?}: no action submitted twice");
+        assert_eq!(refusals, 0, "{profile:?}: Defender never refused for quota");
+        assert!(
+            audit_verifies(&dir_path),
+            "{profile:?}: the audit chain verifies"
+        );
+        sim.shutdown().await;
+    }
+}
