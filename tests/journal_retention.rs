@@ -424,3 +424,51 @@ fn an_archive_line_that_is_not_an_entry_is_an_error_naming_the_file_and_line() {
         "{message}"
     );
 }
+
+#[test]
+fn finished_command_rows_older_than_the_cut_off_go_but_never_the_newest_or_a_pending_one() {
+    let s = seeded();
+    let mut j = Journal::open(&s.path()).unwrap();
+    let command = |j: &mut Journal, n: i64| {
+        j.request_command(&remedy::store::NewCommand {
+            body: serde_json::json!({ "n": n }),
+            who: "alice".into(),
+            origin: "host:1".into(),
+            summary: format!("command {n}"),
+            at: old(),
+        })
+        .unwrap()
+    };
+    let done_old = command(&mut j, 1);
+    let pending_old = command(&mut j, 2);
+    let newest_done_old = command(&mut j, 3);
+    for seq in [done_old, newest_done_old] {
+        j.atomic(|tx| {
+            tx.finish_command(
+                seq,
+                remedy::store::CommandState::Done,
+                "ok",
+                "leader",
+                old(),
+            )
+        })
+        .unwrap();
+    }
+    let outcome = j.prune(cutoff(), "alice").unwrap();
+    assert_eq!(
+        outcome.counts.commands, 1,
+        "only the old finished one that is not the newest"
+    );
+    let pending: Vec<i64> = j
+        .pending_commands()
+        .unwrap()
+        .iter()
+        .map(|c| c.seq)
+        .collect();
+    assert_eq!(pending, vec![pending_old]);
+    assert_eq!(
+        j.last_command_seq().unwrap(),
+        newest_done_old,
+        "sequence numbers are never reused"
+    );
+}

@@ -66,8 +66,8 @@ fn describe(c: &PruneCounts) -> String {
         .map(|(first, last)| format!(" ({first}–{last})"))
         .unwrap_or_default();
     format!(
-        "{} finished remediations, {} transitions, {} approvals, {} alerts, {} audit entries{range}",
-        c.remediations, c.transitions, c.approvals, c.alerts, c.audit_entries
+        "{} finished remediations, {} transitions, {} approvals, {} alerts, {} commands, {} audit entries{range}",
+        c.remediations, c.transitions, c.approvals, c.alerts, c.commands, c.audit_entries
     )
 }
 

@@ -24,6 +24,9 @@ pub struct PruneCounts {
     pub transitions: u64,
     pub approvals: u64,
     pub alerts: u64,
+    /// Analysts' command rows executed or refused before the cut-off (the newest row always stays, so sequence
+    /// numbers are never reused).
+    pub commands: u64,
     pub audit_entries: u64,
     /// The first and last audit entry archived and removed.
     pub audit_range: Option<(i64, i64)>,
@@ -31,7 +34,7 @@ pub struct PruneCounts {
 
 impl PruneCounts {
     pub fn is_empty(&self) -> bool {
-        self.remediations == 0 && self.alerts == 0 && self.audit_entries == 0
+        self.remediations == 0 && self.alerts == 0 && self.commands == 0 && self.audit_entries == 0
     }
 }
 
@@ -68,6 +71,7 @@ impl PruneCounts {
         self.transitions += batch.transitions;
         self.approvals += batch.approvals;
         self.alerts += batch.alerts;
+        self.commands += batch.commands;
         self.audit_entries += batch.audit_entries;
         self.audit_range = match (self.audit_range, batch.audit_range) {
             (Some((first, _)), Some((_, last))) => Some((first, last)),
@@ -131,10 +135,17 @@ fn select(
             "SELECT count(*) FROM approvals WHERE remediation_id IN (SELECT id FROM temp.prune_remediations)",
         )?,
         alerts: count("SELECT count(*) FROM temp.prune_alerts")?,
+        commands: conn.query_row(OLD_COMMANDS_COUNT, [cutoff], |r| r.get::<_, i64>(0))? as u64,
         audit_entries: audit_range.map_or(0, |(first, last)| (last - first + 1) as u64),
         audit_range,
     })
 }
+
+/// Command rows finished before the cut-off, except the newest row (whose sequence number must not be reused).
+const OLD_COMMANDS_COUNT: &str = "SELECT count(*) FROM commands WHERE state <> 'pending' \
+     AND done_at < ?1 AND seq < (SELECT max(seq) FROM commands)";
+const OLD_COMMANDS_DELETE: &str = "DELETE FROM commands WHERE state <> 'pending' \
+     AND done_at < ?1 AND seq < (SELECT max(seq) FROM commands)";
 
 /// The trigger that keeps the audit trail append-only (as the first migration created it).
 const AUDIT_NO_DELETE: &str = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit \
@@ -142,7 +153,12 @@ const AUDIT_NO_DELETE: &str = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON a
 
 /// Removes what [`select`] marked; audit entries up to `last` only with the append-only trigger lifted for
 /// this transaction.
-fn delete_marked(conn: &Connection, audit_up_to: Option<i64>) -> Result<(), StoreError> {
+fn delete_marked(
+    conn: &Connection,
+    cutoff: &str,
+    audit_up_to: Option<i64>,
+) -> Result<(), StoreError> {
+    conn.execute(OLD_COMMANDS_DELETE, [cutoff])?;
     conn.execute_batch(
         "DELETE FROM transitions WHERE remediation_id IN (SELECT id FROM temp.prune_remediations);
          DELETE FROM approvals WHERE remediation_id IN (SELECT id FROM temp.prune_remediations);
@@ -242,7 +258,11 @@ impl Journal {
                 transitions: counts.transitions,
                 alerts: counts.alerts,
             }))?;
-            delete_marked(&tx.tx, counts.audit_range.map(|(_, last)| last))?;
+            delete_marked(
+                &tx.tx,
+                &ts(cutoff),
+                counts.audit_range.map(|(_, last)| last),
+            )?;
             Ok(counts)
         });
         match result {
