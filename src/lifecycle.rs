@@ -114,6 +114,90 @@ impl RemediationState {
                 | RemediationState::InProgress
         )
     }
+
+    /// The group it is counted in on screens.
+    pub fn outcome(self) -> Outcome {
+        match self {
+            S::Proposed => Outcome::Proposed,
+            S::Approved | S::Queued => Outcome::Waiting,
+            S::Submitted | S::Attached | S::Pending | S::InProgress => Outcome::Running,
+            S::Succeeded => Outcome::Done,
+            S::Failed | S::TimeOut => Outcome::Failed,
+            S::Cancelled => Outcome::Cancelled,
+            S::Rejected | S::Expired => Outcome::Rejected,
+            S::Skipped => Outcome::Skipped,
+        }
+    }
+
+    /// The word screens show for the state's group ("running", "done"); [`RemediationState::as_str`]
+    /// is the exact state.
+    pub fn label(self) -> &'static str {
+        self.outcome().label()
+    }
+}
+
+/// How a remediation counts for the analyst: what needs a decision, what moves, then outcomes.
+/// Rejections and skips are never counted as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Proposed,
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+    Rejected,
+    Skipped,
+}
+
+impl Outcome {
+    /// Every group, in display order.
+    pub const ALL: [Outcome; 8] = [
+        Outcome::Proposed,
+        Outcome::Waiting,
+        Outcome::Running,
+        Outcome::Done,
+        Outcome::Failed,
+        Outcome::Cancelled,
+        Outcome::Rejected,
+        Outcome::Skipped,
+    ];
+
+    /// The group's word on screens and in the `state:` filter.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Outcome::Proposed => "proposed",
+            Outcome::Waiting => "waiting",
+            Outcome::Running => "running",
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Rejected => "rejected",
+            Outcome::Skipped => "skipped",
+        }
+    }
+
+    /// The group named by `word` (as [`Outcome::label`] writes it).
+    pub fn parse(word: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.label() == word)
+    }
+}
+
+#[cfg(test)]
+mod outcome_tests {
+    use super::*;
+
+    #[test]
+    fn every_state_has_a_group_and_every_label_reads_back() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.label()), Some(outcome));
+        }
+        assert_eq!(RemediationState::InProgress.label(), "running");
+        assert_eq!(RemediationState::Succeeded.label(), "done");
+        assert_eq!(RemediationState::TimeOut.label(), "failed");
+        assert_eq!(RemediationState::Expired.label(), "rejected");
+        assert_eq!(Outcome::parse("Succeeded"), None);
+    }
 }
 
 use RemediationState as S;

@@ -1,7 +1,5 @@
 //! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
 
-use chrono::Utc;
-
 use crate::api::CloseAs;
 use crate::store::AuditEntry;
 
@@ -11,7 +9,7 @@ use super::interface::{Closure, Level, RemediationState, Resolution};
 impl Engine {
     /// Closes the alert in Cloud App Security if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
-        if !self.leads() || self.closing.contains(alert_id) {
+        if !self.leads() || self.close_decided.contains(alert_id) {
             return;
         }
         let Some(alert) = self.alerts.get(alert_id) else {
@@ -57,7 +55,7 @@ impl Engine {
                     rows.len()
                 ),
             );
-            self.closing.insert(alert_id.to_string());
+            self.close_decided.insert(alert_id.to_string());
             return;
         }
         let mut lines: Vec<String> = rows
@@ -78,7 +76,7 @@ impl Engine {
             first.flow_id,
             lines.join("; ")
         );
-        self.closing.insert(alert_id.to_string());
+        self.close_decided.insert(alert_id.to_string());
         self.close_alert(
             alert_id.to_string(),
             Closure::TruePositive,
@@ -89,8 +87,16 @@ impl Engine {
 
     /// Closes an alert in Cloud App Security and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
+        if !self.jobs.close.try_start(&alert_id) {
+            self.notice(
+                Level::Warn,
+                format!("alert {alert_id} is being closed already; not sent twice"),
+            );
+            return;
+        }
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
+            let done = alert_id.clone();
             let how = match closure {
                 Closure::TruePositive => CloseAs::TruePositive,
                 Closure::Benign { reason_id } => CloseAs::Benign {
@@ -100,11 +106,7 @@ impl Engine {
                     reason_id: u32::from(reason_id),
                 },
             };
-            let result = ctx
-                .clients
-                .cas
-                .close_alerts(std::slice::from_ref(&alert_id), how, &comment)
-                .await;
+            let result = ctx.source.close_alert(&alert_id, how, &comment).await;
             let (outcome, resolution) = match &result {
                 Ok(out) if out.not_found.is_empty() => {
                     ("closed".to_string(), Some(resolution_of(closure)))
@@ -113,7 +115,7 @@ impl Engine {
                 Err(e) => (format!("failed: {e}"), None),
             };
             let entry = AuditEntry {
-                at: Utc::now(),
+                at: ctx.clock.now_utc(),
                 who,
                 action: format!("close alert ({})", closure_word(closure)),
                 target: format!("alert {alert_id}"),
@@ -139,6 +141,7 @@ impl Engine {
                     format!("alert {alert_id} not closed: {outcome}"),
                 ),
             }
+            ctx.report(Internal::CloseDone { alert_id: done });
         });
     }
 }

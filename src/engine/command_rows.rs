@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use crate::store::{CommandRow, CommandState};
 
 use super::core::Engine;
@@ -34,13 +32,14 @@ impl Engine {
             let seq = row.seq;
             let (state, outcome) = self.execute_row(row).await;
             let lease = self.ctx.lease.clone();
+            let clock = self.ctx.clock.clone();
             let by = self.settings().owner.clone();
             let marked = self
                 .ctx
                 .journal
                 .call(move |j| {
                     j.atomic(|tx| {
-                        let now = Utc::now();
+                        let now = clock.now_utc();
                         lease.guard(tx, now)?;
                         tx.finish_command(seq, state, &outcome, &by, now)
                     })

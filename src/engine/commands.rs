@@ -1,6 +1,6 @@
 //! Commands from front ends: approve, reject, set mode, cancel, close, mark read, refresh, resync.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::store::{AuditEntry, Journal, RemediationRow, StoreError};
 
@@ -57,7 +57,7 @@ impl Engine {
                 self.send_full_alert(&alert_id);
                 self.send_history(alert_id);
             }
-            Command::Refresh => self.start_poll(),
+            Command::Refresh => self.refresh(),
             Command::Resync => self.emit(self.snapshot()),
         }
     }
@@ -109,6 +109,7 @@ impl Engine {
         };
         let decision_record = Decision {
             to,
+            at: self.now(),
             decision,
             recorded: decision,
             who,
@@ -141,12 +142,12 @@ impl Engine {
         let from = self.mode_of(&policy_id);
         let who = self.settings().operator.clone();
         let id = policy_id.clone();
+        let at = self.now();
         let result = self
             .ctx
             .journal
             .call(move |j| {
                 j.atomic(|tx| {
-                    let at = Utc::now();
                     tx.set_mode(&id, mode.as_str(), &who, at)?;
                     tx.append_audit(&AuditEntry {
                         at,
@@ -200,17 +201,13 @@ impl Engine {
         let ctx = self.ctx.clone();
         let who = self.settings().operator.clone();
         tokio::spawn(async move {
-            let result = ctx
-                .clients
-                .defender
-                .cancel_action(&action_id, &comment)
-                .await;
+            let result = ctx.provider.cancel(&action_id, &comment).await;
             let outcome = match &result {
                 Ok(action) => format!("Defender says {}", action.status),
                 Err(e) => format!("refused: {e}"),
             };
             let entry = AuditEntry {
-                at: Utc::now(),
+                at: ctx.clock.now_utc(),
                 who,
                 action: "cancel".into(),
                 target: audit_target(&row),
@@ -233,7 +230,7 @@ impl Engine {
     fn mark_read(&self, alert_id: String) {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            match ctx.clients.cas.mark_read(&alert_id).await {
+            match ctx.source.mark_read(&alert_id).await {
                 Ok(()) => ctx.report(Internal::AlertRead { alert_id }),
                 Err(e) => ctx.notice(Level::Warn, format!("not marked read: {e}")),
             }
@@ -256,7 +253,7 @@ impl Engine {
 
     /// Proposals older than the configured time expire (count as rejected).
     pub async fn expire_proposals(&mut self) {
-        let cutoff = Utc::now() - self.settings().proposal_ttl;
+        let cutoff = self.now() - self.settings().proposal_ttl;
         let ids: Vec<String> = self
             .remediations
             .values()
@@ -288,6 +285,7 @@ impl Engine {
         };
         let decision_record = Decision {
             to,
+            at: self.now(),
             decision,
             recorded,
             who: "remedy".into(),
@@ -332,6 +330,8 @@ impl Engine {
 /// entry, all in one transaction.
 struct Decision {
     to: RemediationState,
+    /// When it was decided (one time stamp for every row, record and audit entry).
+    at: DateTime<Utc>,
     /// The audit action: approve, reject, withdraw, expire.
     decision: &'static str,
     /// The approval record: approve, reject or expire.
@@ -347,8 +347,8 @@ impl Decision {
         journal: &mut Journal,
         ids: &[String],
     ) -> Result<Vec<RemediationRow>, StoreError> {
+        let at = self.at;
         journal.atomic(|tx| {
-            let at = Utc::now();
             let mut rows = Vec::new();
             for id in ids {
                 let Some(row) = tx.transition_if(

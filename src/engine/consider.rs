@@ -1,9 +1,7 @@
 //! Consider: whether an alert gets remediations, resolving its user's machines (retried with backoff
 //! until it succeeds) and journaling the plan the gate decided.
 
-use std::time::{Duration, Instant};
-
-use chrono::Utc;
+use std::time::Duration;
 
 use crate::api::models::cas::Alert;
 use crate::api::{ApiError, Call, MachineLookupForm};
@@ -57,7 +55,7 @@ impl Engine {
             }
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 return;
             }
         };
@@ -97,14 +95,14 @@ impl Engine {
             Ok(_) => {}
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 return;
             }
         }
         self.planned.insert(alert_id.to_string());
         let mode = if backlog { Mode::Approve } else { mode };
-        if let Some((at, resolved)) = self.resolve_cache.get(&upn)
-            && at.elapsed() < self.settings().resolve_cache_ttl
+        if let Some((at, resolved)) = self.resolving.cache.get(&upn)
+            && self.instant().saturating_duration_since(*at) < self.settings().resolve_cache_ttl
         {
             let resolved = resolved.clone();
             self.on_resolved(alert_id.to_string(), upn, mode, Ok(resolved))
@@ -117,7 +115,7 @@ impl Engine {
     /// The user principal exactly as the alert names it: remembered from the poll, else read from
     /// the alert as the journal holds it (after a restart).
     async fn identity_of(&mut self, alert_id: &str) -> Result<Option<String>, super::EngineError> {
-        if let Some(upn) = self.identities.get(alert_id) {
+        if let Some(upn) = self.resolving.identities.get(alert_id) {
             return Ok(Some(upn.clone()));
         }
         let id = alert_id.to_string();
@@ -126,7 +124,9 @@ impl Engine {
             .and_then(|row| serde_json::from_value::<Alert>(row.raw).ok())
             .and_then(|alert| alert.user_principal().map(String::from));
         if let Some(upn) = &upn {
-            self.identities.insert(alert_id.to_string(), upn.clone());
+            self.resolving
+                .identities
+                .insert(alert_id.to_string(), upn.clone());
         }
         Ok(upn)
     }
@@ -136,7 +136,7 @@ impl Engine {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             tokio::time::sleep(wait).await;
-            let result = resolve_user(&ctx.clients, &upn, &ctx.settings).await;
+            let result = resolve_user(ctx.provider.as_ref(), &upn, &ctx.settings).await;
             ctx.report(Internal::Resolved {
                 alert_id,
                 upn,
@@ -159,9 +159,9 @@ impl Engine {
 
     /// A failed resolve is tried again after a backoff; the alert's note says what it waits for.
     fn retry_resolve(&mut self, alert_id: String, upn: String, mode: Mode, error: &ApiError) {
-        let now = Instant::now();
+        let now = self.instant();
         let retry = Retry::after_failure(
-            self.resolve_retries.get(&alert_id),
+            self.resolving.retries.get(&alert_id),
             RESOLVE_BACKOFF,
             now,
             jitter_draw(),
@@ -172,8 +172,7 @@ impl Engine {
             "machines of alert {alert_id} not resolved (failure {}): {error}",
             retry.failures
         );
-        let one_by_one = self.ctx.clients.defender.machine_lookup_form()
-            == MachineLookupForm::OneByOne
+        let one_by_one = self.ctx.provider.lookup_form() == MachineLookupForm::OneByOne
             && error.call() == Some(Call::ListMachines);
         let note = if one_by_one {
             format!(
@@ -185,15 +184,15 @@ impl Engine {
         };
         self.set_note(&alert_id, Some(note));
         let wait = retry.wait(now);
-        self.resolve_retries.insert(alert_id.clone(), retry);
+        self.resolving.retries.insert(alert_id.clone(), retry);
         self.spawn_resolve(alert_id, upn, mode, wait);
     }
 
     /// Says once when Defender refused the batched machine lookup and the client switched form.
     fn note_lookup_form(&mut self) {
-        let form = self.ctx.clients.defender.machine_lookup_form();
-        if form != self.lookup_form {
-            self.lookup_form = form;
+        let form = self.ctx.provider.lookup_form();
+        if form != self.resolving.lookup_form {
+            self.resolving.lookup_form = form;
             self.notice(
                 Level::Warn,
                 format!(
@@ -213,20 +212,21 @@ impl Engine {
         self.emit_quota();
         self.note_lookup_form();
         let Some(alert) = self.alerts.get(&alert_id).cloned() else {
-            self.resolve_retries.remove(&alert_id);
+            self.resolving.retries.remove(&alert_id);
             return;
         };
         if alert.resolution != Resolution::Open {
-            self.resolve_retries.remove(&alert_id);
+            self.resolving.retries.remove(&alert_id);
             return;
         }
         let resolved = match result {
             Ok(resolved) => resolved,
             Err(e) => return self.retry_resolve(alert_id, upn, mode, &e),
         };
-        self.resolve_retries.remove(&alert_id);
-        self.resolve_cache
-            .insert(upn.clone(), (Instant::now(), resolved.clone()));
+        self.resolving.retries.remove(&alert_id);
+        self.resolving
+            .cache
+            .insert(upn.clone(), (self.instant(), resolved.clone()));
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
         // The mode as the journal holds it at this moment: a colleague may have switched the
@@ -246,7 +246,7 @@ impl Engine {
         let Some(flow) = settings.flows.get(&binding.flow_id) else {
             return;
         };
-        let since = Utc::now() - chrono::Duration::hours(1);
+        let since = self.now() - chrono::Duration::hours(1);
         let policy = alert.policy_id.clone();
         let sent_this_hour = self
             .ctx
@@ -259,7 +259,7 @@ impl Engine {
             mode,
             binding,
             acted_this_hour,
-            now: Utc::now(),
+            now: self.now(),
         };
         let verdicts = decide(&input, &resolved.machines, &settings);
         let requested_by = match mode {
@@ -272,7 +272,7 @@ impl Engine {
             &resolved.machines,
             &verdicts,
             &requested_by,
-            Utc::now(),
+            self.now(),
         );
         self.journal_planned(&alert_id, planned).await;
     }
@@ -334,7 +334,7 @@ impl Engine {
             Err(e) => {
                 // Not lost: the next poll considers the alert again (its machines are cached).
                 self.planned.remove(alert_id);
-                self.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider.insert(alert_id.to_string());
                 self.notice(
                     Level::Error,
                     format!(

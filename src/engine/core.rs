@@ -1,24 +1,28 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::{ApiError, Clients, MachineLookupForm};
+use crate::api::{ApiError, MachineLookupForm};
 use crate::store::RemediationRow;
 
-use super::backoff::Backoff;
+use super::budgets::Budgets;
+use super::clock::Clock;
 use super::interface::{
     AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
 };
+use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
+use super::provider::ActionProvider;
 use super::resolve::Resolved;
+use super::retry::KeyedRetries;
 use super::retry::Retry;
 use super::settings::EngineSettings;
+use super::source::AlertSource;
 use super::track::Tracking;
 
 /// At most this many machine actions are being submitted at once.
@@ -50,13 +54,21 @@ pub(super) enum Internal {
     AlertRead {
         alert_id: String,
     },
+    /// A close call ended (its outcome came as a notice, and a resolution when it closed).
+    CloseDone {
+        alert_id: String,
+    },
     Notice(Level, String),
 }
 
-/// What spawned tasks share: API clients, the journal, settings and the way back.
+/// What spawned tasks share: the seams (alert source, action provider, clock), the journal, settings
+/// and the way back.
 #[derive(Clone)]
 pub(super) struct Ctx {
-    pub clients: Clients,
+    pub source: Arc<dyn AlertSource>,
+    pub provider: Arc<dyn ActionProvider>,
+    pub clock: Arc<dyn Clock>,
+    pub budgets: Arc<dyn Budgets>,
     pub journal: JournalHandle,
     pub settings: Arc<EngineSettings>,
     pub internal: mpsc::UnboundedSender<Internal>,
@@ -74,6 +86,45 @@ impl Ctx {
     }
 }
 
+/// The engine's single-flight jobs.
+#[derive(Default)]
+pub(super) struct Jobs {
+    pub poll: Job,
+    pub track: Job,
+    /// Unsure intents being reconciled: one recovery at a time, beside tracking (shared with its task).
+    pub recovery: Arc<Job>,
+    /// Machines with a dispatch under way.
+    pub dispatch: KeyedJobs<String>,
+    /// Alerts with a close call under way.
+    pub close: KeyedJobs<String>,
+}
+
+/// What intake keeps between polls.
+#[derive(Default)]
+pub(super) struct IntakeState {
+    /// The watermark: alerts raised before it (less the overlap) were journaled.
+    pub since_ms: Option<i64>,
+    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
+    pub polls: u64,
+    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
+    pub journal_retry: Option<Retry>,
+    /// Alerts to consider again on the next poll (the journal failed while planning them).
+    pub reconsider: HashSet<String>,
+}
+
+/// What resolving alerts' users to machines keeps: exact identities, recent answers, retries.
+pub(super) struct ResolveState {
+    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
+    /// cleaned `AlertView::user`.
+    pub identities: HashMap<String, String>,
+    /// User principal → when it was resolved and what was found.
+    pub cache: HashMap<String, (Instant, Resolved)>,
+    /// Alerts whose resolve failed, with when it is tried again and why it waits.
+    pub retries: HashMap<String, Retry>,
+    /// The machine lookup form last seen, to say once when Defender refused the batch.
+    pub lookup_form: MachineLookupForm,
+}
+
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     pub ctx: Ctx,
@@ -84,36 +135,20 @@ pub(super) struct Engine {
     pub policies: BTreeMap<String, PolicyView>,
     pub modes: HashMap<String, Mode>,
     pub remediations: HashMap<String, RemediationRow>,
-    pub since_ms: Option<i64>,
-    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
-    pub polls: u64,
-    pub poll_in_flight: bool,
-    pub track_in_flight: bool,
-    pub dispatching: HashSet<String>,
-    pub resolve_cache: HashMap<String, (Instant, Resolved)>,
-    pub closing: HashSet<String>,
+    /// Work that runs at most once at a time (polls, tracking rounds, dispatch per machine, closes).
+    pub jobs: Jobs,
+    pub intake: IntakeState,
+    pub resolving: ResolveState,
+    /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
+    pub close_decided: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
     pub journal_version: Option<i64>,
     // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
     /// Machines whose dispatch failed before anything was sent wait here before the next try.
-    pub dispatch_backoff: Arc<Mutex<Backoff>>,
+    pub dispatch_backoff: Arc<Mutex<KeyedRetries>>,
     /// Tracking's per-action retry waits and its query forms.
     pub tracking: Arc<Tracking>,
-    /// Set while unsure intents are being reconciled (one recovery at a time, beside tracking).
-    pub reconciling: Arc<AtomicBool>,
-    // Nothing given up, identity exact (intake, consider, resolve):
-    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
-    /// cleaned `AlertView::user`.
-    pub identities: HashMap<String, String>,
-    /// Alerts whose resolve failed, with when it is tried again and why it waits.
-    pub resolve_retries: HashMap<String, Retry>,
-    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
-    pub journal_retry: Option<Retry>,
-    /// Alerts to consider again on the next poll (the journal failed while planning them).
-    pub reconsider: HashSet<String>,
-    /// The machine lookup form last seen, to say once when Defender refused the batch.
-    pub lookup_form: MachineLookupForm,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
@@ -124,8 +159,14 @@ pub(super) struct Engine {
 
 impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
+        let started = ctx.clock.now_utc();
         Engine {
-            lookup_form: ctx.clients.defender.machine_lookup_form(),
+            resolving: ResolveState {
+                identities: HashMap::new(),
+                cache: HashMap::new(),
+                retries: HashMap::new(),
+                lookup_form: ctx.provider.lookup_form(),
+            },
             ctx,
             events,
             alerts: BTreeMap::new(),
@@ -133,26 +174,25 @@ impl Engine {
             policies: BTreeMap::new(),
             modes: HashMap::new(),
             remediations: HashMap::new(),
-            since_ms: None,
-            polls: 0,
-            poll_in_flight: false,
-            track_in_flight: false,
-            dispatching: HashSet::new(),
-            resolve_cache: HashMap::new(),
-            closing: HashSet::new(),
+            jobs: Jobs::default(),
+            intake: IntakeState::default(),
+            close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
-            reconciling: Arc::default(),
-            identities: HashMap::new(),
-            resolve_retries: HashMap::new(),
-            journal_retry: None,
-            reconsider: HashSet::new(),
             waits: HashMap::new(),
             draining: false,
-            follow: super::follower::FollowState::new(Utc::now()),
+            follow: super::follower::FollowState::new(started),
         }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.ctx.clock.now_utc()
+    }
+
+    pub fn instant(&self) -> Instant {
+        self.ctx.clock.now_instant()
     }
 
     pub fn settings(&self) -> &EngineSettings {
@@ -185,7 +225,7 @@ impl Engine {
     }
 
     pub fn snapshot(&self) -> Event {
-        let now = Utc::now();
+        let now = self.now();
         let mut remediations: Vec<_> = self
             .remediations
             .values()
@@ -204,7 +244,7 @@ impl Engine {
 
     /// Mirrors journal rows and tells front ends; follows up on what a change makes possible.
     pub async fn apply_rows(&mut self, rows: Vec<RemediationRow>) {
-        let now = Utc::now();
+        let now = self.now();
         let mut touched_alerts = HashSet::new();
         for row in rows {
             let changed = self.remediations.get(&row.id).is_none_or(|old| {
@@ -233,7 +273,7 @@ impl Engine {
     pub fn emit_quota(&mut self) {
         let quotas: Vec<QuotaView> = self
             .ctx
-            .clients
+            .budgets
             .quotas()
             .into_iter()
             .map(|q| QuotaView {

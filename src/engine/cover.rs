@@ -113,14 +113,14 @@ mod tests {
         id: &str,
         machine: &str,
         kind: &str,
-        status: &str,
+        status: ActionStatus,
         minutes_ago: i64,
     ) -> MachineAction {
         let at = now() - chrono::Duration::minutes(minutes_ago);
         serde_json::from_value(serde_json::json!({
             "id": id,
             "type": kind,
-            "status": status,
+            "status": status.as_str(),
             "machineId": machine,
             "requestor": "alice@contoso.com",
             "creationDateTimeUtc": at - chrono::Duration::minutes(5),
@@ -133,31 +133,37 @@ mod tests {
     fn attaches_only_to_a_running_action_of_the_same_machine_and_kind() {
         let kind = scan();
         assert!(attachable(
-            &action("a", "m1", "RunAntiVirusScan", "Pending", 1),
+            &action("a", "m1", "RunAntiVirusScan", ActionStatus::Pending, 1),
             "m1",
             &kind
         ));
         assert!(attachable(
-            &action("a", "m1", "RunAntiVirusScan", "InProgress", 1),
+            &action("a", "m1", "RunAntiVirusScan", ActionStatus::InProgress, 1),
             "m1",
             &kind
         ));
-        for status in ["Succeeded", "Failed", "TimeOut", "Cancelled", "Weird"] {
-            let ended = action("a", "m1", "RunAntiVirusScan", status, 1);
-            assert!(!attachable(&ended, "m1", &kind), "{status}");
+        for status in [
+            ActionStatus::Succeeded,
+            ActionStatus::Failed,
+            ActionStatus::TimeOut,
+            ActionStatus::Cancelled,
+            ActionStatus::Unknown("Weird".into()),
+        ] {
+            let ended = action("a", "m1", "RunAntiVirusScan", status.clone(), 1);
+            assert!(!attachable(&ended, "m1", &kind), "{status:?}");
         }
         assert!(!attachable(
-            &action("a", "m2", "RunAntiVirusScan", "Pending", 1),
+            &action("a", "m2", "RunAntiVirusScan", ActionStatus::Pending, 1),
             "m1",
             &kind
         ));
         assert!(!attachable(
-            &action("a", "m1", "Isolate", "Pending", 1),
+            &action("a", "m1", "Isolate", ActionStatus::Pending, 1),
             "m1",
             &kind
         ));
         assert!(!attachable(
-            &action("a", "M1", "RunAntiVirusScan", "Pending", 1),
+            &action("a", "M1", "RunAntiVirusScan", ActionStatus::Pending, 1),
             "m1",
             &kind
         ));
@@ -166,9 +172,21 @@ mod tests {
     #[test]
     fn running_cover_records_the_newest_running_action_as_proof() {
         let actions = [
-            action("old", "m1", "RunAntiVirusScan", "InProgress", 30),
-            action("ended", "m1", "RunAntiVirusScan", "Succeeded", 0),
-            action("new", "m1", "RunAntiVirusScan", "Pending", 2),
+            action(
+                "old",
+                "m1",
+                "RunAntiVirusScan",
+                ActionStatus::InProgress,
+                30,
+            ),
+            action(
+                "ended",
+                "m1",
+                "RunAntiVirusScan",
+                ActionStatus::Succeeded,
+                0,
+            ),
+            action("new", "m1", "RunAntiVirusScan", ActionStatus::Pending, 2),
         ];
         let (found, cover) = running_cover(&actions, "m1", &scan(), now()).expect("covered");
         assert_eq!(found.id, "new");
@@ -178,14 +196,26 @@ mod tests {
         assert_eq!(cover.requestor.as_deref(), Some("alice@contoso.com"));
         assert_eq!(cover.created_at, found.creation_time);
         assert_eq!(cover.checked_at, now());
-        let ended = [action("x", "m1", "RunAntiVirusScan", "TimeOut", 0)];
+        let ended = [action(
+            "x",
+            "m1",
+            "RunAntiVirusScan",
+            ActionStatus::TimeOut,
+            0,
+        )];
         assert!(running_cover(&ended, "m1", &scan(), now()).is_none());
     }
 
     #[test]
     fn cooldown_covers_a_recent_success_only() {
         let hour = chrono::Duration::minutes(60);
-        let recent = [action("s", "m1", "RunAntiVirusScan", "Succeeded", 59)];
+        let recent = [action(
+            "s",
+            "m1",
+            "RunAntiVirusScan",
+            ActionStatus::Succeeded,
+            59,
+        )];
         let cover =
             cooldown_cover_from_defender(&recent, "m1", &scan(), hour, now()).expect("cooled");
         assert_eq!(cover.kind, CoverKind::CoolDown);
@@ -193,11 +223,29 @@ mod tests {
             cover.succeeded_at,
             Some(now() - chrono::Duration::minutes(59))
         );
-        let old = [action("s", "m1", "RunAntiVirusScan", "Succeeded", 61)];
+        let old = [action(
+            "s",
+            "m1",
+            "RunAntiVirusScan",
+            ActionStatus::Succeeded,
+            61,
+        )];
         assert!(cooldown_cover_from_defender(&old, "m1", &scan(), hour, now()).is_none());
-        let failed = [action("s", "m1", "RunAntiVirusScan", "TimeOut", 1)];
+        let failed = [action(
+            "s",
+            "m1",
+            "RunAntiVirusScan",
+            ActionStatus::TimeOut,
+            1,
+        )];
         assert!(cooldown_cover_from_defender(&failed, "m1", &scan(), hour, now()).is_none());
-        let other = [action("s", "m2", "RunAntiVirusScan", "Succeeded", 1)];
+        let other = [action(
+            "s",
+            "m2",
+            "RunAntiVirusScan",
+            ActionStatus::Succeeded,
+            1,
+        )];
         assert!(cooldown_cover_from_defender(&other, "m1", &scan(), hour, now()).is_none());
         let off = chrono::Duration::zero();
         assert!(cooldown_cover_from_defender(&recent, "m1", &scan(), off, now()).is_none());

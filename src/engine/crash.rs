@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::Utc;
 use futures::StreamExt;
 
 use crate::api::models::defender::MachineAction;
@@ -13,8 +11,8 @@ use crate::store::RemediationRow;
 use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::interface::RemediationState;
+use super::job::Job;
 use super::link::Link;
-use super::submit::machine_kind_filter;
 use super::track::action_state;
 
 /// Unsure intents reconciled at the same time (each costs one Defender list call at most).
@@ -24,25 +22,21 @@ const UNSENT_AFTER: chrono::Duration = chrono::Duration::seconds(90);
 /// …or this old when the process that sent it is gone (nothing of it can still be on the wire).
 const UNSENT_AFTER_OWNER_GONE: chrono::Duration = chrono::Duration::seconds(5);
 
-/// Clears the recovery flag when the recovery task ends, however it ends.
-struct Running(Arc<AtomicBool>);
+/// Ends the recovery job when the recovery task ends, however it ends.
+struct Running(Arc<Job>);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.finish();
     }
 }
 
 /// Starts reconciling `rows` (queued or submitted without a Defender id) unless a recovery runs already.
-pub(super) fn start_recovery(ctx: &Ctx, flag: Arc<AtomicBool>, rows: Vec<RemediationRow>) {
-    if rows.is_empty()
-        || flag
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-    {
+pub(super) fn start_recovery(ctx: &Ctx, job: Arc<Job>, rows: Vec<RemediationRow>) {
+    if rows.is_empty() || !job.try_start() {
         return;
     }
-    let running = Running(flag);
+    let running = Running(job);
     let ctx = ctx.clone();
     tokio::spawn(async move {
         let _running = running;
@@ -73,10 +67,7 @@ async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
     let submitted = RemediationState::Submitted;
     let read = match group.iter().find(|row| row.state == submitted) {
         Some(row) => match row.action.kind() {
-            Ok(kind) => {
-                let filter = machine_kind_filter(&row.machine_id, kind);
-                ctx.clients.defender.machine_actions(Some(&filter)).await
-            }
+            Ok(kind) => ctx.provider.actions_of(&row.machine_id, kind).await,
             Err(_) => return,
         },
         None => Ok(Vec::new()),
@@ -117,7 +108,7 @@ fn ready_to_reconcile(ctx: &Ctx, row: &RemediationRow) -> bool {
         return false;
     };
     let own_in_progress =
-        row.updated_at >= held.since && row.updated_at > Utc::now() - UNSENT_AFTER;
+        row.updated_at >= held.since && row.updated_at > ctx.clock.now_utc() - UNSENT_AFTER;
     !own_in_progress
 }
 
@@ -163,18 +154,19 @@ async fn settle(
         } else {
             UNSENT_AFTER
         };
-        if Utc::now() - row.updated_at < grace {
+        if ctx.clock.now_utc() - row.updated_at < grace {
             return Ok(());
         }
     }
     let id = row.id.clone();
     let from = row.state;
     let lease = ctx.lease.clone();
+    let clock = ctx.clock.clone();
     let rows = ctx
         .journal
         .call(move |j| {
             j.atomic(|tx| {
-                let now = Utc::now();
+                let now = clock.now_utc();
                 lease.guard(tx, now)?;
                 tx.transition_if(
                     &id,

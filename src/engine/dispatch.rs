@@ -2,9 +2,6 @@
 //! unreadable rows, and hands each pick to [`super::submit`].
 
 use std::collections::HashSet;
-use std::time::Instant;
-
-use chrono::Utc;
 
 use crate::store::RemediationRow;
 
@@ -35,14 +32,14 @@ impl Engine {
             return;
         }
         ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
-        let now = Instant::now();
+        let now = self.instant();
         let backoff = self
             .dispatch_backoff
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut starts = Vec::new();
         let mut skips = Vec::new();
-        let mut busy: HashSet<String> = self.dispatching.clone();
+        let mut busy: HashSet<String> = self.jobs.dispatch.running_keys();
         busy.extend(
             self.remediations
                 .values()
@@ -53,7 +50,7 @@ impl Engine {
                 .map(|r| r.machine_id.clone()),
         );
         for row in ready {
-            if self.dispatching.len() + starts.len() >= MAX_CONCURRENT_DISPATCH {
+            if self.jobs.dispatch.running() + starts.len() >= MAX_CONCURRENT_DISPATCH {
                 break;
             }
             if busy.contains(&row.machine_id) || !backoff.ready(&row.machine_id, now) {
@@ -90,7 +87,9 @@ impl Engine {
             let Some(alert) = self.alerts.get(&row.alert_id).cloned() else {
                 continue;
             };
-            self.dispatching.insert(row.machine_id.clone());
+            if !self.jobs.dispatch.try_start(&row.machine_id) {
+                continue;
+            }
             let ctx = self.ctx.clone();
             let backoff = self.dispatch_backoff.clone();
             tokio::spawn(async move {
@@ -119,6 +118,7 @@ impl Engine {
             return;
         }
         let ctx = self.ctx.clone();
+        let at = self.now();
         tokio::spawn(async move {
             let rows = ctx
                 .journal
@@ -127,10 +127,8 @@ impl Engine {
                     let skipped = RemediationState::Skipped;
                     for (id, from, why) in skips {
                         rows.extend(match from {
-                            Some(from) => {
-                                j.transition_if(&id, from, skipped, Some(&why), Utc::now())?
-                            }
-                            None => j.skip_unknown_state(&id, &why, Utc::now())?,
+                            Some(from) => j.transition_if(&id, from, skipped, Some(&why), at)?,
+                            None => j.skip_unknown_state(&id, &why, at)?,
                         });
                     }
                     Ok(rows)

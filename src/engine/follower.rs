@@ -98,7 +98,7 @@ impl Engine {
                 return;
             }
         };
-        let now = Utc::now();
+        let now = self.now();
         let who = self.settings().operator.clone();
         let row = NewCommand {
             body,
@@ -156,7 +156,7 @@ impl Engine {
 
     /// Shows alerts and remediations the journal changed since the last catch-up.
     pub(super) async fn catch_up(&mut self) {
-        let now = Utc::now();
+        let now = self.now();
         let since = self.follow.synced_to - CATCH_UP_MARGIN;
         let read = self
             .ctx
@@ -222,10 +222,11 @@ impl Engine {
             }
             let by = row.done_by.as_deref().unwrap_or("the leader");
             let outcome = row.outcome.as_deref().unwrap_or("");
-            let (level, word) = match row.state {
-                CommandState::Refused => (Level::Warn, "refused"),
-                _ => (Level::Info, "done"),
+            let level = match row.state {
+                CommandState::Refused => Level::Warn,
+                _ => Level::Info,
             };
+            let word = row.state.as_str();
             self.notice(level, format!("{}: {word} by {by}: {outcome}", row.summary));
         }
         self.follow.outcomes_seen = Some(seen);

@@ -1,17 +1,16 @@
 //! Intake: polls Cloud App Security for new and changed alerts, journals them, then considers each one.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
-use crate::api::AlertQuery;
 use crate::api::ApiError;
 use crate::api::models::cas::{Alert, Policy};
 use crate::store::AlertRecord;
 
 use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
 use super::interface::{AlertView, Event, Level, PolicyView, RemediationState, Resolution};
+use super::job::Asked;
 use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::views::{alert_view, policy_view};
 
@@ -21,37 +20,56 @@ pub(super) struct PollOutcome {
     pub rechecked: Vec<Alert>,
 }
 
-/// At most this many alert ids are re-checked in one call.
-const RECHECK_BATCH: usize = 100;
-
 async fn poll(ctx: &Ctx, since_ms: i64, recheck: Vec<String>) -> Result<PollOutcome, ApiError> {
-    let query = AlertQuery::new()
-        .open_only()
-        .since_ms(since_ms)
-        .sort_by_date_asc();
-    let fresh = ctx.clients.cas.list_alerts(&query).await?;
-    let mut rechecked = Vec::new();
-    for ids in recheck.chunks(RECHECK_BATCH) {
-        let query = AlertQuery::new().ids(ids);
-        rechecked.extend(ctx.clients.cas.list_alerts(&query).await?);
-    }
+    let fresh = ctx.source.alerts_since(since_ms).await?;
+    let rechecked = if recheck.is_empty() {
+        Vec::new()
+    } else {
+        ctx.source.read_alerts(&recheck).await?
+    };
     Ok(PollOutcome { fresh, rechecked })
 }
 
 impl Engine {
-    /// Starts a poll unless one is running.
+    /// A timer's poll: starts unless one runs (the next tick comes anyway) or intake holds.
     pub fn start_poll(&mut self) {
-        if self.poll_in_flight
-            || self
-                .journal_retry
-                .as_ref()
-                .is_some_and(|r| !r.is_due(Instant::now()))
-        {
+        if !self.intake_held() && self.jobs.poll.try_start() {
+            self.spawn_poll();
+        }
+    }
+
+    /// An analyst's refresh: starts a poll now, or right after the one running (queued, not dropped).
+    pub fn refresh(&mut self) {
+        if self.intake_held() {
             return;
         }
-        self.poll_in_flight = true;
-        let now_ms = Utc::now().timestamp_millis();
-        let since = match self.since_ms {
+        if self.jobs.poll.request() == Asked::Start {
+            self.spawn_poll();
+        }
+    }
+
+    /// A poll ended: runs the refresh asked for meanwhile, unless intake now holds (its retry polls).
+    pub fn poll_finished(&mut self) {
+        if self.jobs.poll.finish() {
+            if self.intake_held() {
+                self.jobs.poll.finish();
+            } else {
+                self.spawn_poll();
+            }
+        }
+    }
+
+    /// Whether intake waits for the journal (polled alerts it could not write).
+    fn intake_held(&self) -> bool {
+        self.intake
+            .journal_retry
+            .as_ref()
+            .is_some_and(|r| !r.is_due(self.instant()))
+    }
+
+    fn spawn_poll(&mut self) {
+        let now_ms = self.now().timestamp_millis();
+        let since = match self.intake.since_ms {
             Some(ms) => ms - self.settings().overlap.num_milliseconds(),
             None => now_ms - self.settings().lookback.num_milliseconds(),
         };
@@ -61,12 +79,12 @@ impl Engine {
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
-        let recheck: Vec<String> = if self.polls % RECHECK_EVERY == 0 {
+        let recheck: Vec<String> = if self.intake.polls % RECHECK_EVERY == 0 {
             waiting.into_iter().map(String::from).collect()
         } else {
             Vec::new()
         };
-        self.polls += 1;
+        self.intake.polls += 1;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             let outcome = poll(&ctx, since, recheck).await;
@@ -78,7 +96,7 @@ impl Engine {
     pub fn start_policy_refresh(&self) {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
-            let policies = ctx.clients.cas.list_policies().await;
+            let policies = ctx.source.policies().await;
             ctx.report(Internal::Policies(policies));
         });
     }
@@ -103,14 +121,13 @@ impl Engine {
     }
 
     pub async fn on_polled(&mut self, result: Result<PollOutcome, ApiError>) {
-        self.poll_in_flight = false;
         self.emit_quota();
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(e) => {
                 self.emit(Event::Poll {
                     ok: false,
-                    at: Utc::now(),
+                    at: self.now(),
                     error: Some(e.to_string()),
                     new_alerts: 0,
                 });
@@ -127,7 +144,7 @@ impl Engine {
             .collect();
         let records: Vec<AlertRecord> = changed
             .iter()
-            .map(|(alert, view)| alert_record(alert, view))
+            .map(|(alert, view)| alert_record(alert, view, self.now()))
             .collect();
         let count = records.len();
         if let Err(e) = self
@@ -139,10 +156,10 @@ impl Engine {
             self.hold_intake(count, &e.to_string());
             return;
         }
-        self.journal_retry = None;
+        self.intake.journal_retry = None;
         // Durable before it counts: the watermark moves only past alerts now in the journal.
         if let Some(newest) = newest_fresh {
-            self.since_ms = Some(self.since_ms.unwrap_or(newest).max(newest));
+            self.intake.since_ms = Some(self.intake.since_ms.unwrap_or(newest).max(newest));
         }
         let mut new_alerts = 0;
         for (alert, view) in changed {
@@ -152,15 +169,15 @@ impl Engine {
         }
         self.emit(Event::Poll {
             ok: true,
-            at: Utc::now(),
+            at: self.now(),
             error: None,
             new_alerts,
         });
-        if self.since_ms.is_none() {
-            self.since_ms =
-                Some(Utc::now().timestamp_millis() - self.settings().overlap.num_milliseconds());
+        if self.intake.since_ms.is_none() {
+            self.intake.since_ms =
+                Some(self.now().timestamp_millis() - self.settings().overlap.num_milliseconds());
         }
-        for alert_id in std::mem::take(&mut self.reconsider) {
+        for alert_id in std::mem::take(&mut self.intake.reconsider) {
             self.consider_alert(&alert_id, false).await;
         }
         self.expire_proposals().await;
@@ -169,9 +186,9 @@ impl Engine {
     /// The journal refused this poll's alerts: nothing of them counts (the watermark stays), and the
     /// next poll, after a backoff, reads and journals them again.
     fn hold_intake(&mut self, count: usize, error: &str) {
-        let now = Instant::now();
+        let now = self.instant();
         let retry = Retry::after_failure(
-            self.journal_retry.as_ref(),
+            self.intake.journal_retry.as_ref(),
             JOURNAL_BACKOFF,
             now,
             jitter_draw(),
@@ -182,11 +199,11 @@ impl Engine {
             "{count} alert(s) not journaled ({error}); intake holds at the last journaled alert: {}",
             retry.describe(now)
         );
-        self.journal_retry = Some(retry);
+        self.intake.journal_retry = Some(retry);
         self.notice(Level::Error, text.clone());
         self.emit(Event::Poll {
             ok: false,
-            at: Utc::now(),
+            at: self.now(),
             error: Some(text),
             new_alerts: 0,
         });
@@ -197,7 +214,7 @@ impl Engine {
         let mut view = alert_view(alert);
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
-            if *old == view && self.identities.contains_key(&view.id) {
+            if *old == view && self.resolving.identities.contains_key(&view.id) {
                 return None;
             }
         }
@@ -209,13 +226,15 @@ impl Engine {
         let is_new = !self.alerts.contains_key(&view.id);
         let id = view.id.clone();
         if let Some(user) = alert.user_principal() {
-            self.identities.insert(id.clone(), user.to_string());
+            self.resolving
+                .identities
+                .insert(id.clone(), user.to_string());
         }
         let closed = view.resolution != Resolution::Open;
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
-            self.resolve_retries.remove(&id);
+            self.resolving.retries.remove(&id);
             self.withdraw_proposals(&id, "alert closed in Cloud App Security")
                 .await;
         } else {
@@ -226,7 +245,7 @@ impl Engine {
 }
 
 /// The journal's record of an alert: display fields cleaned, the user exactly as the alert names it.
-fn alert_record(alert: &Alert, view: &AlertView) -> AlertRecord {
+fn alert_record(alert: &Alert, view: &AlertView, seen_at: DateTime<Utc>) -> AlertRecord {
     AlertRecord {
         id: view.id.clone(),
         policy_id: view.policy_id.clone(),
@@ -240,6 +259,6 @@ fn alert_record(alert: &Alert, view: &AlertView) -> AlertRecord {
             .unwrap_or(0),
         timestamp_ms: alert.timestamp,
         raw: serde_json::to_value(alert).unwrap_or_default(),
-        seen_at: Utc::now(),
+        seen_at,
     }
 }

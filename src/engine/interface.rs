@@ -7,7 +7,7 @@ pub use super::history::HistoryEntry;
 pub use super::proof::{Cover, CoverKind};
 pub use super::wait::WaitReason;
 /// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
-pub use crate::lifecycle::{ActionKind, RemediationState};
+pub use crate::lifecycle::{ActionKind, Outcome, RemediationState};
 
 /// Per-policy remediation mode, ordered from the most cautious (`Off < Approve < Auto`).
 #[derive(

@@ -56,7 +56,7 @@ impl LeaseState {
         *self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn set_held(&self, held: Option<Held>) {
+    pub(super) fn set_held(&self, held: Option<Held>) {
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = held;
     }
 
@@ -81,7 +81,7 @@ impl Engine {
     /// Renews the lease, takes it when it lapsed, or follows its holder.
     pub async fn heartbeat(&mut self) {
         let lease = self.ctx.lease.clone();
-        let now = Utc::now();
+        let now = self.now();
         let asked = self
             .ctx
             .journal
@@ -189,13 +189,13 @@ impl Engine {
 
     /// Gives the lease up on a clean shutdown, so a follower takes over at once.
     pub async fn resign(&self) {
-        resign(&self.ctx.journal, &self.ctx.lease).await;
+        resign(&self.ctx.journal, &self.ctx.lease, self.now()).await;
     }
 
     /// Counts the Defender submissions of the last hour (any process's, from the journal) against this
     /// process's quota: each cost one action POST and the fresh read of the machine's actions before it.
     async fn rebuild_quota(&mut self) {
-        let now = Utc::now();
+        let now = self.now();
         let since = now - QUOTA_MEMORY;
         let spent = match self
             .ctx
@@ -225,7 +225,7 @@ impl Engine {
                 .push(age);
         }
         for (call, ages) in &by_call {
-            self.ctx.clients.replay_defender_spend(*call, ages);
+            self.ctx.budgets.replay_defender_spend(*call, ages);
         }
         tracing::info!(
             submissions = spent.len(),
@@ -236,14 +236,14 @@ impl Engine {
 }
 
 /// Gives `lease` up if this process holds it (a clean shutdown), so a follower takes over at once.
-pub(super) async fn resign(journal: &JournalHandle, lease: &Arc<LeaseState>) {
+pub(super) async fn resign(journal: &JournalHandle, lease: &Arc<LeaseState>, now: DateTime<Utc>) {
     if lease.held().is_none() {
         return;
     }
     lease.set_held(None);
     let asking = lease.clone();
     let released = journal
-        .call(move |j| j.release_lease(&asking.holder, Utc::now()))
+        .call(move |j| j.release_lease(&asking.holder, now))
         .await;
     match released {
         Ok(_) => tracing::info!("lease released"),

@@ -1,7 +1,5 @@
 //! Links a remediation to its Defender action: the action id, the state change and its audit entry, in one commit.
 
-use chrono::Utc;
-
 use crate::store::AuditEntry;
 
 use super::core::{Ctx, Internal};
@@ -24,11 +22,11 @@ pub(super) struct Link {
 
 /// Journals the link and reports the changed row.
 pub(super) async fn record(ctx: &Ctx, link: Link) -> Result<(), EngineError> {
+    let at = ctx.clock.now_utc();
     let rows = ctx
         .journal
         .call(move |j| {
             j.atomic(|tx| {
-                let at = Utc::now();
                 tx.set_provider_action_id(&link.remediation_id, &link.action_id, at)?;
                 if let Some(cover) = &link.cover {
                     let proof = serde_json::to_value(cover).unwrap_or_default();

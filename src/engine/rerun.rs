@@ -1,8 +1,6 @@
 //! Retry and release: a new approved remediation made from an ended one (the same action again, or the
 //! action that undoes a containment), journaled with its audit entry before dispatch sends it.
 
-use chrono::Utc;
-
 use crate::store::{AuditEntry, NewRemediation, RemediationRow};
 
 use super::core::Engine;
@@ -60,7 +58,7 @@ impl Engine {
             reason: Some(note.clone()),
             requested_by: who.clone(),
             proof: row.proof.clone(),
-            at: Utc::now(),
+            at: self.now(),
         };
         let target = format!("{} ({verb} of {})", audit_target(&row), row.id);
         let label = action.label();

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::api::models::defender::Machine;
-use crate::api::{ApiError, Clients, is_refused_query};
+use crate::api::{ApiError, is_refused_query};
 use crate::text::sanitize;
 
 use super::interface::MachineView;
+use super::provider::ActionProvider;
 use super::retry::{Backoff, jitter_draw};
 use super::settings::EngineSettings;
 use super::views::machine_view;
@@ -59,7 +60,7 @@ pub fn pick_live(records: Vec<Machine>) -> Option<Machine> {
 /// when that finds nothing, Defender's own `users/{account}/machines`. `upn` is the exact identity
 /// from the alert (never a cleaned copy); an error means "try again later", not "no machines".
 pub async fn resolve_user(
-    clients: &Clients,
+    provider: &dyn ActionProvider,
     upn: &str,
     settings: &EngineSettings,
 ) -> Result<Resolved, ApiError> {
@@ -69,12 +70,9 @@ pub async fn resolve_user(
     for (relation, lookup) in [
         (
             "registeredDevices",
-            read(|| clients.graph.registered_devices(upn)).await,
+            read(|| provider.registered_devices(upn)).await,
         ),
-        (
-            "ownedDevices",
-            read(|| clients.graph.owned_devices(upn)).await,
-        ),
+        ("ownedDevices", read(|| provider.owned_devices(upn)).await),
     ] {
         match lookup {
             Ok(found) => {
@@ -95,7 +93,7 @@ pub async fn resolve_user(
     }
     let mut machines: BTreeMap<String, MachineView> = BTreeMap::new();
     let device_ids: Vec<&str> = devices.keys().map(String::as_str).collect();
-    let lookup = read(|| clients.defender.machines_by_aad_device_ids(&device_ids)).await?;
+    let lookup = read(|| provider.machines_by_device_ids(&device_ids)).await?;
     let mut records = lookup.machines;
     for (device_id, error) in lookup.failed {
         if is_refused_query(&error) {
@@ -105,7 +103,7 @@ pub async fn resolve_user(
             ));
             continue;
         }
-        records.extend(read(|| clients.defender.machines_by_aad_device_id(&device_id)).await?);
+        records.extend(read(|| provider.machines_by_device_id(&device_id)).await?);
     }
     for device_id in &device_ids {
         let (relation, device_name) = &devices[*device_id];
@@ -137,7 +135,7 @@ pub async fn resolve_user(
     }
     if machines.is_empty() {
         let account = upn.split('@').next().unwrap_or(upn);
-        let found = match read(|| clients.defender.user_machines(account)).await {
+        let found = match read(|| provider.user_machines(account)).await {
             Ok(found) => found,
             Err(ApiError::NotFound { .. }) => Vec::new(),
             Err(other) => return Err(other),

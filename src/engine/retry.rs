@@ -1,5 +1,7 @@
-//! When failed engine work is tried again (exponential backoff, capped, with jitter) and why it waits.
+//! When failed engine work is tried again (exponential backoff, capped, with jitter) and why it waits:
+//! one retry for a single piece of work ([`Retry`]), and the same rule per key ([`KeyedRetries`]).
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crate::api::{ApiError, Service};
@@ -17,6 +19,15 @@ pub const RESOLVE_BACKOFF: Backoff = Backoff {
     base: Duration::from_secs(2),
     cap: Duration::from_secs(60),
 };
+
+/// Dispatch per machine and tracking reads per action: 2 s, 4 s, 8 s, … at most 5 min.
+pub const KEYED_BACKOFF: Backoff = Backoff {
+    base: Duration::from_secs(2),
+    cap: Duration::from_secs(300),
+};
+
+/// The draw that places a wait in the middle of its jitter: exactly the doubled base.
+const NO_JITTER: f64 = 0.5;
 
 /// Journal writes of polled alerts: intake holds at the last journaled alert meanwhile.
 pub const JOURNAL_BACKOFF: Backoff = Backoff {
@@ -81,6 +92,45 @@ impl Retry {
             self.why,
             self.wait(now).as_secs_f64().ceil()
         )
+    }
+}
+
+/// Failures and the next allowed attempt per key (an action id, a machine), after [`KEYED_BACKOFF`]
+/// without jitter. Times are passed in, so the rules test without sleeping.
+#[derive(Debug, Default)]
+pub struct KeyedRetries {
+    waits: HashMap<String, (u32, Instant)>,
+}
+
+impl KeyedRetries {
+    /// Whether `key` may be tried at `now`.
+    pub fn ready(&self, key: &str, now: Instant) -> bool {
+        self.waits.get(key).is_none_or(|(_, next)| *next <= now)
+    }
+
+    /// When `key` may be tried next, if it is held back at all.
+    pub fn next_attempt(&self, key: &str) -> Option<Instant> {
+        self.waits.get(key).map(|(_, next)| *next)
+    }
+
+    /// Records a failure at `now`; returns how many in a row and how long `key` now waits.
+    pub fn failed(&mut self, key: &str, now: Instant) -> (u32, Duration) {
+        let failures = self.waits.get(key).map_or(0, |(n, _)| *n).saturating_add(1);
+        let delay = KEYED_BACKOFF.delay(failures, NO_JITTER);
+        let next = now.checked_add(delay).unwrap_or(now);
+        self.waits.insert(key.to_string(), (failures, next));
+        (failures, delay)
+    }
+
+    /// Holds `key` back for `delay` from `now` without counting a failure (pacing, not retrying).
+    pub fn hold(&mut self, key: &str, now: Instant, delay: Duration) {
+        let next = now.checked_add(delay).unwrap_or(now);
+        self.waits.insert(key.to_string(), (0, next));
+    }
+
+    /// Forgets `key`'s failures after a success.
+    pub fn succeeded(&mut self, key: &str) {
+        self.waits.remove(key);
     }
 }
 
@@ -174,6 +224,30 @@ mod tests {
         let huge = Some(Duration::from_secs(86_400));
         let retry = Retry::after_failure(None, BACKOFF, now, 0.5, huge, "t".into());
         assert_eq!(retry.wait(now), BACKOFF.cap);
+    }
+
+    #[test]
+    fn keyed_waits_double_up_to_five_minutes_and_clear_on_success() {
+        let delays: Vec<u64> = (1..=10)
+            .map(|n| KEYED_BACKOFF.delay(n, NO_JITTER).as_secs())
+            .collect();
+        assert_eq!(delays, [2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+        assert_eq!(KEYED_BACKOFF.delay(u32::MAX, NO_JITTER), KEYED_BACKOFF.cap);
+        let start = Instant::now();
+        let mut retries = KeyedRetries::default();
+        assert!(retries.ready("a", start));
+        assert_eq!(retries.failed("a", start), (1, Duration::from_secs(2)));
+        assert!(!retries.ready("a", start + Duration::from_secs(1)));
+        assert!(retries.ready("b", start));
+        assert!(retries.ready("a", start + Duration::from_secs(2)));
+        assert_eq!(retries.failed("a", start).0, 2);
+        assert!(!retries.ready("a", start + Duration::from_secs(3)));
+        retries.succeeded("a");
+        assert!(retries.ready("a", start));
+        retries.hold("a", start, Duration::from_secs(12));
+        assert!(!retries.ready("a", start + Duration::from_secs(11)));
+        assert!(retries.ready("a", start + Duration::from_secs(12)));
+        assert_eq!(retries.failed("a", start).0, 1, "a hold is not a failure");
     }
 
     #[test]

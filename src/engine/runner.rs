@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::{MissedTickBehavior, interval};
@@ -10,10 +9,13 @@ use tokio::time::{MissedTickBehavior, interval};
 use crate::api::Clients;
 use crate::store::Journal;
 
+use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
+use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
+use super::source::CasSource;
 use super::views::configured_policy_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
@@ -39,6 +41,7 @@ pub struct EngineHandle {
     /// Kept to give the lease up on shutdown.
     journal: JournalHandle,
     lease: Arc<super::leader::LeaseState>,
+    clock: Arc<dyn Clock>,
 }
 
 impl EngineHandle {
@@ -59,7 +62,7 @@ impl EngineHandle {
         drop(self.commands);
         self.engine.abort();
         let _ = self.supervisor.await;
-        super::leader::resign(&self.journal, &self.lease).await;
+        super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
     }
 
     /// Asks the engine to drain: nothing new is polled or sent; it ends once the submissions in flight are
@@ -89,7 +92,7 @@ impl EngineHandle {
         };
         let finished = tokio::time::timeout(grace, self.ended()).await.is_ok();
         if finished {
-            super::leader::resign(&self.journal, &self.lease).await;
+            super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
         } else {
             tracing::warn!(
                 "submissions still in flight after {} s: abandoned, the next start reconciles them",
@@ -108,7 +111,13 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let ctx = Ctx {
-        clients,
+        source: Arc::new(CasSource(clients.cas.clone())),
+        provider: Arc::new(DefenderProvider {
+            defender: clients.defender.clone(),
+            graph: clients.graph.clone(),
+        }),
+        clock: Arc::new(SystemClock),
+        budgets: Arc::new(clients),
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
         internal,
@@ -117,7 +126,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
             settings_lease_ttl,
         )),
     };
-    let (journal, lease) = (ctx.journal.clone(), ctx.lease.clone());
+    let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     let engine = Engine::new(ctx, events.clone());
     let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
@@ -137,6 +146,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
         ended,
         journal,
         lease,
+        clock,
     }
 }
 
@@ -192,7 +202,7 @@ async fn run(
     let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        if engine.draining && engine.dispatching.is_empty() {
+        if engine.draining && engine.jobs.dispatch.running() == 0 {
             tracing::info!("drained: no submission in flight");
             break;
         }
@@ -204,13 +214,13 @@ async fn run(
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
-                tracing::info!(in_flight = engine.dispatching.len(), "draining before shutdown");
+                tracing::info!(in_flight = engine.jobs.dispatch.running(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
-            _ = window.tick() => engine.forget_outside_window(Utc::now()),
+            _ = window.tick() => engine.forget_outside_window(engine.now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {
                 engine.start_track();
@@ -260,7 +270,10 @@ impl Engine {
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
         match message {
-            Internal::Polled(result) => self.on_polled(result).await,
+            Internal::Polled(result) => {
+                self.on_polled(result).await;
+                self.poll_finished();
+            }
             Internal::Policies(result) => self.on_policies(result).await,
             Internal::Resolved {
                 alert_id,
@@ -270,12 +283,12 @@ impl Engine {
             } => self.on_resolved(alert_id, upn, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
-                self.dispatching.remove(&machine_id);
+                self.jobs.dispatch.finish(&machine_id);
                 self.emit_quota();
                 self.pump_dispatch();
             }
             Internal::TrackDone => {
-                self.track_in_flight = false;
+                self.jobs.track.finish();
                 self.emit_quota();
             }
             Internal::AlertResolution {
@@ -286,6 +299,9 @@ impl Engine {
                 self.withdraw_proposals(&alert_id, "alert closed").await;
             }
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
+            Internal::CloseDone { alert_id } => {
+                self.jobs.close.finish(&alert_id);
+            }
             Internal::Notice(level, text) => self.notice(level, text),
         }
     }

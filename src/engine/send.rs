@@ -1,7 +1,5 @@
 //! Send: the POST of a remediation whose intent is journaled, and what Defender's answer means for it.
 
-use chrono::Utc;
-
 use crate::api::ApiError;
 use crate::store::{AuditEntry, RemediationRow};
 
@@ -32,11 +30,7 @@ pub(super) async fn send(
         &row.idempotency_key,
     );
     super::crash::crash_point("before_post");
-    let answer = ctx
-        .clients
-        .defender
-        .run_action(&row.machine_id, &request)
-        .await;
+    let answer = ctx.provider.submit(&row.machine_id, &request).await;
     if answer.is_ok() {
         super::crash::crash_point("after_post");
     }
@@ -56,7 +50,7 @@ pub(super) async fn send(
                     to: action_state(&action),
                     note: format!("Defender action {action_id}"),
                     audit: Some(AuditEntry {
-                        at: Utc::now(),
+                        at: ctx.clock.now_utc(),
                         who: row.requested_by.clone(),
                         action: "submit".into(),
                         target: audit_target(row),
@@ -72,7 +66,12 @@ pub(super) async fn send(
         Err(ApiError::ActionAlreadyInProgress { existing, .. }) => {
             // Defender's own answer is as fresh as a read, but only a running action of this machine and kind counts.
             let answered = existing.and_then(|a| {
-                running_cover(std::slice::from_ref(&*a), &row.machine_id, kind, Utc::now())
+                running_cover(
+                    std::slice::from_ref(&*a),
+                    &row.machine_id,
+                    kind,
+                    ctx.clock.now_utc(),
+                )
             });
             let found = match answered {
                 Some(found) => Ok(Some(found)),
@@ -142,11 +141,11 @@ async fn fail(
     let id = row.id.clone();
     let why = crate::text::sanitize(why);
     let target = audit_target(row);
+    let at = ctx.clock.now_utc();
     let rows = ctx
         .journal
         .call(move |j| {
             j.atomic(|tx| {
-                let at = Utc::now();
                 tx.append_audit(&AuditEntry {
                     at,
                     who: "remedy".into(),

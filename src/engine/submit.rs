@@ -2,20 +2,17 @@
 //! its kind decides whether it attaches to a running one, is covered by a recent success, or is sent.
 
 use std::sync::Mutex;
-use std::time::Instant;
-
-use chrono::Utc;
 
 use crate::api::models::defender::MachineAction;
 use crate::api::{ActionRequest, ActionRequestKind, ApiError, IsolationType, ScanType};
 use crate::store::{AuditEntry, RemediationRow};
 
-use super::backoff::Backoff;
 use super::core::{Ctx, Internal};
 use super::cover::{cooldown_cover_from_defender, cooldown_cover_from_journal, running_cover};
 use super::error::EngineError;
 use super::interface::{ActionKind, AlertView, Cover, Level, RemediationState};
 use super::link::Link;
+use super::retry::KeyedRetries;
 use super::track::action_state;
 
 /// What the fresh read decided for one remediation.
@@ -57,19 +54,10 @@ pub(super) fn action_request(kind: &ActionKind, comment: String, key: &str) -> A
     }
 }
 
-/// The documented per-machine read of one action kind (`machineId eq … and type eq …`).
-pub(super) fn machine_kind_filter(machine_id: &str, kind: &ActionKind) -> String {
-    format!(
-        "machineId eq '{}' and type eq '{}'",
-        machine_id.replace('\'', "''"),
-        kind.defender_type()
-    )
-}
-
 /// Dispatches one remediation; a failure before anything left puts the machine in backoff and says why.
 pub(super) async fn dispatch_one(
     ctx: &Ctx,
-    backoff: &Mutex<Backoff>,
+    backoff: &Mutex<KeyedRetries>,
     row: RemediationRow,
     kind: ActionKind,
     alert: AlertView,
@@ -79,7 +67,7 @@ pub(super) async fn dispatch_one(
     match result {
         Ok(()) => backoff.succeeded(&row.machine_id),
         Err(e) => {
-            let (attempt, wait) = backoff.failed(&row.machine_id, Instant::now());
+            let (attempt, wait) = backoff.failed(&row.machine_id, ctx.clock.now_instant());
             drop(backoff);
             ctx.notice(
                 Level::Warn,
@@ -99,9 +87,8 @@ async fn decide(
     row: &RemediationRow,
     kind: &ActionKind,
 ) -> Result<Decision, EngineError> {
-    let filter = machine_kind_filter(&row.machine_id, kind);
-    let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
-    let now = Utc::now();
+    let actions = ctx.provider.actions_of(&row.machine_id, kind).await?;
+    let now = ctx.clock.now_utc();
     if let Some(found) = running_cover(&actions, &row.machine_id, kind, now) {
         return Ok(Decision::Attach(Box::new(found)));
     }
@@ -144,7 +131,7 @@ async fn try_dispatch(
     );
     let lease = ctx.lease.clone();
     let row_id = row.id.clone();
-    let now = Utc::now();
+    let now = ctx.clock.now_utc();
     let cool = match &decision {
         Decision::CoolDown(cover) => Some((cover.clone(), cover.summary(Some(kind)))),
         _ => None,
@@ -252,7 +239,7 @@ pub(super) async fn attach(
             from,
             to: RemediationState::Attached,
             audit: Some(AuditEntry {
-                at: Utc::now(),
+                at: ctx.clock.now_utc(),
                 who: "remedy".into(),
                 action: "attach".into(),
                 target: super::dispatch::audit_target(row),
@@ -272,7 +259,11 @@ pub(super) async fn find_running(
     row: &RemediationRow,
     kind: &ActionKind,
 ) -> Result<Option<(MachineAction, Cover)>, ApiError> {
-    let filter = machine_kind_filter(&row.machine_id, kind);
-    let actions = ctx.clients.defender.machine_actions(Some(&filter)).await?;
-    Ok(running_cover(&actions, &row.machine_id, kind, Utc::now()))
+    let actions = ctx.provider.actions_of(&row.machine_id, kind).await?;
+    Ok(running_cover(
+        &actions,
+        &row.machine_id,
+        kind,
+        ctx.clock.now_utc(),
+    ))
 }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use chrono::Utc;
 use futures::StreamExt;
 
 use crate::api::ApiError;
@@ -12,11 +11,11 @@ use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
 use crate::text::sanitize;
 
-use super::backoff::Backoff;
 use super::core::{Ctx, Engine, Internal};
 use super::error::EngineError;
 use super::forms::{QueryForms, RichQuery};
 use super::interface::{Level, RemediationState};
+use super::retry::KeyedRetries;
 
 /// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
 const TRACK_BATCH: usize = 10;
@@ -36,13 +35,13 @@ const BY_ID_READS_PER_MINUTE: u32 = 60;
 #[derive(Debug, Default)]
 pub struct Tracking {
     pub forms: QueryForms,
-    pub backoff: Mutex<Backoff>,
+    pub backoff: Mutex<KeyedRetries>,
     /// When the open-status lists were last read (they are paced, being several pages each).
     pub open_lists_at: Mutex<Option<Instant>>,
 }
 
 impl Tracking {
-    fn backoff(&self) -> std::sync::MutexGuard<'_, Backoff> {
+    fn backoff(&self) -> std::sync::MutexGuard<'_, KeyedRetries> {
         self.backoff.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -92,9 +91,6 @@ pub(super) fn ended_reason(action: &MachineAction, state: RemediationState) -> O
 impl Engine {
     /// Starts a tracking round when something is in flight.
     pub fn start_track(&mut self) {
-        if self.track_in_flight {
-            return;
-        }
         let unfinished: Vec<RemediationRow> = self
             .remediations
             .values()
@@ -103,19 +99,18 @@ impl Engine {
                 (s.is_in_flight()
                     || s == RemediationState::Queued
                     || s == RemediationState::Approved)
-                    && !self.dispatching.contains(&r.machine_id)
+                    && !self.jobs.dispatch.is_running(&r.machine_id)
             })
             .cloned()
             .collect();
-        if unfinished.is_empty() {
+        if unfinished.is_empty() || !self.jobs.track.try_start() {
             return;
         }
-        self.track_in_flight = true;
         let ctx = self.ctx.clone();
         let tracking = self.tracking.clone();
-        let reconciling = self.reconciling.clone();
+        let recovery = self.jobs.recovery.clone();
         tokio::spawn(async move {
-            if let Err(e) = track(&ctx, &tracking, reconciling, unfinished).await {
+            if let Err(e) = track(&ctx, &tracking, recovery, unfinished).await {
                 ctx.notice(Level::Warn, format!("tracking round incomplete: {e}"));
             }
             ctx.report(Internal::TrackDone);
@@ -157,12 +152,12 @@ fn list_failed(ctx: &Ctx, tracking: &Tracking, query: RichQuery, error: &ApiErro
 /// query forms allow: one list of every action created since the oldest recent submission when there are
 /// many, then `id eq … or …` batches, then one by one for the rest. A failed read leaves that action for a
 /// later round (with backoff); it never stops the others.
-async fn statuses(
+pub(super) async fn statuses(
     ctx: &Ctx,
     tracking: &Tracking,
     rows: &[RemediationRow],
 ) -> HashMap<String, MachineAction> {
-    let now = Instant::now();
+    let now = ctx.clock.now_instant();
     let mut wanted: HashMap<String, String> = {
         let backoff = tracking.backoff();
         rows.iter()
@@ -172,7 +167,7 @@ async fn statuses(
             .collect()
     };
     let mut found = HashMap::new();
-    let recent = Utc::now() - WINDOW_LIST_REACH;
+    let recent = ctx.clock.now_utc() - WINDOW_LIST_REACH;
     let oldest_recent = rows
         .iter()
         .filter_map(|r| r.submitted_at)
@@ -182,9 +177,11 @@ async fn statuses(
         wanted.len() > TRACK_BATCH && tracking.forms.allows(RichQuery::CreatedSince),
         oldest_recent,
     ) {
-        let since = (oldest - CLOCK_SKEW_MARGIN).format("%Y-%m-%dT%H:%M:%SZ");
-        let filter = format!("creationDateTimeUtc ge {since}");
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx
+            .provider
+            .actions_created_since(oldest - CLOCK_SKEW_MARGIN)
+            .await
+        {
             Ok(actions) => keep(actions, &mut wanted, &mut found),
             Err(e) => list_failed(ctx, tracking, RichQuery::CreatedSince, &e),
         }
@@ -194,12 +191,7 @@ async fn statuses(
         if !tracking.forms.allows(RichQuery::IdBatch) {
             break;
         }
-        let filter = batch
-            .iter()
-            .map(|id| format!("id eq '{}'", id.replace('\'', "''")))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx.provider.actions_by_ids(batch).await {
             Ok(actions) => keep(actions, &mut wanted, &mut found),
             Err(e) => list_failed(ctx, tracking, RichQuery::IdBatch, &e),
         }
@@ -213,7 +205,7 @@ async fn statuses(
     let missing: Vec<String> = wanted.values().cloned().collect();
     let answers: Vec<(String, Result<MachineAction, ApiError>)> = futures::stream::iter(missing)
         .map(|id| async move {
-            let answer = ctx.clients.defender.machine_action(&id).await;
+            let answer = ctx.provider.action(&id).await;
             (id, answer)
         })
         .buffer_unordered(BY_ID_CONCURRENCY)
@@ -236,7 +228,7 @@ async fn statuses(
                 keep(vec![action], &mut wanted, &mut found);
             }
             Err(e) => {
-                let (attempt, wait) = backoff.failed(&id, Instant::now());
+                let (attempt, wait) = backoff.failed(&id, ctx.clock.now_instant());
                 let text = format!(
                     "Defender action {id} not read (attempt {attempt}), retrying in {} s: {e}",
                     wait.as_secs()
@@ -289,8 +281,7 @@ async fn open_lists(
 ) {
     let mut open = Vec::new();
     for status in [ActionStatus::Pending, ActionStatus::InProgress] {
-        let filter = format!("status eq '{}'", status.as_str());
-        match ctx.clients.defender.machine_actions(Some(&filter)).await {
+        match ctx.provider.actions_in_status(status).await {
             Ok(actions) => open.extend(actions),
             Err(e) => {
                 tracing::warn!("open actions not listed, reading each by id: {e}");
@@ -302,10 +293,10 @@ async fn open_lists(
     keep(open.into_iter().rev().collect(), wanted, found);
 }
 
-async fn track(
+pub(super) async fn track(
     ctx: &Ctx,
     tracking: &Tracking,
-    reconciling: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    recovery: std::sync::Arc<super::job::Job>,
     unfinished: Vec<RemediationRow>,
 ) -> Result<(), EngineError> {
     let ids: Vec<String> = unfinished.iter().map(|r| r.id.clone()).collect();
@@ -327,7 +318,7 @@ async fn track(
         .filter(|r| r.state.is_in_flight() || r.state == RemediationState::Queued)
         .partition(|r| r.provider_action_id.is_some());
     // Recovery runs beside tracking, never in front of it.
-    super::crash::start_recovery(ctx, reconciling, without_id);
+    super::crash::start_recovery(ctx, recovery, without_id);
     if !with_id.is_empty() {
         super::crash::crash_point("tracking");
     }
@@ -344,13 +335,14 @@ async fn track(
         })
         .collect();
     if !updates.is_empty() {
+        let at = ctx.clock.now_utc();
         let rows = ctx
             .journal
             .call(move |j| {
                 let mut rows = Vec::new();
                 for (id, from, to, why) in updates {
                     let note = why.as_deref();
-                    if let Some(row) = j.transition_if(&id, from, to, note, Utc::now())? {
+                    if let Some(row) = j.transition_if(&id, from, to, note, at)? {
                         rows.push(row);
                     }
                 }

@@ -1,7 +1,6 @@
 //! Works out what every approved remediation waits for and tells front ends when that changes.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
@@ -39,7 +38,7 @@ impl Engine {
                 .cloned(),
         );
         self.waits = fresh;
-        let now = Utc::now();
+        let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
                 self.emit(Event::RemediationChanged(self.view_of(row, now)));
@@ -69,11 +68,11 @@ impl Engine {
                 .collect();
         }
         rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
-        let now = Utc::now();
-        let instant = Instant::now();
+        let now = self.now();
+        let instant = self.instant();
         let throttled = self
             .ctx
-            .clients
+            .budgets
             .defender_throttled_until()
             .map(DateTime::<Utc>::from);
         let busy: HashSet<&str> = self
@@ -96,7 +95,7 @@ impl Engine {
         for row in rows {
             let machine = row.machine_id.as_str();
             let first_on_machine = claimed.insert(machine);
-            let reason = if self.dispatching.contains(machine) {
+            let reason = if self.jobs.dispatch.is_running(&row.machine_id) {
                 match (first_on_machine, throttled) {
                     (true, Some(until)) => WaitReason::Throttled { until },
                     (true, None) => WaitReason::Sending,
@@ -140,7 +139,7 @@ impl Engine {
     /// Defender's per-minute headroom and limit (of its busiest API), counted on remedy's side.
     fn defender_headroom(&self) -> (u32, u32) {
         self.ctx
-            .clients
+            .budgets
             .quotas()
             .into_iter()
             .find(|q| q.service == "defender" && q.per == "min")

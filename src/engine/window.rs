@@ -18,7 +18,7 @@ use crate::alert::{cas_resolution, cas_severity};
 impl Engine {
     /// Loads the working set: unfinished remediations, those finished within the window, their alerts.
     pub(super) async fn load_working_set(&mut self) {
-        let since = Utc::now() - self.settings().memory_window;
+        let since = self.now() - self.settings().memory_window;
         let loaded = self
             .ctx
             .journal
@@ -112,7 +112,7 @@ impl Engine {
         }
         for id in &alerts {
             self.alerts.remove(id);
-            self.identities.remove(id);
+            self.resolving.identities.remove(id);
         }
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(

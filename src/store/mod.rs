@@ -16,6 +16,7 @@ mod export;
 mod feed;
 mod lease;
 mod modes;
+mod remediation_writes;
 mod remediations;
 mod retention;
 mod schema;

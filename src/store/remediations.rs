@@ -1,14 +1,13 @@
-//! Remediations and their transitions: idempotent insert, state changes, compare-and-set, queries.
+//! Remediations as the journal holds them, and the queries that read them.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::codec::{json_col, opt_json_col, opt_ts_col, ts, ts_col};
 use super::state_codec::{StoredAction, decode_action, decode_state, encode_action, state_word};
-use super::{Journal, JournalTx, StoreError};
+use super::{Journal, StoreError};
 use crate::lifecycle::{ActionKind, RemediationState};
 
 /// An intent to remediate one machine for one alert, before anything is sent.
@@ -72,11 +71,11 @@ pub struct TransitionRow {
     pub note: Option<String>,
 }
 
-const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
+pub(super) const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow_id, step, machine_id, machine_name, \
      action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
      submitted_at, final_at, proof, cover";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
+pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     let word: String = row.get("state")?;
     let (state, unknown_state, refused) = match decode_state(&word) {
         Ok(state) => (state, None, None),
@@ -119,7 +118,7 @@ pub(super) fn select(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>, StoreError> {
+pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM remediations WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -127,252 +126,11 @@ fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>, StoreErro
         .optional()?)
 }
 
-fn require(conn: &Connection, id: &str) -> Result<RemediationRow, StoreError> {
+pub(super) fn require(conn: &Connection, id: &str) -> Result<RemediationRow, StoreError> {
     load(conn, id)?.ok_or_else(|| StoreError::NotFound { id: id.to_owned() })
 }
 
-fn record_transition(
-    conn: &Connection,
-    id: &str,
-    from: Option<&str>,
-    to: RemediationState,
-    note: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO transitions (remediation_id, from_state, to_state, at, note) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id, from, state_word(to), ts(at), note])?;
-    Ok(())
-}
-
-impl JournalTx<'_> {
-    /// Inserts the intent unless one with the same idempotency key exists; returns the row and whether it is new.
-    pub fn insert_remediation(
-        &mut self,
-        r: &NewRemediation,
-    ) -> Result<(RemediationRow, bool), StoreError> {
-        let id = Uuid::new_v4().to_string();
-        let at = ts(r.at);
-        let (action, params) = encode_action(&r.action);
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO remediations (id, idempotency_key, alert_id, policy_id, flow_id, step, \
-                 machine_id, machine_name, action, params, state, reason, requested_by, created_at, \
-                 updated_at, final_at, proof) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16) \
-                 ON CONFLICT (idempotency_key) DO NOTHING",
-            )?
-            .execute(params![
-                id,
-                r.idempotency_key,
-                r.alert_id,
-                r.policy_id,
-                r.flow_id,
-                r.step,
-                r.machine_id,
-                r.machine_name,
-                action,
-                params,
-                state_word(r.state),
-                r.reason,
-                r.requested_by,
-                at,
-                r.state.is_final().then(|| at.clone()),
-                r.proof.to_string(),
-            ])?;
-        if inserted == 1 {
-            record_transition(&self.tx, &id, None, r.state, r.reason.as_deref(), r.at)?;
-            return Ok((require(&self.tx, &id)?, true));
-        }
-        let row = self
-            .tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM remediations WHERE idempotency_key = ?1"
-            ))?
-            .query_row([&r.idempotency_key], from_row)?;
-        Ok((row, false))
-    }
-
-    /// Moves a remediation to `to` from whatever state it is in, if the lifecycle allows it; records the transition.
-    pub fn transition(
-        &mut self,
-        id: &str,
-        to: RemediationState,
-        note: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<RemediationRow, StoreError> {
-        let current = require(&self.tx, id)?;
-        self.apply(current, to, note, at)
-    }
-
-    /// Compare-and-set: moves to `to` only if the state is still `from`; `None` if it was not.
-    /// A move the lifecycle does not allow is refused with [`StoreError::ForbiddenTransition`].
-    pub fn transition_if(
-        &mut self,
-        id: &str,
-        from: RemediationState,
-        to: RemediationState,
-        note: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<Option<RemediationRow>, StoreError> {
-        let current = require(&self.tx, id)?;
-        if current.state != from {
-            return Ok(None);
-        }
-        self.apply(current, to, note, at).map(Some)
-    }
-
-    fn apply(
-        &mut self,
-        current: RemediationRow,
-        to: RemediationState,
-        note: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<RemediationRow, StoreError> {
-        if current.unknown_state.is_some() || !current.state.can_become(to) {
-            return Err(StoreError::ForbiddenTransition {
-                id: current.id,
-                from: current.state,
-                to,
-            });
-        }
-        let stamp = ts(at);
-        let submitted = to.is_sent().then_some(stamp.as_str());
-        let fin = to.is_final().then_some(stamp.as_str());
-        self.tx
-            .prepare_cached(
-                "UPDATE remediations SET state = ?2, reason = ?3, updated_at = ?4, \
-                 submitted_at = COALESCE(submitted_at, ?5), final_at = COALESCE(?6, final_at) \
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                current.id,
-                state_word(to),
-                note,
-                stamp,
-                submitted,
-                fin
-            ])?;
-        let from = state_word(current.state);
-        record_transition(&self.tx, &current.id, Some(from), to, note, at)?;
-        require(&self.tx, &current.id)
-    }
-
-    /// Refuses a row whose stored state is not a known one: moves it to `skipped` with `why`, recording the
-    /// stored word as where it came from. `None` if its state is a known one (or changed meanwhile).
-    pub fn skip_unknown_state(
-        &mut self,
-        id: &str,
-        why: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<RemediationRow>, StoreError> {
-        let current = require(&self.tx, id)?;
-        let Some(word) = current.unknown_state else {
-            return Ok(None);
-        };
-        let stamp = ts(at);
-        let skipped = RemediationState::Skipped;
-        let changed = self
-            .tx
-            .prepare_cached(
-                "UPDATE remediations SET state = ?3, reason = ?4, updated_at = ?5, final_at = ?5 \
-                 WHERE id = ?1 AND state = ?2",
-            )?
-            .execute(params![id, word, state_word(skipped), why, stamp])?;
-        if changed == 0 {
-            return Ok(None);
-        }
-        record_transition(&self.tx, id, Some(&word), skipped, Some(why), at)?;
-        load(&self.tx, id)
-    }
-
-    /// Records the proof that an action remedy did not send covers this remediation.
-    pub fn set_cover(&mut self, id: &str, cover: &Value) -> Result<(), StoreError> {
-        let changed = self
-            .tx
-            .prepare_cached("UPDATE remediations SET cover = ?2 WHERE id = ?1")?
-            .execute(params![id, cover.to_string()])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound { id: id.to_owned() });
-        }
-        Ok(())
-    }
-
-    /// Records Defender's action id the moment it arrives.
-    pub fn set_provider_action_id(
-        &mut self,
-        id: &str,
-        action_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let changed = self
-            .tx
-            .prepare_cached(
-                "UPDATE remediations SET provider_action_id = ?2, updated_at = ?3 WHERE id = ?1",
-            )?
-            .execute(params![id, action_id, ts(at)])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound { id: id.to_owned() });
-        }
-        Ok(())
-    }
-}
-
 impl Journal {
-    /// See [`JournalTx::insert_remediation`].
-    pub fn insert_remediation(
-        &mut self,
-        r: &NewRemediation,
-    ) -> Result<(RemediationRow, bool), StoreError> {
-        self.atomic(|tx| tx.insert_remediation(r))
-    }
-
-    /// See [`JournalTx::transition`].
-    pub fn transition(
-        &mut self,
-        id: &str,
-        to: RemediationState,
-        note: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<RemediationRow, StoreError> {
-        self.atomic(|tx| tx.transition(id, to, note, at))
-    }
-
-    /// See [`JournalTx::transition_if`].
-    pub fn transition_if(
-        &mut self,
-        id: &str,
-        from: RemediationState,
-        to: RemediationState,
-        note: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<Option<RemediationRow>, StoreError> {
-        self.atomic(|tx| tx.transition_if(id, from, to, note, at))
-    }
-
-    /// See [`JournalTx::skip_unknown_state`].
-    pub fn skip_unknown_state(
-        &mut self,
-        id: &str,
-        why: &str,
-        at: DateTime<Utc>,
-    ) -> Result<Option<RemediationRow>, StoreError> {
-        self.atomic(|tx| tx.skip_unknown_state(id, why, at))
-    }
-
-    /// See [`JournalTx::set_provider_action_id`].
-    pub fn set_provider_action_id(
-        &mut self,
-        id: &str,
-        action_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.atomic(|tx| tx.set_provider_action_id(id, action_id, at))
-    }
-
     /// One remediation by id.
     pub fn remediation(&self, id: &str) -> Result<Option<RemediationRow>, StoreError> {
         load(&self.conn, id)

@@ -1,7 +1,7 @@
 //! The `/` filter: free words and `severity:`, `policy:`, `user:`, `state:` terms (quoted values allowed),
 //! all of which must match; an unknown key is reported, not searched for.
 
-use crate::engine::interface::{AlertView, RemediationState, Resolution};
+use crate::engine::interface::{AlertView, Outcome, RemediationState, Resolution};
 
 use super::state::Model;
 use super::symbols;
@@ -45,13 +45,13 @@ enum StateTerm {
 
 impl StateTerm {
     fn parse(value: &str) -> StateTerm {
-        match value {
-            "open" => StateTerm::Open,
-            "closed" => StateTerm::Closed,
-            "failed" => StateTerm::Failed,
-            "running" => StateTerm::Running,
-            "done" => StateTerm::Done,
-            other => StateTerm::Exactly(other.to_string()),
+        match (value, Outcome::parse(value)) {
+            ("open", _) => StateTerm::Open,
+            ("closed", _) => StateTerm::Closed,
+            (_, Some(Outcome::Failed)) => StateTerm::Failed,
+            (_, Some(Outcome::Running)) => StateTerm::Running,
+            (_, Some(Outcome::Done)) => StateTerm::Done,
+            (other, _) => StateTerm::Exactly(other.to_string()),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::engine::interface::{RemediationState, RemediationView};
+use crate::engine::interface::{Outcome, RemediationView};
 
 /// Milliseconds per frame of the in-flight spinner.
 pub const SPINNER_MS: i64 = 250;
@@ -109,48 +109,25 @@ fn next_step(since: DateTime<Utc>, now: DateTime<Utc>, unit: impl Fn(i64) -> i64
 /// first: "1 proposed · 1 running · 1 done · 1 failed · 2 rejected"; `None` when there are none.
 /// Rejections and skips are never counted as done.
 pub fn summary<'a>(remediations: impl Iterator<Item = &'a RemediationView>) -> Option<String> {
-    // In display order: what needs a decision, what moves, then outcomes.
-    const GROUPS: [&str; 8] = [
-        RemediationState::Proposed.as_str(),
-        "waiting",
-        "running",
-        "done",
-        "failed",
-        "cancelled",
-        "rejected",
-        RemediationState::Skipped.as_str(),
-    ];
-    let mut counts = [0usize; GROUPS.len()];
+    let mut counts = [0usize; Outcome::ALL.len()];
     let mut total = 0;
     for remediation in remediations {
         total += 1;
-        counts[outcome_group(remediation.state)] += 1;
+        let group = remediation.state.outcome();
+        if let Some(i) = Outcome::ALL.iter().position(|o| *o == group) {
+            counts[i] += 1;
+        }
     }
     if total == 0 {
         return None;
     }
-    let parts: Vec<String> = GROUPS
+    let parts: Vec<String> = Outcome::ALL
         .iter()
         .zip(counts)
         .filter(|(_, count)| *count > 0)
-        .map(|(word, count)| format!("{count} {word}"))
+        .map(|(outcome, count)| format!("{count} {}", outcome.label()))
         .collect();
     Some(parts.join(" · "))
-}
-
-/// Index into the summary's groups for one state.
-fn outcome_group(state: RemediationState) -> usize {
-    use RemediationState as S;
-    match state {
-        S::Proposed => 0,
-        S::Approved | S::Queued => 1,
-        S::Submitted | S::Attached | S::Pending | S::InProgress => 2,
-        S::Succeeded => 3,
-        S::Failed | S::TimeOut => 4,
-        S::Cancelled => 5,
-        S::Rejected | S::Expired => 6,
-        S::Skipped => 7,
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,29 @@
+//! The quota seam: remedy's own count of what each service still allows (status bar, queue places).
+
+use std::time::{Duration, SystemTime};
+
+use crate::api::{Call, Clients, QuotaStatus};
+
+/// Client-side quota headroom of the services the engine calls.
+pub trait Budgets: Send + Sync {
+    /// Headroom of every budget: one entry per service and window.
+    fn quotas(&self) -> Vec<QuotaStatus>;
+    /// Until when Defender asked us to wait (a 429's `Retry-After`), if it did.
+    fn defender_throttled_until(&self) -> Option<SystemTime>;
+    /// Counts Defender requests of `call` another process made `ages` ago (read from the journal).
+    fn replay_defender_spend(&self, call: Call, ages: &[Duration]);
+}
+
+impl Budgets for Clients {
+    fn quotas(&self) -> Vec<QuotaStatus> {
+        Clients::quotas(self)
+    }
+
+    fn defender_throttled_until(&self) -> Option<SystemTime> {
+        Clients::defender_throttled_until(self)
+    }
+
+    fn replay_defender_spend(&self, call: Call, ages: &[Duration]) {
+        Clients::replay_defender_spend(self, call, ages)
+    }
+}

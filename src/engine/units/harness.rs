@@ -1,0 +1,141 @@
+//! The unit-test harness: a `Ctx` over the fakes, a fake clock and an in-memory journal, with journal helpers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use tokio::sync::mpsc;
+
+use crate::store::{Journal, LeaseOutcome, NewRemediation, RemediationRow};
+
+use super::super::clock::FakeClock;
+use super::super::core::{Ctx, Internal};
+use super::super::interface::{ActionKind, RemediationState};
+use super::super::journal::JournalHandle;
+use super::super::leader::{Held, LeaseState};
+use super::super::settings::EngineSettings;
+use super::fakes::{FakeProvider, NoAlerts, Unlimited};
+
+/// A `Ctx` over the fakes, an in-memory journal and the demo config's settings.
+pub struct Harness {
+    pub ctx: Ctx,
+    pub clock: Arc<FakeClock>,
+    pub provider: Arc<FakeProvider>,
+    pub source: Arc<NoAlerts>,
+    /// What spawned work reports back to the engine.
+    pub reports: mpsc::UnboundedReceiver<Internal>,
+}
+
+pub const FLOW: &str = "antivirus-scan-full";
+
+pub fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+}
+
+pub fn scan() -> ActionKind {
+    ActionKind::AntivirusScan {
+        scan_type: "Full".into(),
+    }
+}
+
+pub fn settings(read_only: bool) -> EngineSettings {
+    let config = crate::wiring::demo_config("http://127.0.0.1:9").expect("demo config");
+    EngineSettings::from_config(&config, read_only, true)
+}
+
+impl Harness {
+    /// A harness whose process leads the journal (the dispatcher and tracker act only as its leader).
+    pub async fn new() -> Harness {
+        let clock = Arc::new(FakeClock::at(start()));
+        let provider = Arc::new(FakeProvider::new(clock.clone()));
+        let (internal, reports) = mpsc::unbounded_channel();
+        let journal = Journal::open_in_memory().expect("in-memory journal");
+        let source = Arc::new(NoAlerts::default());
+        let ctx = Ctx {
+            source: source.clone(),
+            provider: provider.clone(),
+            clock: clock.clone(),
+            budgets: Arc::new(Unlimited),
+            journal: JournalHandle::spawn(journal),
+            settings: Arc::new(settings(false)),
+            internal,
+            lease: Arc::new(LeaseState::new("test:1", Duration::from_secs(86_400))),
+        };
+        let (lease, now) = (ctx.lease.clone(), start());
+        let taken = ctx
+            .journal
+            .call(move |j| j.acquire_lease(&lease.holder, now, lease.ttl))
+            .await
+            .expect("lease read");
+        let LeaseOutcome::Taken(taken) = taken else {
+            panic!("a fresh journal's lease is free");
+        };
+        ctx.lease.set_held(Some(Held {
+            fence: taken.fence,
+            since: taken.since,
+            expires_at: taken.expires_at,
+        }));
+        Harness {
+            ctx,
+            clock,
+            provider,
+            source,
+            reports,
+        }
+    }
+
+    /// Journals an approved scan of `machine` for alert `a1` and returns its row.
+    pub async fn approved(&self, machine: &str) -> RemediationRow {
+        let new = NewRemediation {
+            idempotency_key: format!("key-{machine}"),
+            alert_id: "a1".into(),
+            policy_id: "p1".into(),
+            flow_id: FLOW.into(),
+            step: 1,
+            machine_id: machine.into(),
+            machine_name: format!("{machine}.contoso.com"),
+            action: scan(),
+            state: RemediationState::Approved,
+            reason: None,
+            requested_by: "tester".into(),
+            proof: serde_json::json!({}),
+            at: start(),
+        };
+        let (row, _) = self
+            .ctx
+            .journal
+            .call(move |j| j.insert_remediation(&new))
+            .await
+            .expect("journaled");
+        row
+    }
+
+    /// Journals a scan of `machine` already sent as Defender action `action_id`, now `Pending`.
+    pub async fn sent(&self, machine: &str, action_id: &str) -> RemediationRow {
+        let row = self.approved(machine).await;
+        let (id, action_id, at) = (row.id.clone(), action_id.to_string(), start());
+        self.ctx
+            .journal
+            .call(move |j| {
+                use RemediationState::*;
+                for (from, to) in [(Approved, Queued), (Queued, Submitted)] {
+                    j.transition_if(&id, from, to, None, at)?;
+                }
+                j.set_provider_action_id(&id, &action_id, at)?;
+                j.transition_if(&id, Submitted, Pending, None, at)?;
+                Ok(j.remediation(&id)?.expect("row"))
+            })
+            .await
+            .expect("journaled")
+    }
+
+    pub async fn row(&self, id: &str) -> RemediationRow {
+        let id = id.to_string();
+        self.ctx
+            .journal
+            .call(move |j| j.remediation(&id))
+            .await
+            .expect("read")
+            .expect("row")
+    }
+}

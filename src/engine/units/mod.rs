@@ -1,0 +1,9 @@
+//! Unit tests of the engine's rules (gate, planner, dispatcher, tracker) with a fake clock and a fake
+//! provider: no sleeps, no HTTP.
+
+mod dispatcher;
+mod fakes;
+mod gate_plan;
+mod harness;
+mod poll;
+mod tracker;
