@@ -16,6 +16,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Where log lines go: files in the data directory (rotated as `[log]` says), or standard error for
+    /// journald and other supervisors (not with the console, which draws on the terminal).
+    #[arg(long, global = true, value_enum, default_value_t = LogTo::File)]
+    pub log: LogTo,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -70,6 +75,14 @@ pub enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// The journal's history: prune what is older than `[journal] retain_days`.
+    Journal {
+        /// The journal to prune (default: the config's).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        #[command(subcommand)]
+        action: JournalAction,
+    },
     /// Shell completions.
     Completions {
         #[arg(value_enum)]
@@ -94,6 +107,9 @@ pub enum AuditAction {
         /// A head recorded earlier (the log and `remedy run` print it): the chain must still hold it.
         #[arg(long, value_name = "SEQ:HASH")]
         expect_head: Option<remedy::store::ExpectedHead>,
+        /// Audit archives a prune wrote (`<journal>.audit-*.jsonl`): verified with the journal as one chain.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        archive: Vec<PathBuf>,
     },
     /// Write the audit trail to stdout.
     Export {
@@ -103,6 +119,26 @@ pub enum AuditAction {
         #[arg(long)]
         since: Option<chrono::DateTime<chrono::Utc>>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Remove finished remediations, their transitions, alerts without work and audit entries older than
+    /// `[journal] retain_days` (audit entries are archived next to the journal first).
+    Prune {
+        /// Only count what would go.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overrides `[journal] retain_days` for this run (at least 1).
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..))]
+        older_than_days: Option<u64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogTo {
+    File,
+    Stderr,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

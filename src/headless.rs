@@ -16,18 +16,29 @@ pub enum HeadlessError {
 }
 
 /// Prints every engine event as one JSON object per line until `stop` resolves or stdout closes
-/// (a closed pipe, as with `| head`, is a normal end). The engine's death is an error.
+/// (a closed pipe, as with `| head`, is a normal end). The engine's death is an error. When `stop` resolves
+/// the engine drains, and the answers to submissions in flight are still printed, for at most `grace`.
 pub async fn run(
     engine: &EngineHandle,
     stop: impl std::future::Future<Output = ()>,
+    grace: std::time::Duration,
 ) -> Result<(), HeadlessError> {
     let mut events = engine.subscribe();
     let commands = engine.commands();
     tokio::pin!(stop);
+    let drained = tokio::time::sleep(grace);
+    tokio::pin!(drained);
+    let mut draining = false;
     let stdout = std::io::stdout();
     loop {
         tokio::select! {
-            _ = &mut stop => return Ok(()),
+            _ = &mut stop, if !draining => {
+                engine.begin_drain();
+                draining = true;
+                drained.as_mut().reset(tokio::time::Instant::now() + grace);
+            }
+            _ = engine.ended(), if draining => return Ok(()),
+            _ = &mut drained, if draining => return Ok(()),
             event = events.recv() => match event {
                 Ok(event) => {
                     let stopped = match &event {

@@ -28,6 +28,7 @@ fn prints_and_exits(cli: &cli::Cli) -> bool {
             Command::Check
                 | Command::Config { .. }
                 | Command::Audit { .. }
+                | Command::Journal { .. }
                 | Command::Completions { .. }
         )
     )

@@ -118,7 +118,13 @@ fn headless_demo_prints_json_lines_until_an_auto_scan_succeeds_and_logs_no_secre
         types.contains("snapshot") && types.contains("alert_seen"),
         "{types:?}"
     );
-    let log = std::fs::read_to_string(home.path().join("data/remedy/logs/remedy.log"))
+    // Daily rotation by default: remedy.YYYY-MM-DD.log.
+    let log: String = std::fs::read_dir(home.path().join("data/remedy/logs"))
+        .map(|files| {
+            files
+                .filter_map(|f| std::fs::read_to_string(f.ok()?.path()).ok())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(!log.is_empty(), "the run logged to its file");
     for secret in ["remedy-demo-secret", "remedy-demo-token"] {

@@ -9,22 +9,18 @@ use remedy::store::ExportFormat;
 use crate::cli::{AuditAction, ExportFormat as CliFormat};
 
 pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) -> Result<i32> {
-    let journal_path = journal.unwrap_or_else(|| match remedy::config::load(config_file) {
-        Ok(loaded) => remedy::wiring::journal_path(&loaded.config),
-        Err(_) => remedy::config::data_dir().join("journal.sqlite"),
-    });
-    if !journal_path.exists() {
-        eprintln!(
-            "error: no journal at {}; set [journal] path in the config or pass --journal FILE",
-            journal_path.display()
-        );
-        return Ok(super::EXIT_CONFIG);
-    }
+    let journal_path = match super::existing_journal(config_file, journal) {
+        Ok((path, _)) => path,
+        Err(code) => return Ok(code),
+    };
     let journal = remedy::wiring::open_journal(&journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
     match action {
-        AuditAction::Verify { expect_head } => {
-            let report = journal.verify_audit_against(expect_head.as_ref())?;
+        AuditAction::Verify {
+            expect_head,
+            archive,
+        } => {
+            let report = journal.verify_audit_with_archives(expect_head.as_ref(), &archive)?;
             if report.ok() {
                 let keyed = match report.keyed {
                     0 => String::new(),
@@ -34,9 +30,13 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) ->
                 let expected = expect_head
                     .map(|e| format!(", holds the expected head {}", e.seq))
                     .unwrap_or_default();
+                let from = match report.first_seq {
+                    first if first > 1 => format!(" (from entry {first}, after a checkpoint)"),
+                    _ => String::new(),
+                };
                 println!(
-                    "audit trail intact: {} entries{keyed}{expected}, head {}:{}",
-                    report.entries, report.entries, report.last_hash
+                    "audit trail intact: {} entries{from}{keyed}{expected}, head {}:{}",
+                    report.entries, report.last_seq, report.last_hash
                 );
                 Ok(0)
             } else {

@@ -10,13 +10,15 @@ use remedy::sim::{Scenario, SimOptions};
 use remedy::tui::{KeymapOverrides, NotifyOptions, ThemeName, UiOptions};
 use remedy::wiring;
 
+use crate::cli::LogTo;
+
 /// `remedy`: the console against the configured tenant.
 pub async fn tenant(config_file: &Path, read_only: bool) -> Result<i32> {
     let config = match super::load_config(config_file) {
         Ok(loaded) => loaded.config,
         Err(code) => return Ok(code),
     };
-    let _logs = super::start_logging();
+    let _logs = super::start_logging(LogTo::File, &config.log);
     let journal_path = wiring::journal_path(&config);
     console(&config, &journal_path, read_only, false).await?;
     Ok(0)
@@ -31,22 +33,23 @@ pub async fn demo(
     strict: bool,
     read_only: bool,
 ) -> Result<i32> {
-    let ui = if config_given || config_file.exists() {
+    let own = if config_given || config_file.exists() {
         match super::load_config(config_file) {
-            Ok(loaded) => Some(loaded.config.ui),
+            Ok(loaded) => Some(loaded.config),
             Err(code) => return Ok(code),
         }
     } else {
         None
     };
-    let _logs = super::start_logging();
+    let log = own.as_ref().map(|c| c.log.clone()).unwrap_or_default();
+    let _logs = super::start_logging(LogTo::File, &log);
     let scenario = Scenario::load(scenario.as_deref(), strict)?;
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;
     let mut config = wiring::demo_config(&sim.base_url())?;
-    if let Some(ui) = ui {
-        config.ui = ui;
+    if let Some(own) = own {
+        config.ui = own.ui;
     }
     let journal_path = demo_journal_path();
     let outcome = console(&config, &journal_path, read_only, true).await;

@@ -4,6 +4,7 @@ mod audit;
 mod check;
 mod config_cmd;
 mod console;
+mod journal;
 mod run;
 mod sim;
 
@@ -12,9 +13,10 @@ use std::path::Path;
 use clap::CommandFactory;
 use color_eyre::eyre::Result;
 
-use remedy::config::{ConfigError, LoadedConfig, config_path, data_dir};
+use remedy::config::{ConfigError, LoadedConfig, LogSection, config_path, data_dir};
+use remedy::logging::LogTarget;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, LogTo};
 
 /// Exit code for a failed check, or an engine that stopped (the log says why).
 pub const EXIT_FAILED: i32 = 1;
@@ -29,6 +31,19 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         cli.command,
         None | Some(Command::Demo { .. } | Command::Run { .. })
     );
+    let draws = matches!(cli.command, None | Some(Command::Demo { .. }));
+    if cli.log == LogTo::Stderr && draws {
+        eprintln!(
+            "error: --log stderr applies to `remedy run` and `remedy sim`; the console draws on the terminal, its logs go to files"
+        );
+        return Ok(EXIT_USAGE);
+    }
+    if cli.read_only && matches!(cli.command, Some(Command::Journal { .. })) {
+        eprintln!(
+            "error: --read-only and `remedy journal prune` contradict each other: a prune removes history; `--dry-run` only counts"
+        );
+        return Ok(EXIT_USAGE);
+    }
     if cli.read_only && !acts {
         eprintln!(
             "error: --read-only applies to the console, `remedy demo` and `remedy run`; this command never acts"
@@ -45,15 +60,16 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
             port,
             scenario,
             strict,
-        }) => sim::run(port, scenario, strict).await,
+        }) => sim::run(port, scenario, strict, cli.log).await,
         Some(Command::Run {
             demo,
             scenario,
             strict,
-        }) => run::run(&config_file, demo, scenario, strict, cli.read_only).await,
+        }) => run::run(&config_file, demo, scenario, strict, cli.read_only, cli.log).await,
         Some(Command::Check) => check::run(&config_file).await,
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
         Some(Command::Audit { journal, action }) => audit::run(&config_file, journal, action),
+        Some(Command::Journal { journal, action }) => journal::run(&config_file, journal, action),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "remedy", &mut script);
@@ -93,13 +109,41 @@ pub fn load_config(path: &Path) -> Result<LoadedConfig, i32> {
     }
 }
 
-/// Starts file logging in the data directory; returns the guard to keep.
-pub fn start_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let dir = data_dir().join("logs");
-    match remedy::logging::init(&dir) {
-        Ok((guard, _)) => Some(guard),
+/// The journal to read: `--journal FILE`, else the config's (the config too when it loads); an exit code when
+/// there is no journal there.
+pub fn existing_journal(
+    config_file: &Path,
+    journal: Option<std::path::PathBuf>,
+) -> Result<(std::path::PathBuf, Option<remedy::config::Config>), i32> {
+    let config = remedy::config::load(config_file).ok().map(|l| l.config);
+    let path = journal.unwrap_or_else(|| match &config {
+        Some(config) => remedy::wiring::journal_path(config),
+        None => data_dir().join("journal.sqlite"),
+    });
+    if !path.exists() {
+        eprintln!(
+            "error: no journal at {}; set [journal] path in the config or pass --journal FILE",
+            path.display()
+        );
+        return Err(EXIT_CONFIG);
+    }
+    Ok((path, config))
+}
+
+/// Starts logging to files in the data directory (or standard error) as `[log]` says; returns the guard to
+/// keep until exit.
+pub fn start_logging(
+    to: LogTo,
+    settings: &LogSection,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let target = match to {
+        LogTo::File => LogTarget::Dir(data_dir().join("logs")),
+        LogTo::Stderr => LogTarget::Stderr,
+    };
+    match remedy::logging::init(&target, settings) {
+        Ok(guard) => Some(guard),
         Err(e) => {
-            eprintln!("warning: cannot write logs to {}: {e}", dir.display());
+            eprintln!("warning: {e}; running without a log");
             None
         }
     }

@@ -10,6 +10,10 @@ use remedy::sim::{Scenario, SimOptions};
 use remedy::wiring;
 
 use super::EXIT_FAILED;
+use crate::cli::LogTo;
+
+/// How long SIGTERM waits for submissions in flight to be answered and journaled.
+const DRAIN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub async fn run(
     config_file: &Path,
@@ -17,8 +21,8 @@ pub async fn run(
     scenario: Option<PathBuf>,
     strict: bool,
     read_only: bool,
+    log: LogTo,
 ) -> Result<i32> {
-    let _logs = super::start_logging();
     let mut sim = None;
     let config = if demo {
         let scenario = Scenario::load(scenario.as_deref(), strict)?;
@@ -34,6 +38,7 @@ pub async fn run(
             Err(code) => return Ok(code),
         }
     };
+    let _logs = super::start_logging(log, &config.log);
     let journal_path = if demo {
         super::console::demo_journal_path()
     } else {
@@ -41,14 +46,23 @@ pub async fn run(
     };
     let journal = wiring::open_journal(&journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let retention = tokio::spawn(super::journal::prune_daily(
+        journal_path.clone(),
+        config.journal.retain_days,
+    ));
     let clients = Clients::new(wiring::api_settings(&config))?;
     let engine = remedy::engine::start(
         clients,
         journal,
         wiring::engine_settings(&config, read_only, demo),
     );
-    let outcome = remedy::headless::run(&engine, shutdown_signal()).await;
-    engine.shutdown().await;
+    let outcome = remedy::headless::run(&engine, shutdown_signal(), DRAIN_GRACE).await;
+    if outcome.is_ok() {
+        engine.drain(DRAIN_GRACE).await;
+    } else {
+        engine.shutdown().await;
+    }
+    retention.abort();
     report_audit_head(&journal_path);
     if let Some(sim) = sim {
         sim.shutdown().await;

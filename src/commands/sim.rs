@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::config::LogSection;
 use remedy::sim::{Scenario, SimOptions, start};
 
-pub async fn run(port: u16, scenario: Option<PathBuf>, strict: bool) -> Result<i32> {
-    let _logs = super::start_logging();
+use crate::cli::LogTo;
+
+pub async fn run(port: u16, scenario: Option<PathBuf>, strict: bool, log: LogTo) -> Result<i32> {
+    let _logs = super::start_logging(log, &LogSection::default());
     let scenario = Scenario::load(scenario.as_deref(), strict)?;
     let sim = start(SimOptions { port, scenario })
         .await

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sections::{
     AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
-    JournalSection, PolicyBinding, TenantSection, UiSection,
+    JournalSection, LogSection, PolicyBinding, TenantSection, UiSection,
 };
 use super::{ConfigError, Flow, Secret, builtin_flows};
 
@@ -34,6 +34,8 @@ pub struct Config {
     pub guards: GuardSection,
     #[serde(default)]
     pub journal: JournalSection,
+    #[serde(default)]
+    pub log: LogSection,
     #[serde(default)]
     pub ui: UiSection,
     /// Flows by id; the built-ins are merged in (a user flow with the same id replaces one).

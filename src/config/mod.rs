@@ -15,5 +15,6 @@ pub use paths::{config_path, data_dir};
 pub use secret::Secret;
 pub use sections::{
     AuthSection, CasAuthKind, CasSection, DefenderSection, EngineSection, GraphSection,
-    GuardSection, JournalSection, PolicyBinding, TenantSection, UiSection,
+    GuardSection, JournalSection, LogFormat, LogRotation, LogSection, PolicyBinding, TenantSection,
+    UiSection,
 };

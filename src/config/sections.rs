@@ -130,7 +130,8 @@ pub struct GuardSection {
     pub max_machines_per_hour: u32,
 }
 
-/// `[journal]`: where the journal lives and how long its leader lease lasts.
+/// `[journal]`: where the journal lives, its leader lease, how long it keeps history and how much of it stays
+/// in memory.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JournalSection {
@@ -141,15 +142,45 @@ pub struct JournalSection {
     /// takes over this long after the leader stopped.
     #[serde(default = "default_lease_seconds")]
     pub lease_seconds: u64,
+    /// Finished remediations, their transitions and alerts older than this many days are pruned (the audit
+    /// entries are archived first); 0 keeps everything forever.
+    #[serde(default = "default_retain_days")]
+    pub retain_days: u64,
+    /// Finished remediations kept in memory for this many hours; older ones are read on demand.
+    #[serde(default = "default_memory_hours")]
+    pub memory_hours: u64,
 }
 
-impl Default for JournalSection {
-    fn default() -> JournalSection {
-        JournalSection {
-            path: None,
-            lease_seconds: default_lease_seconds(),
-        }
-    }
+/// `[log]`: the log file (or standard error with `--log stderr`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    /// `daily` starts a new file each day (UTC); `never` keeps one file.
+    #[serde(default = "default_rotate")]
+    pub rotate: LogRotation,
+    /// With daily rotation, how many files are kept (older ones are deleted).
+    #[serde(default = "default_keep")]
+    pub keep: u64,
+    /// `text` (one line per event) or `json` (one JSON object per line, for log collectors).
+    #[serde(default)]
+    pub format: LogFormat,
+}
+
+/// When the log file rotates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogRotation {
+    Daily,
+    Never,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 fn default_lease_seconds() -> u64 {
@@ -248,6 +279,18 @@ fn default_per_alert() -> u32 {
 fn default_per_hour() -> u32 {
     50
 }
+fn default_retain_days() -> u64 {
+    180
+}
+fn default_memory_hours() -> u64 {
+    48
+}
+fn default_rotate() -> LogRotation {
+    LogRotation::Daily
+}
+fn default_keep() -> u64 {
+    14
+}
 fn default_true() -> bool {
     true
 }
@@ -274,5 +317,7 @@ default_from_serde!(
     AuthSection,
     EngineSection,
     GuardSection,
+    JournalSection,
+    LogSection,
     UiSection
 );

@@ -130,7 +130,7 @@ struct Bound {
 }
 
 /// Every numeric key of the config: out of range, a value would overflow a duration or make no sense.
-fn numeric_bounds(config: &Config) -> [Bound; 12] {
+fn numeric_bounds(config: &Config) -> [Bound; 15] {
     let engine = &config.engine;
     let guards = &config.guards;
     let bound = |key, value, min, max, fix| Bound {
@@ -224,6 +224,27 @@ fn numeric_bounds(config: &Config) -> [Bound; 12] {
             0,
             1_000_000,
             "use 0 (auto never acts alone) to 1000000",
+        ),
+        bound(
+            "journal.retain_days",
+            config.journal.retain_days,
+            0,
+            36_500,
+            "use 0 (keep forever) or a number of days, e.g. 180",
+        ),
+        bound(
+            "journal.memory_hours",
+            config.journal.memory_hours,
+            1,
+            24 * 90,
+            "use 1 to 2160 hours, e.g. 48",
+        ),
+        bound(
+            "log.keep",
+            config.log.keep,
+            1,
+            3_650,
+            "use 1 to 3650 files, e.g. 14",
         ),
     ]
 }

@@ -53,7 +53,10 @@ impl Engine {
                 remediation_id,
                 reason,
             } => self.rerun(remediation_id, Rerun::Release, reason).await,
-            Command::History { alert_id } => self.send_history(alert_id),
+            Command::History { alert_id } => {
+                self.send_full_alert(&alert_id);
+                self.send_history(alert_id);
+            }
             Command::Refresh => self.refresh(),
             Command::Resync => self.emit(self.snapshot()),
         }

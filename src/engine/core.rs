@@ -151,6 +151,8 @@ pub(super) struct Engine {
     pub tracking: Arc<Tracking>,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
+    /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
+    pub draining: bool,
     /// How far a follower has caught up with the journal.
     pub follow: super::follower::FollowState,
 }
@@ -180,6 +182,7 @@ impl Engine {
             dispatch_backoff: Arc::default(),
             tracking: Arc::default(),
             waits: HashMap::new(),
+            draining: false,
             follow: super::follower::FollowState::new(started),
         }
     }

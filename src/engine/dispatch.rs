@@ -19,7 +19,7 @@ impl Engine {
     }
 
     fn start_dispatches(&mut self) {
-        if self.settings().read_only {
+        if self.settings().read_only || self.draining {
             return;
         }
         self.refuse_unreadable();

@@ -39,6 +39,7 @@ mod units;
 mod views;
 mod wait;
 mod waits;
+mod window;
 
 pub use clock::{Clock, SystemClock};
 pub use error::EngineError;

@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::{AbortHandle, JoinError, JoinHandle};
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::api::Clients;
-use crate::api::models::cas::Alert;
-use crate::store::{Journal, RemediationRow};
+use crate::store::Journal;
 
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
@@ -17,7 +16,6 @@ use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
 use super::source::CasSource;
-use super::views::alert_view;
 use super::views::configured_policy_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
@@ -28,8 +26,8 @@ const JOURNAL_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(
 const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// What approved remediations wait for is re-checked this often (throttling ends, the queue moves).
 const WAITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// How far back the journal is read on start for the activity list.
-const RECENT_DAYS: i64 = 7;
+/// How often finished work older than the memory window leaves memory.
+const WINDOW_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A running engine: send it commands, subscribe to its events.
 pub struct EngineHandle {
@@ -37,6 +35,9 @@ pub struct EngineHandle {
     events: broadcast::Sender<Event>,
     engine: AbortHandle,
     supervisor: JoinHandle<()>,
+    drain: watch::Sender<bool>,
+    /// Becomes true once the engine task has ended, however it ended.
+    ended: watch::Receiver<bool>,
     /// Kept to give the lease up on shutdown.
     journal: JournalHandle,
     lease: Arc<super::leader::LeaseState>,
@@ -62,6 +63,44 @@ impl EngineHandle {
         self.engine.abort();
         let _ = self.supervisor.await;
         super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
+    }
+
+    /// Asks the engine to drain: nothing new is polled or sent; it ends once the submissions in flight are
+    /// answered and journaled (events keep flowing meanwhile). See [`EngineHandle::drain`].
+    pub fn begin_drain(&self) {
+        let _ = self.drain.send(true);
+    }
+
+    /// Resolves once the engine task has ended.
+    pub async fn ended(&self) {
+        let mut ended = self.ended.clone();
+        let _ = ended.wait_for(|ended| *ended).await;
+    }
+
+    /// Stops the engine gracefully: nothing new is polled or sent, submissions in flight finish and their
+    /// answers are journaled, for at most `grace`; whatever is still in flight then is abandoned (its intent is
+    /// journaled, so the next start reconciles it with Defender). A drain begun earlier with
+    /// [`EngineHandle::begin_drain`] has had its grace: the engine is stopped now unless it already ended.
+    /// True when everything finished in time.
+    pub async fn drain(self, grace: std::time::Duration) -> bool {
+        let begun = *self.drain.borrow();
+        self.begin_drain();
+        let grace = if begun {
+            std::time::Duration::ZERO
+        } else {
+            grace
+        };
+        let finished = tokio::time::timeout(grace, self.ended()).await.is_ok();
+        if finished {
+            super::leader::resign(&self.journal, &self.lease, self.clock.now_utc()).await;
+        } else {
+            tracing::warn!(
+                "submissions still in flight after {} s: abandoned, the next start reconciles them",
+                grace.as_secs()
+            );
+            self.shutdown().await;
+        }
+        finished
     }
 }
 
@@ -89,14 +128,22 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     let engine = Engine::new(ctx, events.clone());
-    let task = tokio::spawn(run(engine, command_rx, internal_rx));
+    let events_for_supervisor = events.clone();
+    let (drain, drain_rx) = watch::channel(false);
+    let (ended_tx, ended) = watch::channel(false);
+    let task = tokio::spawn(run(engine, command_rx, internal_rx, drain_rx));
     let engine = task.abort_handle();
-    let supervisor = tokio::spawn(supervise(task, events.clone()));
+    let supervisor = tokio::spawn(async move {
+        supervise(task, events_for_supervisor).await;
+        let _ = ended_tx.send(true);
+    });
     EngineHandle {
         commands,
         events,
         engine,
         supervisor,
+        drain,
+        ended,
         journal,
         lease,
         clock,
@@ -137,6 +184,7 @@ async fn run(
     mut engine: Engine,
     mut commands: mpsc::Receiver<Command>,
     mut internal: mpsc::UnboundedReceiver<Internal>,
+    mut drain: watch::Receiver<bool>,
 ) {
     engine.startup().await;
     let mut poll = interval(engine.settings().poll_interval);
@@ -147,21 +195,32 @@ async fn run(
     journal_watch.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut audit_head = interval(AUDIT_HEAD_EVERY);
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut window = interval(WINDOW_EVERY);
+    window.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
+        if engine.draining && engine.jobs.dispatch.running() == 0 {
+            tracing::info!("drained: no submission in flight");
+            break;
+        }
         tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => engine.route_command(command).await,
                 None => break,
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
+            Ok(()) = drain.changed(), if !engine.draining => {
+                engine.draining = true;
+                tracing::info!(in_flight = engine.jobs.dispatch.running(), "draining before shutdown");
+            }
             _ = heartbeat.tick() => engine.heartbeat().await,
-            _ = poll.tick(), if engine.leads() => engine.start_poll(),
+            _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
+            _ = window.tick() => engine.forget_outside_window(engine.now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {
                 engine.start_track();
@@ -184,7 +243,7 @@ impl Engine {
         }
     }
 
-    /// Loads modes and recent remediations from the journal, shows policies, reconciles.
+    /// Loads modes and the working set (see `window.rs`) from the journal, shows policies, reconciles.
     async fn startup(&mut self) {
         match self.ctx.journal.call(|j| j.modes()).await {
             Ok(modes) => {
@@ -199,54 +258,12 @@ impl Engine {
                 format!("modes not loaded from the journal: {e}"),
             ),
         }
-        let since = self.now() - chrono::Duration::days(RECENT_DAYS);
-        let loaded = self
-            .ctx
-            .journal
-            .call(move |j| {
-                let mut rows = j.recent_remediations(since)?;
-                let unfinished: Vec<_> = super::interface::RemediationState::ALL
-                    .into_iter()
-                    .filter(|s| !s.is_final())
-                    .collect();
-                for row in j.remediations_in_states(&unfinished)? {
-                    if !rows.iter().any(|r: &RemediationRow| r.id == row.id) {
-                        rows.push(row);
-                    }
-                }
-                let mut alerts = Vec::new();
-                for row in &rows {
-                    if !alerts
-                        .iter()
-                        .any(|(id, _): &(String, _)| id == &row.alert_id)
-                        && let Some(alert) = j.alert(&row.alert_id)?
-                    {
-                        alerts.push((row.alert_id.clone(), alert.raw));
-                    }
-                }
-                Ok((rows, alerts))
-            })
-            .await;
-        match loaded {
-            Ok((rows, alerts)) => {
-                for (id, raw) in alerts {
-                    if let Ok(alert) = serde_json::from_value::<Alert>(raw) {
-                        self.alerts.insert(id.clone(), alert_view(&alert));
-                        self.planned.insert(id);
-                    }
-                }
-                for row in rows {
-                    self.planned.insert(row.alert_id.clone());
-                    self.remediations.insert(row.id.clone(), row);
-                }
-            }
-            Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
-        }
         let settings = self.ctx.settings.clone();
         for policy_id in settings.bindings.keys() {
             let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
             self.policies.insert(policy_id.clone(), view);
         }
+        self.load_working_set().await;
         self.emit(self.snapshot());
         self.heartbeat().await;
     }

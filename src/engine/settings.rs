@@ -47,6 +47,8 @@ pub struct EngineSettings {
     pub overdue_after: chrono::Duration,
     pub resolve_cache_ttl: Duration,
     pub stale_after: chrono::Duration,
+    /// Finished remediations stay in memory this long (`[journal] memory_hours`); older ones are read on demand.
+    pub memory_window: chrono::Duration,
     pub flows: BTreeMap<String, FlowPlan>,
     pub bindings: BTreeMap<String, Binding>,
     pub protected_tags: Vec<String>,
@@ -103,6 +105,7 @@ impl EngineSettings {
             overdue_after: chrono::Duration::minutes(engine.overdue_minutes as i64),
             resolve_cache_ttl: Duration::from_secs(engine.resolve_cache_secs),
             stale_after: chrono::Duration::days(engine.stale_after_days as i64),
+            memory_window: hours(config.journal.memory_hours),
             flows,
             bindings,
             protected_tags: config.guards.protected_tags.clone(),

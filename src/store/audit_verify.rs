@@ -1,11 +1,16 @@
 //! Verifying the audit chain: every entry against its hash and its predecessor, the head, an
 //! expected head kept outside the journal, the key, and the journal's own record of audited events.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use super::audit::{
-    AUDIT_COLUMNS, AuditKey, GENESIS_HASH, KEYED_PREFIX, from_row, head, record_hash,
+    AUDIT_COLUMNS, AuditKey, AuditRecord, GENESIS_HASH, KEYED_PREFIX, from_row, head, record_hash,
 };
+use super::audit_archive::ArchiveReader;
+use super::audit_checkpoint::{PRUNE_ACTION, carried_head};
 use super::{Journal, StoreError};
 
 /// The first thing found wrong with the chain.
@@ -42,6 +47,10 @@ pub enum AuditFault {
     #[error("entry {seq} does not match the expected head: the chain was rewritten")]
     ExpectedHeadMismatch { seq: i64 },
     #[error(
+        "the expected head is entry {seq}, which was pruned into an archive: verify with --archive FILE"
+    )]
+    ExpectedHeadArchived { seq: i64 },
+    #[error(
         "the audit trail is empty but the journal records {events} audited events (approvals, mode changes): entries were deleted"
     )]
     Emptied { events: i64 },
@@ -60,7 +69,8 @@ impl AuditFault {
             | AuditFault::KeyRequired { seq }
             | AuditFault::Downgraded { seq }
             | AuditFault::ShorterThanExpected { seq, .. }
-            | AuditFault::ExpectedHeadMismatch { seq } => *seq,
+            | AuditFault::ExpectedHeadMismatch { seq }
+            | AuditFault::ExpectedHeadArchived { seq } => *seq,
             AuditFault::Emptied { .. } => 1,
         }
     }
@@ -71,6 +81,9 @@ impl AuditFault {
 pub struct AuditReport {
     /// Entries checked.
     pub entries: u64,
+    /// The first and last entry checked (the first is after 1 when older entries were pruned).
+    pub first_seq: i64,
+    pub last_seq: i64,
     /// Hash of the last entry that checked out (the genesis hash when there is none).
     pub last_hash: String,
     /// Entries among them made with the audit key.
@@ -86,7 +99,7 @@ impl AuditReport {
 }
 
 /// A head recorded outside the journal (the log, the JSON stream): `SEQ:HASH`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct ExpectedHead {
     pub seq: i64,
     pub hash: String,
@@ -120,25 +133,45 @@ impl Journal {
         &self,
         expected: Option<&ExpectedHead>,
     ) -> Result<AuditReport, StoreError> {
+        self.verify_audit_with_archives(expected, &[])
+    }
+
+    /// [`Journal::verify_audit_against`] over the archives a prune wrote (in any order) followed by the
+    /// journal, as one chain: an archive edited, missing in the middle or not joining the journal fails.
+    pub fn verify_audit_with_archives(
+        &self,
+        expected: Option<&ExpectedHead>,
+        archives: &[PathBuf],
+    ) -> Result<AuditReport, StoreError> {
+        let archives = in_chain_order(archives)?;
         // One read transaction: the head and the walk see the same snapshot while others append.
         let snapshot = self.conn.unchecked_transaction()?;
         let head = head(&snapshot)?;
         let key = self.audit_key.as_deref();
-        let mut stmt =
-            snapshot.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
-        let mut rows = stmt.query_map([], from_row)?;
-        let mut walk = Walk {
-            watch: expected.map(|e| e.seq),
-            ..Walk::default()
-        };
-        for row in &mut rows {
-            if let Some(fault) = walk.step(row?, key) {
-                walk.fault = Some(fault);
-                break;
+        let mut anchors = live_anchors(&snapshot)?;
+        for archive in &archives {
+            for record in ArchiveReader::open(archive)? {
+                let record = record?;
+                anchors.extend(carried_head(&record.action, &record.result));
             }
         }
-        drop(rows);
-        drop(stmt);
+        let mut walk = Walk {
+            watch: expected.map(|e| e.seq),
+            anchors,
+            ..Walk::default()
+        };
+        for archive in &archives {
+            if walk.fault.is_some() {
+                break;
+            }
+            walk.run(ArchiveReader::open(archive)?, key)?;
+        }
+        if walk.fault.is_none() {
+            let mut stmt =
+                snapshot.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
+            let rows = stmt.query_map([], from_row)?;
+            walk.run(rows.map(|r| r.map_err(StoreError::from)), key)?;
+        }
         let mut fault = walk.fault.take();
         if fault.is_none() {
             fault = walk.against_head(head);
@@ -160,6 +193,8 @@ impl Journal {
         }
         Ok(AuditReport {
             entries: walk.entries,
+            first_seq: walk.first_seq,
+            last_seq: walk.last_seq,
             last_hash: walk.last_hash,
             keyed: walk.keyed,
             fault,
@@ -167,9 +202,39 @@ impl Journal {
     }
 }
 
+/// The archives sorted by their first entry.
+fn in_chain_order(archives: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
+    let mut keyed = Vec::new();
+    for path in archives {
+        keyed.push((
+            ArchiveReader::first_seq(path)?.unwrap_or(i64::MAX),
+            path.clone(),
+        ));
+    }
+    keyed.sort();
+    Ok(keyed.into_iter().map(|(_, path)| path).collect())
+}
+
+/// The heads carried by the journal's checkpoints: where a pruned chain may start.
+fn live_anchors(conn: &rusqlite::Connection) -> Result<HashSet<ExpectedHead>, StoreError> {
+    let mut stmt = conn.prepare("SELECT action, result FROM audit WHERE action = ?1")?;
+    let rows = stmt.query_map([PRUNE_ACTION], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut anchors = HashSet::new();
+    for row in rows {
+        let (action, result) = row?;
+        anchors.extend(carried_head(&action, &result));
+    }
+    Ok(anchors)
+}
+
 /// The state of one walk along the chain.
 struct Walk {
     entries: u64,
+    first_seq: i64,
+    /// Heads carried by checkpoints: the chain may start right after one of them instead of at entry 1.
+    anchors: HashSet<ExpectedHead>,
     keyed: u64,
     last_seq: i64,
     last_hash: String,
@@ -183,6 +248,8 @@ impl Default for Walk {
     fn default() -> Walk {
         Walk {
             entries: 0,
+            first_seq: 0,
+            anchors: HashSet::new(),
             keyed: 0,
             last_seq: 0,
             last_hash: GENESIS_HASH.to_owned(),
@@ -194,7 +261,33 @@ impl Default for Walk {
 }
 
 impl Walk {
-    fn step(&mut self, r: super::AuditRecord, key: Option<&AuditKey>) -> Option<AuditFault> {
+    /// Steps through `records` until the first fault (kept in `self.fault`).
+    fn run(
+        &mut self,
+        records: impl Iterator<Item = Result<AuditRecord, StoreError>>,
+        key: Option<&AuditKey>,
+    ) -> Result<(), StoreError> {
+        for record in records {
+            if let Some(fault) = self.step(record?, key) {
+                self.fault = Some(fault);
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, r: AuditRecord, key: Option<&AuditKey>) -> Option<AuditFault> {
+        if self.entries == 0 {
+            self.first_seq = r.seq;
+            let pruned_before = ExpectedHead {
+                seq: r.seq - 1,
+                hash: r.prev_hash.clone(),
+            };
+            if r.seq > 1 && self.anchors.contains(&pruned_before) {
+                self.last_seq = pruned_before.seq;
+                self.last_hash = pruned_before.hash;
+            }
+        }
         let expected = self.last_seq + 1;
         let is_keyed = r.hash.starts_with(KEYED_PREFIX);
         if r.seq != expected {
@@ -249,6 +342,9 @@ impl Walk {
                 .then_some(AuditFault::ExpectedHeadMismatch { seq: 0 });
         }
         match &self.watched_hash {
+            None if expected.seq < self.first_seq => {
+                Some(AuditFault::ExpectedHeadArchived { seq: expected.seq })
+            }
             None if expected.seq > self.last_seq => Some(AuditFault::ShorterThanExpected {
                 seq: expected.seq,
                 last: self.last_seq,

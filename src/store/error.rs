@@ -54,6 +54,8 @@ pub enum StoreError {
     },
     #[error("could not write the audit export: {0}; check the output path and free space")]
     Export(#[source] std::io::Error),
+    #[error("audit archive {path}: {problem}")]
+    Archive { path: PathBuf, problem: String },
     #[error(
         "the journal could not commit writes made together with this one: {0}; nothing of them was kept"
     )]

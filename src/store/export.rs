@@ -68,7 +68,8 @@ fn csv_line(r: &AuditRecord) -> String {
     fields.join(",") + "\r\n"
 }
 
-fn json_line(r: &AuditRecord) -> String {
+/// One entry as a compact JSON object with every field exactly as chained (the export's and archives' line).
+pub(crate) fn json_line(r: &AuditRecord) -> String {
     serde_json::json!({
         "seq": r.seq,
         "at": ts(r.at),

@@ -6,6 +6,8 @@
 mod alerts;
 mod approvals;
 mod audit;
+mod audit_archive;
+mod audit_checkpoint;
 mod audit_verify;
 mod codec;
 mod commands;
@@ -16,8 +18,10 @@ mod lease;
 mod modes;
 mod remediation_writes;
 mod remediations;
+mod retention;
 mod schema;
 mod state_codec;
+mod working_set;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,6 +32,8 @@ use rusqlite::{Connection, Savepoint};
 pub use alerts::{AlertRecord, AlertRow};
 pub use approvals::ApprovalRow;
 pub use audit::{AuditEntry, AuditKey, AuditRecord, GENESIS_HASH};
+pub use audit_archive::{ArchiveReader, archive_path};
+pub use audit_checkpoint::PRUNE_ACTION;
 pub use audit_verify::{AuditFault, AuditReport, ExpectedHead};
 pub use commands::{CommandRow, CommandState, NewCommand};
 pub use error::StoreError;
@@ -35,8 +41,10 @@ pub use export::ExportFormat;
 pub use lease::{Lease, LeaseHolder, LeaseOutcome};
 pub use modes::ModeChangeRow;
 pub use remediations::{NewRemediation, RemediationRow, TransitionRow};
+pub use retention::{PruneBatch, PruneCounts, PruneOutcome};
 pub use schema::SCHEMA_VERSION;
 pub use state_codec::{StoredAction, decode_action, decode_state};
+pub use working_set::AlertSummary;
 
 /// How long a write waits for another process holding the journal before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

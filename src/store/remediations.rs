@@ -107,7 +107,7 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
     })
 }
 
-fn select(
+pub(super) fn select(
     conn: &Connection,
     filter: &str,
     args: impl rusqlite::Params,

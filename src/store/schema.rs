@@ -140,6 +140,10 @@ CREATE INDEX commands_state ON commands (state, seq);
 ALTER TABLE remediations DROP COLUMN claimed_by;
 ALTER TABLE remediations DROP COLUMN claimed_at;
 "#,
+    r#"
+CREATE INDEX remediations_final ON remediations (final_at);
+CREATE INDEX alerts_last_seen ON alerts (last_seen);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,251 @@
+//! The memory window: a starting engine reads only unfinished remediations, those finished within
+//! `[journal] memory_hours`, and their alerts' stored columns; finished work leaves memory once older than the
+//! window; an alert's raw JSON is parsed when its detail opens. Older history stays in the journal.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
+use crate::store::{AlertSummary, RemediationRow};
+use crate::text::sanitize;
+
+use super::core::Engine;
+use super::interface::{AlertView, Event, Level, Resolution};
+use super::views::{alert_view, from_millis};
+use crate::alert::{cas_resolution, cas_severity};
+
+impl Engine {
+    /// Loads the working set: unfinished remediations, those finished within the window, their alerts.
+    pub(super) async fn load_working_set(&mut self) {
+        let since = self.now() - self.settings().memory_window;
+        let loaded = self
+            .ctx
+            .journal
+            .call(move |j| {
+                let mut rows = j.unfinished_remediations()?;
+                rows.extend(j.finished_since(since)?);
+                let mut ids: Vec<String> = rows.iter().map(|r| r.alert_id.clone()).collect();
+                ids.sort();
+                ids.dedup();
+                Ok((rows, j.alert_summaries(&ids)?))
+            })
+            .await;
+        match loaded {
+            Ok((rows, alerts)) => {
+                for summary in alerts {
+                    let view = self.summary_view(&summary);
+                    self.planned.insert(summary.id.clone());
+                    self.alerts.insert(summary.id, view);
+                }
+                for row in rows {
+                    self.planned.insert(row.alert_id.clone());
+                    self.remediations.insert(row.id.clone(), row);
+                }
+            }
+            Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
+        }
+    }
+
+    /// An alert view from the stored columns; description, entities and link come when the detail opens.
+    fn summary_view(&self, s: &AlertSummary) -> AlertView {
+        let policy_name = self
+            .policies
+            .get(&s.policy_id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        AlertView {
+            id: sanitize(&s.id),
+            title: sanitize(&s.title),
+            description: String::new(),
+            severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
+            raised_at: from_millis(s.timestamp_ms),
+            policy_id: sanitize(&s.policy_id),
+            policy_name,
+            user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
+            note: None,
+            resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+            read: false,
+            url: None,
+            entities: Vec::new(),
+        }
+    }
+
+    /// Parses the alert's raw JSON now (its detail opened) and sends the full view, keeping what the engine
+    /// knows better than the stored copy (resolution, read mark, why nothing is proposed).
+    pub(super) fn send_full_alert(&self, alert_id: &str) {
+        let Some(current) = self.alerts.get(alert_id).cloned() else {
+            return;
+        };
+        let ctx = self.ctx.clone();
+        let events = self.events.clone();
+        let id = alert_id.to_string();
+        tokio::spawn(async move {
+            let raw = ctx.journal.call(move |j| j.alert(&id)).await;
+            match raw {
+                Ok(Some(row)) => match serde_json::from_value::<Alert>(row.raw) {
+                    Ok(alert) => {
+                        let full = AlertView {
+                            note: current.note,
+                            resolution: current.resolution,
+                            read: current.read || alert_view(&alert).read,
+                            ..alert_view(&alert)
+                        };
+                        let _ = events.send(Event::AlertSeen(full));
+                    }
+                    Err(e) => {
+                        tracing::warn!(alert = %current.id, "stored alert JSON not read: {e}")
+                    }
+                },
+                Ok(None) => {}
+                Err(e) => ctx.notice(Level::Warn, format!("alert detail not read: {e}")),
+            }
+        });
+    }
+
+    /// Drops finished remediations older than the window, and alerts no longer open with nothing left in memory.
+    pub(super) fn forget_outside_window(&mut self, now: DateTime<Utc>) {
+        let horizon = now - self.settings().memory_window;
+        let (remediations, alerts) = outside_window(&self.remediations, &self.alerts, horizon);
+        for id in &remediations {
+            self.remediations.remove(id);
+        }
+        for id in &alerts {
+            self.alerts.remove(id);
+            self.resolving.identities.remove(id);
+        }
+        if !(remediations.is_empty() && alerts.is_empty()) {
+            tracing::debug!(
+                remediations = remediations.len(),
+                alerts = alerts.len(),
+                "memory window: finished work left memory"
+            );
+        }
+    }
+}
+
+/// What leaves memory at `horizon`: finished remediations that ended before it, then closed alerts raised
+/// before it with no remediation left.
+fn outside_window(
+    remediations: &HashMap<String, RemediationRow>,
+    alerts: &BTreeMap<String, AlertView>,
+    horizon: DateTime<Utc>,
+) -> (Vec<String>, Vec<String>) {
+    let gone: HashSet<&str> = remediations
+        .values()
+        .filter(|r| r.state.is_final() && finished_at(r) < horizon)
+        .map(|r| r.id.as_str())
+        .collect();
+    let kept: HashSet<&str> = remediations
+        .values()
+        .filter(|r| !gone.contains(r.id.as_str()))
+        .map(|r| r.alert_id.as_str())
+        .collect();
+    let alerts = alerts
+        .iter()
+        .filter(|(id, a)| {
+            a.resolution != Resolution::Open && a.raised_at < horizon && !kept.contains(id.as_str())
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    (gone.into_iter().map(str::to_string).collect(), alerts)
+}
+
+fn finished_at(r: &RemediationRow) -> DateTime<Utc> {
+    r.final_at.unwrap_or(r.updated_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::RemediationState;
+    use crate::store::StoredAction;
+    use chrono::Duration;
+
+    fn row(
+        id: &str,
+        alert: &str,
+        state: RemediationState,
+        ended: Option<DateTime<Utc>>,
+    ) -> RemediationRow {
+        let at = Utc::now() - Duration::days(10);
+        RemediationRow {
+            id: id.into(),
+            idempotency_key: format!("rmd-{id}"),
+            alert_id: alert.into(),
+            policy_id: "p".into(),
+            flow_id: "f".into(),
+            step: 1,
+            machine_id: "m".into(),
+            machine_name: "m".into(),
+            action: StoredAction::Known(crate::lifecycle::ActionKind::Unisolate),
+            state,
+            unknown_state: None,
+            reason: None,
+            provider_action_id: None,
+            requested_by: "remedy".into(),
+            created_at: at,
+            updated_at: ended.unwrap_or(at),
+            submitted_at: None,
+            final_at: ended,
+            proof: serde_json::Value::Null,
+            cover: None,
+        }
+    }
+
+    fn alert(id: &str, resolution: Resolution, raised: DateTime<Utc>) -> AlertView {
+        AlertView {
+            id: id.into(),
+            title: String::new(),
+            description: String::new(),
+            severity: super::super::interface::Severity::High,
+            raised_at: raised,
+            policy_id: "p".into(),
+            policy_name: String::new(),
+            user: None,
+            note: None,
+            resolution,
+            read: false,
+            url: None,
+            entities: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_finished_work_older_than_the_window_and_closed_alerts_without_work_leave_memory() {
+        let now = Utc::now();
+        let horizon = now - Duration::hours(48);
+        let old = now - Duration::days(5);
+        let rows: HashMap<String, RemediationRow> = [
+            row(
+                "old-done",
+                "a-closed",
+                RemediationState::Succeeded,
+                Some(old),
+            ),
+            row(
+                "recent-done",
+                "a-recent",
+                RemediationState::Failed,
+                Some(now - Duration::hours(2)),
+            ),
+            row("old-waiting", "a-waiting", RemediationState::Proposed, None),
+        ]
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+        let alerts: BTreeMap<String, AlertView> = [
+            alert("a-closed", Resolution::Resolved, old),
+            alert("a-recent", Resolution::Resolved, old),
+            alert("a-waiting", Resolution::Resolved, old),
+            alert("a-open", Resolution::Open, old),
+            alert("a-new", Resolution::Dismissed, now),
+        ]
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+        let (remediations, alerts) = outside_window(&rows, &alerts, horizon);
+        assert_eq!(remediations, vec!["old-done".to_string()]);
+        assert_eq!(alerts, vec!["a-closed".to_string()]);
+    }
+}

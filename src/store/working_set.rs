@@ -1,0 +1,91 @@
+//! What a starting engine reads, through indexed queries: remediations finished since a moment (beside the
+//! unfinished ones) and the stored columns of their alerts, without the raw alert JSON.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params_from_iter;
+use serde::Serialize;
+
+use super::codec::ts;
+use super::remediations::select;
+use super::state_codec::decode_state;
+use super::{Journal, RemediationRow, StoreError};
+
+/// How many ids go in one `IN (…)` list (SQLite allows 32766 parameters; smaller lists keep plans cheap).
+const IDS_PER_QUERY: usize = 500;
+
+/// An alert's stored columns: enough for the alert list; the raw JSON is read when its detail opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertSummary {
+    pub id: String,
+    pub policy_id: String,
+    pub title: String,
+    /// The user principal exactly as the alert names it.
+    pub user: String,
+    pub severity: i64,
+    pub resolution: i64,
+    pub timestamp_ms: i64,
+}
+
+impl Journal {
+    /// Remediations not in a final state, including those whose stored state word is unknown (the engine
+    /// refuses them with the reason): the distinct stored states come from the index on `state`, then only
+    /// the rows in the wanted ones are read.
+    pub fn unfinished_remediations(&self) -> Result<Vec<RemediationRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT state FROM remediations")?;
+        let words = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut wanted = Vec::new();
+        for word in words {
+            let word = word?;
+            if decode_state(&word).map_or(true, |state| !state.is_final()) {
+                wanted.push(word);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; wanted.len()].join(", ");
+        select(
+            &self.conn,
+            &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
+            params_from_iter(&wanted),
+        )
+    }
+
+    /// Remediations that reached a final state at or after `since`, newest first (index on `final_at`).
+    pub fn finished_since(&self, since: DateTime<Utc>) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE final_at >= ?1 ORDER BY final_at DESC, id",
+            [ts(since)],
+        )
+    }
+
+    /// The stored columns of the alerts with these ids (unknown ids are left out), in no particular order.
+    pub fn alert_summaries(&self, ids: &[String]) -> Result<Vec<AlertSummary>, StoreError> {
+        let mut summaries = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms FROM alerts \
+                 WHERE id IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(params_from_iter(chunk), |r| {
+                Ok(AlertSummary {
+                    id: r.get(0)?,
+                    policy_id: r.get(1)?,
+                    title: r.get(2)?,
+                    user: r.get(3)?,
+                    severity: r.get(4)?,
+                    resolution: r.get(5)?,
+                    timestamp_ms: r.get(6)?,
+                })
+            })?;
+            for row in rows {
+                summaries.push(row?);
+            }
+        }
+        Ok(summaries)
+    }
+}
