@@ -1,5 +1,5 @@
-//! The focused pane names what it offers on its bottom border, with the keys in use, and in read-only
-//! only what does not write.
+//! What the console says about itself: the focused pane names what it offers (with the keys in use, and in
+//! read-only only what does not write), and a demo alert ahead of the console clock is not called skew.
 
 mod tui_common;
 
@@ -47,5 +47,39 @@ fn read_only_hints_only_what_does_not_write() {
             !line.contains(write),
             "read-only offers no `{write}`: {line}"
         );
+    }
+}
+
+#[test]
+fn a_demo_alert_ahead_of_the_console_clock_is_on_the_simulators_clock_not_skew() {
+    use remedy::engine::interface::Event;
+    for (demo, expected, refused) in [
+        (true, "simulator's clock", "clock skew"),
+        (false, "clock skew", "simulator's clock"),
+    ] {
+        let mut app = app_with(UiOptions {
+            demo,
+            ..UiOptions::default()
+        });
+        let policy = &tui_common::policies()[0];
+        let mut ahead = tui_common::alert(
+            "a-future",
+            remedy::engine::interface::Severity::High,
+            policy,
+            Some("zoe@contoso.com"),
+            "Impossible travel activity",
+            0,
+        );
+        ahead.raised_at = tui_common::now() + chrono::Duration::minutes(20);
+        app.apply(Event::AlertSeen(ahead));
+        app.handle_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
+        for c in "zoe".chars() {
+            app.handle_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        app.handle_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let screen = screen_text(&mut app, 120, 36);
+        assert!(screen.contains(expected), "demo {demo}:\n{screen}");
+        assert!(!screen.contains(refused), "demo {demo}:\n{screen}");
     }
 }

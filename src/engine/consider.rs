@@ -15,6 +15,9 @@ use super::plan::plan;
 use super::resolve::{Resolved, resolve_user};
 use super::retry::{RESOLVE_BACKOFF, Retry, asked_wait, jitter_draw, waiting_for};
 
+/// The note of an alert whose user's machines are being looked up (until they are, or why not).
+pub const RESOLVING_NOTE: &str = "resolving the user's machines…";
+
 /// The note of an alert whose user's name hides characters.
 pub const HIDDEN_IDENTITY_NOTE: &str = "account name contains invisible characters: not looked up";
 
@@ -109,6 +112,7 @@ impl Engine {
                 .await;
             return;
         }
+        self.set_note(alert_id, Some(RESOLVING_NOTE.into()));
         self.spawn_resolve(alert_id.to_string(), upn, mode, Duration::ZERO);
     }
 

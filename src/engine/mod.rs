@@ -42,6 +42,7 @@ mod waits;
 mod window;
 
 pub use clock::{Clock, SystemClock};
+pub use consider::RESOLVING_NOTE;
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};
 pub use interface::*;

@@ -65,7 +65,7 @@ const FUTURE_TOLERANCE_SECS: i64 = 60;
 /// A spelled-out age for the status bar: "just now", "20 s ago", "2 min ago". Ten-second steps under a
 /// minute: enough to judge poll health, and an idle console need not redraw every second.
 pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    if since - now > TimeDelta::seconds(FUTURE_TOLERANCE_SECS) {
+    if is_future(since, now) {
         return "in the future (clock skew)".to_string();
     }
     let secs = (now - since).num_seconds().max(0);
@@ -75,6 +75,11 @@ pub fn ago(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
         s if s < 3600 => format!("{} min ago", s / 60),
         s => format!("{} h ago", s / 3600),
     }
+}
+
+/// True when `since` is further ahead of `now` than clocks drift apart.
+pub fn is_future(since: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    since - now > TimeDelta::seconds(FUTURE_TOLERANCE_SECS)
 }
 
 /// When the text of `ago(since, now)` changes next.

@@ -155,9 +155,14 @@ fn age(app: &App, since: DateTime<Utc>) -> String {
 }
 
 /// A spelled-out age ("just now", "20 s ago") against the age clock, noting when it changes.
+/// In the demo the simulator's clock runs ahead of this one, and its alerts carry its time: said so, not
+/// mistaken for clock skew.
 fn ago(app: &App, since: DateTime<Utc>) -> String {
     let shown = format::age_clock(app.now);
     app.changes_at(format::next_beat(format::ago_changes(since, shown)));
+    if app.demo() && format::is_future(since, shown) {
+        return "on the simulator's clock, which runs ahead of this one".to_string();
+    }
     format::ago(since, shown)
 }
 
