@@ -8,17 +8,12 @@ use remedy::engine::{Event, Mode, RESOLVING_NOTE};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_being_resolved_says_so_until_its_machines_are_known() {
     for profile in PROFILES {
-        let sim = start_sim_with(quiet_scenario(60.0), profile).await;
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_for(
-            &sim,
+        let (_sim, _dir, mut run) = bound_run(
+            profile,
+            60.0,
             &[(APPROVE_POLICY, "antivirus-scan-full", Mode::Approve)],
-        );
-        let mut run = EngineRun::start(
-            &config,
-            fast_settings(&config),
-            &dir.path().join("j.sqlite"),
-        );
+        )
+        .await;
         let mut events = run.handle.subscribe();
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
         let resolving = loop {

@@ -13,17 +13,12 @@ const KWAME: &str = "66a1f0c2e4b0a1b2c3d4e608";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scan_approved_under_a_429_storm_says_defender_throttles_then_leaves() {
     for profile in PROFILES {
-        let sim = start_sim_with(quiet_scenario(600.0), profile).await;
-        let dir = tempfile::tempdir().unwrap();
-        let config = config_for(
-            &sim,
+        let (sim, _dir, mut run) = bound_run(
+            profile,
+            600.0,
             &[(APPROVE_POLICY, "antivirus-scan-full", Mode::Approve)],
-        );
-        let mut run = EngineRun::start(
-            &config,
-            fast_settings(&config),
-            &dir.path().join("j.sqlite"),
-        );
+        )
+        .await;
         run.until(30, "kwame's proposals", |r| r.of_alert(KWAME).len() == 3)
             .await;
         let id = run.of_alert(KWAME)[0].id.clone();

@@ -248,3 +248,21 @@ pub fn posts(sim: &SimHandle) -> (u64, u64) {
         stats["duplicate_submissions"].as_u64().unwrap_or(0),
     )
 }
+
+/// A simulator of `profile` at `time_scale`, a journal in a fresh directory, and an engine with only `bound`
+/// policies bound: the set-up most end-to-end engine tests share. Keep the directory alive with the run.
+pub async fn bound_run(
+    profile: Profile,
+    time_scale: f64,
+    bound: &[(&str, &str, Mode)],
+) -> (SimHandle, tempfile::TempDir, EngineRun) {
+    let sim = start_sim_with(quiet_scenario(time_scale), profile).await;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let config = config_for(&sim, bound);
+    let run = EngineRun::start(
+        &config,
+        fast_settings(&config),
+        &dir.path().join("j.sqlite"),
+    );
+    (sim, dir, run)
+}
