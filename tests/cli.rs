@@ -1,17 +1,11 @@
 //! The binary's commands as a user runs them: exit codes, headless JSON lines, config output, secrets kept out.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod cli_common;
 
-fn remedy(home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_remedy"));
-    cmd.env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env_remove("REMEDY_CAS_TOKEN")
-        .env_remove("REMEDY_CLIENT_SECRET");
-    cmd
-}
+use cli_common::{DEMO_TOKEN, remedy, sim_config};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 const CONFIG: &str = r#"
 [tenant]
@@ -133,32 +127,6 @@ fn headless_demo_prints_json_lines_until_an_auto_scan_succeeds_and_logs_no_secre
     assert!(!log.contains("Bearer "), "an access token reached the log");
 }
 
-fn sim_config(home: &std::path::Path, base: &str, secret: &str) -> std::path::PathBuf {
-    let path = home.join("sim.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[tenant]
-id = "contoso"
-client_id = "remedy-demo"
-client_secret = "{secret}"
-[cas]
-url = "{base}/cas"
-token = "remedy-demo-token"
-[defender]
-url = "{base}/mde"
-[graph]
-url = "{base}/graph"
-[auth]
-authority = "{base}/login"
-"#
-        ),
-    )
-    .unwrap();
-    path
-}
-
 #[test]
 fn check_reaches_every_service_and_names_what_to_fix() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -169,7 +137,7 @@ fn check_reaches_every_service_and_names_what_to_fix() {
         }))
         .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let good = sim_config(home.path(), &sim.base_url(), "remedy-demo-secret");
+    let good = sim_config(home.path(), &sim.base_url(), DEMO_TOKEN, "");
     let out = remedy(home.path())
         .args(["--config", good.to_str().unwrap(), "check"])
         .output()
@@ -185,7 +153,9 @@ fn check_reaches_every_service_and_names_what_to_fix() {
     }
     assert!(text.contains("all services reachable"), "{text}");
 
-    let bad = sim_config(home.path(), &sim.base_url(), "wrong-secret");
+    let bad = home.path().join("bad.toml");
+    let text = std::fs::read_to_string(&good).unwrap();
+    std::fs::write(&bad, text.replace("remedy-demo-secret", "wrong-secret")).unwrap();
     let out = remedy(home.path())
         .args(["--config", bad.to_str().unwrap(), "check"])
         .output()
