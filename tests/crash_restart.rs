@@ -1,6 +1,7 @@
 //! Kills `remedy run` (SIGKILL) at each point of dispatch, restarts it, and checks with the simulator's own
 //! record that every remediation ends final with no action submitted twice and none lost.
 
+mod cli_common;
 mod common;
 
 use std::collections::HashMap;
@@ -10,42 +11,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cli_common::headless_config;
 use common::{AUTO_POLICY, Profile, posts, quiet_scenario, start_sim_with};
 use remedy::sim::SimHandle;
 
 fn write_config(dir: &Path, sim: &SimHandle) -> std::path::PathBuf {
-    let base = sim.base_url();
-    let text = format!(
-        r#"
-[tenant]
-id = "contoso"
-client_id = "remedy-demo"
-client_secret = "remedy-demo-secret"
-[cas]
-url = "{base}/cas"
-token = "remedy-demo-token"
-[defender]
-url = "{base}/mde"
-[graph]
-url = "{base}/graph"
-[auth]
-authority = "{base}/login"
-[engine]
-poll_interval_secs = 2
-track_interval_secs = 1
-lookback_hours = 72
-[journal]
-path = "{journal}"
-lease_seconds = 3
-[policies.{AUTO_POLICY}]
-flow = "antivirus-scan-full"
-mode = "auto"
-"#,
-        journal = dir.join("journal.sqlite").display()
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    headless_config(dir, &sim.base_url(), AUTO_POLICY, "lease_seconds = 3", "")
 }
 
 fn run(dir: &Path, config: &Path, crash_at: Option<&str>) -> Child {

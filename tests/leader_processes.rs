@@ -2,6 +2,7 @@
 //! others follow and forward their commands; killing the leader hands over within the lease plus 5 s, and
 //! random kills and restarts never submit an action twice, never exceed Defender's quota, lose nothing.
 
+mod cli_common;
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -10,6 +11,7 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cli_common::headless_config;
 use common::{
     APPROVE_POLICY, AUTO_POLICY, EngineRun, PROFILES, Profile, config_for, fast_settings, posts,
     quiet_scenario, start_sim_with,
@@ -22,46 +24,15 @@ use serde_json::Value;
 const LEASE_SECONDS: u64 = 3;
 
 fn write_config(dir: &Path, sim: &SimHandle, approve_too: bool) -> PathBuf {
-    let base = sim.base_url();
-    let approve = if approve_too {
-        format!("[policies.{APPROVE_POLICY}]\nflow = \"antivirus-scan-full\"\nmode = \"approve\"\n")
-    } else {
-        String::new()
-    };
-    let text = format!(
-        r#"
-[tenant]
-id = "contoso"
-client_id = "remedy-demo"
-client_secret = "remedy-demo-secret"
-[cas]
-url = "{base}/cas"
-token = "remedy-demo-token"
-[defender]
-url = "{base}/mde"
-[graph]
-url = "{base}/graph"
-[auth]
-authority = "{base}/login"
-[engine]
-poll_interval_secs = 2
-track_interval_secs = 1
-lookback_hours = 72
-[journal]
-path = "{journal}"
-lease_seconds = {LEASE_SECONDS}
-[guards]
-max_machines_per_alert = 100
-max_machines_per_hour = 100000
-[policies.{AUTO_POLICY}]
-flow = "antivirus-scan-full"
-mode = "auto"
-{approve}"#,
-        journal = journal(dir).display()
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+    let mut extra =
+        "[guards]\nmax_machines_per_alert = 100\nmax_machines_per_hour = 100000\n".to_string();
+    if approve_too {
+        extra.push_str(&format!(
+            "[policies.{APPROVE_POLICY}]\nflow = \"antivirus-scan-full\"\nmode = \"approve\"\n"
+        ));
+    }
+    let journal = format!("lease_seconds = {LEASE_SECONDS}");
+    headless_config(dir, &sim.base_url(), AUTO_POLICY, &journal, &extra)
 }
 
 fn journal(dir: &Path) -> PathBuf {

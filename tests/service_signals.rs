@@ -1,6 +1,7 @@
 //! SIGTERM on a real `remedy run`: submissions in flight are answered and journaled, then it exits 0 within
 //! a few seconds; `--log stderr` writes the log to standard error (for journald).
 
+mod cli_common;
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -9,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cli_common::headless_config;
 use common::{AUTO_POLICY, PROFILES, Profile, quiet_scenario, start_sim_with};
 use remedy::lifecycle::RemediationState;
 use remedy::sim::SimHandle;
@@ -17,40 +19,13 @@ use remedy::sim::SimHandle;
 const DEFENDER_LATENCY_MS: u64 = 1_200;
 
 fn write_config(dir: &Path, sim: &SimHandle) -> PathBuf {
-    let base = sim.base_url();
-    let text = format!(
-        r#"
-[tenant]
-id = "contoso"
-client_id = "remedy-demo"
-client_secret = "remedy-demo-secret"
-[cas]
-url = "{base}/cas"
-token = "remedy-demo-token"
-[defender]
-url = "{base}/mde"
-[graph]
-url = "{base}/graph"
-[auth]
-authority = "{base}/login"
-[engine]
-poll_interval_secs = 2
-track_interval_secs = 1
-lookback_hours = 72
-[journal]
-path = "{journal}"
-[log]
-format = "json"
-[policies.{AUTO_POLICY}]
-flow = "antivirus-scan-full"
-mode = "auto"
-"#,
-        journal = dir.join("journal.sqlite").display()
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    path
+    headless_config(
+        dir,
+        &sim.base_url(),
+        AUTO_POLICY,
+        "",
+        "[log]\nformat = \"json\"\n",
+    )
 }
 
 fn spawn_run(dir: &Path, config: &Path) -> Child {

@@ -31,3 +31,26 @@ pub fn sim_config(home: &Path, base: &str, cas: &str, extra: &str) -> PathBuf {
 
 /// The legacy token line of the demo tenant.
 pub const DEMO_TOKEN: &str = "token = \"remedy-demo-token\"";
+
+/// Writes `dir/config.toml` (mode 600) for a headless `remedy run` against the simulator at `base`: fast
+/// polling and tracking, the journal in `dir` (with `journal` lines added to its section), `policy` in auto,
+/// and `extra` sections.
+pub fn headless_config(
+    dir: &Path,
+    base: &str,
+    policy: &str,
+    journal: &str,
+    extra: &str,
+) -> PathBuf {
+    let run = format!(
+        "[engine]\npoll_interval_secs = 2\ntrack_interval_secs = 1\nlookback_hours = 72\n\
+         [journal]\npath = \"{path}\"\n{journal}\n\
+         [policies.{policy}]\nflow = \"antivirus-scan-full\"\nmode = \"auto\"\n{extra}",
+        path = dir.join("journal.sqlite").display()
+    );
+    let written = sim_config(dir, base, DEMO_TOKEN, &run);
+    let path = dir.join("config.toml");
+    std::fs::rename(&written, &path).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    path
+}
