@@ -1,7 +1,7 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -19,7 +19,6 @@ use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
-use super::retry::KeyedRetries;
 use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
@@ -145,8 +144,8 @@ pub(super) struct Engine {
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
     pub journal_version: Option<i64>,
     // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
-    /// Machines whose dispatch failed before anything was sent wait here before the next try.
-    pub dispatch_backoff: Arc<Mutex<KeyedRetries>>,
+    /// What dispatch batches share: the machines' backoff, the read form, one turn per action API.
+    pub dispatching: Arc<super::batch::BatchShared>,
     /// Tracking's per-action retry waits and its query forms.
     pub tracking: Arc<Tracking>,
     /// What each approved remediation waits for, as last told to front ends.
@@ -179,7 +178,7 @@ impl Engine {
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
-            dispatch_backoff: Arc::default(),
+            dispatching: Arc::default(),
             tracking: Arc::default(),
             waits: HashMap::new(),
             draining: false,

@@ -1,12 +1,14 @@
 //! Dispatch: picks approved remediations whose machine is free and whose previous step is done, refuses
-//! unreadable rows, and hands each pick to [`super::submit`].
+//! unreadable rows, and hands the picks, by action kind, to [`super::batch`].
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::store::RemediationRow;
 
+use super::batch::Pick;
 use super::core::{Engine, Internal, MAX_CONCURRENT_DISPATCH};
-use super::interface::{Level, RemediationState};
+use super::fresh::READ_BATCH;
+use super::interface::{ActionKind, Level, RemediationState};
 
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
@@ -34,7 +36,8 @@ impl Engine {
         ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
         let now = self.instant();
         let backoff = self
-            .dispatch_backoff
+            .dispatching
+            .backoff
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut starts = Vec::new();
@@ -83,6 +86,7 @@ impl Engine {
             starts.push((row.clone(), kind));
         }
         drop(backoff);
+        let mut batches: HashMap<ActionKind, Vec<Pick>> = HashMap::new();
         for (row, kind) in starts {
             let Some(alert) = self.alerts.get(&row.alert_id).cloned() else {
                 continue;
@@ -90,13 +94,17 @@ impl Engine {
             if !self.jobs.dispatch.try_start(&row.machine_id) {
                 continue;
             }
-            let ctx = self.ctx.clone();
-            let backoff = self.dispatch_backoff.clone();
-            tokio::spawn(async move {
-                let machine_id = row.machine_id.clone();
-                super::submit::dispatch_one(&ctx, &backoff, row, kind, alert).await;
-                ctx.report(Internal::DispatchDone { machine_id });
-            });
+            batches.entry(kind).or_default().push((row, alert));
+        }
+        for (kind, mut picks) in batches {
+            while !picks.is_empty() {
+                let batch: Vec<Pick> = picks.drain(..picks.len().min(READ_BATCH)).collect();
+                let (ctx, shared, kind) =
+                    (self.ctx.clone(), self.dispatching.clone(), kind.clone());
+                tokio::spawn(async move {
+                    super::batch::dispatch_batch(&ctx, &shared, kind, batch).await;
+                });
+            }
         }
         self.journal_skips(skips);
     }

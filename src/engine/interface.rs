@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use super::history::HistoryEntry;
-pub use super::proof::{Cover, CoverKind};
+pub use super::proof::{Cover, CoverKind, ProofRead};
 pub use super::wait::WaitReason;
 /// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
 pub use crate::lifecycle::{ActionKind, Outcome, RemediationState};

@@ -1,5 +1,6 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod batch;
 mod budgets;
 mod clock;
 mod close;
@@ -13,6 +14,7 @@ mod dispatch;
 mod error;
 mod follower;
 mod forms;
+mod fresh;
 mod gate;
 mod history;
 mod intake;

@@ -86,7 +86,8 @@ impl Engine {
             .collect();
         let (headroom, per_minute) = self.defender_headroom();
         let backoff = self
-            .dispatch_backoff
+            .dispatching
+            .backoff
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut claimed: HashSet<&str> = HashSet::new();

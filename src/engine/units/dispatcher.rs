@@ -4,10 +4,13 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use super::super::fresh::read_machine;
+use super::super::interface::ActionKind;
 use super::super::interface::{AlertView, CoverKind, RemediationState, Resolution, Severity};
 use super::super::retry::KeyedRetries;
-use super::super::submit::dispatch_one;
+use super::super::submit::dispatch_read;
 use crate::api::models::defender::ActionStatus;
+use crate::store::RemediationRow;
 
 use super::fakes::{Kind, action};
 use super::harness::{Harness, scan, start};
@@ -28,6 +31,18 @@ fn alert() -> AlertView {
         url: None,
         entities: Vec::new(),
     }
+}
+
+/// Dispatches one remediation on a read of its machine alone.
+async fn dispatch_one(
+    h: &super::super::core::Ctx,
+    backoff: &Mutex<KeyedRetries>,
+    row: RemediationRow,
+    kind: ActionKind,
+    alert: AlertView,
+) {
+    let read = read_machine(h, &row.machine_id, &kind).await;
+    dispatch_read(h, backoff, row, kind, alert, read).await;
 }
 
 fn minutes(n: i64) -> chrono::Duration {

@@ -25,6 +25,7 @@ use super::super::source::AlertSource;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     ActionsOf,
+    ActionsOn,
     CreatedSince,
     ByIds,
     InStatus,
@@ -183,6 +184,22 @@ impl ActionProvider for FakeProvider {
         })
     }
 
+    fn actions_on<'a>(
+        &'a self,
+        machine_ids: &'a [String],
+        kind: &'a ActionKind,
+    ) -> BoxFuture<'a, Result<Vec<MachineAction>, ApiError>> {
+        Box::pin(async move {
+            self.answer(Kind::ActionsOn)?;
+            Ok(self.matching(|a| {
+                a.machine_id
+                    .as_ref()
+                    .is_some_and(|m| machine_ids.contains(m))
+                    && a.kind.as_str() == kind.defender_type()
+            }))
+        })
+    }
+
     fn actions_created_since(
         &self,
         since: DateTime<Utc>,
@@ -309,4 +326,8 @@ impl Budgets for Unlimited {
     }
 
     fn replay_defender_spend(&self, _call: Call, _ages: &[std::time::Duration]) {}
+
+    fn defender_room(&self, _call: Call) -> Option<crate::api::Room> {
+        None
+    }
 }
