@@ -5,61 +5,21 @@ use std::path::Path;
 use color_eyre::eyre::Result;
 
 use remedy::api::AlertQuery;
-use remedy::api::{ApiError, CasAuth, Clients};
-use remedy::text::{has_hidden_chars, sanitize};
+use remedy::api::{CasAuth, Clients};
+use remedy::engine::DefenderProvider;
+use remedy::text::has_hidden_chars;
+
+use super::check_lookup::check_lookup;
 
 /// Alerts read to find a user whose machines the lookup check resolves.
 const USER_SAMPLE: u32 = 20;
-/// Users tried, at most, before one with Graph devices is found.
-const USERS_TRIED: usize = 3;
-/// Entra device ids no machine has: they make up a batch of two when the user has fewer devices.
-const UNKNOWN_DEVICES: [&str; 2] = [
-    "00000000-0000-0000-0000-000000000000",
-    "00000000-0000-0000-0000-000000000001",
-];
-
-/// The engine's machine lookup path: a user's Graph devices, then Defender by `aadDeviceId` in the
-/// form the engine would use (a batch, or one per device once Defender refused the batch).
-async fn machine_lookup(clients: &Clients, users: &[String]) -> Result<String, String> {
-    let mut device_ids = Vec::new();
-    let mut whose = "no alert user to try (test devices only)".to_string();
-    for upn in users.iter().take(USERS_TRIED) {
-        match clients.graph.registered_devices(upn).await {
-            Ok(devices) => device_ids.extend(devices.into_iter().filter_map(|d| d.device_id)),
-            Err(ApiError::NotFound { .. }) => {}
-            Err(e) => return Err(format!("Graph devices of {}: {e}", sanitize(upn))),
-        }
-        whose = format!("{} Graph device(s) of {}", device_ids.len(), sanitize(upn));
-        if !device_ids.is_empty() {
-            break;
-        }
-    }
-    let mut ids: Vec<&str> = device_ids.iter().map(String::as_str).collect();
-    ids.extend(
-        UNKNOWN_DEVICES
-            .iter()
-            .take(2usize.saturating_sub(ids.len())),
-    );
-    let lookup = clients
-        .defender
-        .machines_by_aad_device_ids(&ids)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let Some((device, e)) = lookup.failed.first() {
-        return Err(format!("device {}: {e}", sanitize(device)));
-    }
-    Ok(format!(
-        "{whose} → {} Defender machine record(s)",
-        lookup.machines.len()
-    ))
-}
-
 pub async fn run(config_file: &Path) -> Result<i32> {
     let loaded = match super::load_config(config_file) {
         Ok(loaded) => loaded,
         Err(code) => return Ok(code),
     };
     println!("config   ok       {}", loaded.path.display());
+    let engine_settings = remedy::wiring::engine_settings(&loaded.config, true, false);
     let settings = remedy::wiring::api_settings(&loaded.config);
     let cas_auth = settings.cas_auth.clone();
     let clients = match Clients::new(settings) {
@@ -138,12 +98,14 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             other => Err(other.to_string()),
         });
     report("Graph", "user devices", graph);
-    let lookup = machine_lookup(&clients, &sample_users).await;
-    report("Defender", "machine lookup", lookup);
-    println!(
-        "lookup   form     {}",
-        clients.defender.machine_lookup_form()
-    );
+    let provider = DefenderProvider {
+        defender: clients.defender.clone(),
+        graph: clients.graph.clone(),
+    };
+    let found = check_lookup(&provider, &engine_settings, &sample_users).await;
+    report("Defender", "machine lookup", found.lookup);
+    println!("lookup   form     {}", found.lookup_form);
+    report("Defender", "dispatch read form", found.read_form);
     for quota in clients.quotas() {
         println!(
             "quota    {:<8} {}/{} per {}",

@@ -50,7 +50,7 @@ pub use gate::{GateInput, Verdict, decide};
 pub use interface::*;
 pub use plan::{idempotency_key, render_comment};
 pub use provider::{ActionProvider, DefenderProvider};
-pub use resolve::pick_live;
+pub use resolve::{Resolved, pick_live, resolve_user};
 pub use runner::{EngineHandle, start};
 pub use settings::{Binding, EngineSettings, FlowPlan, os_user};
 pub use source::{AlertSource, CasSource};
