@@ -1,6 +1,6 @@
-//! Dispatch batches: remediations of one action kind go out in turns; each turn waits until Defender's
-//! budget for that action has room, reads the turn's machines in one call, then decides and sends each, so
-//! a read is fresh (milliseconds old) when its POST leaves instead of aging in the quota queue.
+//! Dispatch batches: remediations of one action kind go out in turns; each turn reserves room in Defender's
+//! budget for that action, reads the turn's machines in one call, then decides and sends each, so a read is
+//! fresh (milliseconds old) when its POST leaves instead of aging in the quota queue.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -22,18 +22,37 @@ pub(super) struct BatchShared {
     pub backoff: Arc<Mutex<KeyedRetries>>,
     /// Whether machines' actions are read in one call.
     pub form: ReadForm,
-    /// One turn at a time per Defender action API: a turn counts on the room it saw.
-    turns: Mutex<HashMap<Call, Arc<tokio::sync::Mutex<()>>>>,
+    /// POSTs per Defender action API that turns counted on and have not been answered yet.
+    reserved: Mutex<HashMap<Call, usize>>,
 }
 
 impl BatchShared {
-    fn turn(&self, call: Call) -> Arc<tokio::sync::Mutex<()>> {
-        self.turns
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(call)
-            .or_default()
-            .clone()
+    /// Reserves room for up to `want` POSTs of `call` (at most [`READ_BATCH`]): how many it got, or how
+    /// long to wait before asking again when it got none.
+    pub(super) fn reserve(&self, ctx: &Ctx, call: Call, want: usize) -> Result<usize, Duration> {
+        let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
+        let taken = reserved.entry(call).or_default();
+        let (free, next_in) = match ctx.budgets.defender_room(call) {
+            None => (usize::MAX, Duration::ZERO),
+            Some(room) => (
+                usize::try_from(room.now).unwrap_or(usize::MAX),
+                room.next_in,
+            ),
+        };
+        let got = free.saturating_sub(*taken).min(want).min(READ_BATCH);
+        if got == 0 {
+            return Err(next_in.max(Duration::from_millis(1)));
+        }
+        *taken += got;
+        Ok(got)
+    }
+
+    /// One reserved POST was answered (or is not needed): its spend is in the budget now.
+    pub(super) fn release(&self, call: Call) {
+        let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(taken) = reserved.get_mut(&call) {
+            *taken = taken.saturating_sub(1);
+        }
     }
 }
 
@@ -49,11 +68,14 @@ pub(super) async fn dispatch_batch(
     mut picks: Vec<Pick>,
 ) {
     let call = action_request(&kind, String::new(), "").call();
-    let turn = shared.turn(call);
-    let _turn = turn.lock().await;
     while !picks.is_empty() {
-        let room = room_for(ctx, call).await;
-        let now: Vec<Pick> = picks.drain(..picks.len().min(room)).collect();
+        let room = loop {
+            match shared.reserve(ctx, call, picks.len()) {
+                Ok(room) => break room,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        };
+        let now: Vec<Pick> = picks.drain(..room).collect();
         let machines: Vec<String> = now.iter().map(|(row, _)| row.machine_id.clone()).collect();
         let reads = read_machines(ctx, &shared.form, &machines, &kind).await;
         let sends = now.into_iter().zip(reads).map(|((row, alert), read)| {
@@ -61,22 +83,10 @@ pub(super) async fn dispatch_batch(
             async move {
                 let machine_id = row.machine_id.clone();
                 dispatch_read(ctx, &shared.backoff, row, kind, alert, read).await;
+                shared.release(call);
                 ctx.report(Internal::DispatchDone { machine_id });
             }
         });
         futures::future::join_all(sends).await;
-    }
-}
-
-/// How many POSTs of `call` may leave now, after waiting until at least one may.
-async fn room_for(ctx: &Ctx, call: Call) -> usize {
-    loop {
-        match ctx.budgets.defender_room(call) {
-            None => return READ_BATCH,
-            Some(room) if room.now > 0 => {
-                return usize::try_from(room.now).map_or(READ_BATCH, |n| n.min(READ_BATCH));
-            }
-            Some(room) => tokio::time::sleep(room.next_in.max(Duration::from_millis(1))).await,
-        }
     }
 }

@@ -154,6 +154,23 @@ async fn turns_are_sized_by_the_room_for_the_posts() {
 }
 
 #[tokio::test]
+async fn concurrent_turns_never_count_on_the_same_room_twice() {
+    let mut h = Harness::new().await;
+    h.ctx.budgets = Arc::new(RoomOf(3));
+    let shared = BatchShared::default();
+    let call = Call::RunAntivirusScan;
+    assert_eq!(shared.reserve(&h.ctx, call, 5), Ok(3));
+    assert!(shared.reserve(&h.ctx, call, 5).is_err(), "all 3 reserved");
+    assert_eq!(
+        shared.reserve(&h.ctx, Call::Isolate, 1),
+        Ok(1),
+        "another API has its own room"
+    );
+    shared.release(call);
+    assert_eq!(shared.reserve(&h.ctx, call, 5), Ok(1));
+}
+
+#[tokio::test]
 async fn a_read_older_than_the_proof_may_be_is_read_again_before_anything_is_decided() {
     let h = Harness::new().await;
     let row = h.approved("m1").await;
