@@ -22,10 +22,6 @@ use super::resolve::Resolved;
 use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
-use super::track::Tracking;
-
-/// At most this many machine actions are being submitted at once.
-pub(super) const MAX_CONCURRENT_DISPATCH: usize = 32;
 
 /// Alerts with waiting proposals are re-checked (closed in the portal?) on every this many polls.
 pub(super) const RECHECK_EVERY: u64 = 6;
@@ -89,11 +85,6 @@ impl Ctx {
 #[derive(Default)]
 pub(super) struct Jobs {
     pub poll: Job,
-    pub track: Job,
-    /// Unsure intents being reconciled: one recovery at a time, beside tracking (shared with its task).
-    pub recovery: Arc<Job>,
-    /// Machines with a dispatch under way.
-    pub dispatch: KeyedJobs<String>,
     /// Alerts with a close call under way.
     pub close: KeyedJobs<String>,
 }
@@ -134,7 +125,7 @@ pub(super) struct Engine {
     pub policies: BTreeMap<String, PolicyView>,
     pub modes: HashMap<String, Mode>,
     pub remediations: HashMap<String, RemediationRow>,
-    /// Work that runs at most once at a time (polls, tracking rounds, dispatch per machine, closes).
+    /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
     pub jobs: Jobs,
     pub intake: IntakeState,
     pub resolving: ResolveState,
@@ -143,11 +134,10 @@ pub(super) struct Engine {
     pub last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
     pub journal_version: Option<i64>,
-    // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
-    /// What dispatch batches share: the machines' backoff, the read form, one turn per action API.
-    pub dispatching: Arc<super::batch::BatchShared>,
-    /// Tracking's per-action retry waits and its query forms.
-    pub tracking: Arc<Tracking>,
+    /// Dispatch: machines being dispatched, their backoff, read form and reserved room.
+    pub dispatcher: super::dispatcher::Dispatcher,
+    /// Tracking: rounds, crash recovery, retry waits and query forms.
+    pub tracker: super::tracker::Tracker,
     /// What each approved remediation waits for, as last told to front ends.
     pub waits: HashMap<String, super::wait::WaitReason>,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
@@ -178,8 +168,8 @@ impl Engine {
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
-            dispatching: Arc::default(),
-            tracking: Arc::default(),
+            dispatcher: super::dispatcher::Dispatcher::default(),
+            tracker: super::tracker::Tracker::default(),
             waits: HashMap::new(),
             draining: false,
             follow: super::follower::FollowState::new(started),

@@ -11,6 +11,7 @@ mod core;
 mod cover;
 mod crash;
 mod dispatch;
+mod dispatcher;
 mod error;
 mod follower;
 mod forms;
@@ -36,6 +37,7 @@ mod settings;
 mod source;
 mod submit;
 mod track;
+mod tracker;
 #[cfg(test)]
 mod units;
 mod views;

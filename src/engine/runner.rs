@@ -202,7 +202,7 @@ async fn run(
     let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        if engine.draining && engine.jobs.dispatch.running() == 0 {
+        if engine.draining && engine.dispatcher.in_flight() == 0 {
             tracing::info!("drained: no submission in flight");
             break;
         }
@@ -214,7 +214,7 @@ async fn run(
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
-                tracing::info!(in_flight = engine.jobs.dispatch.running(), "draining before shutdown");
+                tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
@@ -283,12 +283,12 @@ impl Engine {
             } => self.on_resolved(alert_id, upn, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
-                self.jobs.dispatch.finish(&machine_id);
+                self.dispatcher.finished(&machine_id);
                 self.emit_quota();
                 self.pump_dispatch();
             }
             Internal::TrackDone => {
-                self.jobs.track.finish();
+                self.tracker.round_done();
                 self.emit_quota();
             }
             Internal::AlertResolution {

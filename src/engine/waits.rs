@@ -85,18 +85,13 @@ impl Engine {
             .map(|r| r.machine_id.as_str())
             .collect();
         let (headroom, per_minute) = self.defender_headroom();
-        let backoff = self
-            .dispatching
-            .backoff
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
         let mut reasons = HashMap::new();
         for row in rows {
             let machine = row.machine_id.as_str();
             let first_on_machine = claimed.insert(machine);
-            let reason = if self.jobs.dispatch.is_running(&row.machine_id) {
+            let reason = if self.dispatcher.is_dispatching(&row.machine_id) {
                 match (first_on_machine, throttled) {
                     (true, Some(until)) => WaitReason::Throttled { until },
                     (true, None) => WaitReason::Sending,
@@ -106,7 +101,7 @@ impl Engine {
                 WaitReason::MachineBusy
             } else if let Some(earlier) = self.unfinished_earlier_step(row) {
                 earlier
-            } else if let Some(next) = backoff.next_attempt(machine).filter(|n| *n > instant) {
+            } else if let Some(next) = self.dispatcher.retry_at(machine).filter(|n| *n > instant) {
                 WaitReason::Retrying {
                     until: now + chrono::Duration::from_std(next - instant).unwrap_or_default(),
                 }
