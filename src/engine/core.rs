@@ -139,7 +139,7 @@ pub(super) struct Engine {
     /// Tracking: rounds, crash recovery, retry waits and query forms.
     pub tracker: super::tracker::Tracker,
     /// What each approved remediation waits for, as last told to front ends.
-    pub waits: HashMap<String, super::wait::WaitReason>,
+    pub waits: super::wait::WaitBoard,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
     pub draining: bool,
     /// How far a follower has caught up with the journal.
@@ -170,7 +170,7 @@ impl Engine {
             journal_version: None,
             dispatcher: super::dispatcher::Dispatcher::default(),
             tracker: super::tracker::Tracker::default(),
-            waits: HashMap::new(),
+            waits: super::wait::WaitBoard::default(),
             draining: false,
             follow: super::follower::FollowState::new(started),
         }
@@ -246,7 +246,7 @@ impl Engine {
             }
             touched_alerts.insert(row.alert_id.clone());
             self.remediations.insert(row.id.clone(), row.clone());
-            self.waits.remove(&row.id);
+            self.waits.forget(&row.id);
             self.emit(Event::RemediationChanged(self.view_of(&row, now)));
         }
         for alert_id in touched_alerts {

@@ -25,19 +25,7 @@ impl Engine {
 
     /// Recomputes the wait reasons and sends the rows whose reason changed.
     pub(super) fn refresh_waits(&mut self) {
-        let fresh = self.wait_reasons();
-        let mut changed: Vec<String> = fresh
-            .iter()
-            .filter(|(id, reason)| self.waits.get(*id) != Some(*reason))
-            .map(|(id, _)| id.clone())
-            .collect();
-        changed.extend(
-            self.waits
-                .keys()
-                .filter(|id| !fresh.contains_key(*id))
-                .cloned(),
-        );
-        self.waits = fresh;
+        let changed = self.waits.replace(self.wait_reasons());
         let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
