@@ -13,8 +13,8 @@ use super::fresh::READ_BATCH;
 use super::interface::{ActionKind, AlertView, RemediationState};
 use super::job::KeyedJobs;
 
-/// At most this many machine actions are being submitted at once.
-const MAX_CONCURRENT_DISPATCH: usize = 32;
+/// At most this many machine actions are being submitted at once (a whole number of batches).
+pub(super) const MAX_CONCURRENT_DISPATCH: usize = 2 * READ_BATCH;
 
 /// A row to move to `skipped`: its id, the state it must still be in (`None`: its unknown stored state), why.
 pub(super) type Skip = (String, Option<RemediationState>, String);
@@ -35,8 +35,8 @@ pub(super) struct Pumped {
     pub skips: Vec<Skip>,
 }
 
-/// Dispatch: at most one dispatch per machine, at most [`MAX_CONCURRENT_DISPATCH`] at once, each machine
-/// whose dispatch failed before anything left waiting its backoff.
+/// Dispatch: at most one dispatch per machine, at most [`MAX_CONCURRENT_DISPATCH`] at once (started a batch
+/// at a time while more wait), each machine whose dispatch failed before anything left waiting its backoff.
 #[derive(Default)]
 pub(super) struct Dispatcher {
     jobs: KeyedJobs<String>,
@@ -121,9 +121,6 @@ impl Dispatcher {
                 .map(|r| r.machine_id.clone()),
         );
         for row in ready {
-            if self.jobs.running() + starts.len() >= MAX_CONCURRENT_DISPATCH {
-                break;
-            }
             if busy.contains(&row.machine_id) || !backoff.ready(&row.machine_id, world.now) {
                 continue;
             }
@@ -153,6 +150,40 @@ impl Dispatcher {
             busy.insert(row.machine_id.clone());
             starts.push((row.clone(), kind));
         }
+        starts.truncate(batch_sized(
+            starts.len(),
+            MAX_CONCURRENT_DISPATCH.saturating_sub(self.jobs.running()),
+        ));
         (starts, skips)
+    }
+}
+
+/// How many of `eligible` picks to start with `free` slots: all when they fit, else whole batches only, so
+/// slots freed one at a time are refilled a batch at a time (one read each) rather than one read per machine.
+fn batch_sized(eligible: usize, free: usize) -> usize {
+    if eligible <= free {
+        eligible
+    } else {
+        free - free % READ_BATCH
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_that_do_not_all_fit_start_a_whole_batch_at_a_time() {
+        assert_eq!(batch_sized(5, 32), 5, "all fit");
+        assert_eq!(batch_sized(40, 32), 32);
+        assert_eq!(
+            batch_sized(40, 1),
+            0,
+            "one free slot waits for a batch's worth"
+        );
+        assert_eq!(batch_sized(40, 15), 0);
+        assert_eq!(batch_sized(40, 16), 16);
+        assert_eq!(batch_sized(40, 20), 16);
+        assert_eq!(batch_sized(8, 16), 8, "the last few go at once");
     }
 }
