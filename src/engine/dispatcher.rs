@@ -98,8 +98,15 @@ impl Dispatcher {
             .next_attempt(machine_id)
     }
 
-    /// The approved rows to start now, oldest first, and those whose earlier step ended otherwise.
+    /// The approved rows to start now, oldest first, and those whose earlier step ended otherwise. Looks no
+    /// further than one pick past the free slots (enough to tell whether all fit).
     fn pick(&self, world: &World<'_>) -> (Vec<(RemediationRow, ActionKind)>, Vec<Skip>) {
+        let free = MAX_CONCURRENT_DISPATCH.saturating_sub(self.jobs.running());
+        let mut skips = Vec::new();
+        if free == 0 {
+            return (Vec::new(), skips);
+        }
+        let mut starts: Vec<(&RemediationRow, &ActionKind)> = Vec::new();
         let mut ready: Vec<&RemediationRow> = world
             .remediations
             .values()
@@ -111,17 +118,21 @@ impl Dispatcher {
             .backoff
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (mut starts, mut skips) = (Vec::new(), Vec::new());
-        let mut busy: HashSet<String> = self.jobs.running_keys();
+        let running = self.jobs.running_keys();
+        let mut busy: HashSet<&str> = running.iter().map(String::as_str).collect();
         busy.extend(
             world
                 .remediations
                 .values()
                 .filter(|r| r.state.is_in_flight() || r.state == RemediationState::Queued)
-                .map(|r| r.machine_id.clone()),
+                .map(|r| r.machine_id.as_str()),
         );
         for row in ready {
-            if busy.contains(&row.machine_id) || !backoff.ready(&row.machine_id, world.now) {
+            if starts.len() > free {
+                break;
+            }
+            if busy.contains(row.machine_id.as_str()) || !backoff.ready(&row.machine_id, world.now)
+            {
                 continue;
             }
             if row.step > 1 {
@@ -144,16 +155,18 @@ impl Dispatcher {
                     _ => continue,
                 }
             }
-            let Ok(kind) = row.action.kind().cloned() else {
+            let Ok(kind) = row.action.kind() else {
                 continue;
             };
-            busy.insert(row.machine_id.clone());
-            starts.push((row.clone(), kind));
+            busy.insert(row.machine_id.as_str());
+            starts.push((row, kind));
         }
-        starts.truncate(batch_sized(
-            starts.len(),
-            MAX_CONCURRENT_DISPATCH.saturating_sub(self.jobs.running()),
-        ));
+        let take = batch_sized(starts.len(), free);
+        let starts = starts
+            .into_iter()
+            .take(take)
+            .map(|(row, kind)| (row.clone(), kind.clone()))
+            .collect();
         (starts, skips)
     }
 }
