@@ -112,7 +112,10 @@ fn marked_actions_are_approved_together() {
             reason: None
         }]
     );
-    assert!(c.app.marks.is_empty(), "marks are cleared once sent");
+    assert!(
+        c.app.machines.marks.is_empty(),
+        "marks are cleared once sent"
+    );
 }
 
 #[test]
