@@ -306,7 +306,7 @@ pub enum Event {
     /// A policy's binding or mode changed.
     PolicyChanged(PolicyView),
     /// A remediation appeared or changed state.
-    RemediationChanged(RemediationView),
+    RemediationChanged(Box<RemediationView>),
     /// Outcome of one alert poll.
     Poll {
         ok: bool,

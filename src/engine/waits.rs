@@ -61,7 +61,7 @@ impl Engine {
         let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
-                self.emit(Event::RemediationChanged(self.view_of(row, now)));
+                self.emit(Event::RemediationChanged(Box::new(self.view_of(row, now))));
             }
         }
     }

@@ -73,7 +73,7 @@ impl Model {
                 true
             }
             Event::RemediationChanged(remediation) => {
-                self.upsert_remediation(remediation);
+                self.upsert_remediation(*remediation);
                 true
             }
             Event::Poll { ok, at, error, .. } => {
