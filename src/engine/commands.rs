@@ -172,7 +172,12 @@ impl Engine {
         }
         self.notice(
             Level::Info,
-            format!("policy mode {} → {}", from.as_str(), mode.as_str()),
+            format!(
+                "{} mode {} → {}",
+                self.policy_label(&policy_id),
+                from.as_str(),
+                mode.as_str()
+            ),
         );
         if from == Mode::Off && mode != Mode::Off {
             let open: Vec<String> = self

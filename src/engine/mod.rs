@@ -22,6 +22,7 @@ mod journal;
 mod leader;
 mod link;
 mod modes;
+mod names;
 mod plan;
 mod proof;
 mod provider;
