@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::codec::ts;
 use super::remediations::select;
-use super::state_codec::decode_state;
+use super::state_codec::{decode_state, state_word};
 use super::{Journal, RemediationRow, StoreError};
+use crate::lifecycle::RemediationState;
 
 /// How many ids go in one `IN (…)` list (SQLite allows 32766 parameters; smaller lists keep plans cheap).
 const IDS_PER_QUERY: usize = 500;
@@ -50,6 +51,25 @@ impl Journal {
             &self.conn,
             &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
             params_from_iter(&wanted),
+        )
+    }
+
+    /// Succeeded isolations and app restrictions that no later succeeded action of the same pair on the
+    /// machine lifted or replaced: the machine is still contained, however old the action (index on
+    /// `machine_id, action, state, final_at`).
+    pub fn containment_in_force(&self) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE state = ?1 AND ( \
+               (action = 'Isolate' AND NOT EXISTS (SELECT 1 FROM remediations later \
+                  WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
+                    AND later.action IN ('Isolate', 'Unisolate') AND later.final_at > remediations.final_at)) \
+               OR (action = 'RestrictCodeExecution' AND NOT EXISTS (SELECT 1 FROM remediations later \
+                  WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
+                    AND later.action IN ('RestrictCodeExecution', 'UnrestrictCodeExecution') \
+                    AND later.final_at > remediations.final_at))) \
+             ORDER BY final_at, id",
+            [state_word(RemediationState::Succeeded)],
         )
     }
 
