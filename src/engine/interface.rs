@@ -316,6 +316,12 @@ pub enum Event {
     },
     /// Quota headroom of every service.
     Quota { quotas: Vec<QuotaView> },
+    /// Finished work left the engine's memory window (it stays in the journal): front ends drop it too, so a
+    /// console open for weeks stays as small as the engine.
+    Forgotten {
+        alerts: Vec<String>,
+        remediations: Vec<String>,
+    },
     /// An alert's history, asked for with [`Command::History`].
     History {
         alert_id: String,

@@ -124,6 +124,10 @@ impl Engine {
                 alerts = alerts.len(),
                 "memory window: finished work left memory"
             );
+            self.emit(Event::Forgotten {
+                alerts,
+                remediations,
+            });
         }
     }
 }

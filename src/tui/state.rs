@@ -92,6 +92,13 @@ impl Model {
                 self.quotas = quotas;
                 false
             }
+            Event::Forgotten {
+                alerts,
+                remediations,
+            } => {
+                self.forget(&alerts, &remediations);
+                true
+            }
             Event::History { alert_id, entries } => {
                 self.history = Some((alert_id, entries));
                 false
@@ -105,6 +112,35 @@ impl Model {
                 false
             }
             Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,
+        }
+    }
+
+    /// Drops what the engine let go of, and rebuilds the indexes over what is left.
+    fn forget(&mut self, alerts: &[String], remediations: &[String]) {
+        let alerts: std::collections::HashSet<&str> = alerts.iter().map(String::as_str).collect();
+        let remediations: std::collections::HashSet<&str> =
+            remediations.iter().map(String::as_str).collect();
+        self.alerts.retain(|a| !alerts.contains(a.id.as_str()));
+        self.remediations
+            .retain(|r| !remediations.contains(r.id.as_str()));
+        self.alert_index = self
+            .alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect();
+        self.remediation_index.clear();
+        self.by_alert.clear();
+        for (i, r) in self.remediations.iter().enumerate() {
+            self.remediation_index.insert(r.id.clone(), i);
+            self.by_alert.entry(r.alert_id.clone()).or_default().push(i);
+        }
+        if self
+            .history
+            .as_ref()
+            .is_some_and(|(id, _)| alerts.contains(id.as_str()))
+        {
+            self.history = None;
         }
     }
 
