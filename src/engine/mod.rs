@@ -23,6 +23,7 @@ mod leader;
 mod link;
 mod modes;
 mod names;
+mod older;
 mod plan;
 mod proof;
 mod provider;

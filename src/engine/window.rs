@@ -58,21 +58,7 @@ impl Engine {
             .get(&s.policy_id)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        AlertView {
-            id: sanitize(&s.id),
-            title: sanitize(&s.title),
-            description: String::new(),
-            severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
-            raised_at: from_millis(s.timestamp_ms),
-            policy_id: sanitize(&s.policy_id),
-            policy_name,
-            user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
-            note: None,
-            resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
-            read: false,
-            url: None,
-            entities: Vec::new(),
-        }
+        summary_view(s, policy_name)
     }
 
     /// Parses the alert's raw JSON now (its detail opened) and sends the full view, keeping what the engine
@@ -129,6 +115,25 @@ impl Engine {
                 remediations,
             });
         }
+    }
+}
+
+/// An alert view from the stored columns, under its policy's name.
+pub(super) fn summary_view(s: &AlertSummary, policy_name: String) -> AlertView {
+    AlertView {
+        id: sanitize(&s.id),
+        title: sanitize(&s.title),
+        description: String::new(),
+        severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
+        raised_at: from_millis(s.timestamp_ms),
+        policy_id: sanitize(&s.policy_id),
+        policy_name,
+        user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
+        note: None,
+        resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+        read: false,
+        url: None,
+        entities: Vec::new(),
     }
 }
 

@@ -108,11 +108,11 @@ impl App {
             }
             Action::Command => self.prompt = Some(Prompt::Command(Input::default())),
             Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
+            Action::Down => return self.move_down(1),
             Action::PageUp => self.move_by(-PAGE),
-            Action::PageDown => self.move_by(PAGE),
+            Action::PageDown => return self.move_down(PAGE),
             Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Bottom => return self.move_down(isize::MAX / 2),
             Action::NextPane | Action::PrevPane => {
                 let at = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { 3 };
@@ -220,6 +220,24 @@ impl App {
             self.machines.reset();
             self.alerts.remember(&self.model);
         }
+    }
+
+    /// Moves down; at the end of the alerts list, asks the engine for the next page of older alerts from the
+    /// journal (once at a time, until there is none).
+    fn move_down(&mut self, delta: isize) -> Vec<Command> {
+        let was_at_end = self.alerts.cursor.selected + 1 >= self.visible_alerts().len();
+        self.move_by(delta);
+        let older = &mut self.model.older;
+        if self.focus != Pane::Alerts || self.show_detail || !was_at_end {
+            return Vec::new();
+        }
+        if older.asked || older.exhausted {
+            return Vec::new();
+        }
+        older.asked = true;
+        vec![Command::OlderAlerts {
+            after: older.next.clone(),
+        }]
     }
 
     fn list_len(&self, pane: Pane) -> usize {

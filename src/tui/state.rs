@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::engine::interface::{
-    AlertView, Event, HistoryEntry, PolicyView, QuotaView, RemediationView, Role,
+    AlertView, Event, HistoryEntry, PageMark, PolicyView, QuotaView, RemediationView, Role,
 };
 
 /// Outcome of the last polls.
@@ -34,6 +34,19 @@ pub struct Model {
     pub history: Option<(String, Vec<HistoryEntry>)>,
     /// Who acts on the journal: this process or the leader it follows (`host:pid`), since when.
     pub leadership: Option<(Role, String, DateTime<Utc>)>,
+    /// Paging through alerts older than what the engine holds.
+    pub older: OlderPaging,
+}
+
+/// Where paging through older alerts stands.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct OlderPaging {
+    /// Where the next page starts (`None` before the first page).
+    pub next: Option<PageMark>,
+    /// A page was asked for and has not arrived.
+    pub asked: bool,
+    /// The journal has no older alert.
+    pub exhausted: bool,
 }
 
 impl Model {
@@ -97,6 +110,28 @@ impl Model {
                 remediations,
             } => {
                 self.forget(&alerts, &remediations);
+                true
+            }
+            Event::OlderAlerts {
+                alerts,
+                remediations,
+                next,
+            } => {
+                for alert in alerts {
+                    if !self.alert_index.contains_key(&alert.id) {
+                        self.upsert_alert(alert);
+                    }
+                }
+                for remediation in remediations {
+                    if !self.remediation_index.contains_key(&remediation.id) {
+                        self.upsert_remediation(remediation);
+                    }
+                }
+                self.older = OlderPaging {
+                    exhausted: next.is_none(),
+                    next,
+                    asked: false,
+                };
                 true
             }
             Event::History { alert_id, entries } => {
