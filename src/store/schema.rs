@@ -146,6 +146,7 @@ CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,
     r#"
 CREATE INDEX alerts_timestamp ON alerts (timestamp_ms, id);
+CREATE INDEX remediations_action_state ON remediations (action, state);
 "#,
 ];
 

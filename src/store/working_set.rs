@@ -55,19 +55,18 @@ impl Journal {
     }
 
     /// Succeeded isolations and app restrictions that no later succeeded action of the same pair on the
-    /// machine lifted or replaced: the machine is still contained, however old the action (index on
-    /// `machine_id, action, state, final_at`).
+    /// machine lifted or replaced: the machine is still contained, however old the action (indexes on
+    /// `action, state` and `machine_id, action, state, final_at`).
     pub fn containment_in_force(&self) -> Result<Vec<RemediationRow>, StoreError> {
         select(
             &self.conn,
-            "WHERE state = ?1 AND ( \
-               (action = 'Isolate' AND NOT EXISTS (SELECT 1 FROM remediations later \
-                  WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
-                    AND later.action IN ('Isolate', 'Unisolate') AND later.final_at > remediations.final_at)) \
-               OR (action = 'RestrictCodeExecution' AND NOT EXISTS (SELECT 1 FROM remediations later \
-                  WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
-                    AND later.action IN ('RestrictCodeExecution', 'UnrestrictCodeExecution') \
-                    AND later.final_at > remediations.final_at))) \
+            "WHERE action IN ('Isolate', 'RestrictCodeExecution') AND state = ?1 \
+               AND NOT EXISTS (SELECT 1 FROM remediations later \
+                 WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
+                   AND later.action IN (remediations.action, \
+                     CASE remediations.action WHEN 'Isolate' THEN 'Unisolate' \
+                       ELSE 'UnrestrictCodeExecution' END) \
+                   AND later.final_at > remediations.final_at) \
              ORDER BY final_at, id",
             [state_word(RemediationState::Succeeded)],
         )
