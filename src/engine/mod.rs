@@ -43,7 +43,7 @@ mod wait;
 mod waits;
 mod window;
 
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ScaledClock, SystemClock};
 pub use consider::RESOLVING_NOTE;
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};
@@ -51,6 +51,6 @@ pub use interface::*;
 pub use plan::{idempotency_key, render_comment};
 pub use provider::{ActionProvider, DefenderProvider};
 pub use resolve::pick_live;
-pub use runner::{EngineHandle, start};
+pub use runner::{EngineHandle, start, start_with_clock};
 pub use settings::{Binding, EngineSettings, FlowPlan, os_user};
 pub use source::{AlertSource, CasSource};
