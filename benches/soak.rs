@@ -191,6 +191,9 @@ fn main() {
     let _ = sim.kill();
     let _ = sim.wait();
     if std::env::var_os("REMEDY_SOAK_KEEP").is_some() {
-        println!("journal kept: {}", dir.keep().join("journal.sqlite").display());
+        println!(
+            "journal kept: {}",
+            dir.keep().join("journal.sqlite").display()
+        );
     }
 }
