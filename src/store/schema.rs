@@ -144,6 +144,10 @@ ALTER TABLE remediations DROP COLUMN claimed_at;
 CREATE INDEX remediations_final ON remediations (final_at);
 CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,
+    r#"
+CREATE INDEX alerts_timestamp ON alerts (timestamp_ms, id);
+CREATE INDEX remediations_action_state ON remediations (action, state);
+"#,
 ];
 
 /// The schema version this build writes.
