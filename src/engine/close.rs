@@ -1,13 +1,14 @@
 //! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
 
-use crate::api::CloseAs;
+use crate::alert::AlertKey;
 use crate::store::AuditEntry;
 
 use super::core::{Engine, Internal};
-use super::interface::{Closure, Level, RemediationState, Resolution};
+use super::interface::{Closure, GraphClassification, Level, RemediationState, Resolution};
+use super::source::{AlertRef, Closed};
 
 impl Engine {
-    /// Closes the alert in Cloud App Security if its flow says so and all its remediations succeeded.
+    /// Closes the alert at its source(s) if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
         if !self.leads() || self.close_decided.contains(alert_id) {
             return;
@@ -85,7 +86,7 @@ impl Engine {
         );
     }
 
-    /// Closes an alert in Cloud App Security and audits it; the result comes back as a message.
+    /// Closes an alert at its source(s) and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
         if !self.jobs.close.try_start(&alert_id) {
             self.notice(
@@ -95,23 +96,16 @@ impl Engine {
             return;
         }
         let ctx = self.ctx.clone();
+        let target = AlertRef {
+            key: AlertKey::from_id(&alert_id),
+            graph_id: self.alerts.get(&alert_id).and_then(|a| a.graph_id.clone()),
+        };
         tokio::spawn(async move {
             let done = alert_id.clone();
-            let how = match closure {
-                Closure::TruePositive => CloseAs::TruePositive,
-                Closure::Benign { reason_id } => CloseAs::Benign {
-                    reason_id: u32::from(reason_id),
-                },
-                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive {
-                    reason_id: u32::from(reason_id),
-                },
-            };
-            let result = ctx.source.close_alert(&alert_id, how, &comment).await;
+            let result = ctx.source.close_alert(&target, closure, &comment).await;
             let (outcome, resolution) = match &result {
-                Ok(out) if out.not_found.is_empty() => {
-                    ("closed".to_string(), Some(resolution_of(closure)))
-                }
-                Ok(_) => ("not found in Cloud App Security".to_string(), None),
+                Ok(Closed::Closed) => ("closed".to_string(), Some(resolution_of(closure))),
+                Ok(Closed::NotFound(source)) => (format!("not found in {}", source.as_str()), None),
                 Err(e) => (format!("failed: {e}"), None),
             };
             let entry = AuditEntry {
@@ -151,13 +145,22 @@ fn resolution_of(closure: Closure) -> Resolution {
         Closure::TruePositive => Resolution::TruePositive,
         Closure::Benign { .. } => Resolution::Benign,
         Closure::FalsePositive { .. } => Resolution::FalsePositive,
+        Closure::Graph { classification, .. } => match classification {
+            GraphClassification::TruePositive => Resolution::TruePositive,
+            GraphClassification::InformationalExpectedActivity => Resolution::Benign,
+            GraphClassification::FalsePositive => Resolution::FalsePositive,
+        },
     }
 }
 
-fn closure_word(closure: Closure) -> &'static str {
+fn closure_word(closure: Closure) -> String {
     match closure {
-        Closure::TruePositive => "true positive",
-        Closure::Benign { .. } => "benign",
-        Closure::FalsePositive { .. } => "false positive",
+        Closure::TruePositive => "true positive".into(),
+        Closure::Benign { .. } => "benign".into(),
+        Closure::FalsePositive { .. } => "false positive".into(),
+        Closure::Graph {
+            classification,
+            determination,
+        } => format!("{}, {}", classification.as_str(), determination.as_str()),
     }
 }

@@ -229,8 +229,12 @@ impl Engine {
 
     fn mark_read(&self, alert_id: String) {
         let ctx = self.ctx.clone();
+        let target = super::source::AlertRef {
+            key: crate::alert::AlertKey::from_id(&alert_id),
+            graph_id: self.alerts.get(&alert_id).and_then(|a| a.graph_id.clone()),
+        };
         tokio::spawn(async move {
-            match ctx.source.mark_read(&alert_id).await {
+            match ctx.source.mark_read(&target).await {
                 Ok(()) => ctx.report(Internal::AlertRead { alert_id }),
                 Err(e) => ctx.notice(Level::Warn, format!("not marked read: {e}")),
             }

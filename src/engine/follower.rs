@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::models::cas::Alert;
+use crate::alert::stored as stored_alert;
 use crate::store::{AuditEntry, CommandState, NewCommand};
 
 use super::core::Engine;
@@ -172,14 +172,15 @@ impl Engine {
         };
         self.follow.synced_to = now;
         for stored in alerts {
-            let alert = match serde_json::from_value::<Alert>(stored.raw) {
+            let alert = match stored_alert::from_row(&stored) {
                 Ok(alert) => alert,
                 Err(e) => {
                     tracing::warn!(alert = %stored.id, "journaled alert not shown, it does not parse: {e}");
                     continue;
                 }
             };
-            let mut view = alert_view(&alert);
+            let matched = self.settings().binding_for(&alert);
+            let mut view = alert_view(&alert, matched.as_ref());
             if let Some(old) = self.alerts.get(&view.id) {
                 view.note = old.note.clone();
                 if *old == view {

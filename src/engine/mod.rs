@@ -1,6 +1,7 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
 mod budgets;
+mod cas_source;
 mod clock;
 mod close;
 mod command_rows;
@@ -11,9 +12,12 @@ mod cover;
 mod crash;
 mod dispatch;
 mod error;
+mod evidence;
 mod follower;
 mod forms;
 mod gate;
+mod graph_source;
+mod graph_verdict;
 mod history;
 mod intake;
 pub mod interface;
@@ -32,7 +36,9 @@ mod runner;
 mod send;
 mod settings;
 mod source;
+mod sources;
 mod submit;
+mod succession_watch;
 mod track;
 #[cfg(test)]
 mod units;
@@ -41,14 +47,17 @@ mod wait;
 mod waits;
 mod window;
 
+pub use cas_source::CasSource;
 pub use clock::{Clock, SystemClock};
 pub use consider::RESOLVING_NOTE;
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};
+pub use graph_source::{GraphSource, graph_words};
 pub use interface::*;
 pub use plan::{idempotency_key, render_comment};
 pub use provider::{ActionProvider, DefenderProvider};
 pub use resolve::pick_live;
 pub use runner::{EngineHandle, start};
 pub use settings::{Binding, EngineSettings, FlowPlan, os_user};
-pub use source::{AlertSource, CasSource};
+pub use source::{AlertRef, AlertSource, Closed, Fetched, Marks, SourcePolicy};
+pub use sources::Sources;

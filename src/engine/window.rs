@@ -6,14 +6,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
+use crate::alert::stored;
 use crate::store::{AlertSummary, RemediationRow};
 use crate::text::sanitize;
 
 use super::core::Engine;
 use super::interface::{AlertView, Event, Level, Resolution};
 use super::views::{alert_view, from_millis};
-use crate::alert::{cas_resolution, cas_severity};
 
 impl Engine {
     /// Loads the working set: unfinished remediations, those finished within the window, their alerts.
@@ -58,16 +57,19 @@ impl Engine {
             id: sanitize(&s.id),
             title: sanitize(&s.title),
             description: String::new(),
-            severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
+            severity: stored::severity_of(s.severity),
             raised_at: from_millis(s.timestamp_ms),
             policy_id: sanitize(&s.policy_id),
             policy_name,
             user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
             note: None,
-            resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+            resolution: stored::resolution_of(s.resolution),
             read: false,
             url: None,
             entities: Vec::new(),
+            seen_by: Vec::new(),
+            graph_id: None,
+            matched_by: None,
         }
     }
 
@@ -83,13 +85,15 @@ impl Engine {
         tokio::spawn(async move {
             let raw = ctx.journal.call(move |j| j.alert(&id)).await;
             match raw {
-                Ok(Some(row)) => match serde_json::from_value::<Alert>(row.raw) {
+                Ok(Some(row)) => match stored::from_row(&row) {
                     Ok(alert) => {
+                        let matched = ctx.settings.binding_for(&alert);
+                        let view = alert_view(&alert, matched.as_ref());
                         let full = AlertView {
                             note: current.note,
                             resolution: current.resolution,
-                            read: current.read || alert_view(&alert).read,
-                            ..alert_view(&alert)
+                            read: current.read || view.read,
+                            ..view
                         };
                         let _ = events.send(Event::AlertSeen(full));
                     }
@@ -113,6 +117,7 @@ impl Engine {
         for id in &alerts {
             self.alerts.remove(id);
             self.resolving.identities.remove(id);
+            self.resolving.devices.remove(id);
         }
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(
@@ -208,6 +213,9 @@ mod tests {
             read: false,
             url: None,
             entities: Vec::new(),
+            seen_by: Vec::new(),
+            graph_id: None,
+            matched_by: None,
         }
     }
 

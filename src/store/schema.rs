@@ -144,6 +144,9 @@ ALTER TABLE remediations DROP COLUMN claimed_at;
 CREATE INDEX remediations_final ON remediations (final_at);
 CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,
+    r#"
+ALTER TABLE alerts ADD COLUMN raw_format TEXT NOT NULL DEFAULT 'cas_rest';
+"#,
 ];
 
 /// The schema version this build writes.

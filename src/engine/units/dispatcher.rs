@@ -27,6 +27,9 @@ fn alert() -> AlertView {
         read: false,
         url: None,
         entities: Vec::new(),
+        seen_by: Vec::new(),
+        graph_id: None,
+        matched_by: None,
     }
 }
 

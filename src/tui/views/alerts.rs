@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let theme = &app.theme;
     if shown == 0 {
         let text = if total == 0 {
-            "No alerts yet: waiting for Cloud App Security."
+            "No alerts yet: waiting for the alert sources."
         } else {
             "No alert matches the filter (Esc clears it)."
         };
@@ -150,8 +150,13 @@ fn row_text(app: &App, alert: &AlertView, domain: Option<&str>) -> RowText {
         .as_deref()
         .map(|u| clean(fit::without_domain(u, domain)))
         .unwrap_or_else(|| "—".into());
+    // Which sources saw it, once Graph is one of them ("cas+graph"); Cloud App Security alone says nothing.
+    let policy = match super::sources_text(alert) {
+        Some(sources) => format!("{} [{sources}]", clean(&alert.policy_name)),
+        None => clean(&alert.policy_name),
+    };
     RowText {
-        policy: clean(&alert.policy_name),
+        policy,
         user,
         summary,
         note,
