@@ -157,6 +157,8 @@ pub(super) struct Engine {
     pub draining: bool,
     /// How far a follower has caught up with the journal.
     pub follow: super::follower::FollowState,
+    /// Each alert in memory as last known across sources.
+    pub known: super::known_alerts::KnownAlerts,
     /// What polls taught about policies and detectors, for binding warnings.
     pub succession: super::succession_watch::SuccessionState,
 }
@@ -189,6 +191,7 @@ impl Engine {
             waits: HashMap::new(),
             draining: false,
             follow: super::follower::FollowState::new(started),
+            known: HashMap::new(),
             succession: Default::default(),
         }
     }

@@ -185,15 +185,21 @@ impl Engine {
         for failure in &failed {
             tracing::warn!("alert source failed (the others' alerts count): {failure}");
         }
-        let newest = outcome.fresh.newest.clone();
-        for alert in outcome.fresh.alerts.iter().chain(&outcome.rechecked) {
-            self.succession.learn(alert);
-        }
-        let changed: Vec<(&SourceAlert, AlertView)> = outcome
+        let failed_kinds: Vec<SourceKind> =
+            outcome.fresh.failures.iter().map(|(k, _)| *k).collect();
+        let newest = outcome.fresh.newest;
+        let read: Vec<SourceAlert> = outcome
             .fresh
             .alerts
+            .into_iter()
+            .chain(outcome.rechecked)
+            .collect();
+        let polled = self.with_known(read).await;
+        for alert in &polled {
+            self.succession.learn(alert);
+        }
+        let changed: Vec<(&SourceAlert, AlertView)> = polled
             .iter()
-            .chain(&outcome.rechecked)
             .filter_map(|alert| self.changed_view(alert).map(|view| (alert, view)))
             .collect();
         let records: Vec<AlertRecord> = changed
@@ -230,7 +236,7 @@ impl Engine {
         });
         let start = self.now().timestamp_millis() - self.settings().overlap.num_milliseconds();
         for kind in self.ctx.source.kinds() {
-            if !outcome.fresh.failures.iter().any(|(k, _)| *k == kind) {
+            if !failed_kinds.contains(&kind) {
                 self.intake.marks.entry(kind).or_insert(start);
             }
         }

@@ -23,6 +23,7 @@ mod intake;
 pub mod interface;
 mod job;
 mod journal;
+mod known_alerts;
 mod leader;
 mod link;
 mod modes;

@@ -3,7 +3,7 @@
 
 use futures::future::BoxFuture;
 
-use crate::alert::{SourceAlert, SourceKind, merge};
+use crate::alert::{AlertKey, SourceAlert, SourceKind, merge};
 use crate::api::ApiError;
 
 use super::interface::Closure;
@@ -22,6 +22,14 @@ pub fn merged(alerts: Vec<SourceAlert>) -> Vec<SourceAlert> {
         }
     }
     out
+}
+
+/// Whether a source of `kinds` re-reads `alert`: Cloud App Security's alerts go to it when it is polled.
+fn reads(kinds: &[SourceKind], alert: &AlertRef, cas_polled: bool) -> bool {
+    match alert.key {
+        AlertKey::Cas(_) if cas_polled => kinds.contains(&SourceKind::Cas),
+        _ => kinds.contains(&SourceKind::Graph),
+    }
 }
 
 impl AlertSource for Sources {
@@ -43,14 +51,24 @@ impl AlertSource for Sources {
         })
     }
 
+    /// Each alert is re-read once: Cloud App Security alerts through its REST API (batched) when it is
+    /// polled, the others through Graph (one call each, inside Graph's tighter budget).
     fn read_alerts<'a>(
         &'a self,
         alerts: &'a [AlertRef],
     ) -> BoxFuture<'a, Result<Vec<SourceAlert>, ApiError>> {
         Box::pin(async move {
+            let cas_polled = self.kinds().contains(&SourceKind::Cas);
             let mut read = Vec::new();
             for source in &self.0 {
-                read.extend(source.read_alerts(alerts).await?);
+                let mine: Vec<AlertRef> = alerts
+                    .iter()
+                    .filter(|a| reads(&source.kinds(), a, cas_polled))
+                    .cloned()
+                    .collect();
+                if !mine.is_empty() {
+                    read.extend(source.read_alerts(&mine).await?);
+                }
             }
             Ok(merged(read))
         })
@@ -97,7 +115,6 @@ impl AlertSource for Sources {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::alert::AlertKey;
     use crate::api::models::ODataPage;
     use crate::api::models::cas::AlertPage;
     use crate::api::models::security::SecurityAlert;
@@ -122,5 +139,24 @@ mod tests {
         assert_eq!(alerts[0].seen_by, vec![SourceKind::Cas, SourceKind::Graph]);
         assert!(matches!(alerts[1].key, AlertKey::Graph(_)));
         assert_eq!(alerts[1], endpoint);
+    }
+
+    #[test]
+    fn each_alert_is_re_read_by_one_source() {
+        let cas = AlertRef {
+            key: AlertKey::Cas("c1".into()),
+            graph_id: Some("ca-c1".into()),
+        };
+        let endpoint = AlertRef {
+            key: AlertKey::Graph("g1".into()),
+            graph_id: Some("g1".into()),
+        };
+        let (rest, graph) = ([SourceKind::Cas], [SourceKind::Graph]);
+        assert!(reads(&rest, &cas, true) && !reads(&graph, &cas, true));
+        assert!(!reads(&rest, &endpoint, true) && reads(&graph, &endpoint, true));
+        assert!(
+            reads(&graph, &cas, false),
+            "Graph alone re-reads every alert"
+        );
     }
 }

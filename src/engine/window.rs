@@ -118,6 +118,7 @@ impl Engine {
             self.alerts.remove(id);
             self.resolving.identities.remove(id);
             self.resolving.devices.remove(id);
+            self.known.remove(id);
         }
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(
