@@ -1,6 +1,5 @@
 //! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
 
-use crate::alert::AlertKey;
 use crate::store::AuditEntry;
 
 use super::core::{Engine, Internal};
@@ -96,12 +95,14 @@ impl Engine {
             return;
         }
         let ctx = self.ctx.clone();
-        let target = AlertRef {
-            key: AlertKey::from_id(&alert_id),
-            graph_id: self.alerts.get(&alert_id).and_then(|a| a.graph_id.clone()),
-        };
+        let graph_id = self.graph_id_of(&alert_id);
         tokio::spawn(async move {
             let done = alert_id.clone();
+            let graph_id = match graph_id {
+                Some(id) => Some(id),
+                None => stored_graph_id(&ctx, &alert_id).await,
+            };
+            let target = AlertRef::new(&alert_id, graph_id);
             let result = ctx.source.close_alert(&target, closure, &comment).await;
             let (outcome, resolution) = match &result {
                 Ok(Closed::Closed) => ("closed".to_string(), Some(resolution_of(closure))),
@@ -138,6 +139,13 @@ impl Engine {
             ctx.report(Internal::CloseDone { alert_id: done });
         });
     }
+}
+
+/// The Graph id the journal holds for the alert (after a restart, the console's view of it has none).
+async fn stored_graph_id(ctx: &super::core::Ctx, alert_id: &str) -> Option<String> {
+    let id = alert_id.to_string();
+    let row = ctx.journal.call(move |j| j.alert(&id)).await.ok()??;
+    crate::alert::stored::from_row(&row).ok()?.graph_id
 }
 
 fn resolution_of(closure: Closure) -> Resolution {

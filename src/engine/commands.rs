@@ -229,10 +229,7 @@ impl Engine {
 
     fn mark_read(&self, alert_id: String) {
         let ctx = self.ctx.clone();
-        let target = super::source::AlertRef {
-            key: crate::alert::AlertKey::from_id(&alert_id),
-            graph_id: self.alerts.get(&alert_id).and_then(|a| a.graph_id.clone()),
-        };
+        let target = super::source::AlertRef::new(&alert_id, self.graph_id_of(&alert_id));
         tokio::spawn(async move {
             match ctx.source.mark_read(&target).await {
                 Ok(()) => ctx.report(Internal::AlertRead { alert_id }),

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::alert::{AlertKey, PolicyState, SourceAlert, SourceKind, stored};
+use crate::alert::{PolicyState, SourceAlert, SourceKind, stored};
 use crate::api::ApiError;
 use crate::store::AlertRecord;
 
@@ -100,10 +100,7 @@ impl Engine {
         let recheck: Vec<AlertRef> = if self.intake.polls % RECHECK_EVERY == 0 {
             waiting
                 .into_iter()
-                .map(|id| AlertRef {
-                    key: AlertKey::from_id(id),
-                    graph_id: self.alerts.get(id).and_then(|a| a.graph_id.clone()),
-                })
+                .map(|id| AlertRef::new(id, self.graph_id_of(id)))
                 .collect()
         } else {
             Vec::new()

@@ -32,6 +32,14 @@ impl Engine {
         out
     }
 
+    /// The alert's Graph id as known in memory, if any.
+    pub(super) fn graph_id_of(&self, id: &str) -> Option<String> {
+        self.known
+            .get(id)
+            .and_then(|a| a.graph_id.clone())
+            .or_else(|| self.alerts.get(id).and_then(|a| a.graph_id.clone()))
+    }
+
     async fn stored_alert(&self, id: &str) -> Option<SourceAlert> {
         let key = id.to_string();
         match self.ctx.journal.call(move |j| j.alert(&key)).await {

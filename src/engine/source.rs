@@ -23,6 +23,18 @@ pub struct AlertRef {
     pub graph_id: Option<String>,
 }
 
+impl AlertRef {
+    /// The alert with engine id `id`; a Graph-keyed alert's Graph id is its key.
+    pub fn new(id: &str, graph_id: Option<String>) -> AlertRef {
+        let key = AlertKey::from_id(id);
+        let graph_id = graph_id.or(match &key {
+            AlertKey::Graph(id) => Some(id.clone()),
+            AlertKey::Cas(_) => None,
+        });
+        AlertRef { key, graph_id }
+    }
+}
+
 /// One poll of every source: the alerts (one per key), each source's newest watermark field, and the sources
 /// that failed (the others' alerts still count).
 #[derive(Debug, Default)]
