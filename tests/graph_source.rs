@@ -110,7 +110,9 @@ async fn remediated_and_closed_through_graph(profile: Profile) {
     let alert = run
         .alerts
         .values()
-        .find(|a| a.title == title && a.resolution != Resolution::Open)
+        .find(|a| {
+            a.title == title && a.resolution != Resolution::Open && run.alert_settled(&a.id, 1)
+        })
         .unwrap()
         .clone();
     assert_eq!(alert.seen_by, vec![SourceKind::Graph]);
@@ -192,6 +194,19 @@ async fn device_evidence_first(profile: Profile) {
             rems[0].machine.found_by
         );
         assert_eq!(rems[0].state, RemediationState::Succeeded);
+        let inactive_in_alert = alert
+            .entities
+            .iter()
+            .any(|e| e.kind == "device" && e.label.contains("health inactive"));
+        assert_eq!(
+            rems[0]
+                .machine
+                .found_by
+                .contains("alert says health inactive"),
+            inactive_in_alert,
+            "the alert's caveat is in the proof shown before approval: {}",
+            rems[0].machine.found_by
+        );
     }
     assert_eq!(user_lookups(&sim), 0, "no user was looked up");
     run.handle.shutdown().await;
