@@ -56,7 +56,7 @@ fn describe(command: &Command) -> String {
         Command::Retry { remediation_id, .. } => format!("retry {remediation_id}"),
         Command::Release { remediation_id, .. } => format!("release {remediation_id}"),
         Command::History { alert_id } => format!("history of {alert_id}"),
-        Command::Refresh => "poll Cloud App Security now".into(),
+        Command::Refresh => "poll the alert sources now".into(),
         Command::Resync => "resync".into(),
     }
 }
