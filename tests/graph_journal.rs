@@ -1,0 +1,51 @@
+//! A journal written before the source-neutral alert (schema 4: Cloud App Security's REST JSON in `alerts.raw`)
+//! migrates to schema 5 and its alerts read as neutral alerts, keyed and named exactly as before.
+
+use remedy::alert::{AlertKey, SourceKind, stored};
+use remedy::api::models::cas::AlertPage;
+use remedy::store::{Journal, RawFormat, SCHEMA_VERSION};
+
+#[test]
+fn an_alert_written_before_schema_5_reads_as_a_neutral_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.sqlite");
+    drop(Journal::open(&path).unwrap());
+    let page: AlertPage =
+        serde_json::from_str(include_str!("fixtures/api/cas-alerts-list.json")).unwrap();
+    let cas = &page.data[0];
+    {
+        // The journal as schema 4 left it, holding one alert as remedy then stored it.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("ALTER TABLE alerts DROP COLUMN raw_format; PRAGMA user_version = 4;")
+            .unwrap();
+        conn.execute(
+            "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \
+             first_seen, last_seen) VALUES (?1, 'p1', ?2, 'u', 2, 0, ?3, ?4, \
+             '2026-11-29T08:00:00.000Z', '2026-11-29T08:00:00.000Z')",
+            rusqlite::params![
+                cas.id,
+                cas.title,
+                cas.timestamp,
+                serde_json::to_string(cas).unwrap()
+            ],
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.schema_version().unwrap(), SCHEMA_VERSION);
+    let row = journal.alert(&cas.id).unwrap().expect("the alert is kept");
+    assert_eq!(row.format, RawFormat::CasRest);
+    let alert = stored::from_row(&row).unwrap();
+    assert_eq!(alert.key, AlertKey::Cas(cas.id.clone()));
+    assert_eq!(
+        alert.key.to_string(),
+        cas.id,
+        "the same engine id as before"
+    );
+    assert_eq!(alert.seen_by, vec![SourceKind::Cas]);
+    assert_eq!(alert.user_principal.as_deref(), cas.user_principal());
+    assert_eq!(
+        alert.detection.policy_id.as_deref(),
+        cas.policy.as_ref().map(|p| p.id.as_str())
+    );
+}
