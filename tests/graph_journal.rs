@@ -49,3 +49,23 @@ fn an_alert_written_before_schema_5_reads_as_a_neutral_alert() {
         cas.policy.as_ref().map(|p| p.id.as_str())
     );
 }
+
+#[test]
+fn the_working_set_knows_which_sources_read_an_alert_and_its_graph_id() {
+    use remedy::alert::SourceAlert;
+    use remedy::api::models::ODataPage;
+    use remedy::api::models::security::SecurityAlert;
+    let page: ODataPage<SecurityAlert> =
+        serde_json::from_str(include_str!("fixtures/api/graph-alerts-v2-list.json")).unwrap();
+    let alert = SourceAlert::from(&page.value[1]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+    journal
+        .record_alert(&stored::record(&alert, "endpoint", chrono::Utc::now()))
+        .unwrap();
+    let id = alert.key.to_string();
+    let summary = journal.alert_summaries(&[id]).unwrap().remove(0);
+    assert_eq!(summary.seen_by.as_deref(), Some(r#"["graph"]"#));
+    assert_eq!(summary.graph_id, alert.graph_id);
+    assert_eq!(summary.policy_id, "endpoint");
+}

@@ -67,8 +67,12 @@ impl Engine {
             read: false,
             url: None,
             entities: Vec::new(),
-            seen_by: Vec::new(),
-            graph_id: None,
+            seen_by: s
+                .seen_by
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_else(|| vec![crate::alert::SourceKind::Cas]),
+            graph_id: s.graph_id.clone(),
             matched_by: None,
         }
     }

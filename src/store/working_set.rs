@@ -24,6 +24,10 @@ pub struct AlertSummary {
     pub severity: i64,
     pub resolution: i64,
     pub timestamp_ms: i64,
+    /// The sources that read it, as the neutral alert's JSON array (`None` for rows of the REST form).
+    pub seen_by: Option<String>,
+    /// Its Graph id, when Graph read it.
+    pub graph_id: Option<String>,
 }
 
 impl Journal {
@@ -68,8 +72,10 @@ impl Journal {
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms FROM alerts \
-                 WHERE id IN ({marks})"
+                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms, \
+                 CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
+                 CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END \
+                 FROM alerts WHERE id IN ({marks})"
             ))?;
             let rows = stmt.query_map(params_from_iter(chunk), |r| {
                 Ok(AlertSummary {
@@ -80,6 +86,8 @@ impl Journal {
                     severity: r.get(4)?,
                     resolution: r.get(5)?,
                     timestamp_ms: r.get(6)?,
+                    seen_by: r.get(7)?,
+                    graph_id: r.get(8)?,
                 })
             })?;
             for row in rows {
