@@ -329,6 +329,22 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_alert_is_closed_in_graph_words_to_the_last_one() {
+        let mut d = Dialog::close_alert("graph:g1", vec!["title".into()], true);
+        assert_eq!(d.choices.len(), GRAPH_CLOSURES.len());
+        for _ in 0..GRAPH_CLOSURES.len() + 2 {
+            d.handle_key(key(KeyCode::Down));
+        }
+        assert_eq!(
+            d.closure(),
+            Some(Closure::Graph {
+                classification: GraphClassification::FalsePositive,
+                determination: GraphDetermination::Other,
+            })
+        );
+    }
+
+    #[test]
     fn close_form_walks_choices_then_comment() {
         let mut d = Dialog::close_alert("a1", vec!["title".into()], false);
         d.handle_key(key(KeyCode::Down));
