@@ -96,7 +96,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(age(app, alert.raised_at)),
             Cell::from(fit::end(&text.policy, policy_width)),
             Cell::from(fit::middle(&text.user, user_width)),
-            Cell::from(clean(&alert.title)),
+            // Which sources read it, once Graph is one of them; Cloud App Security alone says nothing.
+            Cell::from(match super::sources_text(alert) {
+                Some(sources) => format!("[{sources}] {}", clean(&alert.title)),
+                None => clean(&alert.title),
+            }),
             Cell::from(Span::styled(text.summary.clone(), summary_style)),
         ])
         .style(if text.closed { theme.dim } else { theme.base })
@@ -150,13 +154,8 @@ fn row_text(app: &App, alert: &AlertView, domain: Option<&str>) -> RowText {
         .as_deref()
         .map(|u| clean(fit::without_domain(u, domain)))
         .unwrap_or_else(|| "—".into());
-    // Which sources saw it, once Graph is one of them ("cas+graph"); Cloud App Security alone says nothing.
-    let policy = match super::sources_text(alert) {
-        Some(sources) => format!("{} [{sources}]", clean(&alert.policy_name)),
-        None => clean(&alert.policy_name),
-    };
     RowText {
-        policy,
+        policy: clean(&alert.policy_name),
         user,
         summary,
         note,
