@@ -1,12 +1,12 @@
-//! A journal written before the source-neutral alert (schema 4: Cloud App Security's REST JSON in `alerts.raw`)
-//! migrates to schema 5 and its alerts read as neutral alerts, keyed and named exactly as before.
+//! A journal written before the source-neutral alert (schema 5: Cloud App Security's REST JSON in `alerts.raw`)
+//! migrates to schema 6 and its alerts read as neutral alerts, keyed and named exactly as before.
 
 use remedy::alert::{AlertKey, SourceKind, stored};
 use remedy::api::models::cas::AlertPage;
 use remedy::store::{Journal, RawFormat, SCHEMA_VERSION};
 
 #[test]
-fn an_alert_written_before_schema_5_reads_as_a_neutral_alert() {
+fn an_alert_written_before_the_neutral_alert_reads_as_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.sqlite");
     drop(Journal::open(&path).unwrap());
@@ -14,10 +14,14 @@ fn an_alert_written_before_schema_5_reads_as_a_neutral_alert() {
         serde_json::from_str(include_str!("fixtures/api/cas-alerts-list.json")).unwrap();
     let cas = &page.data[0];
     {
-        // The journal as schema 4 left it, holding one alert as remedy then stored it.
+        // The journal as the schema before the neutral alert left it, holding one alert as remedy then
+        // stored it.
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch("ALTER TABLE alerts DROP COLUMN raw_format; PRAGMA user_version = 4;")
-            .unwrap();
+        conn.execute_batch(&format!(
+            "ALTER TABLE alerts DROP COLUMN raw_format; PRAGMA user_version = {};",
+            SCHEMA_VERSION - 1
+        ))
+        .unwrap();
         conn.execute(
             "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \
              first_seen, last_seen) VALUES (?1, 'p1', ?2, 'u', 2, 0, ?3, ?4, \

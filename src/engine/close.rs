@@ -51,7 +51,8 @@ impl Engine {
             self.notice(
                 Level::Warn,
                 format!(
-                    "alert {alert_id} left open: {unsuccessful} of {} remediations did not succeed",
+                    "{} left open: {unsuccessful} of {} remediations did not succeed",
+                    self.alert_label(alert_id),
                     rows.len()
                 ),
             );
@@ -90,12 +91,16 @@ impl Engine {
         if !self.jobs.close.try_start(&alert_id) {
             self.notice(
                 Level::Warn,
-                format!("alert {alert_id} is being closed already; not sent twice"),
+                format!(
+                    "{} is being closed already; not sent twice",
+                    self.alert_label(&alert_id)
+                ),
             );
             return;
         }
         let ctx = self.ctx.clone();
         let graph_id = self.graph_id_of(&alert_id);
+        let label = self.alert_label(&alert_id);
         tokio::spawn(async move {
             let done = alert_id.clone();
             let graph_id = match graph_id {
@@ -124,17 +129,14 @@ impl Engine {
                 Some(resolution) => {
                     ctx.notice(
                         Level::Info,
-                        format!("alert {alert_id} closed as {}", closure_word(closure)),
+                        format!("{label} closed as {}", closure_word(closure)),
                     );
                     ctx.report(Internal::AlertResolution {
                         alert_id,
                         resolution,
                     });
                 }
-                None => ctx.notice(
-                    Level::Error,
-                    format!("alert {alert_id} not closed: {outcome}"),
-                ),
+                None => ctx.notice(Level::Error, format!("{label} not closed: {outcome}")),
             }
             ctx.report(Internal::CloseDone { alert_id: done });
         });

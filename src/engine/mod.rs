@@ -27,6 +27,8 @@ mod known_alerts;
 mod leader;
 mod link;
 mod modes;
+mod names;
+mod older;
 mod plan;
 mod proof;
 mod provider;

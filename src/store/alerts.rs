@@ -13,7 +13,7 @@ use super::{Journal, JournalTx, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RawFormat {
-    /// Cloud App Security's REST alert, as rows written before schema version 5 hold it.
+    /// Cloud App Security's REST alert, as rows written before schema version 6 hold it.
     CasRest,
     /// The source-neutral alert (`crate::alert::SourceAlert`).
     Neutral,

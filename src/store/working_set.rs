@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::codec::ts;
 use super::remediations::select;
-use super::state_codec::decode_state;
+use super::state_codec::{decode_state, state_word};
 use super::{Journal, RemediationRow, StoreError};
+use crate::lifecycle::RemediationState;
 
 /// How many ids go in one `IN (…)` list (SQLite allows 32766 parameters; smaller lists keep plans cheap).
 const IDS_PER_QUERY: usize = 500;
@@ -28,6 +29,26 @@ pub struct AlertSummary {
     pub seen_by: Option<String>,
     /// Its Graph id, when Graph read it.
     pub graph_id: Option<String>,
+}
+
+/// The columns [`summary_from_row`] reads: the stored columns, and from a neutral alert's JSON the sources that
+/// read it and its Graph id.
+pub(super) const SUMMARY_COLUMNS: &str = "id, policy_id, title, user, severity, resolution, timestamp_ms, \
+     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
+     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END";
+
+pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertSummary> {
+    Ok(AlertSummary {
+        id: r.get(0)?,
+        policy_id: r.get(1)?,
+        title: r.get(2)?,
+        user: r.get(3)?,
+        severity: r.get(4)?,
+        resolution: r.get(5)?,
+        timestamp_ms: r.get(6)?,
+        seen_by: r.get(7)?,
+        graph_id: r.get(8)?,
+    })
 }
 
 impl Journal {
@@ -57,6 +78,24 @@ impl Journal {
         )
     }
 
+    /// Succeeded isolations and app restrictions that no later succeeded action of the same pair on the
+    /// machine lifted or replaced: the machine is still contained, however old the action (indexes on
+    /// `action, state` and `machine_id, action, state, final_at`).
+    pub fn containment_in_force(&self) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE action IN ('Isolate', 'RestrictCodeExecution') AND state = ?1 \
+               AND NOT EXISTS (SELECT 1 FROM remediations later \
+                 WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
+                   AND later.action IN (remediations.action, \
+                     CASE remediations.action WHEN 'Isolate' THEN 'Unisolate' \
+                       ELSE 'UnrestrictCodeExecution' END) \
+                   AND later.final_at > remediations.final_at) \
+             ORDER BY final_at, id",
+            [state_word(RemediationState::Succeeded)],
+        )
+    }
+
     /// Remediations that reached a final state at or after `since`, newest first (index on `final_at`).
     pub fn finished_since(&self, since: DateTime<Utc>) -> Result<Vec<RemediationRow>, StoreError> {
         select(
@@ -72,24 +111,9 @@ impl Journal {
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms, \
-                 CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
-                 CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END \
-                 FROM alerts WHERE id IN ({marks})"
+                "SELECT {SUMMARY_COLUMNS} FROM alerts WHERE id IN ({marks})"
             ))?;
-            let rows = stmt.query_map(params_from_iter(chunk), |r| {
-                Ok(AlertSummary {
-                    id: r.get(0)?,
-                    policy_id: r.get(1)?,
-                    title: r.get(2)?,
-                    user: r.get(3)?,
-                    severity: r.get(4)?,
-                    resolution: r.get(5)?,
-                    timestamp_ms: r.get(6)?,
-                    seen_by: r.get(7)?,
-                    graph_id: r.get(8)?,
-                })
-            })?;
+            let rows = stmt.query_map(params_from_iter(chunk), summary_from_row)?;
             for row in rows {
                 summaries.push(row?);
             }
