@@ -51,7 +51,7 @@ mod waits;
 mod window;
 
 pub use cas_source::CasSource;
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ScaledClock, SystemClock};
 pub use consider::RESOLVING_NOTE;
 pub use error::EngineError;
 pub use gate::{GateInput, Verdict, decide};
@@ -60,7 +60,7 @@ pub use interface::*;
 pub use plan::{idempotency_key, render_comment};
 pub use provider::{ActionProvider, DefenderProvider};
 pub use resolve::pick_live;
-pub use runner::{EngineHandle, start};
+pub use runner::{EngineHandle, start, start_with_clock};
 pub use settings::{Binding, EngineSettings, FlowPlan, os_user};
 pub use source::{AlertRef, AlertSource, Closed, Fetched, Marks, SourcePolicy};
 pub use sources::Sources;

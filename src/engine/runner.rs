@@ -31,8 +31,6 @@ const JOURNAL_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(
 const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// What approved remediations wait for is re-checked this often (throttling ends, the queue moves).
 const WAITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// How often finished work older than the memory window leaves memory.
-const WINDOW_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A running engine: send it commands, subscribe to its events.
 pub struct EngineHandle {
@@ -50,6 +48,12 @@ pub struct EngineHandle {
 }
 
 impl EngineHandle {
+    /// Whether this process leads the journal now; the answer is shared, so a task can keep asking it.
+    pub fn leadership(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let lease = self.lease.clone();
+        move || lease.held().is_some()
+    }
+
     /// Where front ends send commands.
     pub fn commands(&self) -> mpsc::Sender<Command> {
         self.commands.clone()
@@ -134,6 +138,16 @@ fn alert_source(clients: &Clients, settings: &EngineSettings) -> Arc<dyn AlertSo
 
 /// Starts the engine on the current tokio runtime.
 pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> EngineHandle {
+    start_with_clock(clients, journal, settings, Arc::new(SystemClock))
+}
+
+/// [`start`] with another clock: a soak benchmark runs the engine on the simulator's faster time.
+pub fn start_with_clock(
+    clients: Clients,
+    journal: Journal,
+    settings: EngineSettings,
+    clock: Arc<dyn Clock>,
+) -> EngineHandle {
     let (commands, command_rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
@@ -144,7 +158,7 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
             defender: clients.defender.clone(),
             graph: clients.graph.clone(),
         }),
-        clock: Arc::new(SystemClock),
+        clock,
         budgets: Arc::new(clients),
         journal: JournalHandle::spawn(journal),
         settings: Arc::new(settings),
@@ -223,7 +237,7 @@ async fn run(
     journal_watch.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut audit_head = interval(AUDIT_HEAD_EVERY);
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut window = interval(WINDOW_EVERY);
+    let mut window = interval(engine.settings().forget_every);
     window.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -96,6 +96,18 @@ impl Journal {
         )
     }
 
+    /// How many alerts and remediations the journal holds, and how many of those remediations are final.
+    pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+        };
+        Ok((
+            count("SELECT COUNT(*) FROM alerts")?,
+            count("SELECT COUNT(*) FROM remediations")?,
+            count("SELECT COUNT(*) FROM remediations WHERE final_at IS NOT NULL")?,
+        ))
+    }
+
     /// Remediations that reached a final state at or after `since`, newest first (index on `final_at`).
     pub fn finished_since(&self, since: DateTime<Utc>) -> Result<Vec<RemediationRow>, StoreError> {
         select(
