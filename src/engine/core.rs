@@ -29,10 +29,10 @@ pub(super) const RECHECK_EVERY: u64 = 6;
 /// What spawned work reports back to the engine task.
 pub(super) enum Internal {
     Polled(Result<super::intake::PollOutcome, ApiError>),
-    Policies(Result<Vec<crate::api::models::cas::Policy>, ApiError>),
+    Policies(Result<Vec<super::source::SourcePolicy>, ApiError>),
     Resolved {
         alert_id: String,
-        upn: String,
+        subject: super::evidence::Subject,
         mode: Mode,
         result: Result<Resolved, ApiError>,
     },
@@ -92,8 +92,8 @@ pub(super) struct Jobs {
 /// What intake keeps between polls.
 #[derive(Default)]
 pub(super) struct IntakeState {
-    /// The watermark: alerts raised before it (less the overlap) were journaled.
-    pub since_ms: Option<i64>,
+    /// Per source, the watermark: alerts before it (less the overlap) were journaled.
+    pub marks: super::source::Marks,
     /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
     pub polls: u64,
     /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
@@ -107,6 +107,8 @@ pub(super) struct ResolveState {
     /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
     /// cleaned `AlertView::user`.
     pub identities: HashMap<String, String>,
+    /// Alert id → the devices it names, exactly as sent: acted on without a user lookup.
+    pub devices: HashMap<String, Vec<crate::alert::DeviceRef>>,
     /// User principal → when it was resolved and what was found.
     pub cache: HashMap<String, (Instant, Resolved)>,
     /// Alerts whose resolve failed, with when it is tried again and why it waits.
@@ -144,6 +146,10 @@ pub(super) struct Engine {
     pub draining: bool,
     /// How far a follower has caught up with the journal.
     pub follow: super::follower::FollowState,
+    /// Each alert in memory as last known across sources.
+    pub known: super::known_alerts::KnownAlerts,
+    /// What polls taught about policies and detectors, for binding warnings.
+    pub succession: super::succession_watch::SuccessionState,
 }
 
 impl Engine {
@@ -152,6 +158,7 @@ impl Engine {
         Engine {
             resolving: ResolveState {
                 identities: HashMap::new(),
+                devices: HashMap::new(),
                 cache: HashMap::new(),
                 retries: HashMap::new(),
                 lookup_form: ctx.provider.lookup_form(),
@@ -173,6 +180,8 @@ impl Engine {
             waits: super::wait::WaitBoard::default(),
             draining: false,
             follow: super::follower::FollowState::new(started),
+            known: HashMap::new(),
+            succession: Default::default(),
         }
     }
 

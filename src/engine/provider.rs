@@ -38,6 +38,8 @@ pub trait ActionProvider: Send + Sync {
         &'a self,
         device_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<Machine>, ApiError>>;
+    /// One machine by its exact Defender id (`GET /api/machines/{id}`).
+    fn machine<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Machine, ApiError>>;
     /// Machines the account logged on to (the provider's own user lookup).
     fn user_machines<'a>(
         &'a self,
@@ -128,6 +130,10 @@ impl ActionProvider for DefenderProvider {
         device_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<Machine>, ApiError>> {
         Box::pin(self.defender.machines_by_aad_device_id(device_id))
+    }
+
+    fn machine<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Machine, ApiError>> {
+        Box::pin(self.defender.machine(id))
     }
 
     fn user_machines<'a>(

@@ -9,14 +9,19 @@ use tokio::time::{MissedTickBehavior, interval};
 use crate::api::Clients;
 use crate::store::Journal;
 
+use super::cas_source::CasSource;
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
+use super::graph_source::GraphSource;
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
-use super::source::CasSource;
+use super::source::AlertSource;
+use super::sources::Sources;
 use super::views::configured_policy_view;
+use crate::alert::SourceKind;
+use crate::api::models::security::ServiceSource;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
 const EVENT_BUFFER: usize = 4096;
@@ -108,6 +113,29 @@ impl EngineHandle {
     }
 }
 
+/// The alert source `[alerts] sources` asks for: one source, or both as one.
+fn alert_source(clients: &Clients, settings: &EngineSettings) -> Arc<dyn AlertSource> {
+    let mut sources: Vec<Box<dyn AlertSource>> = Vec::new();
+    for kind in &settings.alert_sources {
+        match kind {
+            SourceKind::Cas => sources.push(Box::new(CasSource(clients.cas.clone()))),
+            SourceKind::Graph => sources.push(Box::new(GraphSource {
+                client: clients.graph_alerts.clone(),
+                service_sources: settings
+                    .graph_service_sources
+                    .iter()
+                    .map(|s| ServiceSource::parse(s))
+                    .collect(),
+            })),
+        }
+    }
+    match sources.len() {
+        0 => Arc::new(CasSource(clients.cas.clone())),
+        1 => Arc::from(sources.remove(0)),
+        _ => Arc::new(Sources(sources)),
+    }
+}
+
 /// Starts the engine on the current tokio runtime.
 pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> EngineHandle {
     start_with_clock(clients, journal, settings, Arc::new(SystemClock))
@@ -125,7 +153,7 @@ pub fn start_with_clock(
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let ctx = Ctx {
-        source: Arc::new(CasSource(clients.cas.clone())),
+        source: alert_source(&clients, &settings),
         provider: Arc::new(DefenderProvider {
             defender: clients.defender.clone(),
             graph: clients.graph.clone(),
@@ -291,10 +319,10 @@ impl Engine {
             Internal::Policies(result) => self.on_policies(result).await,
             Internal::Resolved {
                 alert_id,
-                upn,
+                subject,
                 mode,
                 result,
-            } => self.on_resolved(alert_id, upn, mode, result).await,
+            } => self.on_resolved(alert_id, subject, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
                 self.dispatcher.finished(&machine_id);

@@ -148,6 +148,9 @@ CREATE INDEX alerts_last_seen ON alerts (last_seen);
 CREATE INDEX alerts_timestamp ON alerts (timestamp_ms, id);
 CREATE INDEX remediations_action_state ON remediations (action, state);
 "#,
+    r#"
+ALTER TABLE alerts ADD COLUMN raw_format TEXT NOT NULL DEFAULT 'cas_rest';
+"#,
 ];
 
 /// The schema version this build writes.

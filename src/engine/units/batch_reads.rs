@@ -10,31 +10,11 @@ use crate::api::{Call, QuotaStatus, Room};
 use super::super::batch::{BatchShared, Pick, dispatch_batch};
 use super::super::budgets::Budgets;
 use super::super::fresh::{FreshRead, MAX_PROOF_AGE};
-use super::super::interface::{
-    AlertView, CoverKind, ProofRead, RemediationState, Resolution, Severity,
-};
+use super::super::interface::{CoverKind, ProofRead, RemediationState};
 use super::super::retry::KeyedRetries;
 use super::super::submit::dispatch_read;
 use super::fakes::{Kind, action};
-use super::harness::{Harness, scan, start};
-
-fn alert() -> AlertView {
-    AlertView {
-        id: "a1".into(),
-        title: "Mass download".into(),
-        description: String::new(),
-        severity: Severity::High,
-        raised_at: start(),
-        policy_id: "p1".into(),
-        policy_name: "Mass download".into(),
-        user: Some("alice@contoso.com".into()),
-        note: None,
-        resolution: Resolution::Open,
-        read: false,
-        url: None,
-        entities: Vec::new(),
-    }
-}
+use super::harness::{Harness, alert, scan, start};
 
 async fn picks(h: &Harness, machines: &[&str]) -> Vec<Pick> {
     let mut picks = Vec::new();
