@@ -101,10 +101,10 @@ impl Engine {
         }
         self.planned.insert(alert_id.to_string());
         let mode = if backlog { Mode::Approve } else { mode };
-        if let Some((at, resolved)) = self.resolving.cache.get(&subject.cache_key())
-            && self.instant().saturating_duration_since(*at) < self.settings().resolve_cache_ttl
+        if let Some(resolved) =
+            self.resolver
+                .cached(&subject, self.instant(), self.settings().resolve_cache_ttl)
         {
-            let resolved = resolved.clone();
             self.on_resolved(alert_id.to_string(), subject, mode, Ok(resolved))
                 .await;
             return;
@@ -147,7 +147,7 @@ impl Engine {
     fn retry_resolve(&mut self, alert_id: String, subject: Subject, mode: Mode, error: &ApiError) {
         let now = self.instant();
         let retry = Retry::after_failure(
-            self.resolving.retries.get(&alert_id),
+            self.resolver.retry_of(&alert_id),
             RESOLVE_BACKOFF,
             now,
             jitter_draw(),
@@ -170,15 +170,14 @@ impl Engine {
         };
         self.set_note(&alert_id, Some(note));
         let wait = retry.wait(now);
-        self.resolving.retries.insert(alert_id.clone(), retry);
+        self.resolver.wait(alert_id.clone(), retry);
         self.spawn_resolve(alert_id, subject, mode, wait);
     }
 
     /// Says once when Defender refused the batched machine lookup and the client switched form.
     fn note_lookup_form(&mut self) {
         let form = self.ctx.provider.lookup_form();
-        if form != self.resolving.lookup_form {
-            self.resolving.lookup_form = form;
+        if self.resolver.lookup_form_changed(form) {
             self.notice(
                 Level::Warn,
                 format!(
@@ -198,21 +197,20 @@ impl Engine {
         self.emit_quota();
         self.note_lookup_form();
         let Some(alert) = self.alerts.get(&alert_id).cloned() else {
-            self.resolving.retries.remove(&alert_id);
+            self.resolver.stop_retrying(&alert_id);
             return;
         };
         if alert.resolution != Resolution::Open {
-            self.resolving.retries.remove(&alert_id);
+            self.resolver.stop_retrying(&alert_id);
             return;
         }
         let resolved = match result {
             Ok(resolved) => resolved,
             Err(e) => return self.retry_resolve(alert_id, subject, mode, &e),
         };
-        self.resolving.retries.remove(&alert_id);
-        self.resolving
-            .cache
-            .insert(subject.cache_key(), (self.instant(), resolved.clone()));
+        let now = self.instant();
+        self.resolver
+            .resolved(&alert_id, &subject, now, resolved.clone());
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
         // The mode as the journal holds it at this moment: a colleague may have switched the

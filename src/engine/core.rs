@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc};
 
-use crate::api::{ApiError, MachineLookupForm};
+use crate::api::ApiError;
 use crate::store::RemediationRow;
 
 use super::budgets::Budgets;
@@ -102,21 +102,6 @@ pub(super) struct IntakeState {
     pub reconsider: HashSet<String>,
 }
 
-/// What resolving alerts' users to machines keeps: exact identities, recent answers, retries.
-pub(super) struct ResolveState {
-    /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
-    /// cleaned `AlertView::user`.
-    pub identities: HashMap<String, String>,
-    /// Alert id → the devices it names, exactly as sent: acted on without a user lookup.
-    pub devices: HashMap<String, Vec<crate::alert::DeviceRef>>,
-    /// User principal → when it was resolved and what was found.
-    pub cache: HashMap<String, (Instant, Resolved)>,
-    /// Alerts whose resolve failed, with when it is tried again and why it waits.
-    pub retries: HashMap<String, Retry>,
-    /// The machine lookup form last seen, to say once when Defender refused the batch.
-    pub lookup_form: MachineLookupForm,
-}
-
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     pub ctx: Ctx,
@@ -130,7 +115,8 @@ pub(super) struct Engine {
     /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
     pub jobs: Jobs,
     pub intake: IntakeState,
-    pub resolving: ResolveState,
+    /// Resolving: each alert's exact subject, recent answers, resolve retries.
+    pub resolver: super::resolver::Resolver,
     /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
     pub close_decided: HashSet<String>,
     pub last_quota: Vec<QuotaView>,
@@ -156,13 +142,7 @@ impl Engine {
     pub fn new(ctx: Ctx, events: broadcast::Sender<Event>) -> Engine {
         let started = ctx.clock.now_utc();
         Engine {
-            resolving: ResolveState {
-                identities: HashMap::new(),
-                devices: HashMap::new(),
-                cache: HashMap::new(),
-                retries: HashMap::new(),
-                lookup_form: ctx.provider.lookup_form(),
-            },
+            resolver: super::resolver::Resolver::new(ctx.provider.lookup_form()),
             ctx,
             events,
             alerts: BTreeMap::new(),

@@ -100,36 +100,14 @@ impl Engine {
         &mut self,
         alert_id: &str,
     ) -> Result<Option<Subject>, EngineError> {
-        if let Some(devices) = self.resolving.devices.get(alert_id) {
-            return Ok(Some(Subject::Devices(devices.clone())));
-        }
-        if let Some(upn) = self.resolving.identities.get(alert_id) {
-            return Ok(Some(Subject::User(upn.clone())));
+        if let Some(subject) = self.resolver.subject(alert_id) {
+            return Ok(Some(subject));
         }
         let id = alert_id.to_string();
         let row = self.ctx.journal.call(move |j| j.alert(&id)).await?;
         let Some(alert) = row.and_then(|row| stored::from_row(&row).ok()) else {
             return Ok(None);
         };
-        Ok(self.remember_subject(alert_id, &alert))
-    }
-
-    /// Keeps what the alert's machines are found from, exactly as the alert names it.
-    pub(super) fn remember_subject(
-        &mut self,
-        alert_id: &str,
-        alert: &crate::alert::SourceAlert,
-    ) -> Option<Subject> {
-        if !alert.devices.is_empty() {
-            self.resolving
-                .devices
-                .insert(alert_id.to_string(), alert.devices.clone());
-            return Some(Subject::Devices(alert.devices.clone()));
-        }
-        let upn = alert.user_principal.clone()?;
-        self.resolving
-            .identities
-            .insert(alert_id.to_string(), upn.clone());
-        Some(Subject::User(upn))
+        Ok(self.resolver.remember_subject(alert_id, &alert))
     }
 }

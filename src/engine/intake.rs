@@ -276,8 +276,7 @@ impl Engine {
         let mut view = alert_view(alert, matched.as_ref());
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
-            let remembered = self.resolving.identities.contains_key(&view.id)
-                || self.resolving.devices.contains_key(&view.id);
+            let remembered = self.resolver.knows(&view.id);
             if *old == view && remembered {
                 return None;
             }
@@ -289,12 +288,12 @@ impl Engine {
     async fn take_alert(&mut self, alert: &SourceAlert, view: AlertView) -> bool {
         let is_new = !self.alerts.contains_key(&view.id);
         let id = alert.key.to_string();
-        self.remember_subject(&id, alert);
+        self.resolver.remember_subject(&id, alert);
         let closed = view.resolution != Resolution::Open;
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
-            self.resolving.retries.remove(&id);
+            self.resolver.stop_retrying(&id);
             let source = if alert.seen_by.contains(&SourceKind::Cas) {
                 "Cloud App Security"
             } else {

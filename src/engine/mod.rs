@@ -37,6 +37,7 @@ mod proof;
 mod provider;
 mod rerun;
 mod resolve;
+mod resolver;
 mod retry;
 mod runner;
 mod send;

@@ -105,16 +105,12 @@ impl Engine {
             self.alerts.remove(id);
             self.planned.remove(id);
             self.close_decided.remove(id);
-            self.resolving.identities.remove(id);
-            self.resolving.devices.remove(id);
-            self.resolving.retries.remove(id);
+            self.resolver.forget(id);
             self.known.remove(id);
         }
         let ttl = self.settings().resolve_cache_ttl;
         let instant = self.instant();
-        self.resolving
-            .cache
-            .retain(|_, (at, _)| instant.saturating_duration_since(*at) < ttl);
+        self.resolver.drop_stale(instant, ttl);
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(
                 remediations = remediations.len(),
