@@ -53,7 +53,7 @@ impl Engine {
             }
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.intake.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider_later(alert_id);
                 return;
             }
         };
@@ -95,7 +95,7 @@ impl Engine {
             Ok(_) => {}
             Err(e) => {
                 self.notice(Level::Error, format!("journal unreadable: {e}"));
-                self.intake.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider_later(alert_id);
                 return;
             }
         }
@@ -318,7 +318,7 @@ impl Engine {
             Err(e) => {
                 // Not lost: the next poll considers the alert again (its machines are cached).
                 self.planned.remove(alert_id);
-                self.intake.reconsider.insert(alert_id.to_string());
+                self.intake.reconsider_later(alert_id);
                 self.notice(
                     Level::Error,
                     format!(

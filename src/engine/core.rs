@@ -19,7 +19,6 @@ use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
-use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
 
@@ -89,19 +88,6 @@ pub(super) struct Jobs {
     pub close: KeyedJobs<String>,
 }
 
-/// What intake keeps between polls.
-#[derive(Default)]
-pub(super) struct IntakeState {
-    /// Per source, the watermark: alerts before it (less the overlap) were journaled.
-    pub marks: super::source::Marks,
-    /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
-    pub polls: u64,
-    /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
-    pub journal_retry: Option<Retry>,
-    /// Alerts to consider again on the next poll (the journal failed while planning them).
-    pub reconsider: HashSet<String>,
-}
-
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     pub ctx: Ctx,
@@ -114,7 +100,8 @@ pub(super) struct Engine {
     pub remediations: HashMap<String, RemediationRow>,
     /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
     pub jobs: Jobs,
-    pub intake: IntakeState,
+    /// Intake: watermarks, poll count, the journal hold, alerts to reconsider.
+    pub intake: super::intake_state::Intake,
     /// Resolving: each alert's exact subject, recent answers, resolve retries.
     pub resolver: super::resolver::Resolver,
     /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
@@ -151,7 +138,7 @@ impl Engine {
             modes: HashMap::new(),
             remediations: HashMap::new(),
             jobs: Jobs::default(),
-            intake: IntakeState::default(),
+            intake: super::intake_state::Intake::default(),
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,

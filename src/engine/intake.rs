@@ -9,7 +9,6 @@ use crate::store::AlertRecord;
 use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
 use super::interface::{AlertView, Event, Level, PolicyView, RemediationState, Resolution};
 use super::job::Asked;
-use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::source::{AlertRef, Fetched, Marks, SourcePolicy};
 use super::views::{alert_view, policy_view};
 
@@ -70,10 +69,7 @@ impl Engine {
 
     /// Whether intake waits for the journal (polled alerts it could not write).
     fn intake_held(&self) -> bool {
-        self.intake
-            .journal_retry
-            .as_ref()
-            .is_some_and(|r| !r.is_due(self.instant()))
+        self.intake.held(self.instant())
     }
 
     fn spawn_poll(&mut self) {
@@ -84,7 +80,7 @@ impl Engine {
             .kinds()
             .into_iter()
             .map(|kind| {
-                let ms = match self.intake.marks.get(&kind) {
+                let ms = match self.intake.watermark(kind) {
                     Some(ms) => ms - self.settings().overlap.num_milliseconds(),
                     None => now_ms - self.settings().lookback.num_milliseconds(),
                 };
@@ -97,7 +93,8 @@ impl Engine {
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
-        let recheck: Vec<AlertRef> = if self.intake.polls % RECHECK_EVERY == 0 {
+        let polls_before = self.intake.begin_poll();
+        let recheck: Vec<AlertRef> = if polls_before % RECHECK_EVERY == 0 {
             waiting
                 .into_iter()
                 .map(|id| AlertRef::new(id, self.graph_id_of(id)))
@@ -105,10 +102,9 @@ impl Engine {
         } else {
             Vec::new()
         };
-        if self.intake.polls % POLICY_REFRESH_EVERY == POLICY_REFRESH_EVERY - 1 {
+        if polls_before % POLICY_REFRESH_EVERY == POLICY_REFRESH_EVERY - 1 {
             self.start_policy_refresh();
         }
-        self.intake.polls += 1;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             let outcome = poll(&ctx, since, recheck).await;
@@ -213,11 +209,10 @@ impl Engine {
             self.hold_intake(count, &e.to_string());
             return;
         }
-        self.intake.journal_retry = None;
+        self.intake.journaled();
         // Durable before it counts: the watermark moves only past alerts now in the journal.
         for (kind, newest) in newest {
-            let mark = self.intake.marks.entry(kind).or_insert(newest);
-            *mark = (*mark).max(newest);
+            self.intake.advance(kind, newest);
         }
         let mut new_alerts = 0;
         for (alert, view) in changed {
@@ -234,10 +229,10 @@ impl Engine {
         let start = self.now().timestamp_millis() - self.settings().overlap.num_milliseconds();
         for kind in self.ctx.source.kinds() {
             if !failed_kinds.contains(&kind) {
-                self.intake.marks.entry(kind).or_insert(start);
+                self.intake.start_at(kind, start);
             }
         }
-        for alert_id in std::mem::take(&mut self.intake.reconsider) {
+        for alert_id in self.intake.take_reconsider() {
             self.consider_alert(&alert_id, false).await;
         }
         self.expire_proposals().await;
@@ -248,19 +243,11 @@ impl Engine {
     /// next poll, after a backoff, reads and journals them again.
     fn hold_intake(&mut self, count: usize, error: &str) {
         let now = self.instant();
-        let retry = Retry::after_failure(
-            self.intake.journal_retry.as_ref(),
-            JOURNAL_BACKOFF,
-            now,
-            jitter_draw(),
-            None,
-            "the journal refused the write".into(),
-        );
+        let retry = self.intake.hold(now);
         let text = format!(
             "{count} alert(s) not journaled ({error}); intake holds at the last journaled alert: {}",
             retry.describe(now)
         );
-        self.intake.journal_retry = Some(retry);
         self.notice(Level::Error, text.clone());
         self.emit(Event::Poll {
             ok: false,

@@ -23,6 +23,7 @@ mod graph_source;
 mod graph_verdict;
 mod history;
 mod intake;
+mod intake_state;
 pub mod interface;
 mod job;
 mod journal;
