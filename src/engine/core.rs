@@ -90,39 +90,46 @@ pub(super) struct Jobs {
 
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
-    pub ctx: Ctx,
-    pub events: broadcast::Sender<Event>,
-    pub alerts: BTreeMap<String, AlertView>,
+    /// The seams, the journal, settings and the way back, shared with spawned work.
+    pub(super) ctx: Ctx,
+    /// The way to front ends.
+    pub(super) events: broadcast::Sender<Event>,
+    /// Alerts in memory, as shown.
+    pub(super) alerts: BTreeMap<String, AlertView>,
     /// Alerts whose machines were resolved (or are being resolved) and planned.
-    pub planned: HashSet<String>,
-    pub policies: BTreeMap<String, PolicyView>,
-    pub modes: HashMap<String, Mode>,
-    pub remediations: HashMap<String, RemediationRow>,
+    pub(super) planned: HashSet<String>,
+    /// Policies as shown, with their binding and mode.
+    pub(super) policies: BTreeMap<String, PolicyView>,
+    /// Policy modes set live (journal), over the config's.
+    pub(super) modes: HashMap<String, Mode>,
+    /// Remediations in memory, mirroring the journal's rows.
+    pub(super) remediations: HashMap<String, RemediationRow>,
     /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
-    pub jobs: Jobs,
+    pub(super) jobs: Jobs,
     /// Intake: watermarks, poll count, the journal hold, alerts to reconsider.
-    pub intake: super::intake_state::Intake,
+    pub(super) intake: super::intake_state::Intake,
     /// Resolving: each alert's exact subject, recent answers, resolve retries.
-    pub resolver: super::resolver::Resolver,
+    pub(super) resolver: super::resolver::Resolver,
     /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
-    pub close_decided: HashSet<String>,
-    pub last_quota: Vec<QuotaView>,
+    pub(super) close_decided: HashSet<String>,
+    /// The quotas last told to front ends.
+    last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
-    pub journal_version: Option<i64>,
+    pub(super) journal_watch: super::modes::JournalWatch,
     /// Dispatch: machines being dispatched, their backoff, read form and reserved room.
-    pub dispatcher: super::dispatcher::Dispatcher,
+    pub(super) dispatcher: super::dispatcher::Dispatcher,
     /// Tracking: rounds, crash recovery, retry waits and query forms.
-    pub tracker: super::tracker::Tracker,
+    pub(super) tracker: super::tracker::Tracker,
     /// What each approved remediation waits for, as last told to front ends.
-    pub waits: super::wait::WaitBoard,
+    pub(super) waits: super::wait::WaitBoard,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
-    pub draining: bool,
+    pub(super) draining: bool,
     /// How far a follower has caught up with the journal.
-    pub follow: super::follower::FollowState,
+    pub(super) follow: super::follower::FollowState,
     /// Each alert in memory as last known across sources.
-    pub known: super::known_alerts::KnownAlerts,
+    pub(super) known: super::known_alerts::KnownAlerts,
     /// What polls taught about policies and detectors, for binding warnings.
-    pub succession: super::succession_watch::SuccessionState,
+    pub(super) succession: super::succession_watch::SuccessionState,
 }
 
 impl Engine {
@@ -141,7 +148,7 @@ impl Engine {
             intake: super::intake_state::Intake::default(),
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
-            journal_version: None,
+            journal_watch: super::modes::JournalWatch::default(),
             dispatcher: super::dispatcher::Dispatcher::default(),
             tracker: super::tracker::Tracker::default(),
             waits: super::wait::WaitBoard::default(),

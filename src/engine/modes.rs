@@ -4,6 +4,19 @@
 use super::core::Engine;
 use super::interface::{Level, Mode};
 
+/// The journal's change counter as last seen, to reload modes only when another process committed.
+#[derive(Default)]
+pub(super) struct JournalWatch {
+    version: Option<i64>,
+}
+
+impl JournalWatch {
+    /// Notes the journal's change counter; true when it moved since last noted (or is seen first).
+    pub fn moved(&mut self, version: i64) -> bool {
+        self.version.replace(version) != Some(version)
+    }
+}
+
 impl Engine {
     /// The policy's mode read from the journal now (another process may have changed it since this
     /// one last looked). If the journal cannot be read, the cached mode, never more than `approve`:
@@ -36,7 +49,7 @@ impl Engine {
         let Ok(version) = self.ctx.journal.call(|j| j.data_version()).await else {
             return;
         };
-        if self.journal_version.replace(version) == Some(version) {
+        if !self.journal_watch.moved(version) {
             return;
         }
         self.on_journal_changed().await;
