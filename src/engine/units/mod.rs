@@ -6,5 +6,6 @@ mod dispatcher;
 mod fakes;
 mod gate_plan;
 mod harness;
+mod intake_resolver;
 mod poll;
 mod tracker;
