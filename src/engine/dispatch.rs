@@ -7,6 +7,7 @@ use crate::store::RemediationRow;
 
 use super::core::{Engine, Internal, MAX_CONCURRENT_DISPATCH};
 use super::interface::{Level, RemediationState};
+use super::underway::{underway, waits_for_machine};
 
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
@@ -40,20 +41,15 @@ impl Engine {
         let mut starts = Vec::new();
         let mut skips = Vec::new();
         let mut busy: HashSet<String> = self.jobs.dispatch.running_keys();
-        busy.extend(
-            self.remediations
-                .values()
-                .filter(|r| {
-                    let s = Self::remediation_state(r);
-                    s.is_in_flight() || s == RemediationState::Queued
-                })
-                .map(|r| r.machine_id.clone()),
-        );
+        let underway = underway(self.remediations.values());
         for row in ready {
             if self.jobs.dispatch.running() + starts.len() >= MAX_CONCURRENT_DISPATCH {
                 break;
             }
-            if busy.contains(&row.machine_id) || !backoff.ready(&row.machine_id, now) {
+            if busy.contains(&row.machine_id)
+                || waits_for_machine(&underway, row)
+                || !backoff.ready(&row.machine_id, now)
+            {
                 continue;
             }
             if row.step > 1 {

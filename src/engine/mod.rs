@@ -34,6 +34,7 @@ mod settings;
 mod source;
 mod submit;
 mod track;
+mod underway;
 #[cfg(test)]
 mod units;
 mod views;

@@ -12,7 +12,7 @@ use crate::api::models::defender::ActionStatus;
 use super::fakes::{Kind, action};
 use super::harness::{Harness, scan, start};
 
-fn alert() -> AlertView {
+pub(super) fn alert() -> AlertView {
     AlertView {
         id: "a1".into(),
         title: "Mass download".into(),

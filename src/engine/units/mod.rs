@@ -5,5 +5,6 @@ mod dispatcher;
 mod fakes;
 mod gate_plan;
 mod harness;
+mod machine_queue;
 mod poll;
 mod tracker;
