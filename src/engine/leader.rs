@@ -13,7 +13,7 @@ use super::interface::{Event, Level, Role};
 use super::journal::JournalHandle;
 
 /// How far back a new leader counts Defender submissions against the quota (its longest window, plus margin).
-const QUOTA_MEMORY: chrono::Duration = chrono::Duration::minutes(61);
+pub(super) const QUOTA_MEMORY: chrono::Duration = chrono::Duration::minutes(61);
 
 /// The lease this process holds, if any: its fence and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,17 +192,12 @@ impl Engine {
         resign(&self.ctx.journal, &self.ctx.lease, self.now()).await;
     }
 
-    /// Counts the Defender submissions of the last hour (any process's, from the journal) against this
-    /// process's quota: each cost one action POST and the fresh read of the machine's actions before it.
+    /// Counts Defender's spend of the last hour (every call any leader made, journaled before it left)
+    /// against this process's quota, so it never bursts into a window an earlier leader filled.
     async fn rebuild_quota(&mut self) {
         let now = self.now();
         let since = now - QUOTA_MEMORY;
-        let spent = match self
-            .ctx
-            .journal
-            .call(move |j| j.submissions_since(since))
-            .await
-        {
+        let spent = match self.ctx.journal.call(move |j| j.spend_since(since)).await {
             Ok(spent) => spent,
             Err(e) => {
                 self.notice(
@@ -214,21 +209,22 @@ impl Engine {
         };
         let mut by_call: std::collections::HashMap<crate::api::Call, Vec<Duration>> =
             std::collections::HashMap::new();
-        for (at, action) in &spent {
-            let Ok(kind) = action.kind() else { continue };
+        for (at, key) in &spent {
+            let Some(call) = crate::api::Call::defender_from_key(key) else {
+                tracing::warn!(
+                    key,
+                    "journaled Defender spend of an unknown call: not counted"
+                );
+                continue;
+            };
             let age = (now - *at).to_std().unwrap_or(Duration::ZERO);
-            let request = super::submit::action_request(kind, String::new(), "");
-            by_call.entry(request.call()).or_default().push(age);
-            by_call
-                .entry(crate::api::Call::ListMachineActions)
-                .or_default()
-                .push(age);
+            by_call.entry(call).or_default().push(age);
         }
         for (call, ages) in &by_call {
             self.ctx.budgets.replay_defender_spend(*call, ages);
         }
         tracing::info!(
-            submissions = spent.len(),
+            calls = spent.len(),
             "Defender quota rebuilt from the journal"
         );
         self.emit_quota();

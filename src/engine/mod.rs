@@ -32,6 +32,7 @@ mod runner;
 mod send;
 mod settings;
 mod source;
+mod spend;
 mod submit;
 mod track;
 mod underway;

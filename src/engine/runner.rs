@@ -16,6 +16,7 @@ use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
 use super::source::CasSource;
+use super::spend::JournalSpend;
 use super::views::configured_policy_view;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
@@ -110,15 +111,21 @@ pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> En
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
+    let journal = JournalHandle::spawn(journal);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    clients.keep_defender_spend(Arc::new(JournalSpend {
+        journal: journal.clone(),
+        clock: clock.clone(),
+    }));
     let ctx = Ctx {
         source: Arc::new(CasSource(clients.cas.clone())),
         provider: Arc::new(DefenderProvider {
             defender: clients.defender.clone(),
             graph: clients.graph.clone(),
         }),
-        clock: Arc::new(SystemClock),
+        clock,
         budgets: Arc::new(clients),
-        journal: JournalHandle::spawn(journal),
+        journal,
         settings: Arc::new(settings),
         internal,
         lease: Arc::new(super::leader::LeaseState::new(

@@ -144,6 +144,13 @@ ALTER TABLE remediations DROP COLUMN claimed_at;
 CREATE INDEX remediations_final ON remediations (final_at);
 CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,
+    r#"
+CREATE TABLE defender_spend (
+    at   TEXT NOT NULL,
+    call TEXT NOT NULL
+);
+CREATE INDEX defender_spend_at ON defender_spend (at);
+"#,
 ];
 
 /// The schema version this build writes.
