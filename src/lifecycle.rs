@@ -255,6 +255,15 @@ pub const TRANSITIONS: &[(RemediationState, &[RemediationState])] = &[
     ),
 ];
 
+/// A containment of a machine, put in force by one action and lifted by another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Containment {
+    /// Isolated from the network (Isolate / Unisolate).
+    Isolation,
+    /// App execution restricted (RestrictCodeExecution / UnrestrictCodeExecution).
+    AppRestriction,
+}
+
 /// One Defender machine action with its parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -297,6 +306,17 @@ impl ActionKind {
         match self {
             ActionKind::Isolate { .. } => Some(ActionKind::Unisolate),
             ActionKind::RestrictCodeExecution => Some(ActionKind::UnrestrictCodeExecution),
+            _ => None,
+        }
+    }
+
+    /// The containment this action puts in force (`true`) or lifts (`false`), if it is about one.
+    pub fn containment(&self) -> Option<(Containment, bool)> {
+        match self {
+            ActionKind::Isolate { .. } => Some((Containment::Isolation, true)),
+            ActionKind::Unisolate => Some((Containment::Isolation, false)),
+            ActionKind::RestrictCodeExecution => Some((Containment::AppRestriction, true)),
+            ActionKind::UnrestrictCodeExecution => Some((Containment::AppRestriction, false)),
             _ => None,
         }
     }

@@ -264,6 +264,23 @@ async fn a_failed_first_step_skips_the_second_and_leaves_the_alert_open(profile:
         r.notices.iter().filter(|n| n.contains("left open")).count() == 2
     })
     .await;
+    for (alert, _) in [SEUN, MATEO] {
+        let title = &run.alerts[alert].title;
+        assert!(
+            run.notices
+                .iter()
+                .any(|n| n.contains("left open") && n.contains(title.as_str())),
+            "{profile:?}: the notice names the alert by its title ({title}), not its id: {:?}",
+            run.notices
+        );
+        assert!(
+            !run.notices
+                .iter()
+                .any(|n| n.contains("left open") && n.contains(alert)),
+            "{profile:?}: no id in the notice: {:?}",
+            run.notices
+        );
+    }
 
     assert_eq!(posts(&sim).0, 6, "only the first steps were sent");
     let entries = audit_entries(&journal);

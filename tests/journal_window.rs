@@ -95,6 +95,26 @@ async fn next_history(
     }
 }
 
+async fn next_older(
+    events: &mut broadcast::Receiver<Event>,
+) -> (
+    Vec<remedy::engine::AlertView>,
+    Vec<remedy::engine::RemediationView>,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(Event::OlderAlerts {
+                alerts,
+                remediations,
+                ..
+            })) => return (alerts, remediations),
+            Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            other => panic!("no page of older alerts: {other:?}"),
+        }
+    }
+}
+
 async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
     let sim = start_sim_with(quiet_scenario(60.0), profile).await;
     let dir = tempfile::tempdir().unwrap();
@@ -179,6 +199,31 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
         r.alerts["recent-alert"].description == "description of recent-alert"
     })
     .await;
+
+    commands
+        .send(Command::OlderAlerts { after: None })
+        .await
+        .unwrap();
+    let (alerts, remediations) = next_older(&mut events).await;
+    let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
+    assert!(
+        ids.contains(&"old-alert"),
+        "an alert older than the window is paged in ({profile:?}): {ids:?}"
+    );
+    assert!(
+        !ids.contains(&"recent-alert") && !ids.contains(&"waiting-alert"),
+        "alerts the engine holds are not sent again ({profile:?}): {ids:?}"
+    );
+    assert!(
+        remediations
+            .iter()
+            .any(|r| r.id == old && r.state == RemediationState::Rejected),
+        "with its remediations ({profile:?})"
+    );
+    assert!(
+        !run.alerts.contains_key("old-alert"),
+        "paging does not grow the engine's memory"
+    );
     run.handle.shutdown().await;
     sim.shutdown().await;
 }

@@ -318,3 +318,46 @@ fn a_group_commits_its_callers_together_and_a_failed_caller_alone_rolls_back() {
     );
     assert!(reader.approvals(&r2.id).unwrap().is_empty());
 }
+
+#[test]
+fn containment_in_force_is_the_latest_succeeded_isolation_or_restriction_not_lifted() {
+    let mut j = Journal::open_in_memory().unwrap();
+    let done = |j: &mut Journal, key: &str, machine: &str, action: ActionKind, days: i64| {
+        let mut new = intent(key, "a1", "p1");
+        new.machine_id = machine.into();
+        new.action = action;
+        new.state = S::Approved;
+        let (r, _) = j.insert_remediation(&new).unwrap();
+        let at = t0() + Duration::days(days);
+        for to in [S::Queued, S::Submitted, S::Succeeded] {
+            j.transition(&r.id, to, None, at).unwrap();
+        }
+        r.id
+    };
+    let isolate = || ActionKind::Isolate {
+        isolation_type: "Full".into(),
+    };
+    let kept = done(&mut j, "iso-m1", "m1", isolate(), 0);
+    done(&mut j, "iso-m2", "m2", isolate(), 0);
+    done(&mut j, "rel-m2", "m2", ActionKind::Unisolate, 1);
+    let restricted = done(&mut j, "res-m2", "m2", ActionKind::RestrictCodeExecution, 2);
+    let mut failed = intent("iso-m3", "a1", "p1");
+    failed.machine_id = "m3".into();
+    failed.action = isolate();
+    failed.state = S::Approved;
+    let (f, _) = j.insert_remediation(&failed).unwrap();
+    for to in [S::Queued, S::Submitted, S::Failed] {
+        j.transition(&f.id, to, None, t0()).unwrap();
+    }
+
+    let mut ids: Vec<String> = j
+        .containment_in_force()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    ids.sort();
+    let mut expected = vec![kept, restricted];
+    expected.sort();
+    assert_eq!(ids, expected);
+}

@@ -43,7 +43,7 @@ fn the_machines_pane_and_the_detail_show_the_attach_proof() {
         succeeded_at: None,
         checked_at: chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 50, 0).unwrap(),
     }));
-    let event = Event::RemediationChanged(attached);
+    let event = Event::RemediationChanged(Box::new(attached));
     let proof = "covered by the scan started 10:42 by soc-oncall@contoso.com";
     let machines = screen_after(&[KeyCode::Char('3'), KeyCode::Char('G')], event.clone());
     assert!(machines.contains(proof), "{machines}");

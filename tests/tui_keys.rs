@@ -112,7 +112,10 @@ fn marked_actions_are_approved_together() {
             reason: None
         }]
     );
-    assert!(c.app.marks.is_empty(), "marks are cleared once sent");
+    assert!(
+        c.app.machines.marks.is_empty(),
+        "marks are cleared once sent"
+    );
 }
 
 #[test]
@@ -477,7 +480,7 @@ fn app_with_two_step_flow() -> App {
         170,
     );
     collect.step = 2;
-    app.apply(Event::RemediationChanged(collect));
+    app.apply(Event::RemediationChanged(Box::new(collect)));
     app
 }
 
@@ -525,7 +528,7 @@ fn an_approved_later_step_says_which_earlier_step_it_waits_for() {
         step: 1,
         state: RemediationState::Proposed,
     });
-    app.apply(Event::RemediationChanged(approved));
+    app.apply(Event::RemediationChanged(Box::new(approved)));
     app.focus = remedy::tui::Pane::Machines;
     let screen = tui_common::screen_text(&mut app, 160, 36);
     assert!(screen.contains("waits for step 1 (proposed)"), "{screen}");
@@ -549,7 +552,7 @@ fn a_cancel_dialog_title_follows_the_live_state() {
     assert!(c.app.dialog.is_some(), "the cancel dialog opens");
     let mut ended = c.app.machine_rows()[running].clone();
     ended.state = RemediationState::Succeeded;
-    c.app.apply(Event::RemediationChanged(ended));
+    c.app.apply(Event::RemediationChanged(Box::new(ended)));
     let screen = tui_common::screen_text(&mut c.app, 120, 36);
     assert!(
         screen.contains("now Succeeded: nothing left to cancel"),

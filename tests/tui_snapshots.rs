@@ -277,7 +277,7 @@ fn every_event_text_is_sanitised_before_drawing() {
     r.machine.tags = vec![format!("G{EVIL}")];
     r.reason = Some(format!("R{EVIL}"));
     app.apply(Event::AlertSeen(alert));
-    app.apply(Event::RemediationChanged(r));
+    app.apply(Event::RemediationChanged(Box::new(r)));
     app.apply(notice(&format!("N{EVIL}")));
     let screens: [&[KeyCode]; 5] = [
         &[],

@@ -82,7 +82,7 @@ fn an_approved_scan_under_throttling_says_why_in_its_row_and_footer() {
     view.waiting = Some(WaitReason::Throttled {
         until: now() + Duration::milliseconds(3_500),
     });
-    app.apply(Event::RemediationChanged(view));
+    app.apply(Event::RemediationChanged(Box::new(view)));
     select(&mut app, "a-mass", "r-3");
     let (text, terminal) = screen(&mut app, 120, 36);
     assert!(text.contains("Defender throttling, retry in 4 s"), "{text}");
@@ -141,7 +141,7 @@ fn an_isolated_machine_says_so_and_u_releases_it_until_a_release_succeeded() {
         RemediationState::Succeeded,
         300,
     );
-    app.apply(Event::RemediationChanged(isolated));
+    app.apply(Event::RemediationChanged(Box::new(isolated)));
     select(&mut app, "a-travel", "r-iso");
     let (text, _) = screen(&mut app, 160, 36);
     assert!(text.contains("Isolate (Full) in force"), "{text}");
@@ -163,7 +163,7 @@ fn an_isolated_machine_says_so_and_u_releases_it_until_a_release_succeeded() {
         RemediationState::Succeeded,
         100,
     );
-    app.apply(Event::RemediationChanged(released));
+    app.apply(Event::RemediationChanged(Box::new(released)));
     let (text, _) = screen(&mut app, 160, 36);
     assert!(!text.contains("in force"), "{text}");
     assert!(press(&mut app, "u").is_empty());

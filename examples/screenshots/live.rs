@@ -103,7 +103,7 @@ async fn record_async(session: Session) -> Result<Recording, String> {
             } => remediations = all.clone(),
             Event::RemediationChanged(changed) => {
                 remediations.retain(|r| r.id != changed.id);
-                remediations.push(changed.clone());
+                remediations.push((**changed).clone());
             }
             _ => {}
         }

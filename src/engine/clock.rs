@@ -26,6 +26,39 @@ impl Clock for SystemClock {
     }
 }
 
+/// Wall time running `scale` times faster than the system's from `start` on (a simulator's time); the
+/// monotonic clock is the system's, so waits and pacing stay in real time.
+#[derive(Debug, Clone, Copy)]
+pub struct ScaledClock {
+    start: (DateTime<Utc>, Instant),
+    scale: f64,
+}
+
+impl ScaledClock {
+    pub fn new(start: DateTime<Utc>, scale: f64) -> ScaledClock {
+        ScaledClock {
+            start: (start, Instant::now()),
+            scale: scale.max(0.0),
+        }
+    }
+}
+
+impl Clock for ScaledClock {
+    fn now_utc(&self) -> DateTime<Utc> {
+        let real = self.start.1.elapsed().as_secs_f64() * self.scale;
+        let scaled =
+            chrono::Duration::milliseconds((real * 1000.0).min(i64::MAX as f64 / 2.0) as i64);
+        self.start
+            .0
+            .checked_add_signed(scaled)
+            .unwrap_or(self.start.0)
+    }
+
+    fn now_instant(&self) -> Instant {
+        Instant::now()
+    }
+}
+
 #[cfg(test)]
 pub use fake::FakeClock;
 

@@ -51,7 +51,8 @@ impl Engine {
             self.notice(
                 Level::Warn,
                 format!(
-                    "alert {alert_id} left open: {unsuccessful} of {} remediations did not succeed",
+                    "{} left open: {unsuccessful} of {} remediations did not succeed",
+                    self.alert_label(alert_id),
                     rows.len()
                 ),
             );
@@ -90,11 +91,15 @@ impl Engine {
         if !self.jobs.close.try_start(&alert_id) {
             self.notice(
                 Level::Warn,
-                format!("alert {alert_id} is being closed already; not sent twice"),
+                format!(
+                    "{} is being closed already; not sent twice",
+                    self.alert_label(&alert_id)
+                ),
             );
             return;
         }
         let ctx = self.ctx.clone();
+        let label = self.alert_label(&alert_id);
         tokio::spawn(async move {
             let done = alert_id.clone();
             let how = match closure {
@@ -129,17 +134,14 @@ impl Engine {
                 Some(resolution) => {
                     ctx.notice(
                         Level::Info,
-                        format!("alert {alert_id} closed as {}", closure_word(closure)),
+                        format!("{label} closed as {}", closure_word(closure)),
                     );
                     ctx.report(Internal::AlertResolution {
                         alert_id,
                         resolution,
                     });
                 }
-                None => ctx.notice(
-                    Level::Error,
-                    format!("alert {alert_id} not closed: {outcome}"),
-                ),
+                None => ctx.notice(Level::Error, format!("{label} not closed: {outcome}")),
             }
             ctx.report(Internal::CloseDone { alert_id: done });
         });

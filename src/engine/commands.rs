@@ -13,7 +13,11 @@ impl Engine {
     pub async fn handle_command(&mut self, command: Command) {
         let acts = !matches!(
             command,
-            Command::Refresh | Command::Resync | Command::MarkRead { .. } | Command::History { .. }
+            Command::Refresh
+                | Command::Resync
+                | Command::MarkRead { .. }
+                | Command::History { .. }
+                | Command::OlderAlerts { .. }
         );
         if acts && self.settings().read_only {
             self.notice(
@@ -57,6 +61,7 @@ impl Engine {
                 self.send_full_alert(&alert_id);
                 self.send_history(alert_id);
             }
+            Command::OlderAlerts { after } => self.send_older_alerts(after),
             Command::Refresh => self.refresh(),
             Command::Resync => self.emit(self.snapshot()),
         }
@@ -172,7 +177,12 @@ impl Engine {
         }
         self.notice(
             Level::Info,
-            format!("policy mode {} → {}", from.as_str(), mode.as_str()),
+            format!(
+                "{} mode {} → {}",
+                self.policy_label(&policy_id),
+                from.as_str(),
+                mode.as_str()
+            ),
         );
         if from == Mode::Off && mode != Mode::Off {
             let open: Vec<String> = self

@@ -342,7 +342,8 @@ impl Engine {
                 self.notice(
                     Level::Error,
                     format!(
-                        "proposals of alert {alert_id} not journaled, retried on the next poll: {e}"
+                        "proposals of {} not journaled, retried on the next poll: {e}",
+                        self.alert_label(alert_id)
                     ),
                 );
             }

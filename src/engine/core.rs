@@ -258,7 +258,7 @@ impl Engine {
             touched_alerts.insert(row.alert_id.clone());
             self.remediations.insert(row.id.clone(), row.clone());
             self.waits.remove(&row.id);
-            self.emit(Event::RemediationChanged(self.view_of(&row, now)));
+            self.emit(Event::RemediationChanged(Box::new(self.view_of(&row, now))));
         }
         for alert_id in touched_alerts {
             self.maybe_close_alert(&alert_id);

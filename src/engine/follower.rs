@@ -35,7 +35,10 @@ impl FollowState {
 
 /// Whether the command acts (and so is the leader's to execute), rather than reads.
 pub(super) fn acts(command: &Command) -> bool {
-    !matches!(command, Command::Resync | Command::History { .. })
+    !matches!(
+        command,
+        Command::Resync | Command::History { .. } | Command::OlderAlerts { .. }
+    )
 }
 
 /// The command in words, for the command row, the audit trail and notices.
@@ -56,6 +59,7 @@ fn describe(command: &Command) -> String {
         Command::Retry { remediation_id, .. } => format!("retry {remediation_id}"),
         Command::Release { remediation_id, .. } => format!("release {remediation_id}"),
         Command::History { alert_id } => format!("history of {alert_id}"),
+        Command::OlderAlerts { .. } => "older alerts".into(),
         Command::Refresh => "poll Cloud App Security now".into(),
         Command::Resync => "resync".into(),
     }

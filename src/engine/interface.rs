@@ -8,6 +8,7 @@ pub use super::proof::{Cover, CoverKind};
 pub use super::wait::WaitReason;
 /// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
 pub use crate::lifecycle::{ActionKind, Outcome, RemediationState};
+pub use crate::store::PageMark;
 
 /// Per-policy remediation mode, ordered from the most cautious (`Off < Approve < Auto`).
 #[derive(
@@ -263,6 +264,11 @@ pub enum Command {
     History {
         alert_id: String,
     },
+    /// Send a page of alerts older than what the engine keeps in memory ([`Event::OlderAlerts`]), from
+    /// the newest (`after: None`) or from where the last page ended.
+    OlderAlerts {
+        after: Option<PageMark>,
+    },
     /// Poll Cloud App Security now.
     Refresh,
     /// Send a full snapshot again (after a front end fell behind).
@@ -306,7 +312,7 @@ pub enum Event {
     /// A policy's binding or mode changed.
     PolicyChanged(PolicyView),
     /// A remediation appeared or changed state.
-    RemediationChanged(RemediationView),
+    RemediationChanged(Box<RemediationView>),
     /// Outcome of one alert poll.
     Poll {
         ok: bool,
@@ -316,10 +322,23 @@ pub enum Event {
     },
     /// Quota headroom of every service.
     Quota { quotas: Vec<QuotaView> },
+    /// Finished work left the engine's memory window (it stays in the journal): front ends drop it too, so a
+    /// console open for weeks stays as small as the engine.
+    Forgotten {
+        alerts: Vec<String>,
+        remediations: Vec<String>,
+    },
     /// An alert's history, asked for with [`Command::History`].
     History {
         alert_id: String,
         entries: Vec<HistoryEntry>,
+    },
+    /// Alerts read from the journal that the engine does not keep in memory, with their remediations, asked
+    /// for with [`Command::OlderAlerts`]; `next` is where the following page starts (`None`: no older alert).
+    OlderAlerts {
+        alerts: Vec<AlertView>,
+        remediations: Vec<RemediationView>,
+        next: Option<PageMark>,
     },
     /// A short message for the analyst (completion, refusal, error).
     Notice { level: Level, text: String },

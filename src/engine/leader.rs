@@ -52,6 +52,14 @@ impl LeaseState {
         (self.ttl / 3).to_std().unwrap_or(Duration::from_secs(1))
     }
 
+    /// The process this one follows (`host:pid`), when it follows one.
+    pub fn leader(&self) -> Option<String> {
+        match &*self.shown.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((Role::Follower, holder, _)) => Some(holder.clone()),
+            _ => None,
+        }
+    }
+
     pub fn held(&self) -> Option<Held> {
         *self.held.lock().unwrap_or_else(|p| p.into_inner())
     }

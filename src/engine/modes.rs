@@ -21,7 +21,8 @@ impl Engine {
                 self.notice(
                     Level::Warn,
                     format!(
-                        "mode of policy {policy_id} not read from the journal ({e}): proposing only"
+                        "mode of {} not read from the journal ({e}): proposing only",
+                        self.policy_label(policy_id)
                     ),
                 );
                 self.mode_of(policy_id).min(Mode::Approve)

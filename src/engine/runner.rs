@@ -27,8 +27,6 @@ const JOURNAL_WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(
 const AUDIT_HEAD_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 /// What approved remediations wait for is re-checked this often (throttling ends, the queue moves).
 const WAITS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-/// How often finished work older than the memory window leaves memory.
-const WINDOW_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// A running engine: send it commands, subscribe to its events.
 pub struct EngineHandle {
@@ -107,12 +105,21 @@ impl EngineHandle {
 
 /// Starts the engine on the current tokio runtime.
 pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> EngineHandle {
+    start_with_clock(clients, journal, settings, Arc::new(SystemClock))
+}
+
+/// [`start`] with another clock: a soak benchmark runs the engine on the simulator's faster time.
+pub fn start_with_clock(
+    clients: Clients,
+    journal: Journal,
+    settings: EngineSettings,
+    clock: Arc<dyn Clock>,
+) -> EngineHandle {
     let (commands, command_rx) = mpsc::channel(256);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
     let journal = JournalHandle::spawn(journal);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     clients.keep_defender_spend(Arc::new(JournalSpend {
         journal: journal.clone(),
         clock: clock.clone(),
@@ -202,7 +209,7 @@ async fn run(
     journal_watch.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut audit_head = interval(AUDIT_HEAD_EVERY);
     audit_head.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut window = interval(WINDOW_EVERY);
+    let mut window = interval(engine.settings().forget_every);
     window.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -49,6 +49,8 @@ pub struct EngineSettings {
     pub stale_after: chrono::Duration,
     /// Finished remediations stay in memory this long (`[journal] memory_hours`); older ones are read on demand.
     pub memory_window: chrono::Duration,
+    /// How often finished work outside the memory window leaves memory (wall-clock time).
+    pub forget_every: Duration,
     pub flows: BTreeMap<String, FlowPlan>,
     pub bindings: BTreeMap<String, Binding>,
     pub protected_tags: Vec<String>,
@@ -106,6 +108,7 @@ impl EngineSettings {
             resolve_cache_ttl: Duration::from_secs(engine.resolve_cache_secs),
             stale_after: chrono::Duration::days(engine.stale_after_days as i64),
             memory_window: hours(config.journal.memory_hours),
+            forget_every: Duration::from_secs(600),
             flows,
             bindings,
             protected_tags: config.guards.protected_tags.clone(),

@@ -26,6 +26,8 @@ pub enum WaitReason {
     Sending,
     /// The session is read-only: nothing is sent.
     ReadOnly,
+    /// This process follows: the leader (`host:pid`, `None` while no process holds the lease) sends it.
+    Leader { holder: Option<String> },
 }
 
 impl WaitReason {
@@ -53,6 +55,14 @@ impl WaitReason {
             WaitReason::MachineBusy => "waits for the machine's running action".into(),
             WaitReason::Sending => "sending".into(),
             WaitReason::ReadOnly => "not sent: read-only session".into(),
+            WaitReason::Leader {
+                holder: Some(holder),
+            } => {
+                format!("sent by the leader, {}", crate::text::sanitize(holder))
+            }
+            WaitReason::Leader { holder: None } => {
+                "waits for a leader: no process holds the journal's lease".into()
+            }
         }
     }
 }
@@ -87,6 +97,12 @@ mod tests {
             eta_secs: 40,
         };
         assert_eq!(queue.describe(now), "3rd in queue, ~40 s");
+        let led = WaitReason::Leader {
+            holder: Some("jump-2:4242".into()),
+        };
+        assert_eq!(led.describe(now), "sent by the leader, jump-2:4242");
+        let leaderless = WaitReason::Leader { holder: None };
+        assert!(leaderless.describe(now).contains("no process holds"));
         let throttled = WaitReason::Throttled {
             until: now + chrono::Duration::milliseconds(3_200),
         };

@@ -20,8 +20,28 @@ impl Engine {
     /// A journal row as front ends see it, with what it waits for.
     pub(super) fn view_of(&self, row: &RemediationRow, now: DateTime<Utc>) -> RemediationView {
         let mut view = remediation_view(row, now, self.settings().overdue_after);
-        view.waiting = self.waits.get(&row.id).cloned();
+        view.waiting = if self.leads() {
+            self.waits.get(&row.id).cloned()
+        } else {
+            self.follower_wait(view.state)
+        };
         view
+    }
+
+    /// What a row waits for as a follower sees it: the leader sends approved actions (read-only: nothing is
+    /// sent from here at all).
+    fn follower_wait(&self, state: RemediationState) -> Option<WaitReason> {
+        match state {
+            RemediationState::Proposed | RemediationState::Approved
+                if self.settings().read_only =>
+            {
+                Some(WaitReason::ReadOnly)
+            }
+            RemediationState::Approved => Some(WaitReason::Leader {
+                holder: self.ctx.lease.leader(),
+            }),
+            _ => None,
+        }
     }
 
     /// Recomputes the wait reasons and sends the rows whose reason changed.
@@ -42,7 +62,7 @@ impl Engine {
         let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
-                self.emit(Event::RemediationChanged(self.view_of(row, now)));
+                self.emit(Event::RemediationChanged(Box::new(self.view_of(row, now))));
             }
         }
     }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
-use crate::store::{AlertSummary, RemediationRow};
+use crate::lifecycle::{Containment, RemediationState};
+use crate::store::{AlertSummary, RemediationRow, StoredAction};
 use crate::text::sanitize;
 
 use super::core::Engine;
@@ -25,6 +26,9 @@ impl Engine {
             .call(move |j| {
                 let mut rows = j.unfinished_remediations()?;
                 rows.extend(j.finished_since(since)?);
+                rows.extend(j.containment_in_force()?);
+                let mut seen = HashSet::new();
+                rows.retain(|r| seen.insert(r.id.clone()));
                 let mut ids: Vec<String> = rows.iter().map(|r| r.alert_id.clone()).collect();
                 ids.sort();
                 ids.dedup();
@@ -54,21 +58,7 @@ impl Engine {
             .get(&s.policy_id)
             .map(|p| p.name.clone())
             .unwrap_or_default();
-        AlertView {
-            id: sanitize(&s.id),
-            title: sanitize(&s.title),
-            description: String::new(),
-            severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
-            raised_at: from_millis(s.timestamp_ms),
-            policy_id: sanitize(&s.policy_id),
-            policy_name,
-            user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
-            note: None,
-            resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
-            read: false,
-            url: None,
-            entities: Vec::new(),
-        }
+        summary_view(s, policy_name)
     }
 
     /// Parses the alert's raw JSON now (its detail opened) and sends the full view, keeping what the engine
@@ -120,7 +110,30 @@ impl Engine {
                 alerts = alerts.len(),
                 "memory window: finished work left memory"
             );
+            self.emit(Event::Forgotten {
+                alerts,
+                remediations,
+            });
         }
+    }
+}
+
+/// An alert view from the stored columns, under its policy's name.
+pub(super) fn summary_view(s: &AlertSummary, policy_name: String) -> AlertView {
+    AlertView {
+        id: sanitize(&s.id),
+        title: sanitize(&s.title),
+        description: String::new(),
+        severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
+        raised_at: from_millis(s.timestamp_ms),
+        policy_id: sanitize(&s.policy_id),
+        policy_name,
+        user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
+        note: None,
+        resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+        read: false,
+        url: None,
+        entities: Vec::new(),
     }
 }
 
@@ -131,10 +144,12 @@ fn outside_window(
     alerts: &BTreeMap<String, AlertView>,
     horizon: DateTime<Utc>,
 ) -> (Vec<String>, Vec<String>) {
+    let contained = containment_in_force(remediations);
     let gone: HashSet<&str> = remediations
         .values()
         .filter(|r| r.state.is_final() && finished_at(r) < horizon)
         .map(|r| r.id.as_str())
+        .filter(|id| !contained.contains(id))
         .collect();
     let kept: HashSet<&str> = remediations
         .values()
@@ -149,6 +164,35 @@ fn outside_window(
         .map(|(id, _)| id.clone())
         .collect();
     (gone.into_iter().map(str::to_string).collect(), alerts)
+}
+
+/// The succeeded isolations and app restrictions still in force (no later succeeded action of the same
+/// pair on the machine): they stay in memory past the window, so a machine contained weeks ago still
+/// shows as contained.
+fn containment_in_force(remediations: &HashMap<String, RemediationRow>) -> HashSet<&str> {
+    let mut latest: HashMap<(&str, Containment), (&RemediationRow, bool)> = HashMap::new();
+    for row in remediations
+        .values()
+        .filter(|r| r.state == RemediationState::Succeeded)
+    {
+        let StoredAction::Known(kind) = &row.action else {
+            continue;
+        };
+        let Some((containment, in_force)) = kind.containment() else {
+            continue;
+        };
+        let slot = latest
+            .entry((row.machine_id.as_str(), containment))
+            .or_insert((row, in_force));
+        if finished_at(row) > finished_at(slot.0) {
+            *slot = (row, in_force);
+        }
+    }
+    latest
+        .into_values()
+        .filter(|(_, in_force)| *in_force)
+        .map(|(row, _)| row.id.as_str())
+        .collect()
 }
 
 fn finished_at(r: &RemediationRow) -> DateTime<Utc> {
@@ -247,5 +291,47 @@ mod tests {
         let (remediations, alerts) = outside_window(&rows, &alerts, horizon);
         assert_eq!(remediations, vec!["old-done".to_string()]);
         assert_eq!(alerts, vec!["a-closed".to_string()]);
+    }
+
+    #[test]
+    fn a_containment_still_in_force_stays_in_memory_however_old() {
+        use crate::lifecycle::ActionKind;
+        let now = Utc::now();
+        let horizon = now - Duration::hours(48);
+        let with = |id: &str, machine: &str, kind: ActionKind, days: i64| {
+            let mut r = row(
+                id,
+                "a-closed",
+                RemediationState::Succeeded,
+                Some(now - Duration::days(days)),
+            );
+            r.machine_id = machine.into();
+            r.action = StoredAction::Known(kind);
+            r
+        };
+        let isolate = || ActionKind::Isolate {
+            isolation_type: "Full".into(),
+        };
+        let rows: HashMap<String, RemediationRow> = [
+            with("isolated-long-ago", "m1", isolate(), 20),
+            with("isolated-then-released", "m2", isolate(), 20),
+            with("release", "m2", ActionKind::Unisolate, 10),
+            with("restricted", "m2", ActionKind::RestrictCodeExecution, 15),
+        ]
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
+        let alerts: BTreeMap<String, AlertView> = [alert(
+            "a-closed",
+            Resolution::Resolved,
+            now - Duration::days(30),
+        )]
+        .into_iter()
+        .map(|a| (a.id.clone(), a))
+        .collect();
+        let (mut gone, alerts) = outside_window(&rows, &alerts, horizon);
+        gone.sort();
+        assert_eq!(gone, vec!["isolated-then-released", "release"]);
+        assert!(alerts.is_empty(), "the alert of a kept containment stays");
     }
 }

@@ -3,6 +3,7 @@
 //! Written before the outside world is touched (write-ahead) and crash-safe: WAL with `synchronous=FULL`,
 //! every write in one `BEGIN IMMEDIATE` transaction, a busy timeout so several processes can share a file.
 
+mod alert_pages;
 mod alerts;
 mod approvals;
 mod audit;
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Savepoint};
 
+pub use alert_pages::PageMark;
 pub use alerts::{AlertRecord, AlertRow};
 pub use approvals::ApprovalRow;
 pub use audit::{AuditEntry, AuditKey, AuditRecord, GENESIS_HASH};

@@ -145,6 +145,10 @@ CREATE INDEX remediations_final ON remediations (final_at);
 CREATE INDEX alerts_last_seen ON alerts (last_seen);
 "#,
     r#"
+CREATE INDEX alerts_timestamp ON alerts (timestamp_ms, id);
+CREATE INDEX remediations_action_state ON remediations (action, state);
+"#,
+    r#"
 CREATE TABLE defender_spend (
     at   TEXT NOT NULL,
     call TEXT NOT NULL

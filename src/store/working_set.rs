@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use super::codec::ts;
 use super::remediations::select;
-use super::state_codec::decode_state;
+use super::state_codec::{decode_state, state_word};
 use super::{Journal, RemediationRow, StoreError};
+use crate::lifecycle::RemediationState;
 
 /// How many ids go in one `IN (…)` list (SQLite allows 32766 parameters; smaller lists keep plans cheap).
 const IDS_PER_QUERY: usize = 500;
@@ -51,6 +52,36 @@ impl Journal {
             &format!("WHERE state IN ({marks}) ORDER BY created_at, id"),
             params_from_iter(&wanted),
         )
+    }
+
+    /// Succeeded isolations and app restrictions that no later succeeded action of the same pair on the
+    /// machine lifted or replaced: the machine is still contained, however old the action (indexes on
+    /// `action, state` and `machine_id, action, state, final_at`).
+    pub fn containment_in_force(&self) -> Result<Vec<RemediationRow>, StoreError> {
+        select(
+            &self.conn,
+            "WHERE action IN ('Isolate', 'RestrictCodeExecution') AND state = ?1 \
+               AND NOT EXISTS (SELECT 1 FROM remediations later \
+                 WHERE later.machine_id = remediations.machine_id AND later.state = ?1 \
+                   AND later.action IN (remediations.action, \
+                     CASE remediations.action WHEN 'Isolate' THEN 'Unisolate' \
+                       ELSE 'UnrestrictCodeExecution' END) \
+                   AND later.final_at > remediations.final_at) \
+             ORDER BY final_at, id",
+            [state_word(RemediationState::Succeeded)],
+        )
+    }
+
+    /// How many alerts and remediations the journal holds, and how many of those remediations are final.
+    pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+        };
+        Ok((
+            count("SELECT COUNT(*) FROM alerts")?,
+            count("SELECT COUNT(*) FROM remediations")?,
+            count("SELECT COUNT(*) FROM remediations WHERE final_at IS NOT NULL")?,
+        ))
     }
 
     /// Remediations that reached a final state at or after `since`, newest first (index on `final_at`).

@@ -9,7 +9,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use crate::engine::interface::{Command, Level, Mode};
 
-use super::app::{App, Pane, Prompt, Sort};
+use super::app::{App, Intent, Pane, Prompt, Sort};
 use super::dialog::Outcome;
 use super::filter::Filter;
 use super::keymap::Action;
@@ -76,12 +76,7 @@ impl App {
         if row < first_row {
             return;
         }
-        let cursor = match pane {
-            Pane::Alerts => self.alerts,
-            Pane::Policies => self.policies,
-            Pane::Machines => self.machines,
-            Pane::Activity => self.activity,
-        };
+        let cursor = *self.focused_cursor();
         let target = cursor.offset + usize::from(row - first_row);
         if target >= self.list_len(pane) {
             return;
@@ -109,15 +104,15 @@ impl App {
             Action::Help => self.show_help = true,
             Action::Zoom => self.zoomed = !self.zoomed,
             Action::Filter => {
-                self.prompt = Some(Prompt::Filter(Input::new(self.filter.text().into())));
+                self.prompt = Some(Prompt::Filter(Input::new(self.alerts.filter.text().into())));
             }
             Action::Command => self.prompt = Some(Prompt::Command(Input::default())),
             Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
+            Action::Down => return self.move_down(1),
             Action::PageUp => self.move_by(-PAGE),
-            Action::PageDown => self.move_by(PAGE),
+            Action::PageDown => return self.move_down(PAGE),
             Action::Top => self.move_by(isize::MIN / 2),
-            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::Bottom => return self.move_down(isize::MAX / 2),
             Action::NextPane | Action::PrevPane => {
                 let at = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { 3 };
@@ -127,41 +122,76 @@ impl App {
             Action::ShowPolicies => self.show_pane(Pane::Policies),
             Action::ShowMachines => self.show_pane(Pane::Machines),
             Action::ShowActivity => self.show_pane(Pane::Activity),
-            Action::Open => return self.open(),
-            Action::Mark => self.toggle_mark(),
-            Action::Sort => self.set_sort(match self.sort {
-                Sort::Time => Sort::Severity,
-                Sort::Severity => Sort::Time,
-            }),
             Action::Refresh => return vec![Command::Refresh],
-            Action::Approve => self.ask_approve(false),
-            Action::ApproveAll => self.ask_approve(true),
-            Action::Reject => self.ask_reject(false),
-            Action::RejectAll => self.ask_reject(true),
-            Action::CancelAction => self.ask_cancel(),
-            Action::Retry => self.ask_retry(),
-            Action::Release => self.ask_release(),
-            Action::CloseAlert => self.ask_close(),
-            Action::ModeCycle => {
+            _ => return self.pane_action(action),
+        }
+        Vec::new()
+    }
+
+    /// A key that means something in a pane: what the focused pane says it means, or, when that pane does
+    /// not offer it, a toast naming the panes that do (nothing acts on a row the analyst cannot see).
+    fn pane_action(&mut self, action: Action) -> Vec<Command> {
+        let Some(intent) = self.focused_intent(action) else {
+            let panes: Vec<String> = Pane::ALL
+                .iter()
+                .filter(|p| p.hints().contains(&action))
+                .map(|p| format!("{} ({})", p.title(), self.pane_key(*p)))
+                .collect();
+            let key = self.keymap.first_key_of(action).unwrap_or_default();
+            let text = if panes.is_empty() {
+                format!("`{key}` does nothing in the {} pane", self.focus.title())
+            } else {
+                format!(
+                    "`{key}` ({}) works in the {} pane, not here",
+                    action.name().replace('_', " "),
+                    panes.join(" or ")
+                )
+            };
+            self.toast(Level::Info, &text);
+            return Vec::new();
+        };
+        match intent {
+            Intent::OpenAlert => return self.open(),
+            Intent::ShowPolicyAlerts => self.show_policy_alerts(),
+            Intent::ToggleMark => self.toggle_mark(),
+            Intent::ToggleSort => self.set_sort(self.alerts.toggled_sort()),
+            Intent::Approve(targets) => self.ask_approve(&targets),
+            Intent::Reject(targets) => self.ask_reject(&targets),
+            Intent::Cancel(targets) => self.ask_cancel(&targets),
+            Intent::Retry(targets) => self.ask_retry(&targets),
+            Intent::Release(targets) => self.ask_release(&targets),
+            Intent::CloseAlert => self.ask_close(),
+            Intent::ModeCycle => {
                 let next = self.current_policy().map(|p| match p.mode {
                     Mode::Off => Mode::Approve,
                     Mode::Approve | Mode::Auto => Mode::Off,
                 });
                 return next.map(|m| self.ask_mode(m)).unwrap_or_default();
             }
-            Action::ModeAuto => return self.ask_mode(Mode::Auto),
+            Intent::ModeAuto => return self.ask_mode(Mode::Auto),
         }
         Vec::new()
+    }
+
+    /// The key that shows `pane` ("3").
+    fn pane_key(&self, pane: Pane) -> String {
+        let action = match pane {
+            Pane::Alerts => Action::ShowAlerts,
+            Pane::Policies => Action::ShowPolicies,
+            Pane::Machines => Action::ShowMachines,
+            Pane::Activity => Action::ShowActivity,
+        };
+        self.keymap.first_key_of(action).unwrap_or_default()
     }
 
     fn back(&mut self) {
         if self.show_detail {
             self.show_detail = false;
-        } else if !self.filter.is_empty() {
-            self.filter = Filter::default();
+        } else if !self.alerts.filter.is_empty() {
+            self.alerts.filter = Filter::default();
             self.invalidate();
         } else {
-            self.marks.clear();
+            self.machines.marks.clear();
         }
     }
 
@@ -171,7 +201,7 @@ impl App {
     }
 
     fn set_sort(&mut self, sort: Sort) {
-        self.sort = sort;
+        self.alerts.sort = sort;
         self.invalidate();
         self.prepare();
     }
@@ -183,20 +213,31 @@ impl App {
                 .saturating_add_signed(delta.clamp(-999, 999) as i16);
             return;
         }
-        match self.focus {
-            Pane::Alerts => {
-                let before = self.alerts.selected;
-                self.alerts.step(delta, self.list_len(Pane::Alerts));
-                if before != self.alerts.selected {
-                    self.machines = Default::default();
-                    self.marks.clear();
-                }
-                self.remember_selection();
-            }
-            Pane::Policies => self.policies.step(delta, self.list_len(Pane::Policies)),
-            Pane::Machines => self.machines.step(delta, self.list_len(Pane::Machines)),
-            Pane::Activity => self.activity.step(delta, self.list_len(Pane::Activity)),
+        let len = self.list_len(self.focus);
+        let before = self.alerts.cursor.selected;
+        self.focused_cursor().step(delta, len);
+        if self.focus == Pane::Alerts && before != self.alerts.cursor.selected {
+            self.machines.reset();
+            self.alerts.remember(&self.model);
         }
+    }
+
+    /// Moves down; at the end of the alerts list, asks the engine for the next page of older alerts from the
+    /// journal (once at a time, until there is none).
+    fn move_down(&mut self, delta: isize) -> Vec<Command> {
+        let was_at_end = self.alerts.cursor.selected + 1 >= self.visible_alerts().len();
+        self.move_by(delta);
+        let older = &mut self.model.older;
+        if self.focus != Pane::Alerts || self.show_detail || !was_at_end {
+            return Vec::new();
+        }
+        if older.asked || older.exhausted {
+            return Vec::new();
+        }
+        older.asked = true;
+        vec![Command::OlderAlerts {
+            after: older.next.clone(),
+        }]
     }
 
     fn list_len(&self, pane: Pane) -> usize {
@@ -211,33 +252,14 @@ impl App {
     fn open(&mut self) -> Vec<Command> {
         if self.focus == Pane::Activity {
             let alert_id = self
-                .activity_rows()
-                .get(self.activity.selected)
-                .and_then(|&i| self.model.remediations.get(i))
+                .activity
+                .selected(&self.model)
                 .map(|r| r.alert_id.clone());
-            let position = alert_id.and_then(|id| {
-                self.visible_alerts()
-                    .iter()
-                    .position(|&i| self.model.alerts[i].id == id)
-            });
-            match position {
-                Some(pos) => {
-                    self.alerts.selected = pos;
-                    self.remember_selection();
-                }
-                None => {
-                    self.toast(Level::Info, "that alert is hidden by the filter");
-                    return Vec::new();
-                }
+            let shown = alert_id.is_some_and(|id| self.alerts.select(&self.model, &id));
+            if !shown {
+                self.toast(Level::Info, "that alert is hidden by the filter");
+                return Vec::new();
             }
-        }
-        if self.focus == Pane::Policies {
-            if let Some(policy) = self.model.policies.get(self.policies.selected) {
-                self.filter = Filter::parse(&format!("policy:{}", policy.id));
-                self.invalidate();
-                self.show_pane(Pane::Alerts);
-            }
-            return Vec::new();
         }
         let Some(alert) = self.selected_alert() else {
             return Vec::new();
@@ -253,17 +275,22 @@ impl App {
         mark.into_iter().chain([history]).collect()
     }
 
+    fn show_policy_alerts(&mut self) {
+        if let Some(policy) = self.policies.selected(&self.model) {
+            self.alerts.filter = Filter::parse(&format!("policy:{}", policy.id));
+            self.invalidate();
+            self.show_pane(Pane::Alerts);
+        }
+    }
+
     fn toggle_mark(&mut self) {
         let id = self
             .machine_rows()
-            .get(self.machines.selected)
+            .get(self.machines.cursor.selected)
             .map(|r| r.id.clone());
-        if let Some(id) = id
-            && !self.marks.remove(&id)
-        {
-            self.marks.insert(id);
+        if let Some(id) = id {
+            self.machines.toggle(&id);
         }
-        self.focus = Pane::Machines;
         self.move_by(1);
     }
 
@@ -274,7 +301,7 @@ impl App {
         match (key.code, prompt) {
             (KeyCode::Esc, Prompt::Filter(_)) => {
                 self.prompt = None;
-                self.filter = Filter::default();
+                self.alerts.filter = Filter::default();
                 self.invalidate();
             }
             (KeyCode::Esc, Prompt::Command(_)) => self.prompt = None,
@@ -286,7 +313,7 @@ impl App {
             }
             (_, Prompt::Filter(input)) => {
                 input.handle_event(&TermEvent::Key(key));
-                self.filter = Filter::parse(input.value());
+                self.alerts.filter = Filter::parse(input.value());
                 self.invalidate();
             }
             (_, Prompt::Command(input)) => {

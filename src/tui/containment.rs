@@ -3,7 +3,7 @@
 
 use crate::engine::interface::{ActionKind, Level, RemediationState, RemediationView};
 
-use super::app::App;
+use super::app::{App, Targets};
 use super::dialog::{Dialog, Pending};
 use super::state::Model;
 
@@ -58,13 +58,9 @@ impl<'a> Containment<'a> {
 }
 
 impl App {
-    fn selected_machine_row(&self) -> Option<&RemediationView> {
-        self.machine_rows().get(self.machines.selected).copied()
-    }
-
     /// Asks before running a failed, timed-out or cancelled action again (a new approved action).
-    pub(super) fn ask_retry(&mut self) {
-        let Some(r) = self.selected_machine_row() else {
+    pub(super) fn ask_retry(&mut self, targets: &Targets) {
+        let Some(r) = self.first_target(targets) else {
             self.toast(
                 Level::Info,
                 "nothing to retry: select a machine's action first",
@@ -106,8 +102,8 @@ impl App {
     }
 
     /// Asks before releasing the selected machine's isolation (or else its app restriction).
-    pub(super) fn ask_release(&mut self) {
-        let Some(r) = self.selected_machine_row() else {
+    pub(super) fn ask_release(&mut self, targets: &Targets) {
+        let Some(r) = self.first_target(targets) else {
             self.toast(Level::Info, "nothing to release: select a machine first");
             return;
         };

@@ -10,6 +10,7 @@ mod fit;
 mod format;
 mod keymap;
 mod notify;
+mod panes;
 mod requests;
 mod state;
 mod symbols;

@@ -7,35 +7,19 @@ use crate::engine::interface::{
     Closure, Command, Level, Mode, PolicyView, RemediationState, RemediationView,
 };
 
-use super::app::App;
+use super::app::{App, Targets};
 use super::dialog::{Dialog, Pending};
 
 impl App {
-    /// The remediations an approve/reject acts on: all of the alert, the marked ones, or the selected one.
-    fn targets(&self, all: bool) -> Vec<&RemediationView> {
-        let rows = self.machine_rows();
-        if all {
-            rows
-        } else if rows.iter().any(|r| self.marks.contains(&r.id)) {
-            rows.into_iter()
-                .filter(|r| self.marks.contains(&r.id))
-                .collect()
-        } else {
-            rows.get(self.machines.selected)
-                .map(|r| vec![*r])
-                .unwrap_or_default()
-        }
-    }
-
     /// The proposals an approve/reject covers: each target that is proposed and the later proposed
     /// steps of its flow on the same machine. Each is listed in the dialog ("Full scan, then collect
     /// investigation package on ZOE-LAPTOP"), and exactly those are sent.
     fn proposed_targets(
         &mut self,
-        all: bool,
+        targets: &Targets,
         verb: &str,
     ) -> Option<(Vec<String>, Vec<String>, bool)> {
-        let targets = self.targets(all);
+        let targets = self.targets(targets);
         let mut covered: Vec<&RemediationView> = Vec::new();
         for target in targets
             .iter()
@@ -104,8 +88,8 @@ impl App {
         Some((ids, lines, disruptive))
     }
 
-    pub(super) fn ask_approve(&mut self, all: bool) {
-        let Some((ids, lines, disruptive)) = self.proposed_targets(all, "approve") else {
+    pub(super) fn ask_approve(&mut self, targets: &Targets) {
+        let Some((ids, lines, disruptive)) = self.proposed_targets(targets, "approve") else {
             return;
         };
         let pending = Pending::Approve(ids);
@@ -117,8 +101,8 @@ impl App {
         });
     }
 
-    pub(super) fn ask_reject(&mut self, all: bool) {
-        if let Some((ids, lines, _)) = self.proposed_targets(all, "reject") {
+    pub(super) fn ask_reject(&mut self, targets: &Targets) {
+        if let Some((ids, lines, _)) = self.proposed_targets(targets, "reject") {
             self.dialog = Some(Dialog::prompt(
                 "Reject",
                 lines,
@@ -128,9 +112,8 @@ impl App {
         }
     }
 
-    pub(super) fn ask_cancel(&mut self) {
-        let rows = self.machine_rows();
-        let Some(r) = rows.get(self.machines.selected).copied() else {
+    pub(super) fn ask_cancel(&mut self, targets: &Targets) {
+        let Some(r) = self.first_target(targets) else {
             self.toast(
                 Level::Info,
                 "nothing to cancel: select a machine's action first",
@@ -158,6 +141,17 @@ impl App {
             Dialog::confirm("Cancel running action", lines, "Stop action", pending)
                 .with_input("comment"),
         );
+    }
+
+    /// The one remediation a cancel, retry or release acts on: the selected row (marks do not count).
+    pub(super) fn first_target(&self, targets: &Targets) -> Option<&RemediationView> {
+        match targets {
+            Targets::MachineSelection => self
+                .machine_rows()
+                .get(self.machines.cursor.selected)
+                .copied(),
+            other => self.targets(other).into_iter().next(),
+        }
     }
 
     /// The close form, saying first which waiting proposals closing will reject.
@@ -219,14 +213,14 @@ impl App {
         let closure = dialog.closure().unwrap_or(Closure::TruePositive);
         match dialog.pending {
             Pending::Approve(remediation_ids) => {
-                self.marks.clear();
+                self.machines.marks.clear();
                 Command::Approve {
                     remediation_ids,
                     reason,
                 }
             }
             Pending::Reject(remediation_ids) => {
-                self.marks.clear();
+                self.machines.marks.clear();
                 Command::Reject {
                     remediation_ids,
                     reason,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::engine::interface::{
-    AlertView, Event, HistoryEntry, PolicyView, QuotaView, RemediationView, Role,
+    AlertView, Event, HistoryEntry, PageMark, PolicyView, QuotaView, RemediationView, Role,
 };
 
 /// Outcome of the last polls.
@@ -34,6 +34,19 @@ pub struct Model {
     pub history: Option<(String, Vec<HistoryEntry>)>,
     /// Who acts on the journal: this process or the leader it follows (`host:pid`), since when.
     pub leadership: Option<(Role, String, DateTime<Utc>)>,
+    /// Paging through alerts older than what the engine holds.
+    pub older: OlderPaging,
+}
+
+/// Where paging through older alerts stands.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct OlderPaging {
+    /// Where the next page starts (`None` before the first page).
+    pub next: Option<PageMark>,
+    /// A page was asked for and has not arrived.
+    pub asked: bool,
+    /// The journal has no older alert.
+    pub exhausted: bool,
 }
 
 impl Model {
@@ -73,7 +86,7 @@ impl Model {
                 true
             }
             Event::RemediationChanged(remediation) => {
-                self.upsert_remediation(remediation);
+                self.upsert_remediation(*remediation);
                 true
             }
             Event::Poll { ok, at, error, .. } => {
@@ -92,6 +105,35 @@ impl Model {
                 self.quotas = quotas;
                 false
             }
+            Event::Forgotten {
+                alerts,
+                remediations,
+            } => {
+                self.forget(&alerts, &remediations);
+                true
+            }
+            Event::OlderAlerts {
+                alerts,
+                remediations,
+                next,
+            } => {
+                for alert in alerts {
+                    if !self.alert_index.contains_key(&alert.id) {
+                        self.upsert_alert(alert);
+                    }
+                }
+                for remediation in remediations {
+                    if !self.remediation_index.contains_key(&remediation.id) {
+                        self.upsert_remediation(remediation);
+                    }
+                }
+                self.older = OlderPaging {
+                    exhausted: next.is_none(),
+                    next,
+                    asked: false,
+                };
+                true
+            }
             Event::History { alert_id, entries } => {
                 self.history = Some((alert_id, entries));
                 false
@@ -105,6 +147,35 @@ impl Model {
                 false
             }
             Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,
+        }
+    }
+
+    /// Drops what the engine let go of, and rebuilds the indexes over what is left.
+    fn forget(&mut self, alerts: &[String], remediations: &[String]) {
+        let alerts: std::collections::HashSet<&str> = alerts.iter().map(String::as_str).collect();
+        let remediations: std::collections::HashSet<&str> =
+            remediations.iter().map(String::as_str).collect();
+        self.alerts.retain(|a| !alerts.contains(a.id.as_str()));
+        self.remediations
+            .retain(|r| !remediations.contains(r.id.as_str()));
+        self.alert_index = self
+            .alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect();
+        self.remediation_index.clear();
+        self.by_alert.clear();
+        for (i, r) in self.remediations.iter().enumerate() {
+            self.remediation_index.insert(r.id.clone(), i);
+            self.by_alert.entry(r.alert_id.clone()).or_default().push(i);
+        }
+        if self
+            .history
+            .as_ref()
+            .is_some_and(|(id, _)| alerts.contains(id.as_str()))
+        {
+            self.history = None;
         }
     }
 

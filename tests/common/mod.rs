@@ -135,7 +135,7 @@ impl EngineRun {
                 self.alerts.insert(a.id.clone(), a);
             }
             Event::RemediationChanged(r) => {
-                self.remediations.insert(r.id.clone(), r);
+                self.remediations.insert(r.id.clone(), *r);
             }
             Event::Notice { text, .. } => self.notices.push(text),
             Event::PolicyChanged(p) => {

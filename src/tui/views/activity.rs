@@ -15,7 +15,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let block = list_block(
         app,
         Pane::Activity,
-        format!("Activity {}", position(app.activity.selected, len)),
+        format!("Activity {}", position(app.activity.cursor.selected, len)),
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -23,6 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
     let range = app
         .activity
+        .cursor
         .window(len, usize::from(table_area.height.saturating_sub(1)));
     let theme = &app.theme;
     let counts = app
@@ -56,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         }
         Row::new(cells)
     });
-    let selected = app.activity.selected.saturating_sub(range.start);
+    let selected = app.activity.cursor.selected.saturating_sub(range.start);
     ListTable::new(theme)
         .column("age", Constraint::Length(4))
         .column(

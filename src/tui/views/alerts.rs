@@ -16,19 +16,19 @@ use unicode_width::UnicodeWidthStr;
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let total = app.model.alerts.len();
     let shown = app.visible_alerts().len();
-    let sort = match app.sort {
+    let sort = match app.alerts.sort {
         Sort::Time => "newest",
         Sort::Severity => "severity",
     };
     let inner_height = usize::from(area.height.saturating_sub(3));
-    let range = app.alerts.window(shown, inner_height);
+    let range = app.alerts.cursor.window(shown, inner_height);
     let visible: Vec<usize> = app.visible_alerts()[range.clone()].to_vec();
     let domain = fit::common_domain(
         visible
             .iter()
             .filter_map(|&i| app.model.alerts[i].user.as_deref()),
     );
-    let mut title = format!("Alerts {}", position(app.alerts.selected, shown));
+    let mut title = format!("Alerts {}", position(app.alerts.cursor.selected, shown));
     if shown != total {
         title.push_str(&format!(" (of {total})"));
     }
@@ -36,11 +36,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(domain) = &domain {
         title.push_str(&format!(" · users {}", clean(domain)));
     }
-    if !app.filter.is_empty() {
-        title.push_str(&format!(" · filter: {}", clean(app.filter.text())));
+    if !app.alerts.filter.is_empty() {
+        title.push_str(&format!(" · filter: {}", clean(app.alerts.filter.text())));
     }
-    if let Some(error) = app.filter.error() {
+    if let Some(error) = app.alerts.filter.error() {
         title.push_str(&format!(" · {error}"));
+    }
+    let older = &app.model.older;
+    let at_end = shown == 0 || app.alerts.cursor.selected + 1 >= shown;
+    if older.asked {
+        title.push_str(" · reading older alerts…");
+    } else if at_end && !older.exhausted {
+        title.push_str(" · ↓ reads older");
+    } else if at_end {
+        title.push_str(" · no older alert");
     }
     let block = list_block(app, Pane::Alerts, title);
     let theme = &app.theme;
@@ -114,7 +123,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             frame,
             area,
             Some(block),
-            Some(app.alerts.selected - range.start),
+            Some(app.alerts.cursor.selected - range.start),
         );
 }
 

@@ -27,11 +27,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let len = app.machine_rows().len();
     let mut title = format!(
         "Machines {} · {}",
-        position(app.machines.selected, len),
+        position(app.machines.cursor.selected, len),
         clean(&alert.title)
     );
-    if !app.marks.is_empty() {
-        title.push_str(&format!(" · {} marked", app.marks.len()));
+    if !app.machines.marks.is_empty() {
+        title.push_str(&format!(" · {} marked", app.machines.marks.len()));
     }
     let note = alert.note.as_deref().map(clean);
     let inner = pane_block(String::new(), focused, &app.theme).inner(area);
@@ -40,6 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         Layout::vertical([Constraint::Fill(1), Constraint::Length(footer_rows)]).areas(inner);
     let range = app
         .machines
+        .cursor
         .window(len, usize::from(table_area.height.saturating_sub(1)));
     let suffix = fit::common_dns_suffix(
         app.machine_rows()[range.clone()]
@@ -79,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .iter()
         .map(|r| {
             let m = &r.machine;
-            let mark = if app.marks.contains(&r.id) {
+            let mark = if app.machines.marks.contains(&r.id) {
                 "✓"
             } else {
                 " "
@@ -141,9 +142,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             frame,
             table_area,
             None,
-            Some(app.machines.selected - range.start),
+            Some(app.machines.cursor.selected - range.start),
         );
-    if let Some(r) = app.machine_rows().get(app.machines.selected) {
+    if let Some(r) = app.machine_rows().get(app.machines.cursor.selected) {
         let held = Containment::of(&app.model, &r.machine.id).describe();
         frame.render_widget(footer(r, held, app.now, theme), footer_area);
     }

@@ -17,10 +17,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let block = list_block(
         app,
         Pane::Policies,
-        format!("Policies {}", position(app.policies.selected, len)),
+        format!("Policies {}", position(app.policies.cursor.selected, len)),
     );
     let range = app
         .policies
+        .cursor
         .window(len, usize::from(area.height.saturating_sub(3)));
     let theme = &app.theme;
     if len == 0 {
@@ -64,6 +65,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             frame,
             area,
             Some(block),
-            Some(app.policies.selected - range.start),
+            Some(app.policies.cursor.selected - range.start),
         );
 }
