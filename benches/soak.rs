@@ -87,7 +87,6 @@ fn main() {
     )
     .expect("scenario written");
 
-    let clock = ScaledClock::new(Utc::now(), scale);
     let mut sim = Process::new(env!("CARGO_BIN_EXE_remedy"))
         .args(["sim", "--port", "0", "--scenario"])
         .arg(&scenario_path)
@@ -101,6 +100,9 @@ fn main() {
     BufReader::new(sim.stdout.take().expect("sim stdout"))
         .read_line(&mut first)
         .expect("sim prints its address");
+    // The simulator's clock started (at its own start) before this one: the engine runs a little behind it,
+    // never ahead (ahead, it would poll past alerts the simulator has not raised yet).
+    let clock = ScaledClock::new(Utc::now(), scale);
     let base = first
         .trim()
         .rsplit(' ')

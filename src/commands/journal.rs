@@ -78,9 +78,9 @@ const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
 /// Test hook: the first prune's delay in milliseconds instead of [`FIRST_PRUNE_AFTER`].
 const FIRST_PRUNE_VAR: &str = "REMEDY_FIRST_PRUNE_AFTER_MS";
 
-/// `remedy run`'s retention: prunes the journal once a day on its own connection; failures are logged and
-/// retried the next day.
-pub async fn prune_daily(journal_path: PathBuf, retain_days: u64) {
+/// `remedy run`'s retention: the leader prunes the journal once a day on its own connection (a follower
+/// leaves it to the leader); failures are logged and retried the next day.
+pub async fn prune_daily(journal_path: PathBuf, retain_days: u64, leads: impl Fn() -> bool) {
     if retain_days == 0 {
         return;
     }
@@ -92,6 +92,10 @@ pub async fn prune_daily(journal_path: PathBuf, retain_days: u64) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        if !leads() {
+            tracing::info!("retention: left to the leader (this process follows)");
+            continue;
+        }
         let path = journal_path.clone();
         let pruned = tokio::task::spawn_blocking(move || {
             let cutoff = Utc::now() - chrono::Duration::days(retain_days as i64);

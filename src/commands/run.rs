@@ -46,16 +46,17 @@ pub async fn run(
     };
     let journal = wiring::open_journal(&journal_path)
         .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
-    let retention = tokio::spawn(super::journal::prune_daily(
-        journal_path.clone(),
-        config.journal.retain_days,
-    ));
     let clients = Clients::new(wiring::api_settings(&config))?;
     let engine = remedy::engine::start(
         clients,
         journal,
         wiring::engine_settings(&config, read_only, demo),
     );
+    let retention = tokio::spawn(super::journal::prune_daily(
+        journal_path.clone(),
+        config.journal.retain_days,
+        engine.leadership(),
+    ));
     let outcome = remedy::headless::run(&engine, shutdown_signal(), DRAIN_GRACE).await;
     if outcome.is_ok() {
         engine.drain(DRAIN_GRACE).await;

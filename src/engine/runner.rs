@@ -44,6 +44,12 @@ pub struct EngineHandle {
 }
 
 impl EngineHandle {
+    /// Whether this process leads the journal now; the answer is shared, so a task can keep asking it.
+    pub fn leadership(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let lease = self.lease.clone();
+        move || lease.held().is_some()
+    }
+
     /// Where front ends send commands.
     pub fn commands(&self) -> mpsc::Sender<Command> {
         self.commands.clone()
