@@ -86,10 +86,21 @@ impl Engine {
         self.ctx.lease.held().is_some()
     }
 
-    /// Renews the lease, takes it when it lapsed, or follows its holder.
+    /// Renews the lease, takes it when it lapsed, or follows its holder. A leader whose own lease lapsed
+    /// before this beat (it was frozen or stalled) stops acting and asks only at the next beat, so a process
+    /// that waited for the lapse takes over first.
     pub async fn heartbeat(&mut self) {
         let lease = self.ctx.lease.clone();
         let now = self.now();
+        if lease.held().is_some_and(|held| held.expires_at <= now) {
+            lease.set_held(None);
+            self.notice(
+                Level::Warn,
+                "the lease lapsed while this process was stalled: it stopped acting, and takes the lease \
+                 back only if no other process has taken it by its next heartbeat",
+            );
+            return;
+        }
         let asked = self
             .ctx
             .journal
@@ -107,6 +118,8 @@ impl Engine {
             Ok(LeaseOutcome::HeldBy(lease)) => self.follow(&lease),
             Err(e) => {
                 tracing::warn!("lease not renewed: {e}");
+                // Asking may have waited for the journal's lock: the lease is judged at the clock's time now.
+                let now = self.now();
                 if self.ctx.lease.held().is_some_and(|h| h.expires_at <= now) {
                     self.ctx.lease.set_held(None);
                     self.notice(
