@@ -54,11 +54,54 @@ pub fn journal_path(config: &Config) -> PathBuf {
 /// (its services under `/cas`, `/mde`, `/graph` and `/login`).
 pub fn demo_config(base_url: &str) -> Result<Config, ConfigError> {
     let mut config = load_str(DEMO_CONFIG, Path::new("config/demo.toml"), &|_| None)?.config;
+    point_at_sim(&mut config, base_url);
+    Ok(config)
+}
+
+/// Points `config`'s services at a simulator listening at `base_url`.
+pub fn point_at_sim(config: &mut Config, base_url: &str) {
     config.cas.url = format!("{base_url}/cas");
     config.defender.url = format!("{base_url}/mde");
     config.graph.url = format!("{base_url}/graph");
     config.auth.authority = format!("{base_url}/login");
-    Ok(config)
+}
+
+/// The Cloud App Security policy the demo migrates to a Microsoft-maintained detection (Impossible travel).
+pub const DEMO_MIGRATED_POLICY: &str = "5f01dce13de79160fbec4150";
+
+/// Simulated minutes after start-up at which the demo plays the migration.
+const DEMO_MIGRATION_AFTER_MINUTES: f64 = 20.0;
+
+/// `remedy demo` and `run --demo` show both alert sources: Cloud App Security and Graph (Cloud Apps and
+/// Endpoint alerts, one alert per key), Endpoint alerts bound by service source (scanned on the device they
+/// name), and a policy migration played by the simulator, so the binding warning can be seen.
+pub fn demo_both_sources(config: &mut Config, scenario: &mut crate::sim::Scenario) {
+    config.alerts.sources = vec!["cas".into(), "graph".into()];
+    config.alerts.graph_service_sources = vec![
+        "microsoftDefenderForCloudApps".into(),
+        "microsoftDefenderForEndpoint".into(),
+    ];
+    config.bindings.insert(
+        "endpoint-alerts".into(),
+        crate::config::BindingSection {
+            flow: "antivirus-scan-full".into(),
+            mode: "approve".into(),
+            max_machines_per_alert: None,
+            max_machines_per_hour: None,
+            policy_id: None,
+            detector_id: None,
+            service_source: Some("microsoftDefenderForEndpoint".into()),
+            title: None,
+        },
+    );
+    scenario
+        .graph_alerts
+        .migration
+        .get_or_insert(crate::sim::MigrationSeed {
+            policy: DEMO_MIGRATED_POLICY.into(),
+            after_minutes: DEMO_MIGRATION_AFTER_MINUTES,
+            detector_id: None,
+        });
 }
 
 /// Environment variable holding the audit chain's HMAC key.

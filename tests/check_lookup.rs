@@ -1,5 +1,6 @@
-//! `remedy check` exercises the machine lookup path (a user's Graph devices → Defender by
-//! `aadDeviceId`) and says which query form the engine will use, against both profiles.
+//! `remedy check` exercises the engine's machine lookup path through its action provider (a user's Graph
+//! devices → Defender by `aadDeviceId`) and says which query forms the engine will use (device lookup and
+//! dispatch reads), as Defender's answers decided them, against both profiles.
 
 mod cli_common;
 mod common;
@@ -32,19 +33,35 @@ fn check_looks_machines_up_and_names_the_query_form() {
         assert!(
             lookup.starts_with("Defender")
                 && lookup.contains(" ok ")
-                && lookup.contains("Graph device(s) of"),
+                && lookup.contains("machine(s) of")
+                && lookup.contains("found by Graph")
+                && lookup.contains("→ Defender aadDeviceId"),
             "{profile:?}: the lookup went from a user's Graph devices to Defender:\n{text}"
         );
         let form = text
             .lines()
             .find(|l| l.starts_with("lookup") && l.contains("form"))
             .unwrap_or_else(|| panic!("{profile:?}: the query form is named:\n{text}"));
+        let reads = text
+            .lines()
+            .find(|l| l.contains("dispatch read form"))
+            .unwrap_or_else(|| panic!("{profile:?}: the dispatch read form is named:\n{text}"));
+        assert!(reads.contains(" ok "), "{profile:?}: {reads}");
         match profile {
-            Profile::Lenient => assert!(form.contains("batched"), "{form}"),
-            Profile::Strict => assert!(
-                form.contains("one aadDeviceId eq") && form.contains("refused"),
-                "{form}"
-            ),
+            Profile::Lenient => {
+                assert!(form.contains("batched"), "{form}");
+                assert!(reads.contains("batched ((machineId eq"), "{reads}");
+            }
+            Profile::Strict => {
+                assert!(
+                    form.contains("one aadDeviceId eq") && form.contains("refused"),
+                    "{form}"
+                );
+                assert!(
+                    reads.contains("per machine") && reads.contains("refused"),
+                    "{reads}"
+                );
+            }
         }
         runtime.block_on(sim.shutdown());
     }

@@ -36,6 +36,7 @@ fn alert(j: &mut Journal, id: &str, seen: DateTime<Utc>, raw_len: usize) {
         resolution: 0,
         timestamp_ms: seen.timestamp_millis(),
         raw: serde_json::json!({ "_id": id, "padding": "x".repeat(raw_len) }),
+        format: remedy::store::RawFormat::CasRest,
         seen_at: seen,
     })
     .unwrap();

@@ -32,6 +32,7 @@ fn alert(j: &mut Journal, id: &str, seen: DateTime<Utc>) {
             "severityValue": 2,
             "resolutionStatusValue": 1,
         }),
+        format: remedy::store::RawFormat::CasRest,
         seen_at: seen,
     })
     .unwrap();

@@ -192,6 +192,7 @@ async fn remedy_run_prunes_the_journal_on_its_own() {
             resolution: 2,
             timestamp_ms: old.timestamp_millis(),
             raw: serde_json::json!({ "_id": "ancient" }),
+            format: remedy::store::RawFormat::CasRest,
             seen_at: old,
         })
         .unwrap();

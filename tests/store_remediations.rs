@@ -251,6 +251,7 @@ fn alerts_are_upserted_keeping_the_first_sighting() {
         resolution: 0,
         timestamp_ms: 1_764_234_000_000,
         raw: json!({"_id": "a1", "title": "Impossible travel"}),
+        format: remedy::store::RawFormat::CasRest,
         seen_at: t0(),
     };
     j.record_alert(&a).unwrap();

@@ -91,6 +91,7 @@ fn reopening_after_drop_keeps_everything() {
         resolution: 0,
         timestamp_ms: 1_764_234_000_000,
         raw: json!({"_id": "alert-1"}),
+        format: remedy::store::RawFormat::CasRest,
         seen_at: t0(),
     })
     .unwrap();

@@ -42,6 +42,7 @@ fn the_machines_pane_and_the_detail_show_the_attach_proof() {
         requestor: Some("soc-oncall@contoso.com".into()),
         succeeded_at: None,
         checked_at: chrono::Utc.with_ymd_and_hms(2026, 3, 1, 10, 50, 0).unwrap(),
+        read: None,
     }));
     let event = Event::RemediationChanged(Box::new(attached));
     let proof = "covered by the scan started 10:42 by soc-oncall@contoso.com";

@@ -126,6 +126,7 @@ mod tests {
             devices: Vec::new(),
             url: None,
             entities: Vec::new(),
+            read: false,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{TimeZone, Utc};
 
-use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
+use crate::api::models::cas::{Alert, AlertStatus, ResolutionStatus, Severity as CasSeverity};
 use crate::engine::interface::{Resolution, Severity};
 
 use super::{AlertKey, Detection, SourceAlert, SourceKind};
@@ -40,6 +40,10 @@ impl From<&Alert> for SourceAlert {
                     (e.kind.clone(), label.clone())
                 })
                 .collect(),
+            read: matches!(
+                alert.status,
+                Some(AlertStatus::Read) | Some(AlertStatus::Archived)
+            ),
         }
     }
 }

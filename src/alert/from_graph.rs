@@ -69,6 +69,7 @@ impl From<&SecurityAlert> for SourceAlert {
             devices,
             url: alert.alert_web_url.clone(),
             entities,
+            read: false,
         }
     }
 }

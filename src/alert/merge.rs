@@ -39,6 +39,7 @@ pub fn merge(alert: &mut SourceAlert, other: SourceAlert) {
     }
     alert.updated_at = alert.updated_at.max(other.updated_at);
     alert.url = alert.url.take().or(other.url);
+    alert.read |= other.read;
 }
 
 #[cfg(test)]

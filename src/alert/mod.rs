@@ -5,6 +5,7 @@ mod binding;
 mod from_cas;
 mod from_graph;
 mod merge;
+pub mod stored;
 mod succession;
 
 use std::fmt;
@@ -13,8 +14,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::interface::{Resolution, Severity};
-
-pub(crate) use from_cas::{resolution as cas_resolution, severity as cas_severity};
 
 pub use binding::{BindingRule, MatchedBy, RuleKind, match_binding};
 pub use merge::merge;
@@ -51,11 +50,25 @@ pub enum AlertKey {
     Graph(String),
 }
 
+/// The prefix of a Graph-keyed alert's engine id.
+const GRAPH_PREFIX: &str = "graph:";
+
+impl AlertKey {
+    /// The key back from its engine id (the `Display` form): `graph:<id>` is a Graph id, anything else a
+    /// Cloud App Security id, exactly as written.
+    pub fn from_id(id: &str) -> AlertKey {
+        match id.strip_prefix(GRAPH_PREFIX) {
+            Some(graph) => AlertKey::Graph(graph.to_string()),
+            None => AlertKey::Cas(id.to_string()),
+        }
+    }
+}
+
 impl fmt::Display for AlertKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AlertKey::Cas(id) => write!(f, "{id}"),
-            AlertKey::Graph(id) => write!(f, "graph:{id}"),
+            AlertKey::Graph(id) => write!(f, "{GRAPH_PREFIX}{id}"),
         }
     }
 }
@@ -130,6 +143,9 @@ pub struct SourceAlert {
     pub url: Option<String>,
     /// Other entities and evidence, as (kind, label), for display.
     pub entities: Vec<(String, String)>,
+    /// Marked read in Cloud App Security.
+    #[serde(default)]
+    pub read: bool,
 }
 
 impl SourceAlert {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::call::Call;
 use super::error::ApiError;
 use super::http::{Endpoint, Request, segment};
+use super::models::ODataPage;
 use super::models::security::{AlertComment, SecurityAlert, SecurityAlertStatus, ServiceSource};
 use super::odata;
 use super::quota::{QuotaStatus, ServiceQuota};
@@ -178,6 +179,24 @@ impl GraphAlertsClient {
             }
         }
         Ok(alerts)
+    }
+
+    /// The first page of the first source's alerts only (one request): what `remedy check` asks to prove the
+    /// permission without reading everything.
+    pub async fn first_page(
+        &self,
+        query: &SecurityAlertQuery,
+    ) -> Result<ODataPage<SecurityAlert>, ApiError> {
+        let filter = query.filters().into_iter().next().unwrap_or_default();
+        let request = self
+            .request(
+                Call::ListSecurityAlerts,
+                Method::GET,
+                "/v1.0/security/alerts_v2",
+            )
+            .query("$filter", filter)
+            .query("$top", query.page_size.to_string());
+        self.endpoint.send(&request).await?.json()
     }
 
     /// One alert by its Graph id.

@@ -34,7 +34,7 @@ pub use models::{
     ActionStatus, ActionType, Alert, AlertPage, GraphDevice, GraphUser, LogonUser, Machine,
     MachineAction, Policy, ResolutionStatus, Severity,
 };
-pub use quota::{QuotaStatus, SpendLedger};
+pub use quota::{QuotaStatus, Room, SpendLedger};
 pub use settings::{
     ApiSettings, CasAuth, DEFAULT_CAS_SCOPE, DEFAULT_DEFENDER_SCOPE, DEFAULT_GRAPH_SCOPE,
     QuotaSettings, QuotaShape, QuotaWindow, RetrySettings,
@@ -171,6 +171,16 @@ impl Clients {
             .iter()
             .filter(|quota| quota.service() == Service::Defender)
             .for_each(|quota| quota.replay(call, ages));
+    }
+
+    /// What Defender's `call` may spend now without waiting (the tightest of its budgets); `None` when no
+    /// budget limits it.
+    pub fn defender_room(&self, call: Call) -> Option<Room> {
+        self.quotas
+            .iter()
+            .filter(|quota| quota.service() == Service::Defender)
+            .filter_map(|quota| quota.room(call))
+            .min_by_key(|room| (room.now, std::cmp::Reverse(room.next_in)))
     }
 
     /// Headroom of every budget: one entry per service and window.

@@ -135,6 +135,16 @@ impl ServiceQuota {
         }
     }
 
+    /// How many units `call` may spend right now without waiting, and when the next unit frees when none
+    /// may (`None` without budgets: nothing limits it).
+    pub(crate) fn room(&self, call: Call) -> Option<Room> {
+        let budgets = self.budgets_of(call);
+        budgets
+            .iter()
+            .map(Budget::room)
+            .min_by_key(|room| (room.now, std::cmp::Reverse(room.next_in)))
+    }
+
     /// Headroom per window; with budgets per API, that of the API closest to its limit.
     pub(crate) fn status(&self) -> Vec<QuotaStatus> {
         let budgets: Vec<Arc<Vec<Budget>>> = self
@@ -160,6 +170,15 @@ impl ServiceQuota {
             })
             .collect()
     }
+}
+
+/// What a call may spend without waiting: `now` units at once, and when none may, how long until one frees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Room {
+    /// Units the call may spend right now.
+    pub now: u32,
+    /// Until the next unit frees (zero when `now` is above zero).
+    pub next_in: Duration,
 }
 
 /// Units spent on one request, in every budget of its scope.
@@ -306,6 +325,27 @@ impl Budget {
             };
             tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
         }
+    }
+
+    /// Room as `acquire` counts it: spends remembered for the window plus its margin.
+    fn room(&self) -> Room {
+        if self.bucket.is_some() {
+            // A token bucket paces each request on its own (Graph); it holds nothing back in advance.
+            return Room {
+                now: self.window.limit,
+                next_in: Duration::ZERO,
+            };
+        }
+        let mut log = self.lock();
+        log.prune(self.memory());
+        let now = self.window.limit.saturating_sub(log.used());
+        let next_in = match now {
+            0 => log.spends.front().map_or(Duration::ZERO, |spend| {
+                self.memory().saturating_sub(spend.at.elapsed())
+            }),
+            _ => Duration::ZERO,
+        };
+        Room { now, next_in }
     }
 
     /// Moves a spend to now (the end of the log, which keeps it in time order).

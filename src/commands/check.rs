@@ -4,54 +4,107 @@ use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use remedy::api::AlertQuery;
-use remedy::api::{ApiError, CasAuth, Clients};
+use remedy::alert::{BoundPolicy, PolicyState, SeenDetector, SourceAlert, successions};
+use remedy::api::models::security::ServiceSource;
+use remedy::api::{AlertQuery, SecurityAlertQuery};
+use remedy::api::{CasAuth, Clients};
+use remedy::config::Config;
 use remedy::text::{has_hidden_chars, sanitize};
+
+use remedy::engine::DefenderProvider;
+
+use super::check_lookup::check_lookup;
 
 /// Alerts read to find a user whose machines the lookup check resolves.
 const USER_SAMPLE: u32 = 20;
-/// Users tried, at most, before one with Graph devices is found.
-const USERS_TRIED: usize = 3;
-/// Entra device ids no machine has: they make up a batch of two when the user has fewer devices.
-const UNKNOWN_DEVICES: [&str; 2] = [
-    "00000000-0000-0000-0000-000000000000",
-    "00000000-0000-0000-0000-000000000001",
-];
-
-/// The engine's machine lookup path: a user's Graph devices, then Defender by `aadDeviceId` in the
-/// form the engine would use (a batch, or one per device once Defender refused the batch).
-async fn machine_lookup(clients: &Clients, users: &[String]) -> Result<String, String> {
-    let mut device_ids = Vec::new();
-    let mut whose = "no alert user to try (test devices only)".to_string();
-    for upn in users.iter().take(USERS_TRIED) {
-        match clients.graph.registered_devices(upn).await {
-            Ok(devices) => device_ids.extend(devices.into_iter().filter_map(|d| d.device_id)),
-            Err(ApiError::NotFound { .. }) => {}
-            Err(e) => return Err(format!("Graph devices of {}: {e}", sanitize(upn))),
-        }
-        whose = format!("{} Graph device(s) of {}", device_ids.len(), sanitize(upn));
-        if !device_ids.is_empty() {
-            break;
-        }
-    }
-    let mut ids: Vec<&str> = device_ids.iter().map(String::as_str).collect();
-    ids.extend(
-        UNKNOWN_DEVICES
-            .iter()
-            .take(2usize.saturating_sub(ids.len())),
-    );
-    let lookup = clients
-        .defender
-        .machines_by_aad_device_ids(&ids)
+/// One page of Graph `alerts_v2` for the first configured service source: proves the token and
+/// `SecurityAlert.Read.All`; closing needs `SecurityAlert.ReadWrite.All`, which only a write shows.
+async fn graph_alerts(clients: &Clients, sources: &[String]) -> Result<String, String> {
+    let query =
+        SecurityAlertQuery::sources(sources.iter().map(|s| ServiceSource::parse(s))).page_size(1);
+    let page = clients
+        .graph_alerts
+        .first_page(&query)
         .await
         .map_err(|e| e.to_string())?;
-    if let Some((device, e)) = lookup.failed.first() {
-        return Err(format!("device {}: {e}", sanitize(device)));
-    }
     Ok(format!(
-        "{whose} → {} Defender machine record(s)",
-        lookup.machines.len()
+        "token issued, SecurityAlert.Read.All works ({} alert(s) on the first page of {}; closing needs \
+         SecurityAlert.ReadWrite.All)",
+        page.value.len(),
+        sources.first().map(String::as_str).unwrap_or_default()
     ))
+}
+
+/// Warnings about bindings by policy id that may have stopped firing: the policy gone or disabled in Cloud App
+/// Security, with the detector whose recent Graph alerts carry its name as the likely successor.
+async fn binding_warnings(clients: &Clients, config: &Config) -> Result<Vec<String>, String> {
+    let bound: Vec<BoundPolicy> = config
+        .policies
+        .keys()
+        .cloned()
+        .chain(config.bindings.values().filter_map(|b| b.policy_id.clone()))
+        .map(|id| BoundPolicy {
+            id,
+            known_name: None,
+            last_alert: None,
+        })
+        .collect();
+    if bound.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed: Vec<PolicyState> = clients
+        .cas
+        .list_policies()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|p| PolicyState {
+            id: p.id,
+            name: p.name,
+            enabled: p.enabled.unwrap_or(true),
+        })
+        .collect();
+    let quiet = chrono::Duration::hours(config.alerts.detector_quiet_hours as i64);
+    let now = chrono::Utc::now();
+    let mut detectors: Vec<SeenDetector> = Vec::new();
+    if config.alerts.polls("graph") {
+        let query = SecurityAlertQuery::sources(
+            config
+                .alerts
+                .graph_service_sources
+                .iter()
+                .map(|s| ServiceSource::parse(s)),
+        )
+        .updated_since(now - quiet);
+        let alerts = clients
+            .graph_alerts
+            .list_alerts(&query)
+            .await
+            .map_err(|e| e.to_string())?;
+        for alert in alerts.iter().map(SourceAlert::from) {
+            let Some(id) = alert.detection.detector_id.clone() else {
+                continue;
+            };
+            match detectors.iter_mut().find(|d| d.detector_id == id) {
+                Some(seen) => {
+                    seen.first_seen = seen.first_seen.min(alert.raised_at);
+                    if !seen.titles.contains(&alert.title) {
+                        seen.titles.push(alert.title);
+                    }
+                }
+                None => detectors.push(SeenDetector {
+                    detector_id: id,
+                    policy_id: None,
+                    titles: vec![alert.title],
+                    first_seen: alert.raised_at,
+                }),
+            }
+        }
+    }
+    Ok(successions(&bound, Some(&listed), &detectors, now, quiet)
+        .iter()
+        .map(ToString::to_string)
+        .collect())
 }
 
 pub async fn run(config_file: &Path) -> Result<i32> {
@@ -60,6 +113,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     println!("config   ok       {}", loaded.path.display());
+    let engine_settings = remedy::wiring::engine_settings(&loaded.config, true, false);
     let settings = remedy::wiring::api_settings(&loaded.config);
     let cas_auth = settings.cas_auth.clone();
     let clients = match Clients::new(settings) {
@@ -138,12 +192,32 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             other => Err(other.to_string()),
         });
     report("Graph", "user devices", graph);
-    let lookup = machine_lookup(&clients, &sample_users).await;
-    report("Defender", "machine lookup", lookup);
-    println!(
-        "lookup   form     {}",
-        clients.defender.machine_lookup_form()
-    );
+    if loaded.config.alerts.polls("graph") {
+        report(
+            "Graph",
+            "security alerts",
+            graph_alerts(&clients, &loaded.config.alerts.graph_service_sources).await,
+        );
+    }
+    match binding_warnings(&clients, &loaded.config).await {
+        Ok(warnings) if warnings.is_empty() => {
+            println!("bindings ok       every bound policy is listed and enabled")
+        }
+        Ok(warnings) => {
+            for warning in warnings {
+                println!("bindings warning  {}", sanitize(&warning));
+            }
+        }
+        Err(e) => report("bindings", "policy check", Err(e)),
+    }
+    let provider = DefenderProvider {
+        defender: clients.defender.clone(),
+        graph: clients.graph.clone(),
+    };
+    let found = check_lookup(&provider, &engine_settings, &sample_users).await;
+    report("Defender", "machine lookup", found.lookup);
+    println!("lookup   form     {}", found.lookup_form);
+    report("Defender", "dispatch read form", found.read_form);
     for quota in clients.quotas() {
         println!(
             "quota    {:<8} {}/{} per {}",

@@ -43,11 +43,13 @@ pub async fn demo(
     };
     let log = own.as_ref().map(|c| c.log.clone()).unwrap_or_default();
     let _logs = super::start_logging(LogTo::File, &log);
-    let scenario = Scenario::load(scenario.as_deref(), strict)?;
+    let mut scenario = Scenario::load(scenario.as_deref(), strict)?;
+    let mut config = wiring::demo_config("http://127.0.0.1")?;
+    wiring::demo_both_sources(&mut config, &mut scenario);
     let sim = remedy::sim::start(SimOptions { port: 0, scenario })
         .await
         .wrap_err("the simulator could not start")?;
-    let mut config = wiring::demo_config(&sim.base_url())?;
+    wiring::point_at_sim(&mut config, &sim.base_url());
     if let Some(own) = own {
         config.ui = own.ui;
     }

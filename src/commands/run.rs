@@ -25,11 +25,13 @@ pub async fn run(
 ) -> Result<i32> {
     let mut sim = None;
     let config = if demo {
-        let scenario = Scenario::load(scenario.as_deref(), strict)?;
+        let mut scenario = Scenario::load(scenario.as_deref(), strict)?;
+        let mut config = wiring::demo_config("http://127.0.0.1")?;
+        wiring::demo_both_sources(&mut config, &mut scenario);
         let handle = remedy::sim::start(SimOptions { port: 0, scenario })
             .await
             .wrap_err("the simulator could not start")?;
-        let config = wiring::demo_config(&handle.base_url())?;
+        wiring::point_at_sim(&mut config, &handle.base_url());
         sim = Some(handle);
         config
     } else {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::alerts::{AlertsSection, BindingSection};
 use super::sections::{
     AuthSection, CasSection, DefenderSection, EngineSection, GraphSection, GuardSection,
     JournalSection, LogSection, PolicyBinding, TenantSection, UiSection,
@@ -44,6 +45,12 @@ pub struct Config {
     /// Bindings by Cloud App Security policy id.
     #[serde(default)]
     pub policies: BTreeMap<String, PolicyBinding>,
+    /// Which alert sources are polled.
+    #[serde(default)]
+    pub alerts: AlertsSection,
+    /// Bindings by name, matching alerts by policy id, detector, service source or title.
+    #[serde(default)]
+    pub bindings: BTreeMap<String, BindingSection>,
 }
 
 /// A validated config with where it came from and any warnings to show.

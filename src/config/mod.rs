@@ -1,5 +1,6 @@
 //! Configuration: the TOML file and environment, defaults, validation naming file, key and fix.
 
+mod alerts;
 mod error;
 mod flows;
 mod load;
@@ -8,6 +9,7 @@ mod secret;
 mod sections;
 mod validate;
 
+pub use alerts::{AlertsSection, BindingSection, SERVICE_SOURCES, SOURCES};
 pub use error::ConfigError;
 pub use flows::{ActionSpec, Flow, IsolationType, ScanType, builtin_flows};
 pub use load::{Config, LoadedConfig, load, load_str};

@@ -118,7 +118,7 @@ pub(super) fn validate(config: &Config, path: &Path) -> Result<(), ConfigError> 
             ));
         }
     }
-    Ok(())
+    super::alerts::validate_alerts(config, path)
 }
 
 /// One numeric key with the range its time arithmetic and its meaning allow.

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::api::{Call, Clients, QuotaStatus};
+use crate::api::{Call, Clients, QuotaStatus, Room};
 
 /// Client-side quota headroom of the services the engine calls.
 pub trait Budgets: Send + Sync {
@@ -12,6 +12,8 @@ pub trait Budgets: Send + Sync {
     fn defender_throttled_until(&self) -> Option<SystemTime>;
     /// Counts Defender requests of `call` another process made `ages` ago (read from the journal).
     fn replay_defender_spend(&self, call: Call, ages: &[Duration]);
+    /// What Defender's `call` may spend now without waiting; `None` when no budget limits it.
+    fn defender_room(&self, call: Call) -> Option<Room>;
 }
 
 impl Budgets for Clients {
@@ -25,5 +27,9 @@ impl Budgets for Clients {
 
     fn replay_defender_spend(&self, call: Call, ages: &[Duration]) {
         Clients::replay_defender_spend(self, call, ages)
+    }
+
+    fn defender_room(&self, call: Call) -> Option<Room> {
+        Clients::defender_room(self, call)
     }
 }

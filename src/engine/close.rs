@@ -1,13 +1,13 @@
 //! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
 
-use crate::api::CloseAs;
 use crate::store::AuditEntry;
 
 use super::core::{Engine, Internal};
-use super::interface::{Closure, Level, RemediationState, Resolution};
+use super::interface::{Closure, GraphClassification, Level, RemediationState, Resolution};
+use super::source::{AlertRef, Closed};
 
 impl Engine {
-    /// Closes the alert in Cloud App Security if its flow says so and all its remediations succeeded.
+    /// Closes the alert at its source(s) if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
         if !self.leads() || self.close_decided.contains(alert_id) {
             return;
@@ -86,7 +86,7 @@ impl Engine {
         );
     }
 
-    /// Closes an alert in Cloud App Security and audits it; the result comes back as a message.
+    /// Closes an alert at its source(s) and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
         if !self.jobs.close.try_start(&alert_id) {
             self.notice(
@@ -99,24 +99,19 @@ impl Engine {
             return;
         }
         let ctx = self.ctx.clone();
+        let graph_id = self.graph_id_of(&alert_id);
         let label = self.alert_label(&alert_id);
         tokio::spawn(async move {
             let done = alert_id.clone();
-            let how = match closure {
-                Closure::TruePositive => CloseAs::TruePositive,
-                Closure::Benign { reason_id } => CloseAs::Benign {
-                    reason_id: u32::from(reason_id),
-                },
-                Closure::FalsePositive { reason_id } => CloseAs::FalsePositive {
-                    reason_id: u32::from(reason_id),
-                },
+            let graph_id = match graph_id {
+                Some(id) => Some(id),
+                None => stored_graph_id(&ctx, &alert_id).await,
             };
-            let result = ctx.source.close_alert(&alert_id, how, &comment).await;
+            let target = AlertRef::new(&alert_id, graph_id);
+            let result = ctx.source.close_alert(&target, closure, &comment).await;
             let (outcome, resolution) = match &result {
-                Ok(out) if out.not_found.is_empty() => {
-                    ("closed".to_string(), Some(resolution_of(closure)))
-                }
-                Ok(_) => ("not found in Cloud App Security".to_string(), None),
+                Ok(Closed::Closed) => ("closed".to_string(), Some(resolution_of(closure))),
+                Ok(Closed::NotFound(source)) => (format!("not found in {}", source.as_str()), None),
                 Err(e) => (format!("failed: {e}"), None),
             };
             let entry = AuditEntry {
@@ -148,18 +143,34 @@ impl Engine {
     }
 }
 
+/// The Graph id the journal holds for the alert (after a restart, the console's view of it has none).
+async fn stored_graph_id(ctx: &super::core::Ctx, alert_id: &str) -> Option<String> {
+    let id = alert_id.to_string();
+    let row = ctx.journal.call(move |j| j.alert(&id)).await.ok()??;
+    crate::alert::stored::from_row(&row).ok()?.graph_id
+}
+
 fn resolution_of(closure: Closure) -> Resolution {
     match closure {
         Closure::TruePositive => Resolution::TruePositive,
         Closure::Benign { .. } => Resolution::Benign,
         Closure::FalsePositive { .. } => Resolution::FalsePositive,
+        Closure::Graph { classification, .. } => match classification {
+            GraphClassification::TruePositive => Resolution::TruePositive,
+            GraphClassification::InformationalExpectedActivity => Resolution::Benign,
+            GraphClassification::FalsePositive => Resolution::FalsePositive,
+        },
     }
 }
 
-fn closure_word(closure: Closure) -> &'static str {
+fn closure_word(closure: Closure) -> String {
     match closure {
-        Closure::TruePositive => "true positive",
-        Closure::Benign { .. } => "benign",
-        Closure::FalsePositive { .. } => "false positive",
+        Closure::TruePositive => "true positive".into(),
+        Closure::Benign { .. } => "benign".into(),
+        Closure::FalsePositive { .. } => "false positive".into(),
+        Closure::Graph {
+            classification,
+            determination,
+        } => format!("{}, {}", classification.as_str(), determination.as_str()),
     }
 }

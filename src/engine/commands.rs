@@ -239,8 +239,9 @@ impl Engine {
 
     fn mark_read(&self, alert_id: String) {
         let ctx = self.ctx.clone();
+        let target = super::source::AlertRef::new(&alert_id, self.graph_id_of(&alert_id));
         tokio::spawn(async move {
-            match ctx.source.mark_read(&alert_id).await {
+            match ctx.source.mark_read(&target).await {
                 Ok(()) => ctx.report(Internal::AlertRead { alert_id }),
                 Err(e) => ctx.notice(Level::Warn, format!("not marked read: {e}")),
             }

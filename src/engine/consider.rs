@@ -3,20 +3,23 @@
 
 use std::time::Duration;
 
-use crate::api::models::cas::Alert;
 use crate::api::{ApiError, Call, MachineLookupForm};
 use crate::store::NewRemediation;
 use crate::text::has_hidden_chars;
 
 use super::core::{Engine, Internal};
+use super::evidence::{Subject, resolve_subject};
 use super::gate::{GateInput, decide};
 use super::interface::{Event, Level, Mode, RemediationState, Resolution};
 use super::plan::plan;
-use super::resolve::{Resolved, resolve_user};
+use super::resolve::Resolved;
 use super::retry::{RESOLVE_BACKOFF, Retry, asked_wait, jitter_draw, waiting_for};
 
 /// The note of an alert whose user's machines are being looked up (until they are, or why not).
 pub const RESOLVING_NOTE: &str = "resolving the user's machines…";
+
+/// The note of an alert whose named devices are being read from Defender.
+pub const RESOLVING_DEVICES_NOTE: &str = "reading the devices named in the alert…";
 
 /// The note of an alert whose user's name hides characters.
 pub const HIDDEN_IDENTITY_NOTE: &str = "account name contains invisible characters: not looked up";
@@ -31,28 +34,20 @@ impl Engine {
         if self.planned.contains(alert_id) || alert.resolution != Resolution::Open {
             return;
         }
-        if alert.user.is_none() {
-            let kind = self
-                .policies
-                .get(&alert.policy_id)
-                .map(|p| p.policy_type.clone())
-                .unwrap_or_default();
-            let text = if kind.is_empty() {
-                "no user on this alert: nothing to remediate".to_string()
-            } else {
-                format!("no user on this alert ({kind} policy): nothing to remediate")
-            };
-            self.set_note(alert_id, Some(text));
-            self.planned.insert(alert_id.to_string());
-            return;
-        }
-        let upn = match self.identity_of(alert_id).await {
-            Ok(Some(upn)) => upn,
+        let subject = match self.subject_of(alert_id).await {
+            Ok(Some(subject)) => subject,
             Ok(None) => {
-                self.set_note(
-                    alert_id,
-                    Some("the alert's exact user is not in the journal: not looked up".into()),
-                );
+                let kind = self
+                    .policies
+                    .get(&alert.policy_id)
+                    .map(|p| p.policy_type.clone())
+                    .unwrap_or_default();
+                let text = if kind.is_empty() {
+                    "no user or device on this alert: nothing to remediate".to_string()
+                } else {
+                    format!("no user or device on this alert ({kind} policy): nothing to remediate")
+                };
+                self.set_note(alert_id, Some(text));
                 self.planned.insert(alert_id.to_string());
                 return;
             }
@@ -62,7 +57,9 @@ impl Engine {
                 return;
             }
         };
-        if has_hidden_chars(&upn) {
+        if let Subject::User(upn) = &subject
+            && has_hidden_chars(upn)
+        {
             tracing::warn!(
                 "alert {alert_id}: user {upn:?} contains invisible characters; not looked up"
             );
@@ -104,46 +101,31 @@ impl Engine {
         }
         self.planned.insert(alert_id.to_string());
         let mode = if backlog { Mode::Approve } else { mode };
-        if let Some((at, resolved)) = self.resolving.cache.get(&upn)
+        if let Some((at, resolved)) = self.resolving.cache.get(&subject.cache_key())
             && self.instant().saturating_duration_since(*at) < self.settings().resolve_cache_ttl
         {
             let resolved = resolved.clone();
-            self.on_resolved(alert_id.to_string(), upn, mode, Ok(resolved))
+            self.on_resolved(alert_id.to_string(), subject, mode, Ok(resolved))
                 .await;
             return;
         }
-        self.set_note(alert_id, Some(RESOLVING_NOTE.into()));
-        self.spawn_resolve(alert_id.to_string(), upn, mode, Duration::ZERO);
+        let note = match &subject {
+            Subject::User(_) => RESOLVING_NOTE,
+            Subject::Devices(_) => RESOLVING_DEVICES_NOTE,
+        };
+        self.set_note(alert_id, Some(note.into()));
+        self.spawn_resolve(alert_id.to_string(), subject, mode, Duration::ZERO);
     }
 
-    /// The user principal exactly as the alert names it: remembered from the poll, else read from
-    /// the alert as the journal holds it (after a restart).
-    async fn identity_of(&mut self, alert_id: &str) -> Result<Option<String>, super::EngineError> {
-        if let Some(upn) = self.resolving.identities.get(alert_id) {
-            return Ok(Some(upn.clone()));
-        }
-        let id = alert_id.to_string();
-        let row = self.ctx.journal.call(move |j| j.alert(&id)).await?;
-        let upn = row
-            .and_then(|row| serde_json::from_value::<Alert>(row.raw).ok())
-            .and_then(|alert| alert.user_principal().map(String::from));
-        if let Some(upn) = &upn {
-            self.resolving
-                .identities
-                .insert(alert_id.to_string(), upn.clone());
-        }
-        Ok(upn)
-    }
-
-    /// Resolves `upn`'s machines after `wait`, reporting back as [`Internal::Resolved`].
-    fn spawn_resolve(&self, alert_id: String, upn: String, mode: Mode, wait: Duration) {
+    /// Resolves the subject's machines after `wait`, reporting back as [`Internal::Resolved`].
+    fn spawn_resolve(&self, alert_id: String, subject: Subject, mode: Mode, wait: Duration) {
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
             tokio::time::sleep(wait).await;
-            let result = resolve_user(ctx.provider.as_ref(), &upn, &ctx.settings).await;
+            let result = resolve_subject(ctx.provider.as_ref(), &subject, &ctx.settings).await;
             ctx.report(Internal::Resolved {
                 alert_id,
-                upn,
+                subject,
                 mode,
                 result,
             });
@@ -162,7 +144,7 @@ impl Engine {
     }
 
     /// A failed resolve is tried again after a backoff; the alert's note says what it waits for.
-    fn retry_resolve(&mut self, alert_id: String, upn: String, mode: Mode, error: &ApiError) {
+    fn retry_resolve(&mut self, alert_id: String, subject: Subject, mode: Mode, error: &ApiError) {
         let now = self.instant();
         let retry = Retry::after_failure(
             self.resolving.retries.get(&alert_id),
@@ -189,7 +171,7 @@ impl Engine {
         self.set_note(&alert_id, Some(note));
         let wait = retry.wait(now);
         self.resolving.retries.insert(alert_id.clone(), retry);
-        self.spawn_resolve(alert_id, upn, mode, wait);
+        self.spawn_resolve(alert_id, subject, mode, wait);
     }
 
     /// Says once when Defender refused the batched machine lookup and the client switched form.
@@ -209,7 +191,7 @@ impl Engine {
     pub async fn on_resolved(
         &mut self,
         alert_id: String,
-        upn: String,
+        subject: Subject,
         mode: Mode,
         result: Result<Resolved, ApiError>,
     ) {
@@ -225,12 +207,12 @@ impl Engine {
         }
         let resolved = match result {
             Ok(resolved) => resolved,
-            Err(e) => return self.retry_resolve(alert_id, upn, mode, &e),
+            Err(e) => return self.retry_resolve(alert_id, subject, mode, &e),
         };
         self.resolving.retries.remove(&alert_id);
         self.resolving
             .cache
-            .insert(upn.clone(), (self.instant(), resolved.clone()));
+            .insert(subject.cache_key(), (self.instant(), resolved.clone()));
         let note = (!resolved.notes.is_empty()).then(|| resolved.notes.join("; "));
         self.set_note(&alert_id, note);
         // The mode as the journal holds it at this moment: a colleague may have switched the

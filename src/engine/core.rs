@@ -1,7 +1,7 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
@@ -19,14 +19,9 @@ use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
-use super::retry::KeyedRetries;
 use super::retry::Retry;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
-use super::track::Tracking;
-
-/// At most this many machine actions are being submitted at once.
-pub(super) const MAX_CONCURRENT_DISPATCH: usize = 32;
 
 /// Alerts with waiting proposals are re-checked (closed in the portal?) on every this many polls.
 pub(super) const RECHECK_EVERY: u64 = 6;
@@ -34,10 +29,10 @@ pub(super) const RECHECK_EVERY: u64 = 6;
 /// What spawned work reports back to the engine task.
 pub(super) enum Internal {
     Polled(Result<super::intake::PollOutcome, ApiError>),
-    Policies(Result<Vec<crate::api::models::cas::Policy>, ApiError>),
+    Policies(Result<Vec<super::source::SourcePolicy>, ApiError>),
     Resolved {
         alert_id: String,
-        upn: String,
+        subject: super::evidence::Subject,
         mode: Mode,
         result: Result<Resolved, ApiError>,
     },
@@ -90,11 +85,6 @@ impl Ctx {
 #[derive(Default)]
 pub(super) struct Jobs {
     pub poll: Job,
-    pub track: Job,
-    /// Unsure intents being reconciled: one recovery at a time, beside tracking (shared with its task).
-    pub recovery: Arc<Job>,
-    /// Machines with a dispatch under way.
-    pub dispatch: KeyedJobs<String>,
     /// Alerts with a close call under way.
     pub close: KeyedJobs<String>,
 }
@@ -102,8 +92,8 @@ pub(super) struct Jobs {
 /// What intake keeps between polls.
 #[derive(Default)]
 pub(super) struct IntakeState {
-    /// The watermark: alerts raised before it (less the overlap) were journaled.
-    pub since_ms: Option<i64>,
+    /// Per source, the watermark: alerts before it (less the overlap) were journaled.
+    pub marks: super::source::Marks,
     /// Polls started so far; waiting alerts are re-checked every [`RECHECK_EVERY`] polls.
     pub polls: u64,
     /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
@@ -117,6 +107,8 @@ pub(super) struct ResolveState {
     /// Alert id → the user principal exactly as the alert names it; lookups use this, never the
     /// cleaned `AlertView::user`.
     pub identities: HashMap<String, String>,
+    /// Alert id → the devices it names, exactly as sent: acted on without a user lookup.
+    pub devices: HashMap<String, Vec<crate::alert::DeviceRef>>,
     /// User principal → when it was resolved and what was found.
     pub cache: HashMap<String, (Instant, Resolved)>,
     /// Alerts whose resolve failed, with when it is tried again and why it waits.
@@ -135,7 +127,7 @@ pub(super) struct Engine {
     pub policies: BTreeMap<String, PolicyView>,
     pub modes: HashMap<String, Mode>,
     pub remediations: HashMap<String, RemediationRow>,
-    /// Work that runs at most once at a time (polls, tracking rounds, dispatch per machine, closes).
+    /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
     pub jobs: Jobs,
     pub intake: IntakeState,
     pub resolving: ResolveState,
@@ -144,17 +136,20 @@ pub(super) struct Engine {
     pub last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
     pub journal_version: Option<i64>,
-    // engine-track: retries, query-form fallbacks and crash recovery, shared with the tasks doing the work.
-    /// Machines whose dispatch failed before anything was sent wait here before the next try.
-    pub dispatch_backoff: Arc<Mutex<KeyedRetries>>,
-    /// Tracking's per-action retry waits and its query forms.
-    pub tracking: Arc<Tracking>,
+    /// Dispatch: machines being dispatched, their backoff, read form and reserved room.
+    pub dispatcher: super::dispatcher::Dispatcher,
+    /// Tracking: rounds, crash recovery, retry waits and query forms.
+    pub tracker: super::tracker::Tracker,
     /// What each approved remediation waits for, as last told to front ends.
-    pub waits: HashMap<String, super::wait::WaitReason>,
+    pub waits: super::wait::WaitBoard,
     /// Set on shutdown: nothing new is polled or sent; submissions in flight finish and are journaled.
     pub draining: bool,
     /// How far a follower has caught up with the journal.
     pub follow: super::follower::FollowState,
+    /// Each alert in memory as last known across sources.
+    pub known: super::known_alerts::KnownAlerts,
+    /// What polls taught about policies and detectors, for binding warnings.
+    pub succession: super::succession_watch::SuccessionState,
 }
 
 impl Engine {
@@ -163,6 +158,7 @@ impl Engine {
         Engine {
             resolving: ResolveState {
                 identities: HashMap::new(),
+                devices: HashMap::new(),
                 cache: HashMap::new(),
                 retries: HashMap::new(),
                 lookup_form: ctx.provider.lookup_form(),
@@ -179,11 +175,13 @@ impl Engine {
             close_decided: HashSet::new(),
             last_quota: Vec::new(),
             journal_version: None,
-            dispatch_backoff: Arc::default(),
-            tracking: Arc::default(),
-            waits: HashMap::new(),
+            dispatcher: super::dispatcher::Dispatcher::default(),
+            tracker: super::tracker::Tracker::default(),
+            waits: super::wait::WaitBoard::default(),
             draining: false,
             follow: super::follower::FollowState::new(started),
+            known: HashMap::new(),
+            succession: Default::default(),
         }
     }
 
@@ -257,7 +255,7 @@ impl Engine {
             }
             touched_alerts.insert(row.alert_id.clone());
             self.remediations.insert(row.id.clone(), row.clone());
-            self.waits.remove(&row.id);
+            self.waits.forget(&row.id);
             self.emit(Event::RemediationChanged(Box::new(self.view_of(&row, now))));
         }
         for alert_id in touched_alerts {

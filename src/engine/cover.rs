@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
 
-use super::interface::{ActionKind, Cover, CoverKind, RemediationState};
+use super::interface::{ActionKind, Cover, CoverKind, ProofRead, RemediationState};
 use super::track::action_state;
 
 /// Whether `action`, as just read from Defender, is running on `machine_id` as the same kind of action.
@@ -20,12 +20,13 @@ fn same_target(action: &MachineAction, machine_id: &str, kind: &ActionKind) -> b
     action.machine_id.as_deref() == Some(machine_id) && action.kind.as_str() == kind.defender_type()
 }
 
-/// The newest action of a fresh read that a remediation may attach to, with the proof to record.
+/// The newest action of a fresh read (made at `read_at`) that a remediation may attach to, with the proof.
 pub fn running_cover(
     actions: &[MachineAction],
     machine_id: &str,
     kind: &ActionKind,
-    now: DateTime<Utc>,
+    read_at: DateTime<Utc>,
+    read: ProofRead,
 ) -> Option<(MachineAction, Cover)> {
     let action = actions
         .iter()
@@ -38,18 +39,20 @@ pub fn running_cover(
         status: action_state(action),
         requestor: action.requestor.as_deref().map(crate::text::sanitize),
         succeeded_at: None,
-        checked_at: now,
+        checked_at: read_at,
+        read: Some(read),
     };
     Some((action.clone(), cover))
 }
 
-/// The newest action of a fresh read that succeeded on the machine within `cooldown` before `now`.
+/// The newest action of a fresh read (made at `now`) that succeeded on the machine within `cooldown`.
 pub fn cooldown_cover_from_defender(
     actions: &[MachineAction],
     machine_id: &str,
     kind: &ActionKind,
     cooldown: chrono::Duration,
     now: DateTime<Utc>,
+    read: ProofRead,
 ) -> Option<Cover> {
     if cooldown <= chrono::Duration::zero() {
         return None;
@@ -67,6 +70,7 @@ pub fn cooldown_cover_from_defender(
         requestor: action.requestor.as_deref().map(crate::text::sanitize),
         succeeded_at: action.last_update_time,
         checked_at: now,
+        read: Some(read),
     })
 }
 
@@ -91,6 +95,7 @@ pub fn cooldown_cover_from_journal(
         requestor: Some(crate::text::sanitize(&earlier.requested_by)),
         succeeded_at: Some(succeeded_at),
         checked_at: now,
+        read: Some(ProofRead::Journal),
     })
 }
 
@@ -188,7 +193,8 @@ mod tests {
             ),
             action("new", "m1", "RunAntiVirusScan", ActionStatus::Pending, 2),
         ];
-        let (found, cover) = running_cover(&actions, "m1", &scan(), now()).expect("covered");
+        let (found, cover) =
+            running_cover(&actions, "m1", &scan(), now(), ProofRead::Machine).expect("covered");
         assert_eq!(found.id, "new");
         assert_eq!(cover.action_id, "new");
         assert_eq!(cover.kind, CoverKind::Running);
@@ -203,7 +209,7 @@ mod tests {
             ActionStatus::TimeOut,
             0,
         )];
-        assert!(running_cover(&ended, "m1", &scan(), now()).is_none());
+        assert!(running_cover(&ended, "m1", &scan(), now(), ProofRead::Machine).is_none());
     }
 
     #[test]
@@ -217,7 +223,8 @@ mod tests {
             59,
         )];
         let cover =
-            cooldown_cover_from_defender(&recent, "m1", &scan(), hour, now()).expect("cooled");
+            cooldown_cover_from_defender(&recent, "m1", &scan(), hour, now(), ProofRead::Machine)
+                .expect("cooled");
         assert_eq!(cover.kind, CoverKind::CoolDown);
         assert_eq!(
             cover.succeeded_at,
@@ -230,7 +237,10 @@ mod tests {
             ActionStatus::Succeeded,
             61,
         )];
-        assert!(cooldown_cover_from_defender(&old, "m1", &scan(), hour, now()).is_none());
+        assert!(
+            cooldown_cover_from_defender(&old, "m1", &scan(), hour, now(), ProofRead::Machine)
+                .is_none()
+        );
         let failed = [action(
             "s",
             "m1",
@@ -238,7 +248,10 @@ mod tests {
             ActionStatus::TimeOut,
             1,
         )];
-        assert!(cooldown_cover_from_defender(&failed, "m1", &scan(), hour, now()).is_none());
+        assert!(
+            cooldown_cover_from_defender(&failed, "m1", &scan(), hour, now(), ProofRead::Machine)
+                .is_none()
+        );
         let other = [action(
             "s",
             "m2",
@@ -246,9 +259,15 @@ mod tests {
             ActionStatus::Succeeded,
             1,
         )];
-        assert!(cooldown_cover_from_defender(&other, "m1", &scan(), hour, now()).is_none());
+        assert!(
+            cooldown_cover_from_defender(&other, "m1", &scan(), hour, now(), ProofRead::Machine)
+                .is_none()
+        );
         let off = chrono::Duration::zero();
-        assert!(cooldown_cover_from_defender(&recent, "m1", &scan(), off, now()).is_none());
+        assert!(
+            cooldown_cover_from_defender(&recent, "m1", &scan(), off, now(), ProofRead::Machine)
+                .is_none()
+        );
     }
 
     #[test]

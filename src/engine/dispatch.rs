@@ -1,13 +1,11 @@
-//! Dispatch: picks approved remediations whose machine is free and whose previous step is done, refuses
-//! unreadable rows, and hands each pick to [`super::submit`].
-
-use std::collections::HashSet;
+//! Dispatch and tracking glue: refuses unreadable rows, drives the [`super::dispatcher::Dispatcher`] and the
+//! [`super::tracker::Tracker`] with the engine's rows, and journals what can never be sent as skipped.
 
 use crate::store::RemediationRow;
 
-use super::core::{Engine, Internal, MAX_CONCURRENT_DISPATCH};
+use super::core::{Engine, Internal};
+use super::dispatcher::{Skip, World};
 use super::interface::{Level, RemediationState};
-use super::underway::{underway, waits_for_machine};
 
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
@@ -24,77 +22,34 @@ impl Engine {
             return;
         }
         self.refuse_unreadable();
-        let mut ready: Vec<&RemediationRow> = self
+        let world = World {
+            remediations: &self.remediations,
+            alerts: &self.alerts,
+            now: self.ctx.clock.now_instant(),
+        };
+        let pumped = self.dispatcher.pump(&self.ctx, &world);
+        self.journal_skips(pumped.skips);
+    }
+
+    /// Starts a tracking round over what is in flight, queued or approved on a machine not being dispatched.
+    pub fn start_track(&mut self) {
+        let unfinished: Vec<RemediationRow> = self
             .remediations
             .values()
-            .filter(|r| r.state == RemediationState::Approved)
+            .filter(|r| {
+                (r.state.is_in_flight()
+                    || r.state == RemediationState::Queued
+                    || r.state == RemediationState::Approved)
+                    && !self.dispatcher.is_dispatching(&r.machine_id)
+            })
+            .cloned()
             .collect();
-        if ready.is_empty() {
-            return;
-        }
-        ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
-        let now = self.instant();
-        let backoff = self
-            .dispatch_backoff
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut starts = Vec::new();
-        let mut skips = Vec::new();
-        let mut busy: HashSet<String> = self.jobs.dispatch.running_keys();
-        let underway = underway(self.remediations.values());
-        for row in ready {
-            if self.jobs.dispatch.running() + starts.len() >= MAX_CONCURRENT_DISPATCH {
-                break;
-            }
-            if busy.contains(&row.machine_id)
-                || waits_for_machine(&underway, row)
-                || !backoff.ready(&row.machine_id, now)
-            {
-                continue;
-            }
-            if row.step > 1 {
-                let previous = self.remediations.values().find(|r| {
-                    r.alert_id == row.alert_id
-                        && r.flow_id == row.flow_id
-                        && r.machine_id == row.machine_id
-                        && r.step == row.step - 1
-                });
-                match previous.map(Self::remediation_state) {
-                    Some(RemediationState::Succeeded) => {}
-                    Some(state) if state.is_final() => {
-                        skips.push((
-                            row.id.clone(),
-                            Some(row.state),
-                            format!("step {} ended {}", row.step - 1, state.as_str()),
-                        ));
-                        continue;
-                    }
-                    _ => continue,
-                }
-            }
-            let Ok(kind) = row.action.kind().cloned() else {
-                continue;
-            };
-            busy.insert(row.machine_id.clone());
-            starts.push((row.clone(), kind));
-        }
-        drop(backoff);
-        for (row, kind) in starts {
-            let Some(alert) = self.alerts.get(&row.alert_id).cloned() else {
-                continue;
-            };
-            if !self.jobs.dispatch.try_start(&row.machine_id) {
-                continue;
-            }
-            let ctx = self.ctx.clone();
-            let backoff = self.dispatch_backoff.clone();
-            tokio::spawn(async move {
-                let machine_id = row.machine_id.clone();
-                super::submit::dispatch_one(&ctx, &backoff, row, kind, alert).await;
-                ctx.report(Internal::DispatchDone { machine_id });
-            });
-        }
-        self.journal_skips(skips);
+        self.tracker.start_round(&self.ctx, unfinished);
+    }
+
+    /// On start: re-reads every unfinished remediation and settles those a crash left unsure.
+    pub fn start_reconcile(&mut self) {
+        self.start_track();
     }
 
     /// Rows whose stored state or action kind does not parse become `skipped` with the reason.
@@ -137,9 +92,6 @@ impl Engine {
         });
     }
 }
-
-/// A row to move to `skipped`: its id, the state it must still be in (`None`: its unknown stored state), why.
-type Skip = (String, Option<RemediationState>, String);
 
 /// Why a row must be refused before anything acts on it: an unknown stored state, or an unknown action on a
 /// row not sent yet. Rows already sent keep their state: Defender holds their action, tracking needs no kind.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::models::cas::Alert;
+use crate::alert::stored as stored_alert;
 use crate::store::{AuditEntry, CommandState, NewCommand};
 
 use super::core::Engine;
@@ -60,7 +60,7 @@ fn describe(command: &Command) -> String {
         Command::Release { remediation_id, .. } => format!("release {remediation_id}"),
         Command::History { alert_id } => format!("history of {alert_id}"),
         Command::OlderAlerts { .. } => "older alerts".into(),
-        Command::Refresh => "poll Cloud App Security now".into(),
+        Command::Refresh => "poll the alert sources now".into(),
         Command::Resync => "resync".into(),
     }
 }
@@ -176,14 +176,15 @@ impl Engine {
         };
         self.follow.synced_to = now;
         for stored in alerts {
-            let alert = match serde_json::from_value::<Alert>(stored.raw) {
+            let alert = match stored_alert::from_row(&stored) {
                 Ok(alert) => alert,
                 Err(e) => {
                     tracing::warn!(alert = %stored.id, "journaled alert not shown, it does not parse: {e}");
                     continue;
                 }
             };
-            let mut view = alert_view(&alert);
+            let matched = self.settings().binding_for(&alert);
+            let mut view = alert_view(&alert, matched.as_ref());
             if let Some(old) = self.alerts.get(&view.id) {
                 view.note = old.note.clone();
                 if *old == view {

@@ -146,6 +146,7 @@ mod tests {
             mode: Mode::Auto,
             max_per_alert: 1,
             max_per_hour: 10,
+            rules: Vec::new(),
         };
         let input = GateInput {
             mode: Mode::Auto,

@@ -1,27 +1,36 @@
-//! Intake: polls Cloud App Security for new and changed alerts, journals them, then considers each one.
+//! Intake: polls the alert sources for new and changed alerts, journals them, then considers each one.
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-
+use crate::alert::{PolicyState, SourceAlert, SourceKind, stored};
 use crate::api::ApiError;
-use crate::api::models::cas::{Alert, Policy};
 use crate::store::AlertRecord;
 
 use super::core::{Ctx, Engine, Internal, RECHECK_EVERY};
 use super::interface::{AlertView, Event, Level, PolicyView, RemediationState, Resolution};
 use super::job::Asked;
 use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
+use super::source::{AlertRef, Fetched, Marks, SourcePolicy};
 use super::views::{alert_view, policy_view};
 
-/// One poll's findings: alerts raised since the last poll, and the current state of alerts we wait on.
+/// The policy list is read again every this many polls: a policy disabled or gone is noticed.
+const POLICY_REFRESH_EVERY: u64 = 12;
+
+/// One poll's findings: alerts new or changed since each source's watermark, and the current state of alerts
+/// we wait on.
 pub(super) struct PollOutcome {
-    pub fresh: Vec<Alert>,
-    pub rechecked: Vec<Alert>,
+    pub fresh: Fetched,
+    pub rechecked: Vec<SourceAlert>,
 }
 
-async fn poll(ctx: &Ctx, since_ms: i64, recheck: Vec<String>) -> Result<PollOutcome, ApiError> {
-    let fresh = ctx.source.alerts_since(since_ms).await?;
+async fn poll(ctx: &Ctx, since: Marks, recheck: Vec<AlertRef>) -> Result<PollOutcome, ApiError> {
+    let mut fresh = ctx.source.alerts_since(&since).await;
+    if fresh.alerts.is_empty()
+        && !fresh.failures.is_empty()
+        && fresh.failures.len() == ctx.source.kinds().len()
+    {
+        return Err(fresh.failures.remove(0).1);
+    }
     let rechecked = if recheck.is_empty() {
         Vec::new()
     } else {
@@ -69,21 +78,36 @@ impl Engine {
 
     fn spawn_poll(&mut self) {
         let now_ms = self.now().timestamp_millis();
-        let since = match self.intake.since_ms {
-            Some(ms) => ms - self.settings().overlap.num_milliseconds(),
-            None => now_ms - self.settings().lookback.num_milliseconds(),
-        };
+        let since: Marks = self
+            .ctx
+            .source
+            .kinds()
+            .into_iter()
+            .map(|kind| {
+                let ms = match self.intake.marks.get(&kind) {
+                    Some(ms) => ms - self.settings().overlap.num_milliseconds(),
+                    None => now_ms - self.settings().lookback.num_milliseconds(),
+                };
+                (kind, ms)
+            })
+            .collect();
         let waiting: HashSet<&str> = self
             .remediations
             .values()
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
-        let recheck: Vec<String> = if self.intake.polls % RECHECK_EVERY == 0 {
-            waiting.into_iter().map(String::from).collect()
+        let recheck: Vec<AlertRef> = if self.intake.polls % RECHECK_EVERY == 0 {
+            waiting
+                .into_iter()
+                .map(|id| AlertRef::new(id, self.graph_id_of(id)))
+                .collect()
         } else {
             Vec::new()
         };
+        if self.intake.polls % POLICY_REFRESH_EVERY == POLICY_REFRESH_EVERY - 1 {
+            self.start_policy_refresh();
+        }
         self.intake.polls += 1;
         let ctx = self.ctx.clone();
         tokio::spawn(async move {
@@ -101,16 +125,30 @@ impl Engine {
         });
     }
 
-    pub async fn on_policies(&mut self, result: Result<Vec<Policy>, ApiError>) {
+    pub async fn on_policies(&mut self, result: Result<Vec<SourcePolicy>, ApiError>) {
         match result {
             Ok(policies) => {
+                if self.ctx.source.kinds().contains(&SourceKind::Cas) {
+                    self.succession.listed(
+                        policies
+                            .iter()
+                            .map(|p| PolicyState {
+                                id: p.id.clone(),
+                                name: p.name.clone(),
+                                enabled: p.enabled,
+                            })
+                            .collect(),
+                    );
+                }
                 for policy in policies {
-                    let view = policy_view(&policy, self.settings(), self.mode_of(&policy.id));
+                    let mut view = policy_view(&policy, self.settings(), self.mode_of(&policy.id));
+                    view.warning = self.policies.get(&view.id).and_then(|p| p.warning.clone());
                     self.set_policy(view);
                 }
             }
             Err(e) => self.notice(Level::Warn, format!("policies not loaded: {e}")),
         }
+        self.check_successions();
     }
 
     pub fn set_policy(&mut self, view: PolicyView) {
@@ -135,16 +173,35 @@ impl Engine {
                 return;
             }
         };
-        let newest_fresh = outcome.fresh.iter().map(|a| a.timestamp).max();
-        let changed: Vec<(&Alert, AlertView)> = outcome
+        let failed: Vec<String> = outcome
             .fresh
+            .failures
             .iter()
-            .chain(&outcome.rechecked)
+            .map(|(kind, e)| format!("{}: {e}", kind.as_str()))
+            .collect();
+        for failure in &failed {
+            tracing::warn!("alert source failed (the others' alerts count): {failure}");
+        }
+        let failed_kinds: Vec<SourceKind> =
+            outcome.fresh.failures.iter().map(|(k, _)| *k).collect();
+        let newest = outcome.fresh.newest;
+        let read: Vec<SourceAlert> = outcome
+            .fresh
+            .alerts
+            .into_iter()
+            .chain(outcome.rechecked)
+            .collect();
+        let polled = self.with_known(read).await;
+        for alert in &polled {
+            self.succession.learn(alert);
+        }
+        let changed: Vec<(&SourceAlert, AlertView)> = polled
+            .iter()
             .filter_map(|alert| self.changed_view(alert).map(|view| (alert, view)))
             .collect();
         let records: Vec<AlertRecord> = changed
             .iter()
-            .map(|(alert, view)| alert_record(alert, view, self.now()))
+            .map(|(alert, view)| stored::record(alert, &view.policy_id, self.now()))
             .collect();
         let count = records.len();
         if let Err(e) = self
@@ -158,8 +215,9 @@ impl Engine {
         }
         self.intake.journal_retry = None;
         // Durable before it counts: the watermark moves only past alerts now in the journal.
-        if let Some(newest) = newest_fresh {
-            self.intake.since_ms = Some(self.intake.since_ms.unwrap_or(newest).max(newest));
+        for (kind, newest) in newest {
+            let mark = self.intake.marks.entry(kind).or_insert(newest);
+            *mark = (*mark).max(newest);
         }
         let mut new_alerts = 0;
         for (alert, view) in changed {
@@ -168,19 +226,22 @@ impl Engine {
             }
         }
         self.emit(Event::Poll {
-            ok: true,
+            ok: failed.is_empty(),
             at: self.now(),
-            error: None,
+            error: (!failed.is_empty()).then(|| failed.join("; ")),
             new_alerts,
         });
-        if self.intake.since_ms.is_none() {
-            self.intake.since_ms =
-                Some(self.now().timestamp_millis() - self.settings().overlap.num_milliseconds());
+        let start = self.now().timestamp_millis() - self.settings().overlap.num_milliseconds();
+        for kind in self.ctx.source.kinds() {
+            if !failed_kinds.contains(&kind) {
+                self.intake.marks.entry(kind).or_insert(start);
+            }
         }
         for alert_id in std::mem::take(&mut self.intake.reconsider) {
             self.consider_alert(&alert_id, false).await;
         }
         self.expire_proposals().await;
+        self.check_successions();
     }
 
     /// The journal refused this poll's alerts: nothing of them counts (the watermark stays), and the
@@ -210,11 +271,14 @@ impl Engine {
     }
 
     /// The alert's view when it is new or differs from what is shown; `None` when unchanged.
-    fn changed_view(&self, alert: &Alert) -> Option<AlertView> {
-        let mut view = alert_view(alert);
+    fn changed_view(&self, alert: &SourceAlert) -> Option<AlertView> {
+        let matched = self.settings().binding_for(alert);
+        let mut view = alert_view(alert, matched.as_ref());
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
-            if *old == view && self.resolving.identities.contains_key(&view.id) {
+            let remembered = self.resolving.identities.contains_key(&view.id)
+                || self.resolving.devices.contains_key(&view.id);
+            if *old == view && remembered {
                 return None;
             }
         }
@@ -222,43 +286,25 @@ impl Engine {
     }
 
     /// Shows a journaled alert and considers it; returns true when it was new.
-    async fn take_alert(&mut self, alert: &Alert, view: AlertView) -> bool {
+    async fn take_alert(&mut self, alert: &SourceAlert, view: AlertView) -> bool {
         let is_new = !self.alerts.contains_key(&view.id);
-        let id = view.id.clone();
-        if let Some(user) = alert.user_principal() {
-            self.resolving
-                .identities
-                .insert(id.clone(), user.to_string());
-        }
+        let id = alert.key.to_string();
+        self.remember_subject(&id, alert);
         let closed = view.resolution != Resolution::Open;
         self.alerts.insert(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
             self.resolving.retries.remove(&id);
-            self.withdraw_proposals(&id, "alert closed in Cloud App Security")
+            let source = if alert.seen_by.contains(&SourceKind::Cas) {
+                "Cloud App Security"
+            } else {
+                "Microsoft Graph"
+            };
+            self.withdraw_proposals(&id, &format!("alert closed in {source}"))
                 .await;
         } else {
             self.consider_alert(&id, false).await;
         }
         is_new
-    }
-}
-
-/// The journal's record of an alert: display fields cleaned, the user exactly as the alert names it.
-fn alert_record(alert: &Alert, view: &AlertView, seen_at: DateTime<Utc>) -> AlertRecord {
-    AlertRecord {
-        id: view.id.clone(),
-        policy_id: view.policy_id.clone(),
-        title: view.title.clone(),
-        user: alert.user_principal().unwrap_or_default().to_string(),
-        severity: alert.severity.as_ref().map(|s| s.value()).unwrap_or(-1),
-        resolution: alert
-            .resolution_status
-            .as_ref()
-            .map(|r| r.value())
-            .unwrap_or(0),
-        timestamp_ms: alert.timestamp,
-        raw: serde_json::to_value(alert).unwrap_or_default(),
-        seen_at,
     }
 }

@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::graph_verdict::{GraphClassification, GraphDetermination};
 pub use super::history::HistoryEntry;
-pub use super::proof::{Cover, CoverKind};
+pub use super::proof::{Cover, CoverKind, ProofRead};
 pub use super::wait::WaitReason;
 /// The lifecycle types live beside the journal and the engine (the journal may not depend on the engine).
 pub use crate::lifecycle::{ActionKind, Outcome, RemediationState};
@@ -70,7 +71,7 @@ pub enum Resolution {
     Unknown,
 }
 
-/// How an analyst closes an alert in Cloud App Security.
+/// How an analyst closes an alert: Cloud App Security's closures, or Graph's classification and determination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "as", rename_all = "snake_case")]
 pub enum Closure {
@@ -82,6 +83,11 @@ pub enum Closure {
     /// `reason_id`: 0 not of interest, 1 too many similar alerts, 3 not accurate, 4 other.
     FalsePositive {
         reason_id: u8,
+    },
+    /// Graph's words, for alerts Graph saw.
+    Graph {
+        classification: GraphClassification,
+        determination: GraphDetermination,
     },
 }
 
@@ -109,6 +115,15 @@ pub struct AlertView {
     pub read: bool,
     pub url: Option<String>,
     pub entities: Vec<EntityView>,
+    /// Which sources read it (`cas`, `graph`, or both).
+    #[serde(default)]
+    pub seen_by: Vec<crate::alert::SourceKind>,
+    /// Its Graph id, exactly as sent, when Graph read it: closing and commenting go there.
+    #[serde(default)]
+    pub graph_id: Option<String>,
+    /// How its binding matched ("policy id …", "detector …"), when one did.
+    #[serde(default)]
+    pub matched_by: Option<String>,
 }
 
 /// A Cloud App Security policy with its remedy binding.
@@ -134,6 +149,12 @@ pub struct PolicyView {
     /// `auto` acts on at most this many machines per hour for the policy (beyond: proposes).
     #[serde(default)]
     pub max_per_hour: u32,
+    /// How the binding matches alerts ("policy id …", "detector …", "title …"); empty when unbound.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Why the binding may have stopped firing, naming the likely successor.
+    #[serde(default)]
+    pub warning: Option<String>,
 }
 
 /// A Defender machine resolved for an alert, with the proof of how it was found.

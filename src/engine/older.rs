@@ -105,6 +105,7 @@ mod tests {
             resolution: 1,
             timestamp_ms: at.timestamp_millis(),
             raw: serde_json::json!({}),
+            format: crate::store::RawFormat::CasRest,
             seen_at: at,
         })
         .unwrap();

@@ -15,6 +15,32 @@ pub enum CoverKind {
     CoolDown,
 }
 
+/// Which read a proof comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum ProofRead {
+    /// One read of several machines' actions of the kind (`(machineId eq … or …) and type eq …`).
+    Batch { machines: usize },
+    /// A read of this machine's actions of the kind (`machineId eq … and type eq …`).
+    Machine,
+    /// Defender's own answer to the POST ("an action is already in progress", with the action).
+    Answer,
+    /// The journal's record of remedy's own earlier success on the machine.
+    Journal,
+}
+
+impl ProofRead {
+    /// "one read of 16 machines' actions", for audit entries and notes.
+    pub fn describe(self) -> String {
+        match self {
+            ProofRead::Batch { machines } => format!("one read of {machines} machines' actions"),
+            ProofRead::Machine => "a read of the machine's actions".to_string(),
+            ProofRead::Answer => "Defender's answer to the request".to_string(),
+            ProofRead::Journal => "the journal".to_string(),
+        }
+    }
+}
+
 /// The proof, read from Defender or the journal, that an earlier action covers a remediation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cover {
@@ -29,6 +55,9 @@ pub struct Cover {
     pub succeeded_at: Option<DateTime<Utc>>,
     /// When remedy read the proof.
     pub checked_at: DateTime<Utc>,
+    /// Which read the proof came from (absent in proofs recorded before reads were named).
+    #[serde(default)]
+    pub read: Option<ProofRead>,
 }
 
 impl Cover {

@@ -13,8 +13,8 @@ use crate::api::{
 use super::interface::ActionKind;
 
 /// Where remediation actions run. Every lookup uses the exact identifiers given (never cleaned text).
-/// The richer reads (`actions_created_since`, `actions_by_ids`) may be refused; callers then fall back
-/// to the documented ones (`actions_in_status`, `action`). See `boxed futures` in `source.rs`.
+/// The richer reads (`actions_on`, `actions_created_since`, `actions_by_ids`) may be refused; callers then
+/// fall back to the documented ones (`actions_of`, `actions_in_status`, `action`). See `boxed futures` in `source.rs`.
 pub trait ActionProvider: Send + Sync {
     /// How machines are looked up by device id now (batched, or one by one after a refusal).
     fn lookup_form(&self) -> MachineLookupForm;
@@ -38,6 +38,8 @@ pub trait ActionProvider: Send + Sync {
         &'a self,
         device_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<Machine>, ApiError>>;
+    /// One machine by its exact Defender id (`GET /api/machines/{id}`).
+    fn machine<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Machine, ApiError>>;
     /// Machines the account logged on to (the provider's own user lookup).
     fn user_machines<'a>(
         &'a self,
@@ -47,6 +49,12 @@ pub trait ActionProvider: Send + Sync {
     fn actions_of<'a>(
         &'a self,
         machine_id: &'a str,
+        kind: &'a ActionKind,
+    ) -> BoxFuture<'a, Result<Vec<MachineAction>, ApiError>>;
+    /// The actions of one kind on several machines in one call (a richer query; may be refused).
+    fn actions_on<'a>(
+        &'a self,
+        machine_ids: &'a [String],
         kind: &'a ActionKind,
     ) -> BoxFuture<'a, Result<Vec<MachineAction>, ApiError>>;
     /// Every action created at or after `since` (a richer query; may be refused).
@@ -124,6 +132,10 @@ impl ActionProvider for DefenderProvider {
         Box::pin(self.defender.machines_by_aad_device_id(device_id))
     }
 
+    fn machine<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Machine, ApiError>> {
+        Box::pin(self.defender.machine(id))
+    }
+
     fn user_machines<'a>(
         &'a self,
         account: &'a str,
@@ -142,6 +154,22 @@ impl ActionProvider for DefenderProvider {
                 quoted(machine_id),
                 kind.defender_type()
             );
+            self.defender.machine_actions(Some(&filter)).await
+        })
+    }
+
+    fn actions_on<'a>(
+        &'a self,
+        machine_ids: &'a [String],
+        kind: &'a ActionKind,
+    ) -> BoxFuture<'a, Result<Vec<MachineAction>, ApiError>> {
+        Box::pin(async move {
+            let machines = machine_ids
+                .iter()
+                .map(|id| format!("machineId eq {}", quoted(id)))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            let filter = format!("({machines}) and type eq '{}'", kind.defender_type());
             self.defender.machine_actions(Some(&filter)).await
         })
     }

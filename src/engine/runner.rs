@@ -9,15 +9,20 @@ use tokio::time::{MissedTickBehavior, interval};
 use crate::api::Clients;
 use crate::store::Journal;
 
+use super::cas_source::CasSource;
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
+use super::graph_source::GraphSource;
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
-use super::source::CasSource;
+use super::source::AlertSource;
+use super::sources::Sources;
 use super::spend::JournalSpend;
 use super::views::configured_policy_view;
+use crate::alert::SourceKind;
+use crate::api::models::security::ServiceSource;
 
 /// Events buffered per front end before it is told it fell behind (it then asks for a resync).
 const EVENT_BUFFER: usize = 4096;
@@ -109,6 +114,29 @@ impl EngineHandle {
     }
 }
 
+/// The alert source `[alerts] sources` asks for: one source, or both as one.
+fn alert_source(clients: &Clients, settings: &EngineSettings) -> Arc<dyn AlertSource> {
+    let mut sources: Vec<Box<dyn AlertSource>> = Vec::new();
+    for kind in &settings.alert_sources {
+        match kind {
+            SourceKind::Cas => sources.push(Box::new(CasSource(clients.cas.clone()))),
+            SourceKind::Graph => sources.push(Box::new(GraphSource {
+                client: clients.graph_alerts.clone(),
+                service_sources: settings
+                    .graph_service_sources
+                    .iter()
+                    .map(|s| ServiceSource::parse(s))
+                    .collect(),
+            })),
+        }
+    }
+    match sources.len() {
+        0 => Arc::new(CasSource(clients.cas.clone())),
+        1 => Arc::from(sources.remove(0)),
+        _ => Arc::new(Sources(sources)),
+    }
+}
+
 /// Starts the engine on the current tokio runtime.
 pub fn start(clients: Clients, journal: Journal, settings: EngineSettings) -> EngineHandle {
     start_with_clock(clients, journal, settings, Arc::new(SystemClock))
@@ -131,7 +159,7 @@ pub fn start_with_clock(
         clock: clock.clone(),
     }));
     let ctx = Ctx {
-        source: Arc::new(CasSource(clients.cas.clone())),
+        source: alert_source(&clients, &settings),
         provider: Arc::new(DefenderProvider {
             defender: clients.defender.clone(),
             graph: clients.graph.clone(),
@@ -222,7 +250,7 @@ async fn run(
     let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        if engine.draining && engine.jobs.dispatch.running() == 0 {
+        if engine.draining && engine.dispatcher.in_flight() == 0 {
             tracing::info!("drained: no submission in flight");
             break;
         }
@@ -234,7 +262,7 @@ async fn run(
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
-                tracing::info!(in_flight = engine.jobs.dispatch.running(), "draining before shutdown");
+                tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
@@ -297,18 +325,18 @@ impl Engine {
             Internal::Policies(result) => self.on_policies(result).await,
             Internal::Resolved {
                 alert_id,
-                upn,
+                subject,
                 mode,
                 result,
-            } => self.on_resolved(alert_id, upn, mode, result).await,
+            } => self.on_resolved(alert_id, subject, mode, result).await,
             Internal::Rows(rows) => self.apply_rows(rows).await,
             Internal::DispatchDone { machine_id } => {
-                self.jobs.dispatch.finish(&machine_id);
+                self.dispatcher.finished(&machine_id);
                 self.emit_quota();
                 self.pump_dispatch();
             }
             Internal::TrackDone => {
-                self.jobs.track.finish();
+                self.tracker.round_done();
                 self.emit_quota();
             }
             Internal::AlertResolution {

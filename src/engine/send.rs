@@ -7,7 +7,7 @@ use super::core::{Ctx, Internal};
 use super::cover::running_cover;
 use super::dispatch::audit_target;
 use super::error::EngineError;
-use super::interface::{ActionKind, AlertView, Level, RemediationState};
+use super::interface::{ActionKind, AlertView, Level, ProofRead, RemediationState};
 use super::link::Link;
 use super::plan::render_comment;
 use super::submit::{action_request, attach, find_running};
@@ -71,6 +71,7 @@ pub(super) async fn send(
                     &row.machine_id,
                     kind,
                     ctx.clock.now_utc(),
+                    ProofRead::Answer,
                 )
             });
             let found = match answered {

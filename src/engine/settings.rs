@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::alert::{BindingRule, MatchedBy, SourceAlert, SourceKind, match_binding};
 use crate::config::{ActionSpec, Config, IsolationType, ScanType};
 
 use super::interface::{ActionKind, Mode};
@@ -26,6 +27,20 @@ pub struct Binding {
     pub mode: Mode,
     pub max_per_alert: u32,
     pub max_per_hour: u32,
+    /// How alerts fall under it (a `[policies.<id>]` section: that policy id).
+    pub rules: Vec<BindingRule>,
+}
+
+impl EngineSettings {
+    /// The binding `alert` falls under, by which rule (see [`match_binding`]).
+    pub fn binding_for(&self, alert: &SourceAlert) -> Option<MatchedBy> {
+        match_binding(
+            alert,
+            self.bindings
+                .iter()
+                .map(|(name, b)| (name.as_str(), b.rules.as_slice())),
+        )
+    }
 }
 
 /// Engine settings derived from [`Config`].
@@ -55,6 +70,12 @@ pub struct EngineSettings {
     pub bindings: BTreeMap<String, Binding>,
     pub protected_tags: Vec<String>,
     pub protected_groups: Vec<String>,
+    /// The alert sources polled (`[alerts] sources`).
+    pub alert_sources: Vec<SourceKind>,
+    /// Graph `serviceSource` values listed (`[alerts] graph_service_sources`).
+    pub graph_service_sources: Vec<String>,
+    /// A bound detector silent this long while its titles come from another is warned about.
+    pub detector_quiet: chrono::Duration,
 }
 
 impl EngineSettings {
@@ -75,7 +96,7 @@ impl EngineSettings {
                 (id.clone(), plan)
             })
             .collect();
-        let bindings = config
+        let mut bindings: BTreeMap<String, Binding> = config
             .policies
             .iter()
             .map(|(policy, b)| {
@@ -88,9 +109,38 @@ impl EngineSettings {
                     max_per_hour: b
                         .max_machines_per_hour
                         .unwrap_or(config.guards.max_machines_per_hour),
+                    rules: vec![BindingRule::PolicyId(policy.clone())],
                 };
                 (policy.clone(), binding)
             })
+            .collect();
+        for (name, b) in &config.bindings {
+            let rules = [
+                b.policy_id.clone().map(BindingRule::PolicyId),
+                b.detector_id.clone().map(BindingRule::DetectorId),
+                b.service_source.clone().map(BindingRule::ServiceSource),
+                b.title.clone().map(BindingRule::TitlePattern),
+            ];
+            let binding = Binding {
+                flow_id: b.flow.clone(),
+                mode: Mode::parse(&b.mode).unwrap_or(Mode::Approve),
+                max_per_alert: b
+                    .max_machines_per_alert
+                    .unwrap_or(config.guards.max_machines_per_alert),
+                max_per_hour: b
+                    .max_machines_per_hour
+                    .unwrap_or(config.guards.max_machines_per_hour),
+                rules: rules
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| !rule_empty(r))
+                    .collect(),
+            };
+            bindings.insert(name.clone(), binding);
+        }
+        let alert_sources = [SourceKind::Cas, SourceKind::Graph]
+            .into_iter()
+            .filter(|kind| config.alerts.polls(kind.as_str()))
             .collect();
         let engine = &config.engine;
         EngineSettings {
@@ -113,7 +163,19 @@ impl EngineSettings {
             bindings,
             protected_tags: config.guards.protected_tags.clone(),
             protected_groups: config.guards.protected_groups.clone(),
+            alert_sources,
+            graph_service_sources: config.alerts.graph_service_sources.clone(),
+            detector_quiet: hours(config.alerts.detector_quiet_hours),
         }
+    }
+}
+
+fn rule_empty(rule: &BindingRule) -> bool {
+    match rule {
+        BindingRule::PolicyId(t)
+        | BindingRule::DetectorId(t)
+        | BindingRule::ServiceSource(t)
+        | BindingRule::TitlePattern(t) => t.is_empty(),
     }
 }
 

@@ -4,71 +4,84 @@
 //! `Arc<dyn …>` (one engine type, the implementation picked at start), which `async fn` in traits does
 //! not allow, and boxing by hand needs no extra crate (it is what `async-trait` generates).
 
+use std::collections::BTreeMap;
+
 use futures::future::BoxFuture;
 
-use crate::api::models::cas::{Alert, Policy};
-use crate::api::{AlertQuery, ApiError, CasClient, CloseAs, CloseOutcome};
+use crate::alert::{AlertKey, SourceAlert, SourceKind};
+use crate::api::ApiError;
 
-/// At most this many alert ids are re-read in one call.
-const RECHECK_BATCH: usize = 100;
+use super::interface::Closure;
 
-/// A service raising alerts: Cloud App Security today, Graph `alerts_v2` next.
+/// Per source, a moment in epoch milliseconds: where each source's watermark stands, or its newest alert.
+pub type Marks = BTreeMap<SourceKind, i64>;
+
+/// An alert as a source needs it to read it again or act on it: its key and, when Graph saw it, its Graph id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertRef {
+    pub key: AlertKey,
+    pub graph_id: Option<String>,
+}
+
+impl AlertRef {
+    /// The alert with engine id `id`; a Graph-keyed alert's Graph id is its key.
+    pub fn new(id: &str, graph_id: Option<String>) -> AlertRef {
+        let key = AlertKey::from_id(id);
+        let graph_id = graph_id.or(match &key {
+            AlertKey::Graph(id) => Some(id.clone()),
+            AlertKey::Cas(_) => None,
+        });
+        AlertRef { key, graph_id }
+    }
+}
+
+/// One poll of every source: the alerts (one per key), each source's newest watermark field, and the sources
+/// that failed (the others' alerts still count).
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub alerts: Vec<SourceAlert>,
+    /// Per source, the newest value of the field its watermark follows (CAS: raised, Graph: last update).
+    pub newest: Marks,
+    pub failures: Vec<(SourceKind, ApiError)>,
+}
+
+/// What a close call did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Closed {
+    Closed,
+    /// The source does not know the alert.
+    NotFound(SourceKind),
+}
+
+/// A detection policy as a source lists it (only Cloud App Security lists policies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePolicy {
+    pub id: String,
+    pub name: String,
+    pub policy_type: Option<String>,
+    pub enabled: bool,
+}
+
+/// A service raising alerts: Cloud App Security's REST API, Graph `alerts_v2`, or both.
 pub trait AlertSource: Send + Sync {
-    /// Open alerts raised at or after `since_ms` (epoch milliseconds), oldest first.
-    fn alerts_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<Alert>, ApiError>>;
-    /// The current state of the alerts with these exact ids (closed ones included).
-    fn read_alerts<'a>(&'a self, ids: &'a [String]) -> BoxFuture<'a, Result<Vec<Alert>, ApiError>>;
-    /// Marks one alert read.
-    fn mark_read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), ApiError>>;
+    /// The sources behind this one, each with its own watermark.
+    fn kinds(&self) -> Vec<SourceKind>;
+    /// Alerts new or changed since each source's mark (epoch milliseconds, overlap already taken off).
+    fn alerts_since<'a>(&'a self, since: &'a Marks) -> BoxFuture<'a, Fetched>;
+    /// The current state of these alerts (closed ones included).
+    fn read_alerts<'a>(
+        &'a self,
+        alerts: &'a [AlertRef],
+    ) -> BoxFuture<'a, Result<Vec<SourceAlert>, ApiError>>;
+    /// Marks one alert read (where the source knows the notion).
+    fn mark_read<'a>(&'a self, alert: &'a AlertRef) -> BoxFuture<'a, Result<(), ApiError>>;
     /// Closes one alert with a comment.
     fn close_alert<'a>(
         &'a self,
-        id: &'a str,
-        how: CloseAs,
+        alert: &'a AlertRef,
+        how: Closure,
         comment: &'a str,
-    ) -> BoxFuture<'a, Result<CloseOutcome, ApiError>>;
+    ) -> BoxFuture<'a, Result<Closed, ApiError>>;
     /// Every policy that may raise alerts.
-    fn policies(&self) -> BoxFuture<'_, Result<Vec<Policy>, ApiError>>;
-}
-
-/// Cloud App Security's REST API as the alert source.
-pub struct CasSource(pub CasClient);
-
-impl AlertSource for CasSource {
-    fn alerts_since(&self, since_ms: i64) -> BoxFuture<'_, Result<Vec<Alert>, ApiError>> {
-        Box::pin(async move {
-            let query = AlertQuery::new()
-                .open_only()
-                .since_ms(since_ms)
-                .sort_by_date_asc();
-            self.0.list_alerts(&query).await
-        })
-    }
-
-    fn read_alerts<'a>(&'a self, ids: &'a [String]) -> BoxFuture<'a, Result<Vec<Alert>, ApiError>> {
-        Box::pin(async move {
-            let mut alerts = Vec::new();
-            for batch in ids.chunks(RECHECK_BATCH) {
-                alerts.extend(self.0.list_alerts(&AlertQuery::new().ids(batch)).await?);
-            }
-            Ok(alerts)
-        })
-    }
-
-    fn mark_read<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<(), ApiError>> {
-        Box::pin(self.0.mark_read(id))
-    }
-
-    fn close_alert<'a>(
-        &'a self,
-        id: &'a str,
-        how: CloseAs,
-        comment: &'a str,
-    ) -> BoxFuture<'a, Result<CloseOutcome, ApiError>> {
-        Box::pin(async move { self.0.close_alerts(&[id.to_string()], how, comment).await })
-    }
-
-    fn policies(&self) -> BoxFuture<'_, Result<Vec<Policy>, ApiError>> {
-        Box::pin(self.0.list_policies())
-    }
+    fn policies(&self) -> BoxFuture<'_, Result<Vec<SourcePolicy>, ApiError>>;
 }

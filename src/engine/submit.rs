@@ -1,5 +1,6 @@
-//! Submit: one remediation leaves for Defender write-ahead, after one fresh read of the machine's actions of
-//! its kind decides whether it attaches to a running one, is covered by a recent success, or is sent.
+//! Submit: one remediation leaves for Defender write-ahead, after a fresh read of the machine's actions of
+//! its kind (at most [`super::fresh::MAX_PROOF_AGE`] old) decides whether it attaches to a running one, is
+//! covered by a recent success, or is sent.
 
 use std::sync::Mutex;
 
@@ -10,7 +11,8 @@ use crate::store::{AuditEntry, RemediationRow};
 use super::core::{Ctx, Internal};
 use super::cover::{cooldown_cover_from_defender, cooldown_cover_from_journal, running_cover};
 use super::error::EngineError;
-use super::interface::{ActionKind, AlertView, Cover, Level, RemediationState};
+use super::fresh::{FreshRead, read_machine};
+use super::interface::{ActionKind, AlertView, Cover, Level, ProofRead, RemediationState};
 use super::link::Link;
 use super::retry::KeyedRetries;
 use super::track::action_state;
@@ -54,15 +56,17 @@ pub(super) fn action_request(kind: &ActionKind, comment: String, key: &str) -> A
     }
 }
 
-/// Dispatches one remediation; a failure before anything left puts the machine in backoff and says why.
-pub(super) async fn dispatch_one(
+/// Dispatches one remediation on a fresh read of its machine's actions; a failure before anything left
+/// puts the machine in backoff and says why.
+pub(super) async fn dispatch_read(
     ctx: &Ctx,
     backoff: &Mutex<KeyedRetries>,
     row: RemediationRow,
     kind: ActionKind,
     alert: AlertView,
+    read: Result<FreshRead, EngineError>,
 ) {
-    let result = try_dispatch(ctx, &row, &kind, &alert).await;
+    let result = try_dispatch(ctx, &row, &kind, &alert, read).await;
     let mut backoff = backoff.lock().unwrap_or_else(|p| p.into_inner());
     match result {
         Ok(()) => backoff.succeeded(&row.machine_id),
@@ -82,14 +86,16 @@ pub(super) async fn dispatch_one(
     }
 }
 
+/// What the read shows for this remediation: a running action to attach to, a recent success (Defender's or
+/// the journal's) within the flow's cool-down, or nothing, so it is sent.
 async fn decide(
     ctx: &Ctx,
     row: &RemediationRow,
     kind: &ActionKind,
+    read: &FreshRead,
 ) -> Result<Decision, EngineError> {
-    let actions = ctx.provider.actions_of(&row.machine_id, kind).await?;
-    let now = ctx.clock.now_utc();
-    if let Some(found) = running_cover(&actions, &row.machine_id, kind, now) {
+    let (actions, at) = (&read.actions, read.at);
+    if let Some(found) = running_cover(actions, &row.machine_id, kind, at, read.read) {
         return Ok(Decision::Attach(Box::new(found)));
     }
     let cooldown = ctx
@@ -101,19 +107,38 @@ async fn decide(
         return Ok(Decision::Submit);
     }
     if let Some(cover) =
-        cooldown_cover_from_defender(&actions, &row.machine_id, kind, cooldown, now)
+        cooldown_cover_from_defender(actions, &row.machine_id, kind, cooldown, at, read.read)
     {
         return Ok(Decision::CoolDown(cover));
     }
     let (machine, action) = (row.machine_id.clone(), kind.clone());
-    let since = now.checked_sub_signed(cooldown).unwrap_or(now);
+    let since = at.checked_sub_signed(cooldown).unwrap_or(at);
     let earlier = ctx
         .journal
         .call(move |j| j.last_success(&machine, &action, since))
         .await?;
     Ok(earlier
-        .and_then(|e| cooldown_cover_from_journal(&e, cooldown, now))
+        .and_then(|e| cooldown_cover_from_journal(&e, cooldown, at))
         .map_or(Decision::Submit, Decision::CoolDown))
+}
+
+/// Decides on `read`, read again for this machine alone when it is older than the proof may be; a decision
+/// whose read grew too old while it was made is not journaled.
+async fn decide_fresh(
+    ctx: &Ctx,
+    row: &RemediationRow,
+    kind: &ActionKind,
+    read: FreshRead,
+) -> Result<(FreshRead, Decision), EngineError> {
+    let read = match read.too_old(ctx.clock.now_utc()) {
+        Some(_) => read_machine(ctx, &row.machine_id, kind).await?,
+        None => read,
+    };
+    let decision = decide(ctx, row, kind, &read).await?;
+    if let Some(age) = read.too_old(ctx.clock.now_utc()) {
+        return Err(EngineError::ProofTooOld(age.num_seconds()));
+    }
+    Ok((read, decision))
 }
 
 /// As the lease holder: attach, skip as covered or write the intent, POST, journal the answer.
@@ -122,12 +147,15 @@ async fn try_dispatch(
     row: &RemediationRow,
     kind: &ActionKind,
     alert: &AlertView,
+    read: Result<FreshRead, EngineError>,
 ) -> Result<(), EngineError> {
-    let decision = decide(ctx, row, kind).await?;
+    let (read, decision) = decide_fresh(ctx, row, kind, read?).await?;
     let intent = format!(
-        "intent: {} [remedy:{}]",
+        "intent: {} [remedy:{}] on {} at {}",
         kind.defender_type(),
-        row.idempotency_key
+        row.idempotency_key,
+        read.read.describe(),
+        read.at.format("%Y-%m-%dT%H:%M:%S%.3fZ")
     );
     let lease = ctx.lease.clone();
     let row_id = row.id.clone();
@@ -221,10 +249,13 @@ pub(super) async fn attach(
 ) -> Result<(), EngineError> {
     let note = cover.summary(Some(kind));
     let result = format!(
-        "following Defender action {}: {} when read at {}, created {}, requested by {}",
+        "following Defender action {}: {} when read at {} ({}), created {}, requested by {}",
         action.id,
         action_state(action).as_str(),
         cover.checked_at.format("%Y-%m-%dT%H:%M:%SZ"),
+        cover
+            .read
+            .map_or_else(|| "a read".to_string(), ProofRead::describe),
         cover
             .created_at
             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -265,5 +296,6 @@ pub(super) async fn find_running(
         &row.machine_id,
         kind,
         ctx.clock.now_utc(),
+        ProofRead::Machine,
     ))
 }

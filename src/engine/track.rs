@@ -11,7 +11,7 @@ use crate::api::models::defender::{ActionStatus, MachineAction};
 use crate::store::RemediationRow;
 use crate::text::sanitize;
 
-use super::core::{Ctx, Engine, Internal};
+use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::forms::{QueryForms, RichQuery};
 use super::interface::{Level, RemediationState};
@@ -85,41 +85,6 @@ pub(super) fn ended_reason(action: &MachineAction, state: RemediationState) -> O
                 .unwrap_or_default()
         )),
         _ => None,
-    }
-}
-
-impl Engine {
-    /// Starts a tracking round when something is in flight.
-    pub fn start_track(&mut self) {
-        let unfinished: Vec<RemediationRow> = self
-            .remediations
-            .values()
-            .filter(|r| {
-                let s = Self::remediation_state(r);
-                (s.is_in_flight()
-                    || s == RemediationState::Queued
-                    || s == RemediationState::Approved)
-                    && !self.jobs.dispatch.is_running(&r.machine_id)
-            })
-            .cloned()
-            .collect();
-        if unfinished.is_empty() || !self.jobs.track.try_start() {
-            return;
-        }
-        let ctx = self.ctx.clone();
-        let tracking = self.tracking.clone();
-        let recovery = self.jobs.recovery.clone();
-        tokio::spawn(async move {
-            if let Err(e) = track(&ctx, &tracking, recovery, unfinished).await {
-                ctx.notice(Level::Warn, format!("tracking round incomplete: {e}"));
-            }
-            ctx.report(Internal::TrackDone);
-        });
-    }
-
-    /// On start: re-reads every unfinished remediation and settles those a crash left unsure.
-    pub fn start_reconcile(&mut self) {
-        self.start_track();
     }
 }
 

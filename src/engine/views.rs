@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::api::models::cas::{Alert, AlertStatus, Policy};
+use crate::alert::{MatchedBy, SourceAlert};
 use crate::api::models::defender::Machine;
 use crate::store::RemediationRow;
 use crate::text::sanitize;
@@ -11,34 +11,61 @@ use super::interface::{
     AlertView, Cover, EntityView, MachineView, Mode, PolicyView, RemediationView,
 };
 use super::settings::EngineSettings;
+use super::source::SourcePolicy;
 
-/// The alert as the console shows it; every text field sanitised.
-pub fn alert_view(alert: &Alert) -> AlertView {
-    let policy = alert.policy.as_ref();
+/// The alert as the console shows it, filed under the binding it matched (else its policy id); every text
+/// field sanitised.
+pub fn alert_view(alert: &SourceAlert, matched: Option<&MatchedBy>) -> AlertView {
+    let detection = &alert.detection;
+    let policy_id = matched
+        .map(|m| m.binding.as_str())
+        .or(detection.policy_id.as_deref())
+        .unwrap_or_default();
+    let policy_name = detection
+        .policy_name
+        .as_deref()
+        .or(detection.detector_id.as_deref())
+        .or(matched.map(|m| m.binding.as_str()))
+        .unwrap_or_default();
     AlertView {
-        id: sanitize(&alert.id),
+        id: sanitize(&alert.key.to_string()),
         title: sanitize(&alert.title),
         description: sanitize(&alert.description),
-        severity: crate::alert::cas_severity(alert.severity.as_ref()),
-        raised_at: from_millis(alert.timestamp),
-        policy_id: policy.map(|p| sanitize(&p.id)).unwrap_or_default(),
-        policy_name: policy.map(|p| sanitize(&p.label)).unwrap_or_default(),
-        user: alert.user_principal().map(sanitize),
+        severity: alert.severity,
+        raised_at: alert.raised_at,
+        policy_id: sanitize(policy_id),
+        policy_name: sanitize(policy_name),
+        user: alert.user_principal.as_deref().map(sanitize),
         note: None,
-        resolution: crate::alert::cas_resolution(alert.resolution_status.as_ref()),
-        read: matches!(
-            alert.status,
-            Some(AlertStatus::Read) | Some(AlertStatus::Archived)
-        ),
+        resolution: alert.resolution,
+        read: alert.read,
         url: alert.url.as_deref().map(sanitize),
         entities: alert
             .entities
             .iter()
-            .map(|e| EntityView {
-                kind: sanitize(&e.kind),
-                label: sanitize(if e.label.is_empty() { &e.id } else { &e.label }),
+            .map(|(kind, label)| EntityView {
+                kind: sanitize(kind),
+                label: sanitize(label),
             })
+            .chain(alert.devices.iter().map(|d| {
+                EntityView {
+                    kind: "device".into(),
+                    label: sanitize(&match d.caveat() {
+                        Some(caveat) => format!(
+                            "{} ({caveat})",
+                            d.dns_name.as_deref().unwrap_or(&d.mde_device_id)
+                        ),
+                        None => d
+                            .dns_name
+                            .clone()
+                            .unwrap_or_else(|| d.mde_device_id.clone()),
+                    }),
+                }
+            }))
             .collect(),
+        seen_by: alert.seen_by.clone(),
+        graph_id: alert.graph_id.clone(),
+        matched_by: matched.map(MatchedBy::describe),
     }
 }
 
@@ -48,7 +75,7 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
 }
 
 /// A policy with its binding and effective mode.
-pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> PolicyView {
+pub fn policy_view(policy: &SourcePolicy, settings: &EngineSettings, mode: Mode) -> PolicyView {
     bind(
         PolicyView {
             id: sanitize(&policy.id),
@@ -58,7 +85,7 @@ pub fn policy_view(policy: &Policy, settings: &EngineSettings, mode: Mode) -> Po
                 .as_deref()
                 .map(sanitize)
                 .unwrap_or_default(),
-            enabled: policy.enabled.unwrap_or(true),
+            enabled: policy.enabled,
             mode,
             ..PolicyView::default()
         },
@@ -98,6 +125,17 @@ fn bind(mut view: PolicyView, policy_id: &str, settings: &EngineSettings) -> Pol
     view.closes_alert = flow.is_some_and(|f| f.close_alert);
     view.max_per_alert = binding.max_per_alert;
     view.max_per_hour = binding.max_per_hour;
+    view.rules = binding
+        .rules
+        .iter()
+        .map(|rule| {
+            MatchedBy {
+                binding: policy_id.to_string(),
+                rule: rule.clone(),
+            }
+            .describe()
+        })
+        .collect();
     view
 }
 

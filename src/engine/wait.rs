@@ -1,5 +1,7 @@
 //! Why a remediation that is not final has not moved on yet, as the engine sees it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +30,40 @@ pub enum WaitReason {
     ReadOnly,
     /// This process follows: the leader (`host:pid`, `None` while no process holds the lease) sends it.
     Leader { holder: Option<String> },
+}
+
+/// What each approved remediation waits for, as last told to front ends.
+#[derive(Debug, Default)]
+pub(super) struct WaitBoard {
+    reasons: HashMap<String, WaitReason>,
+}
+
+impl WaitBoard {
+    pub fn get(&self, remediation_id: &str) -> Option<&WaitReason> {
+        self.reasons.get(remediation_id)
+    }
+
+    /// The remediation changed: what it waited for is worked out again.
+    pub fn forget(&mut self, remediation_id: &str) {
+        self.reasons.remove(remediation_id);
+    }
+
+    /// Takes the fresh reasons; returns the remediations whose reason changed (or that no longer wait).
+    pub fn replace(&mut self, fresh: HashMap<String, WaitReason>) -> Vec<String> {
+        let mut changed: Vec<String> = fresh
+            .iter()
+            .filter(|(id, reason)| self.reasons.get(*id) != Some(*reason))
+            .map(|(id, _)| id.clone())
+            .collect();
+        changed.extend(
+            self.reasons
+                .keys()
+                .filter(|id| !fresh.contains_key(*id))
+                .cloned(),
+        );
+        self.reasons = fresh;
+        changed
+    }
 }
 
 impl WaitReason {

@@ -46,19 +46,7 @@ impl Engine {
 
     /// Recomputes the wait reasons and sends the rows whose reason changed.
     pub(super) fn refresh_waits(&mut self) {
-        let fresh = self.wait_reasons();
-        let mut changed: Vec<String> = fresh
-            .iter()
-            .filter(|(id, reason)| self.waits.get(*id) != Some(*reason))
-            .map(|(id, _)| id.clone())
-            .collect();
-        changed.extend(
-            self.waits
-                .keys()
-                .filter(|id| !fresh.contains_key(*id))
-                .cloned(),
-        );
-        self.waits = fresh;
+        let changed = self.waits.replace(self.wait_reasons());
         let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
@@ -98,17 +86,13 @@ impl Engine {
             .map(DateTime::<Utc>::from);
         let underway = underway(self.remediations.values());
         let (headroom, per_minute) = self.defender_headroom();
-        let backoff = self
-            .dispatch_backoff
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
         let mut reasons = HashMap::new();
         for row in rows {
             let machine = row.machine_id.as_str();
             let first_on_machine = claimed.insert(machine);
-            let reason = if self.jobs.dispatch.is_running(&row.machine_id) {
+            let reason = if self.dispatcher.is_dispatching(&row.machine_id) {
                 match (first_on_machine, throttled) {
                     (true, Some(until)) => WaitReason::Throttled { until },
                     (true, None) => WaitReason::Sending,
@@ -118,7 +102,7 @@ impl Engine {
                 WaitReason::MachineBusy
             } else if let Some(earlier) = self.unfinished_earlier_step(row) {
                 earlier
-            } else if let Some(next) = backoff.next_attempt(machine).filter(|n| *n > instant) {
+            } else if let Some(next) = self.dispatcher.retry_at(machine).filter(|n| *n > instant) {
                 WaitReason::Retrying {
                     until: now + chrono::Duration::from_std(next - instant).unwrap_or_default(),
                 }

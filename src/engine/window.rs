@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::api::models::cas::{Alert, ResolutionStatus, Severity as CasSeverity};
+use crate::alert::stored;
 use crate::lifecycle::{Containment, RemediationState};
 use crate::store::{AlertSummary, RemediationRow, StoredAction};
 use crate::text::sanitize;
@@ -14,7 +14,6 @@ use crate::text::sanitize;
 use super::core::Engine;
 use super::interface::{AlertView, Event, Level, Resolution};
 use super::views::{alert_view, from_millis};
-use crate::alert::{cas_resolution, cas_severity};
 
 impl Engine {
     /// Loads the working set: unfinished remediations, those finished within the window, their alerts.
@@ -73,13 +72,15 @@ impl Engine {
         tokio::spawn(async move {
             let raw = ctx.journal.call(move |j| j.alert(&id)).await;
             match raw {
-                Ok(Some(row)) => match serde_json::from_value::<Alert>(row.raw) {
+                Ok(Some(row)) => match stored::from_row(&row) {
                     Ok(alert) => {
+                        let matched = ctx.settings.binding_for(&alert);
+                        let view = alert_view(&alert, matched.as_ref());
                         let full = AlertView {
                             note: current.note,
                             resolution: current.resolution,
-                            read: current.read || alert_view(&alert).read,
-                            ..alert_view(&alert)
+                            read: current.read || view.read,
+                            ..view
                         };
                         let _ = events.send(Event::AlertSeen(full));
                     }
@@ -102,8 +103,18 @@ impl Engine {
         }
         for id in &alerts {
             self.alerts.remove(id);
+            self.planned.remove(id);
+            self.close_decided.remove(id);
             self.resolving.identities.remove(id);
+            self.resolving.devices.remove(id);
+            self.resolving.retries.remove(id);
+            self.known.remove(id);
         }
+        let ttl = self.settings().resolve_cache_ttl;
+        let instant = self.instant();
+        self.resolving
+            .cache
+            .retain(|_, (at, _)| instant.saturating_duration_since(*at) < ttl);
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(
                 remediations = remediations.len(),
@@ -124,16 +135,23 @@ pub(super) fn summary_view(s: &AlertSummary, policy_name: String) -> AlertView {
         id: sanitize(&s.id),
         title: sanitize(&s.title),
         description: String::new(),
-        severity: cas_severity(Some(&CasSeverity::from_value(s.severity))),
+        severity: stored::severity_of(s.severity),
         raised_at: from_millis(s.timestamp_ms),
         policy_id: sanitize(&s.policy_id),
         policy_name,
         user: (!s.user.is_empty()).then(|| sanitize(&s.user)),
         note: None,
-        resolution: cas_resolution(Some(&ResolutionStatus::from_value(s.resolution))),
+        resolution: stored::resolution_of(s.resolution),
         read: false,
         url: None,
         entities: Vec::new(),
+        seen_by: s
+            .seen_by
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_else(|| vec![crate::alert::SourceKind::Cas]),
+        graph_id: s.graph_id.clone(),
+        matched_by: None,
     }
 }
 
@@ -252,6 +270,9 @@ mod tests {
             read: false,
             url: None,
             entities: Vec::new(),
+            seen_by: Vec::new(),
+            graph_id: None,
+            matched_by: None,
         }
     }
 

@@ -4,6 +4,7 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use super::working_set::{SUMMARY_COLUMNS, summary_from_row};
 use super::{AlertSummary, Journal, StoreError};
 
 /// Where a page ended: the next page starts strictly before this alert.
@@ -24,23 +25,13 @@ impl Journal {
         let (ms, id) = after.map_or((i64::MAX, String::new()), |m| {
             (m.timestamp_ms, m.id.clone())
         });
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms FROM alerts \
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SUMMARY_COLUMNS} FROM alerts \
              WHERE timestamp_ms < ?1 OR (timestamp_ms = ?1 AND id < ?2) \
-             ORDER BY timestamp_ms DESC, id DESC LIMIT ?3",
-        )?;
+             ORDER BY timestamp_ms DESC, id DESC LIMIT ?3"
+        ))?;
         let wanted = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![ms, id, wanted], |r| {
-            Ok(AlertSummary {
-                id: r.get(0)?,
-                policy_id: r.get(1)?,
-                title: r.get(2)?,
-                user: r.get(3)?,
-                severity: r.get(4)?,
-                resolution: r.get(5)?,
-                timestamp_ms: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![ms, id, wanted], summary_from_row)?;
         let mut page = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         let more = page.len() > limit;
         page.truncate(limit);

@@ -1,4 +1,5 @@
-//! Alerts seen from Cloud App Security: upserted on every poll, first and last sighting kept.
+//! Alerts seen from the alert sources: upserted on every poll, first and last sighting kept, with the form
+//! their raw JSON is in (rows written before the neutral alert hold Cloud App Security's REST alert).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -8,10 +9,38 @@ use serde_json::Value;
 use super::codec::{json_col, ts, ts_col};
 use super::{Journal, JournalTx, StoreError};
 
+/// The form of an alert row's raw JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawFormat {
+    /// Cloud App Security's REST alert, as rows written before schema version 6 hold it.
+    CasRest,
+    /// The source-neutral alert (`crate::alert::SourceAlert`).
+    Neutral,
+}
+
+impl RawFormat {
+    /// The journal's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RawFormat::CasRest => "cas_rest",
+            RawFormat::Neutral => "neutral",
+        }
+    }
+
+    fn decode(word: &str) -> Result<RawFormat, String> {
+        match word {
+            "cas_rest" => Ok(RawFormat::CasRest),
+            "neutral" => Ok(RawFormat::Neutral),
+            other => Err(format!("unknown alert format {other:?}")),
+        }
+    }
+}
+
 /// An alert as seen on one poll.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRecord {
-    /// Cloud App Security `_id`.
+    /// The alert's engine id (its `AlertKey` written out).
     pub id: String,
     pub policy_id: String,
     pub title: String,
@@ -21,8 +50,9 @@ pub struct AlertRecord {
     pub resolution: i64,
     /// The alert's own `timestamp`, milliseconds since the epoch.
     pub timestamp_ms: i64,
-    /// The alert exactly as received.
+    /// The alert exactly as read, in `format`.
     pub raw: Value,
+    pub format: RawFormat,
     pub seen_at: DateTime<Utc>,
 }
 
@@ -37,13 +67,13 @@ pub struct AlertRow {
     pub resolution: i64,
     pub timestamp_ms: i64,
     pub raw: Value,
+    pub format: RawFormat,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
 }
 
 /// The columns [`alert_from_row`] reads.
-pub(super) const ALERT_COLUMNS: &str =
-    "id, policy_id, title, user, severity, resolution, timestamp_ms, raw, first_seen, last_seen";
+pub(super) const ALERT_COLUMNS: &str = "id, policy_id, title, user, severity, resolution, timestamp_ms, raw, raw_format, first_seen, last_seen";
 
 pub(super) fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
     Ok(AlertRow {
@@ -55,6 +85,12 @@ pub(super) fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertR
         resolution: row.get("resolution")?,
         timestamp_ms: row.get("timestamp_ms")?,
         raw: json_col(row, "raw")?,
+        format: {
+            let word: String = row.get("raw_format")?;
+            RawFormat::decode(&word).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+            })?
+        },
         first_seen: ts_col(row, "first_seen")?,
         last_seen: ts_col(row, "last_seen")?,
     })
@@ -66,11 +102,12 @@ impl JournalTx<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, \
-                 raw, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) \
+                 raw, raw_format, first_seen, last_seen) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9) \
                  ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, \
                  title = excluded.title, user = excluded.user, severity = excluded.severity, \
                  resolution = excluded.resolution, timestamp_ms = excluded.timestamp_ms, \
-                 raw = excluded.raw, last_seen = MAX(last_seen, excluded.last_seen)",
+                 raw = excluded.raw, raw_format = excluded.raw_format, last_seen = MAX(last_seen, excluded.last_seen)",
             )?
             .execute(params![
                 a.id,
@@ -82,6 +119,7 @@ impl JournalTx<'_> {
                 a.timestamp_ms,
                 a.raw.to_string(),
                 ts(a.seen_at),
+                a.format.as_str(),
             ])?;
         Ok(())
     }
@@ -98,14 +136,11 @@ impl Journal {
         self.atomic(|tx| alerts.iter().try_for_each(|a| tx.record_alert(a)))
     }
 
-    /// One alert by its Cloud App Security id.
+    /// One alert by its engine id.
     pub fn alert(&self, id: &str) -> Result<Option<AlertRow>, StoreError> {
         let row = self
             .conn
-            .prepare_cached(
-                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \
-                 first_seen, last_seen FROM alerts WHERE id = ?1",
-            )?
+            .prepare_cached(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = ?1"))?
             .query_row([id], alert_from_row)
             .optional()?;
         Ok(row)

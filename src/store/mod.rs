@@ -32,7 +32,7 @@ use std::time::Duration;
 use rusqlite::{Connection, Savepoint};
 
 pub use alert_pages::PageMark;
-pub use alerts::{AlertRecord, AlertRow};
+pub use alerts::{AlertRecord, AlertRow, RawFormat};
 pub use approvals::ApprovalRow;
 pub use audit::{AuditEntry, AuditKey, AuditRecord, GENESIS_HASH};
 pub use audit_archive::{ArchiveReader, archive_path};

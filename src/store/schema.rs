@@ -149,6 +149,9 @@ CREATE INDEX alerts_timestamp ON alerts (timestamp_ms, id);
 CREATE INDEX remediations_action_state ON remediations (action, state);
 "#,
     r#"
+ALTER TABLE alerts ADD COLUMN raw_format TEXT NOT NULL DEFAULT 'cas_rest';
+"#,
+    r#"
 CREATE TABLE defender_spend (
     at   TEXT NOT NULL,
     call TEXT NOT NULL

@@ -25,6 +25,30 @@ pub struct AlertSummary {
     pub severity: i64,
     pub resolution: i64,
     pub timestamp_ms: i64,
+    /// The sources that read it, as the neutral alert's JSON array (`None` for rows of the REST form).
+    pub seen_by: Option<String>,
+    /// Its Graph id, when Graph read it.
+    pub graph_id: Option<String>,
+}
+
+/// The columns [`summary_from_row`] reads: the stored columns, and from a neutral alert's JSON the sources that
+/// read it and its Graph id.
+pub(super) const SUMMARY_COLUMNS: &str = "id, policy_id, title, user, severity, resolution, timestamp_ms, \
+     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
+     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END";
+
+pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertSummary> {
+    Ok(AlertSummary {
+        id: r.get(0)?,
+        policy_id: r.get(1)?,
+        title: r.get(2)?,
+        user: r.get(3)?,
+        severity: r.get(4)?,
+        resolution: r.get(5)?,
+        timestamp_ms: r.get(6)?,
+        seen_by: r.get(7)?,
+        graph_id: r.get(8)?,
+    })
 }
 
 impl Journal {
@@ -99,20 +123,9 @@ impl Journal {
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT id, policy_id, title, user, severity, resolution, timestamp_ms FROM alerts \
-                 WHERE id IN ({marks})"
+                "SELECT {SUMMARY_COLUMNS} FROM alerts WHERE id IN ({marks})"
             ))?;
-            let rows = stmt.query_map(params_from_iter(chunk), |r| {
-                Ok(AlertSummary {
-                    id: r.get(0)?,
-                    policy_id: r.get(1)?,
-                    title: r.get(2)?,
-                    user: r.get(3)?,
-                    severity: r.get(4)?,
-                    resolution: r.get(5)?,
-                    timestamp_ms: r.get(6)?,
-                })
-            })?;
+            let rows = stmt.query_map(params_from_iter(chunk), summary_from_row)?;
             for row in rows {
                 summaries.push(row?);
             }

@@ -4,7 +4,9 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifi
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use crate::engine::interface::{Closure, Mode};
+use crate::engine::interface::{Closure, GraphClassification, GraphDetermination, Mode};
+use GraphClassification::*;
+use GraphDetermination::*;
 
 /// What the dialog does once confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,46 @@ pub const CLOSURES: [(&str, Closure); 9] = [
     ),
 ];
 
+/// Graph's classification and determination, offered for alerts Graph saw.
+pub const GRAPH_CLOSURES: [(&str, Closure); 11] = [
+    ("true positive: malware", graph(TruePositive, Malware)),
+    (
+        "true positive: compromised user",
+        graph(TruePositive, CompromisedUser),
+    ),
+    ("true positive: phishing", graph(TruePositive, Phishing)),
+    (
+        "true positive: malicious user activity",
+        graph(TruePositive, MaliciousUserActivity),
+    ),
+    ("true positive: other", graph(TruePositive, Other)),
+    (
+        "expected activity: security testing",
+        graph(InformationalExpectedActivity, SecurityTesting),
+    ),
+    (
+        "expected activity: confirmed user activity",
+        graph(InformationalExpectedActivity, ConfirmedUserActivity),
+    ),
+    (
+        "expected activity: line-of-business application",
+        graph(InformationalExpectedActivity, LineOfBusinessApplication),
+    ),
+    ("false positive: clean", graph(FalsePositive, Clean)),
+    (
+        "false positive: insufficient data",
+        graph(FalsePositive, InsufficientData),
+    ),
+    ("false positive: other", graph(FalsePositive, Other)),
+];
+
+const fn graph(classification: GraphClassification, determination: GraphDetermination) -> Closure {
+    Closure::Graph {
+        classification,
+        determination,
+    }
+}
+
 /// What a key did to the dialog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -73,8 +115,10 @@ pub struct Dialog {
     pub lines: Vec<String>,
     /// Label and text field, when the dialog asks for a reason or comment.
     pub input: Option<(String, Input)>,
-    /// Selected index into [`CLOSURES`], for the close-alert form.
+    /// Selected index into `choices`, for the close-alert form.
     pub choice: Option<usize>,
+    /// The closures offered: [`CLOSURES`], or [`GRAPH_CLOSURES`] for an alert Graph saw.
+    pub choices: &'static [(&'static str, Closure)],
     pub confirm_label: String,
     pub focus: Focus,
     /// Destructive dialogs never submit from the text field: Enter there moves to Cancel.
@@ -90,6 +134,7 @@ impl Dialog {
             lines,
             input: None,
             choice: None,
+            choices: &CLOSURES,
             confirm_label: confirm.into(),
             focus: Focus::Cancel,
             destructive: true,
@@ -115,10 +160,11 @@ impl Dialog {
         .with_input("reason (optional)")
     }
 
-    /// The close-alert form: a closure choice and a comment.
-    pub fn close_alert(alert_id: &str, lines: Vec<String>) -> Dialog {
+    /// The close-alert form: a closure choice (Graph's words when `graph`) and a comment.
+    pub fn close_alert(alert_id: &str, lines: Vec<String>, graph: bool) -> Dialog {
         Dialog {
             choice: Some(0),
+            choices: if graph { &GRAPH_CLOSURES } else { &CLOSURES },
             focus: Focus::Choice,
             ..Dialog::prompt(
                 "Close alert",
@@ -147,7 +193,7 @@ impl Dialog {
 
     /// The chosen closure, for the close-alert form.
     pub fn closure(&self) -> Option<Closure> {
-        self.choice.map(|i| CLOSURES[i].1)
+        self.choice.map(|i| self.choices[i].1)
     }
 
     fn order(&self) -> Vec<Focus> {
@@ -218,7 +264,7 @@ impl Dialog {
                 Outcome::Stay
             }
             (KeyCode::Down | KeyCode::Right | KeyCode::Char('j'), Focus::Choice) => {
-                self.choice = self.choice.map(|c| (c + 1).min(CLOSURES.len() - 1));
+                self.choice = self.choice.map(|c| (c + 1).min(self.choices.len() - 1));
                 Outcome::Stay
             }
             (KeyCode::Up, _) => {
@@ -283,8 +329,24 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_alert_is_closed_in_graph_words_to_the_last_one() {
+        let mut d = Dialog::close_alert("graph:g1", vec!["title".into()], true);
+        assert_eq!(d.choices.len(), GRAPH_CLOSURES.len());
+        for _ in 0..GRAPH_CLOSURES.len() + 2 {
+            d.handle_key(key(KeyCode::Down));
+        }
+        assert_eq!(
+            d.closure(),
+            Some(Closure::Graph {
+                classification: GraphClassification::FalsePositive,
+                determination: GraphDetermination::Other,
+            })
+        );
+    }
+
+    #[test]
     fn close_form_walks_choices_then_comment() {
-        let mut d = Dialog::close_alert("a1", vec!["title".into()]);
+        let mut d = Dialog::close_alert("a1", vec!["title".into()], false);
         d.handle_key(key(KeyCode::Down));
         d.handle_key(key(KeyCode::Down));
         assert_eq!(d.closure(), Some(Closure::Benign { reason_id: 5 }));

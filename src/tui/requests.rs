@@ -176,7 +176,8 @@ impl App {
             lines.extend(waiting);
         }
         let id = alert.id.clone();
-        self.dialog = Some(Dialog::close_alert(&id, lines));
+        let graph = alert.graph_id.is_some();
+        self.dialog = Some(Dialog::close_alert(&id, lines, graph));
     }
 
     pub(super) fn ask_mode(&mut self, mode: Mode) -> Vec<Command> {

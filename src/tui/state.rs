@@ -268,6 +268,9 @@ mod tests {
             read: false,
             url: None,
             entities: vec![],
+            seen_by: Vec::new(),
+            graph_id: None,
+            matched_by: None,
         }
     }
 

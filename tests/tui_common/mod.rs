@@ -39,6 +39,8 @@ pub fn policies() -> Vec<PolicyView> {
         closes_alert: false,
         max_per_alert: if flow.is_some() { 5 } else { 0 },
         max_per_hour: if flow.is_some() { 20 } else { 0 },
+        rules: Vec::new(),
+        warning: None,
     };
     vec![
         policy(
@@ -107,6 +109,9 @@ pub fn alert(
                 label: "203.0.113.7".into(),
             },
         ],
+        seen_by: Vec::new(),
+        graph_id: None,
+        matched_by: None,
     }
 }
 

@@ -4,30 +4,27 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::super::interface::{AlertView, CoverKind, RemediationState, Resolution, Severity};
+use super::super::fresh::read_machine;
+use super::super::interface::ActionKind;
+use super::super::interface::{AlertView, CoverKind, RemediationState};
 use super::super::retry::KeyedRetries;
-use super::super::submit::dispatch_one;
+use super::super::submit::dispatch_read;
 use crate::api::models::defender::ActionStatus;
+use crate::store::RemediationRow;
 
 use super::fakes::{Kind, action};
-use super::harness::{Harness, scan, start};
+use super::harness::{Harness, alert, scan, start};
 
-pub(super) fn alert() -> AlertView {
-    AlertView {
-        id: "a1".into(),
-        title: "Mass download".into(),
-        description: String::new(),
-        severity: Severity::High,
-        raised_at: start(),
-        policy_id: "p1".into(),
-        policy_name: "Mass download".into(),
-        user: Some("alice@contoso.com".into()),
-        note: None,
-        resolution: Resolution::Open,
-        read: false,
-        url: None,
-        entities: Vec::new(),
-    }
+/// Dispatches one remediation on a read of its machine alone.
+async fn dispatch_one(
+    h: &super::super::core::Ctx,
+    backoff: &Mutex<KeyedRetries>,
+    row: RemediationRow,
+    kind: ActionKind,
+    alert: AlertView,
+) {
+    let read = read_machine(h, &row.machine_id, &kind).await;
+    dispatch_read(h, backoff, row, kind, alert, read).await;
 }
 
 fn minutes(n: i64) -> chrono::Duration {

@@ -8,23 +8,23 @@ use std::time::SystemTime;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 
-use crate::api::models::cas::{Alert, Policy};
+use crate::alert::{SourceAlert, SourceKind};
 use crate::api::models::defender::{ActionStatus, Machine, MachineAction};
 use crate::api::{
-    ActionRequest, ApiError, Call, CloseAs, CloseOutcome, DeviceLookup, GraphDevice,
-    MachineLookupForm, QuotaStatus,
+    ActionRequest, ApiError, Call, DeviceLookup, GraphDevice, MachineLookupForm, QuotaStatus,
 };
 
 use super::super::budgets::Budgets;
 use super::super::clock::{Clock, FakeClock};
-use super::super::interface::ActionKind;
+use super::super::interface::{ActionKind, Closure};
 use super::super::provider::ActionProvider;
-use super::super::source::AlertSource;
+use super::super::source::{AlertRef, AlertSource, Closed, Fetched, Marks, SourcePolicy};
 
 /// The calls the fake provider can be told to refuse or fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     ActionsOf,
+    ActionsOn,
     CreatedSince,
     ByIds,
     InStatus,
@@ -162,6 +162,15 @@ impl ActionProvider for FakeProvider {
         Box::pin(async { Ok(Vec::new()) })
     }
 
+    fn machine<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Machine, ApiError>> {
+        Box::pin(async move {
+            Err(ApiError::NotFound {
+                call: Call::GetMachine,
+                message: format!("no machine {id}"),
+            })
+        })
+    }
+
     fn user_machines<'a>(
         &'a self,
         _account: &'a str,
@@ -178,6 +187,22 @@ impl ActionProvider for FakeProvider {
             self.answer(Kind::ActionsOf)?;
             Ok(self.matching(|a| {
                 a.machine_id.as_deref() == Some(machine_id)
+                    && a.kind.as_str() == kind.defender_type()
+            }))
+        })
+    }
+
+    fn actions_on<'a>(
+        &'a self,
+        machine_ids: &'a [String],
+        kind: &'a ActionKind,
+    ) -> BoxFuture<'a, Result<Vec<MachineAction>, ApiError>> {
+        Box::pin(async move {
+            self.answer(Kind::ActionsOn)?;
+            Ok(self.matching(|a| {
+                a.machine_id
+                    .as_ref()
+                    .is_some_and(|m| machine_ids.contains(m))
                     && a.kind.as_str() == kind.defender_type()
             }))
         })
@@ -266,32 +291,36 @@ pub struct NoAlerts {
 }
 
 impl AlertSource for NoAlerts {
-    fn alerts_since(&self, _since_ms: i64) -> BoxFuture<'_, Result<Vec<Alert>, ApiError>> {
+    fn kinds(&self) -> Vec<SourceKind> {
+        vec![SourceKind::Cas]
+    }
+
+    fn alerts_since<'a>(&'a self, _since: &'a Marks) -> BoxFuture<'a, Fetched> {
         self.polls.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async { Ok(Vec::new()) })
+        Box::pin(async { Fetched::default() })
     }
 
     fn read_alerts<'a>(
         &'a self,
-        _ids: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<Alert>, ApiError>> {
+        _alerts: &'a [AlertRef],
+    ) -> BoxFuture<'a, Result<Vec<SourceAlert>, ApiError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 
-    fn mark_read<'a>(&'a self, _id: &'a str) -> BoxFuture<'a, Result<(), ApiError>> {
+    fn mark_read<'a>(&'a self, _alert: &'a AlertRef) -> BoxFuture<'a, Result<(), ApiError>> {
         Box::pin(async { Ok(()) })
     }
 
     fn close_alert<'a>(
         &'a self,
-        _id: &'a str,
-        _how: CloseAs,
+        _alert: &'a AlertRef,
+        _how: Closure,
         _comment: &'a str,
-    ) -> BoxFuture<'a, Result<CloseOutcome, ApiError>> {
-        Box::pin(async { Ok(CloseOutcome::default()) })
+    ) -> BoxFuture<'a, Result<Closed, ApiError>> {
+        Box::pin(async { Ok(Closed::Closed) })
     }
 
-    fn policies(&self) -> BoxFuture<'_, Result<Vec<Policy>, ApiError>> {
+    fn policies(&self) -> BoxFuture<'_, Result<Vec<SourcePolicy>, ApiError>> {
         Box::pin(async { Ok(Vec::new()) })
     }
 }
@@ -309,4 +338,8 @@ impl Budgets for Unlimited {
     }
 
     fn replay_defender_spend(&self, _call: Call, _ages: &[std::time::Duration]) {}
+
+    fn defender_room(&self, _call: Call) -> Option<crate::api::Room> {
+        None
+    }
 }

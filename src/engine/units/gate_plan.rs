@@ -31,6 +31,7 @@ fn binding(mode: Mode, max_per_alert: u32, max_per_hour: u32) -> Binding {
         mode,
         max_per_alert,
         max_per_hour,
+        rules: Vec::new(),
     }
 }
 
@@ -137,6 +138,9 @@ fn the_plan_has_every_step_on_every_machine_in_the_gates_state() {
         read: false,
         url: None,
         entities: Vec::new(),
+        seen_by: Vec::new(),
+        graph_id: None,
+        matched_by: None,
     };
     let flow = FlowPlan {
         id: FLOW.into(),

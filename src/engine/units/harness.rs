@@ -10,7 +10,7 @@ use crate::store::{Journal, LeaseOutcome, NewRemediation, RemediationRow};
 
 use super::super::clock::FakeClock;
 use super::super::core::{Ctx, Internal};
-use super::super::interface::{ActionKind, RemediationState};
+use super::super::interface::{ActionKind, AlertView, RemediationState, Resolution, Severity};
 use super::super::journal::JournalHandle;
 use super::super::leader::{Held, LeaseState};
 use super::super::settings::EngineSettings;
@@ -35,6 +35,28 @@ pub fn start() -> DateTime<Utc> {
 pub fn scan() -> ActionKind {
     ActionKind::AntivirusScan {
         scan_type: "Full".into(),
+    }
+}
+
+/// The alert the unit tests remediate: `a1`, raised at [`start`], policy `p1`, user alice.
+pub fn alert() -> AlertView {
+    AlertView {
+        id: "a1".into(),
+        title: "Mass download".into(),
+        description: String::new(),
+        severity: Severity::High,
+        raised_at: start(),
+        policy_id: "p1".into(),
+        policy_name: "Mass download".into(),
+        user: Some("alice@contoso.com".into()),
+        note: None,
+        resolution: Resolution::Open,
+        read: false,
+        url: None,
+        entities: Vec::new(),
+        seen_by: Vec::new(),
+        graph_id: None,
+        matched_by: None,
     }
 }
 

@@ -11,9 +11,8 @@ use super::super::interface::{ActionKind, RemediationState};
 use crate::api::models::defender::ActionStatus;
 use crate::store::{NewRemediation, RemediationRow};
 
-use super::dispatcher::alert;
 use super::fakes::{Kind, action};
-use super::harness::{FLOW, Harness, scan, start};
+use super::harness::{FLOW, Harness, alert, scan, start};
 
 /// Journals an approved `kind` on `machine` for alert `a1` under idempotency key `key`.
 async fn approved(h: &Harness, key: &str, machine: &str, kind: ActionKind) -> RemediationRow {
@@ -53,7 +52,7 @@ async fn engine(h: &Harness) -> Engine {
 /// Pumps the dispatcher and hands it what the dispatches report until none runs.
 async fn dispatch_all(h: &mut Harness, engine: &mut Engine) {
     engine.pump_dispatch();
-    while engine.jobs.dispatch.running() > 0 {
+    while engine.dispatcher.in_flight() > 0 {
         // Bounds a failure only: a passing run never waits this long.
         let report = tokio::time::timeout(Duration::from_secs(10), h.reports.recv())
             .await

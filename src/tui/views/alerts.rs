@@ -55,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let theme = &app.theme;
     if shown == 0 {
         let text = if total == 0 {
-            "No alerts yet: waiting for Cloud App Security."
+            "No alerts yet: waiting for the alert sources."
         } else {
             "No alert matches the filter (Esc clears it)."
         };
@@ -105,7 +105,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(age(app, alert.raised_at)),
             Cell::from(fit::end(&text.policy, policy_width)),
             Cell::from(fit::middle(&text.user, user_width)),
-            Cell::from(clean(&alert.title)),
+            // Which sources read it, once Graph is one of them; Cloud App Security alone says nothing.
+            Cell::from(match super::sources_text(alert) {
+                Some(sources) => format!("[{sources}] {}", clean(&alert.title)),
+                None => clean(&alert.title),
+            }),
             Cell::from(Span::styled(text.summary.clone(), summary_style)),
         ])
         .style(if text.closed { theme.dim } else { theme.base })

@@ -34,6 +34,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             symbols::resolution(alert.resolution),
         )),
     ];
+    let mut origin = Vec::new();
+    if let Some(sources) = super::sources_text(alert) {
+        origin.push(format!("seen by {sources}"));
+    }
+    if let Some(matched) = &alert.matched_by {
+        origin.push(format!("bound by {}", clean(matched)));
+    }
+    if !origin.is_empty() {
+        lines.push(Line::styled(origin.join(" · "), theme.dim));
+    }
     if let Some(url) = &alert.url {
         lines.push(Line::styled(clean(url), theme.dim));
     }

@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{clean, pane_block};
 use crate::engine::interface::{RemediationState, Resolution};
 use crate::tui::app::App;
-use crate::tui::dialog::{CLOSURES, Dialog, Focus, Pending};
+use crate::tui::dialog::{Dialog, Focus, Pending};
 
 /// Draws `dialog` centred over `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
     let width = area.width.saturating_sub(4).min(72);
     let text_rows = wrapped_rows(&dialog.lines, width.saturating_sub(2)).min(10);
     let choice_rows = if dialog.choice.is_some() {
-        CLOSURES.len() as u16
+        dialog.choices.len() as u16
     } else {
         0
     };
@@ -53,7 +53,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, dialog: &Dialog) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), text_area);
     if let Some(selected) = dialog.choice {
         let focused = dialog.focus == Focus::Choice;
-        let choices: Vec<Line> = CLOSURES
+        let choices: Vec<Line> = dialog
+            .choices
             .iter()
             .enumerate()
             .map(|(i, (label, _))| {

@@ -93,6 +93,21 @@ fn draw_pane(frame: &mut Frame, area: Rect, app: &mut App, pane: Pane) {
     }
 }
 
+/// "cas+graph" or "graph": which sources read the alert, once Graph is among them.
+pub(crate) fn sources_text(alert: &crate::engine::interface::AlertView) -> Option<String> {
+    alert
+        .seen_by
+        .contains(&crate::alert::SourceKind::Graph)
+        .then(|| {
+            alert
+                .seen_by
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        })
+}
+
 /// Untrusted text made harmless for the terminal (the engine already did it; this is the second line).
 pub(crate) fn clean(text: &str) -> String {
     crate::text::sanitize(text)

@@ -1,4 +1,5 @@
-//! The policies pane: name, type, bound flow and mode of each Cloud App Security policy.
+//! The policies pane: name, type (or the rule a binding matches by), bound flow and mode of each policy and
+//! binding, with a warning mark on a binding that may have stopped firing (the warning itself is a notice).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -43,14 +44,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             .or(p.flow_id.as_deref())
             .map(clean)
             .unwrap_or_else(|| "— no flow".into());
-        let name = if p.enabled {
+        let mut name = if p.enabled {
             clean(&p.name)
         } else {
             format!("{} (disabled)", clean(&p.name))
         };
+        let name_style = if p.warning.is_some() {
+            name = format!("⚠ {name}");
+            theme.warn
+        } else {
+            theme.base
+        };
+        // A binding by anything but its policy id says what it matches on.
+        let kind = match p.rules.first() {
+            Some(rule) if !rule.starts_with("policy id") => clean(rule),
+            _ => clean(&p.policy_type),
+        };
         Row::new([
-            Cell::from(name),
-            Cell::from(clean(&p.policy_type)),
+            Cell::from(Span::styled(name, name_style)),
+            Cell::from(kind),
             Cell::from(flow),
             Cell::from(Span::styled(symbols::mode(p.mode), mode_style)),
         ])

@@ -1,0 +1,59 @@
+//! What is known of each alert in memory, across sources: a new read of an alert is folded into what earlier
+//! reads said (another source's ids, detector, devices), so a poll that saw it through one API only does not
+//! forget the other.
+
+use std::collections::HashMap;
+
+use crate::alert::{SourceAlert, merge, stored};
+
+use super::core::Engine;
+
+/// The neutral alert as last known, by engine id (alerts in memory only).
+pub(super) type KnownAlerts = HashMap<String, SourceAlert>;
+
+impl Engine {
+    /// Each read folded into what was known of its alert: remembered, else (after a restart) read from the
+    /// journal. A journal that cannot be read leaves the read as it is (the next poll folds again).
+    pub(super) async fn with_known(&mut self, read: Vec<SourceAlert>) -> Vec<SourceAlert> {
+        let mut out: Vec<SourceAlert> = Vec::with_capacity(read.len());
+        for mut alert in read {
+            let id = alert.key.to_string();
+            let known = match self.known.get(&id) {
+                Some(known) => Some(known.clone()),
+                None if self.alerts.contains_key(&id) => self.stored_alert(&id).await,
+                None => None,
+            };
+            if let Some(known) = known {
+                merge(&mut alert, known);
+            }
+            self.known.insert(id, alert.clone());
+            out.push(alert);
+        }
+        out
+    }
+
+    /// The alert's Graph id as known in memory, if any.
+    pub(super) fn graph_id_of(&self, id: &str) -> Option<String> {
+        self.known
+            .get(id)
+            .and_then(|a| a.graph_id.clone())
+            .or_else(|| self.alerts.get(id).and_then(|a| a.graph_id.clone()))
+    }
+
+    async fn stored_alert(&self, id: &str) -> Option<SourceAlert> {
+        let key = id.to_string();
+        match self.ctx.journal.call(move |j| j.alert(&key)).await {
+            Ok(row) => row.and_then(|row| match stored::from_row(&row) {
+                Ok(alert) => Some(alert),
+                Err(e) => {
+                    tracing::warn!(alert = id, "stored alert JSON not read: {e}");
+                    None
+                }
+            }),
+            Err(e) => {
+                tracing::warn!(alert = id, "stored alert not read: {e}");
+                None
+            }
+        }
+    }
+}
