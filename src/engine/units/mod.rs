@@ -6,5 +6,7 @@ mod dispatcher;
 mod fakes;
 mod gate_plan;
 mod harness;
+mod lease_lapse;
+mod machine_queue;
 mod poll;
 mod tracker;
