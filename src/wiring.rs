@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::api::{ApiSettings, CasAuth};
+use crate::api::{ApiSettings, CasAuth, QuotaWindow};
 use crate::config::{CasAuthKind, Config, ConfigError, data_dir, load_str};
 use crate::engine::EngineSettings;
 
@@ -29,6 +29,10 @@ pub fn api_settings(config: &Config) -> ApiSettings {
     settings.defender_scope = config.defender.scope.clone();
     settings.graph_scope = config.graph.scope.clone();
     settings.timeout = Duration::from_secs(config.auth.timeout_secs);
+    settings.quotas.defender = vec![
+        QuotaWindow::window(config.defender.calls_per_minute, Duration::from_secs(60)),
+        QuotaWindow::window(config.defender.calls_per_hour, Duration::from_secs(3600)),
+    ];
     settings
 }
 

@@ -122,21 +122,46 @@ fn total_remediations(dir: &Path) -> usize {
         .len()
 }
 
-/// Waits (polling the journal file) until every remediation is final or waits for an analyst.
-fn until_all_final(dir: &Path, secs: u64) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
+/// Waits (polling the journal file) until every remediation is final or waits for an analyst, for at most
+/// `secs` without progress (no open remediation changing state): a large backlog drains at Defender's quota
+/// (each dispatch reads the machine's actions first), so only a stall fails. Returns those still open then.
+fn open_after(dir: &Path, secs: u64) -> Vec<(String, RemediationState)> {
+    let stall = Duration::from_secs(secs);
+    let mut last: Vec<(String, RemediationState)> = Vec::new();
+    let mut moved = Instant::now();
     loop {
-        let open = open_remediations(dir);
+        let open: Vec<_> = open_remediations(dir)
+            .into_iter()
+            .map(|r| (r.id, r.state))
+            .collect();
         if total_remediations(dir) > 0 && open.is_empty() {
-            return;
+            return open;
         }
-        assert!(
-            Instant::now() < deadline,
-            "not every remediation final (or proposed) after {secs} s: {:?}",
-            open.iter().map(|r| (&r.id, r.state)).collect::<Vec<_>>()
-        );
+        if open != last {
+            last = open;
+            moved = Instant::now();
+        } else if moved.elapsed() >= stall {
+            return open;
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
+}
+
+fn until_all_final(dir: &Path, secs: u64) {
+    let open = open_after(dir, secs);
+    assert!(
+        open.is_empty(),
+        "not every remediation final (or proposed), none moved for {secs} s: {open:?}"
+    );
+}
+
+/// Keeps a failed run's directory (journal, logs) with the simulator's record of actions beside it
+/// (`sim-actions.json`), and returns its path for the failure message.
+fn keep_for_diagnosis(dir: tempfile::TempDir, sim: &SimHandle) -> PathBuf {
+    let kept = dir.keep();
+    let actions = serde_json::to_string_pretty(&sim.actions()).unwrap();
+    std::fs::write(kept.join("sim-actions.json"), actions).unwrap();
+    kept
 }
 
 fn audit_verifies(dir: &Path) -> bool {
@@ -421,10 +446,16 @@ async fn a_killed_or_frozen_leader_is_replaced_within_the_lease_and_nothing_is_l
     }
 }
 
-/// Three processes killed and restarted at random, then one run to the end.
+/// Three processes killed and restarted at random, then one run to the end. `REMEDY_CHAOS_PROFILE=lenient`
+/// (or `strict`) runs one profile only, for measurement.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_of_kills_and_restarts_submits_nothing_twice_and_loses_nothing() {
-    for profile in PROFILES {
+    let only = std::env::var("REMEDY_CHAOS_PROFILE").ok();
+    let chosen = PROFILES.into_iter().filter(|p| {
+        only.as_deref()
+            .is_none_or(|o| format!("{p:?}").eq_ignore_ascii_case(o))
+    });
+    for profile in chosen {
         let mut scenario = quiet_scenario(120.0);
         scenario.arrivals.policies = vec![AUTO_POLICY.to_string()];
         let sim = start_sim_with(scenario, profile).await;
@@ -463,8 +494,18 @@ async fn chaos_of_kills_and_restarts_submits_nothing_twice_and_loses_nothing() {
             last.wait_for(LEASE_SECONDS + 10, leads).is_some(),
             "{profile:?}: the last run leads"
         );
-        until_all_final(&dir_path, 60);
+        let draining = Instant::now();
+        let open = open_after(&dir_path, 60);
+        let drained = draining.elapsed();
         last.kill();
+        if !open.is_empty() {
+            let kept = keep_for_diagnosis(dir, &sim);
+            panic!(
+                "{profile:?}: not every remediation final, none moved for 60 s: {open:?}; \
+                 journal and the simulator's actions kept in {}",
+                kept.display()
+            );
+        }
         let stats = sim.stats();
         let (total, duplicates) = posts(&sim);
         let refusals = stats["throttled"].as_u64().unwrap_or(0);
@@ -476,8 +517,8 @@ async fn chaos_of_kills_and_restarts_submits_nothing_twice_and_loses_nothing() {
             .len();
         eprintln!(
             "{profile:?}: chaos with {kills} kills: {total} POSTs, {duplicates} duplicates, \
-             {refusals} quota refusals, {remediations} remediations all final but {proposed} \
-             proposed for an analyst"
+             {refusals} quota refusals, {remediations} remediations all final {drained:?} after the \
+             last run led, but {proposed} proposed for an analyst"
         );
         assert_eq!(duplicates, 0, "{profile:?}: no action submitted twice");
         assert_eq!(refusals, 0, "{profile:?}: Defender never refused for quota");

@@ -95,6 +95,24 @@ pub enum Call {
     Token(Service),
 }
 
+/// Every Defender call, each under its own quota.
+pub const DEFENDER_CALLS: [Call; 14] = [
+    Call::ListMachines,
+    Call::GetMachine,
+    Call::UserMachines,
+    Call::LogonUsers,
+    Call::RunAntivirusScan,
+    Call::Isolate,
+    Call::Unisolate,
+    Call::RestrictCodeExecution,
+    Call::UnrestrictCodeExecution,
+    Call::CollectInvestigationPackage,
+    Call::StopAndQuarantineFile,
+    Call::GetMachineAction,
+    Call::ListMachineActions,
+    Call::CancelAction,
+];
+
 impl Call {
     /// The service the call goes to (for tokens: the service the token is for).
     pub fn service(self) -> Service {
@@ -143,6 +161,16 @@ impl Call {
             CommentSecurityAlert => "comment on security alert",
             Token(_) => "get access token",
         }
+    }
+
+    /// A stable key for the journal (the variant's name), e.g. `ListMachineActions`.
+    pub fn key(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The Defender call with this [`Call::key`], if any.
+    pub fn defender_from_key(key: &str) -> Option<Call> {
+        DEFENDER_CALLS.into_iter().find(|call| call.key() == key)
     }
 
     /// The application permission the call needs (REFERENCE §1.2, §2.2, §3.2), when one is documented.

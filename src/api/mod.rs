@@ -20,7 +20,7 @@ mod settings;
 use std::sync::Arc;
 
 pub use action::{ActionRequest, ActionRequestKind, IsolationType, ScanType};
-pub use call::{Call, Service};
+pub use call::{Call, DEFENDER_CALLS, Service};
 pub use cas::{CasClient, CloseAs, CloseOutcome};
 pub use defender::{DefenderClient, DeviceLookup, MachineLookupForm, is_refused_query};
 pub use error::ApiError;
@@ -34,7 +34,7 @@ pub use models::{
     ActionStatus, ActionType, Alert, AlertPage, GraphDevice, GraphUser, LogonUser, Machine,
     MachineAction, Policy, ResolutionStatus, Severity,
 };
-pub use quota::{QuotaStatus, Room};
+pub use quota::{QuotaStatus, Room, SpendLedger};
 pub use settings::{
     ApiSettings, CasAuth, DEFAULT_CAS_SCOPE, DEFAULT_DEFENDER_SCOPE, DEFAULT_GRAPH_SCOPE,
     QuotaSettings, QuotaShape, QuotaWindow, RetrySettings,
@@ -155,6 +155,14 @@ impl Clients {
             .iter()
             .filter(|quota| quota.service() == Service::Defender)
             .find_map(|quota| quota.throttled_until(now))
+    }
+
+    /// Records each later Defender request in `ledger` before it leaves (see [`SpendLedger`]).
+    pub fn keep_defender_spend(&self, ledger: Arc<dyn SpendLedger>) {
+        self.quotas
+            .iter()
+            .filter(|quota| quota.service() == Service::Defender)
+            .for_each(|quota| quota.keep_spend(ledger.clone()));
     }
 
     /// Counts Defender requests of `call` another process made `ages` ago (read from the journal).

@@ -23,6 +23,13 @@ pub struct QuotaStatus {
     pub per: &'static str,
 }
 
+/// Where a service's spend is recorded before each request leaves (the journal, so the next leader counts
+/// what this process spent).
+pub trait SpendLedger: Send + Sync + std::fmt::Debug {
+    /// Records one request of `call` about to be sent; a failure to record is the ledger's to report.
+    fn record(&self, call: Call) -> futures::future::BoxFuture<'_, ()>;
+}
+
 /// Whether a service's budgets are shared by all its calls or kept apart per API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QuotaScope {
@@ -41,6 +48,8 @@ pub(crate) struct ServiceQuota {
     budgets: Mutex<HashMap<Option<Call>, Arc<Vec<Budget>>>>,
     /// Until when the service asked (429) to be left alone, as last told.
     throttled_until: Mutex<Option<SystemTime>>,
+    /// Where each spend is recorded before its request leaves, once set.
+    ledger: std::sync::OnceLock<Arc<dyn SpendLedger>>,
 }
 
 impl ServiceQuota {
@@ -59,6 +68,7 @@ impl ServiceQuota {
             scope,
             budgets: Mutex::new(HashMap::new()),
             throttled_until: Mutex::new(None),
+            ledger: std::sync::OnceLock::new(),
         }
     }
 
@@ -94,7 +104,15 @@ impl ServiceQuota {
         for budget in budgets.iter() {
             stamps.push(budget.acquire(cost).await);
         }
+        if let Some(ledger) = self.ledger.get() {
+            ledger.record(call).await;
+        }
         Spent { budgets, stamps }
+    }
+
+    /// Records every later spend in `ledger` before its request leaves (the first ledger set stays).
+    pub(crate) fn keep_spend(&self, ledger: Arc<dyn SpendLedger>) {
+        let _ = self.ledger.set(ledger);
     }
 
     fn budgets_of(&self, call: Call) -> Arc<Vec<Budget>> {

@@ -59,6 +59,12 @@ pub struct DefenderSection {
     pub url: String,
     #[serde(default = "default_defender_scope")]
     pub scope: String,
+    /// Client-side budget of each Defender API per minute (Microsoft's documented limit: 100).
+    #[serde(default = "default_defender_calls_per_minute")]
+    pub calls_per_minute: u32,
+    /// Client-side budget of each Defender API per hour (Microsoft's documented limit: 1500).
+    #[serde(default = "default_defender_calls_per_hour")]
+    pub calls_per_hour: u32,
 }
 
 /// `[graph]`: Microsoft Graph.
@@ -230,6 +236,16 @@ fn default_defender_url() -> String {
 }
 fn default_defender_scope() -> String {
     "https://api.securitycenter.microsoft.com/.default".into()
+}
+/// Microsoft's documented limit of each Defender API: 100 calls per minute…
+pub const DEFENDER_CALLS_PER_MINUTE: u32 = 100;
+/// …and 1500 per hour.
+pub const DEFENDER_CALLS_PER_HOUR: u32 = 1500;
+fn default_defender_calls_per_minute() -> u32 {
+    DEFENDER_CALLS_PER_MINUTE
+}
+fn default_defender_calls_per_hour() -> u32 {
+    DEFENDER_CALLS_PER_HOUR
 }
 fn default_graph_url() -> String {
     "https://graph.microsoft.com".into()

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::sections::{DEFENDER_CALLS_PER_HOUR, DEFENDER_CALLS_PER_MINUTE};
 use super::{Config, ConfigError};
 
 const MODES: [&str; 3] = ["off", "approve", "auto"];
@@ -130,7 +131,7 @@ struct Bound {
 }
 
 /// Every numeric key of the config: out of range, a value would overflow a duration or make no sense.
-fn numeric_bounds(config: &Config) -> [Bound; 15] {
+fn numeric_bounds(config: &Config) -> [Bound; 17] {
     let engine = &config.engine;
     let guards = &config.guards;
     let bound = |key, value, min, max, fix| Bound {
@@ -147,6 +148,20 @@ fn numeric_bounds(config: &Config) -> [Bound; 15] {
             1,
             600,
             "use a few seconds, e.g. 30",
+        ),
+        bound(
+            "defender.calls_per_minute",
+            u64::from(config.defender.calls_per_minute),
+            1,
+            u64::from(DEFENDER_CALLS_PER_MINUTE),
+            "use 1 to 100 (Microsoft's limit per API and minute), e.g. 100",
+        ),
+        bound(
+            "defender.calls_per_hour",
+            u64::from(config.defender.calls_per_hour),
+            1,
+            u64::from(DEFENDER_CALLS_PER_HOUR),
+            "use 1 to 1500 (Microsoft's limit per API and hour), e.g. 1500",
         ),
         bound(
             "engine.poll_interval_secs",

@@ -12,6 +12,7 @@ use super::core::Ctx;
 use super::fresh::READ_BATCH;
 use super::interface::{ActionKind, AlertView, RemediationState};
 use super::job::KeyedJobs;
+use super::underway::{underway, waits_for_machine};
 
 /// At most this many machine actions are being submitted at once (a whole number of batches).
 pub(super) const MAX_CONCURRENT_DISPATCH: usize = 2 * READ_BATCH;
@@ -120,18 +121,14 @@ impl Dispatcher {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let running = self.jobs.running_keys();
         let mut busy: HashSet<&str> = running.iter().map(String::as_str).collect();
-        busy.extend(
-            world
-                .remediations
-                .values()
-                .filter(|r| r.state.is_in_flight() || r.state == RemediationState::Queued)
-                .map(|r| r.machine_id.as_str()),
-        );
+        let underway = underway(world.remediations.values());
         for row in ready {
             if starts.len() > free {
                 break;
             }
-            if busy.contains(row.machine_id.as_str()) || !backoff.ready(&row.machine_id, world.now)
+            if busy.contains(row.machine_id.as_str())
+                || waits_for_machine(&underway, row)
+                || !backoff.ready(&row.machine_id, world.now)
             {
                 continue;
             }

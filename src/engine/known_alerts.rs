@@ -8,8 +8,18 @@ use crate::alert::{SourceAlert, merge, stored};
 
 use super::core::Engine;
 
-/// The neutral alert as last known, by engine id (alerts in memory only).
+/// The neutral alert as last known, by engine id (alerts in memory only), without the text a merge never
+/// reads (description, entities), so memory per alert stays small.
 pub(super) type KnownAlerts = HashMap<String, SourceAlert>;
+
+/// What a later read's merge needs of `alert`: its ids, sources, detection, user, devices, status.
+fn merge_key_of(alert: &SourceAlert) -> SourceAlert {
+    SourceAlert {
+        description: String::new(),
+        entities: Vec::new(),
+        ..alert.clone()
+    }
+}
 
 impl Engine {
     /// Each read folded into what was known of its alert: remembered, else (after a restart) read from the
@@ -26,7 +36,7 @@ impl Engine {
             if let Some(known) = known {
                 merge(&mut alert, known);
             }
-            self.known.insert(id, alert.clone());
+            self.known.insert(id, merge_key_of(&alert));
             out.push(alert);
         }
         out

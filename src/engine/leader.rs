@@ -13,7 +13,7 @@ use super::interface::{Event, Level, Role};
 use super::journal::JournalHandle;
 
 /// How far back a new leader counts Defender submissions against the quota (its longest window, plus margin).
-const QUOTA_MEMORY: chrono::Duration = chrono::Duration::minutes(61);
+pub(super) const QUOTA_MEMORY: chrono::Duration = chrono::Duration::minutes(61);
 
 /// The lease this process holds, if any: its fence and since when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +86,21 @@ impl Engine {
         self.ctx.lease.held().is_some()
     }
 
-    /// Renews the lease, takes it when it lapsed, or follows its holder.
+    /// Renews the lease, takes it when it lapsed, or follows its holder. A leader whose own lease lapsed
+    /// before this beat (it was frozen or stalled) stops acting and asks only at the next beat, so a process
+    /// that waited for the lapse takes over first.
     pub async fn heartbeat(&mut self) {
         let lease = self.ctx.lease.clone();
         let now = self.now();
+        if lease.held().is_some_and(|held| held.expires_at <= now) {
+            lease.set_held(None);
+            self.notice(
+                Level::Warn,
+                "the lease lapsed while this process was stalled: it stopped acting, and takes the lease \
+                 back only if no other process has taken it by its next heartbeat",
+            );
+            return;
+        }
         let asked = self
             .ctx
             .journal
@@ -107,6 +118,8 @@ impl Engine {
             Ok(LeaseOutcome::HeldBy(lease)) => self.follow(&lease),
             Err(e) => {
                 tracing::warn!("lease not renewed: {e}");
+                // Asking may have waited for the journal's lock: the lease is judged at the clock's time now.
+                let now = self.now();
                 if self.ctx.lease.held().is_some_and(|h| h.expires_at <= now) {
                     self.ctx.lease.set_held(None);
                     self.notice(
@@ -200,17 +213,12 @@ impl Engine {
         resign(&self.ctx.journal, &self.ctx.lease, self.now()).await;
     }
 
-    /// Counts the Defender submissions of the last hour (any process's, from the journal) against this
-    /// process's quota: each cost one action POST and the fresh read of the machine's actions before it.
+    /// Counts Defender's spend of the last hour (every call any leader made, journaled before it left)
+    /// against this process's quota, so it never bursts into a window an earlier leader filled.
     async fn rebuild_quota(&mut self) {
         let now = self.now();
         let since = now - QUOTA_MEMORY;
-        let spent = match self
-            .ctx
-            .journal
-            .call(move |j| j.submissions_since(since))
-            .await
-        {
+        let spent = match self.ctx.journal.call(move |j| j.spend_since(since)).await {
             Ok(spent) => spent,
             Err(e) => {
                 self.notice(
@@ -222,21 +230,22 @@ impl Engine {
         };
         let mut by_call: std::collections::HashMap<crate::api::Call, Vec<Duration>> =
             std::collections::HashMap::new();
-        for (at, action) in &spent {
-            let Ok(kind) = action.kind() else { continue };
+        for (at, key) in &spent {
+            let Some(call) = crate::api::Call::defender_from_key(key) else {
+                tracing::warn!(
+                    key,
+                    "journaled Defender spend of an unknown call: not counted"
+                );
+                continue;
+            };
             let age = (now - *at).to_std().unwrap_or(Duration::ZERO);
-            let request = super::submit::action_request(kind, String::new(), "");
-            by_call.entry(request.call()).or_default().push(age);
-            by_call
-                .entry(crate::api::Call::ListMachineActions)
-                .or_default()
-                .push(age);
+            by_call.entry(call).or_default().push(age);
         }
         for (call, ages) in &by_call {
             self.ctx.budgets.replay_defender_spend(*call, ages);
         }
         tracing::info!(
-            submissions = spent.len(),
+            calls = spent.len(),
             "Defender quota rebuilt from the journal"
         );
         self.emit_quota();

@@ -45,10 +45,12 @@ mod send;
 mod settings;
 mod source;
 mod sources;
+mod spend;
 mod submit;
 mod succession_watch;
 mod track;
 mod tracker;
+mod underway;
 #[cfg(test)]
 mod units;
 mod views;

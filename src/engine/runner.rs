@@ -19,6 +19,7 @@ use super::provider::DefenderProvider;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
+use super::spend::JournalSpend;
 use super::views::configured_policy_view;
 use crate::alert::SourceKind;
 use crate::api::models::security::ServiceSource;
@@ -152,6 +153,11 @@ pub fn start_with_clock(
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
+    let journal = JournalHandle::spawn(journal);
+    clients.keep_defender_spend(Arc::new(JournalSpend {
+        journal: journal.clone(),
+        clock: clock.clone(),
+    }));
     let ctx = Ctx {
         source: alert_source(&clients, &settings),
         provider: Arc::new(DefenderProvider {
@@ -160,7 +166,7 @@ pub fn start_with_clock(
         }),
         clock,
         budgets: Arc::new(clients),
-        journal: JournalHandle::spawn(journal),
+        journal,
         settings: Arc::new(settings),
         internal,
         lease: Arc::new(super::leader::LeaseState::new(

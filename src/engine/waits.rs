@@ -8,6 +8,7 @@ use crate::store::RemediationRow;
 
 use super::core::Engine;
 use super::interface::{Event, RemediationState, RemediationView};
+use super::underway::{underway, waits_for_machine};
 use super::views::remediation_view;
 use super::wait::WaitReason;
 
@@ -83,15 +84,7 @@ impl Engine {
             .budgets
             .defender_throttled_until()
             .map(DateTime::<Utc>::from);
-        let busy: HashSet<&str> = self
-            .remediations
-            .values()
-            .filter(|r| {
-                let s = Self::remediation_state(r);
-                s.is_in_flight() || s == RemediationState::Queued
-            })
-            .map(|r| r.machine_id.as_str())
-            .collect();
+        let underway = underway(self.remediations.values());
         let (headroom, per_minute) = self.defender_headroom();
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
@@ -105,7 +98,7 @@ impl Engine {
                     (true, None) => WaitReason::Sending,
                     (false, _) => WaitReason::MachineBusy,
                 }
-            } else if busy.contains(machine) || !first_on_machine {
+            } else if waits_for_machine(&underway, row) || !first_on_machine {
                 WaitReason::MachineBusy
             } else if let Some(earlier) = self.unfinished_earlier_step(row) {
                 earlier

@@ -164,6 +164,17 @@ impl SimHandle {
         self.shared.lock().stats.to_json()
     }
 
+    /// Every machine action the simulator holds, as Defender would serve it now (the record a test keeps
+    /// when it fails).
+    pub fn actions(&self) -> Vec<serde_json::Value> {
+        let st = self.shared.lock();
+        let now = st.clock.elapsed();
+        st.actions
+            .iter()
+            .map(|a| a.to_json(&st.clock, now, false))
+            .collect()
+    }
+
     /// Plays a policy migration now, as `POST /_sim/migrate` does: the policy is disabled and its later
     /// alerts reach Graph only, from the returned detector id. `None` when the policy is unknown.
     pub fn migrate(&self, policy: &str, detector_id: Option<&str>) -> Option<String> {

@@ -21,6 +21,7 @@ mod remediation_writes;
 mod remediations;
 mod retention;
 mod schema;
+mod spend;
 mod state_codec;
 mod working_set;
 

@@ -151,6 +151,13 @@ CREATE INDEX remediations_action_state ON remediations (action, state);
     r#"
 ALTER TABLE alerts ADD COLUMN raw_format TEXT NOT NULL DEFAULT 'cas_rest';
 "#,
+    r#"
+CREATE TABLE defender_spend (
+    at   TEXT NOT NULL,
+    call TEXT NOT NULL
+);
+CREATE INDEX defender_spend_at ON defender_spend (at);
+"#,
 ];
 
 /// The schema version this build writes.

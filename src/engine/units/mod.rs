@@ -7,5 +7,7 @@ mod fakes;
 mod gate_plan;
 mod harness;
 mod intake_resolver;
+mod lease_lapse;
+mod machine_queue;
 mod poll;
 mod tracker;
