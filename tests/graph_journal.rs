@@ -1,5 +1,5 @@
 //! A journal written before the source-neutral alert (schema 5: Cloud App Security's REST JSON in `alerts.raw`)
-//! migrates to schema 6 and its alerts read as neutral alerts, keyed and named exactly as before.
+//! migrates to the current schema and its alerts read as neutral alerts, keyed and named exactly as before.
 
 use remedy::alert::{AlertKey, SourceKind, stored};
 use remedy::api::models::cas::AlertPage;
@@ -17,10 +17,10 @@ fn an_alert_written_before_the_neutral_alert_reads_as_one() {
         // The journal as the schema before the neutral alert left it, holding one alert as remedy then
         // stored it.
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!(
-            "ALTER TABLE alerts DROP COLUMN raw_format; PRAGMA user_version = {};",
-            SCHEMA_VERSION - 1
-        ))
+        conn.execute_batch(
+            "DROP TABLE defender_spend; ALTER TABLE alerts DROP COLUMN raw_format; \
+             PRAGMA user_version = 5;",
+        )
         .unwrap();
         conn.execute(
             "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, raw, \

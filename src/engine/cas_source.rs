@@ -44,19 +44,7 @@ impl AlertSource for CasSource {
     fn alerts_since<'a>(&'a self, since: &'a Marks) -> BoxFuture<'a, Fetched> {
         Box::pin(async move {
             let since_ms = since.get(&SourceKind::Cas).copied().unwrap_or_default();
-            let mut fetched = Fetched::default();
-            match self.fetch(since_ms).await {
-                Ok(alerts) => {
-                    if let Some(newest) = alerts.iter().map(|a| a.raised_at).max() {
-                        fetched
-                            .newest
-                            .insert(SourceKind::Cas, newest.timestamp_millis());
-                    }
-                    fetched.alerts = alerts;
-                }
-                Err(e) => fetched.failures.push((SourceKind::Cas, e)),
-            }
-            fetched
+            Fetched::of(SourceKind::Cas, self.fetch(since_ms).await, |a| a.raised_at)
         })
     }
 

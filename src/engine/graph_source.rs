@@ -38,23 +38,9 @@ impl AlertSource for GraphSource {
     fn alerts_since<'a>(&'a self, since: &'a Marks) -> BoxFuture<'a, Fetched> {
         Box::pin(async move {
             let since_ms = since.get(&SourceKind::Graph).copied().unwrap_or_default();
-            let mut fetched = Fetched::default();
-            match self.fetch(since_ms).await {
-                Ok(alerts) => {
-                    let newest = alerts
-                        .iter()
-                        .map(|a| a.updated_at.unwrap_or(a.raised_at))
-                        .max();
-                    if let Some(newest) = newest {
-                        fetched
-                            .newest
-                            .insert(SourceKind::Graph, newest.timestamp_millis());
-                    }
-                    fetched.alerts = alerts;
-                }
-                Err(e) => fetched.failures.push((SourceKind::Graph, e)),
-            }
-            fetched
+            Fetched::of(SourceKind::Graph, self.fetch(since_ms).await, |a| {
+                a.updated_at.unwrap_or(a.raised_at)
+            })
         })
     }
 

@@ -45,6 +45,27 @@ pub struct Fetched {
     pub failures: Vec<(SourceKind, ApiError)>,
 }
 
+impl Fetched {
+    /// One source's poll: its alerts and the newest value of its watermark field (`stamp`), or its failure.
+    pub fn of(
+        kind: SourceKind,
+        polled: Result<Vec<SourceAlert>, ApiError>,
+        stamp: impl Fn(&SourceAlert) -> chrono::DateTime<chrono::Utc>,
+    ) -> Fetched {
+        let mut fetched = Fetched::default();
+        match polled {
+            Ok(alerts) => {
+                if let Some(newest) = alerts.iter().map(stamp).max() {
+                    fetched.newest.insert(kind, newest.timestamp_millis());
+                }
+                fetched.alerts = alerts;
+            }
+            Err(e) => fetched.failures.push((kind, e)),
+        }
+        fetched
+    }
+}
+
 /// What a close call did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Closed {
