@@ -32,7 +32,10 @@ fn build_journal(path: &Path) {
     let now = chrono::Utc::now();
     {
         let mut alert = tx
-            .prepare("INSERT INTO alerts VALUES (?1, 'p1', ?2, ?3, 2, 2, ?4, ?5, ?6, ?6)")
+            .prepare(
+                "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, \
+                 raw, first_seen, last_seen) VALUES (?1, 'p1', ?2, ?3, 2, 2, ?4, ?5, ?6, ?6)",
+            )
             .unwrap();
         for n in 0..ALERTS {
             let at = now - chrono::Duration::minutes((ALERTS - n) as i64 * 2);
