@@ -61,16 +61,17 @@ pub fn record(session: Session) -> Result<Recording, String> {
 }
 
 async fn record_async(session: Session) -> Result<Recording, String> {
-    let sim = remedy::sim::start(SimOptions {
-        port: 0,
-        scenario: Scenario {
-            time_scale: TIME_SCALE,
-            ..Scenario::demo()
-        },
-    })
-    .await
-    .map_err(|e| format!("the simulator did not start: {e}"))?;
-    let config = wiring::demo_config(&sim.base_url()).map_err(|e| e.to_string())?;
+    // As `remedy demo` runs: both alert sources, an Endpoint binding and the policy migration.
+    let mut scenario = Scenario {
+        time_scale: TIME_SCALE,
+        ..Scenario::demo()
+    };
+    let mut config = wiring::demo_config("http://127.0.0.1:9").map_err(|e| e.to_string())?;
+    wiring::demo_both_sources(&mut config, &mut scenario);
+    let sim = remedy::sim::start(SimOptions { port: 0, scenario })
+        .await
+        .map_err(|e| format!("the simulator did not start: {e}"))?;
+    wiring::point_at_sim(&mut config, &sim.base_url());
     let clients = Clients::new(wiring::api_settings(&config)).map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let journal = Journal::open(&dir.path().join("journal.sqlite")).map_err(|e| e.to_string())?;
