@@ -31,6 +31,25 @@ pub struct Binding {
     pub rules: Vec<BindingRule>,
 }
 
+impl Binding {
+    /// A binding from a `[policies.<id>]` or `[bindings.<name>]` section: its flow and mode, its limits or
+    /// else the `[guards]` ones, and the rules that match its alerts.
+    fn from_section(
+        config: &Config,
+        (flow, mode): (&str, &str),
+        (per_alert, per_hour): (Option<u32>, Option<u32>),
+        rules: Vec<BindingRule>,
+    ) -> Binding {
+        Binding {
+            flow_id: flow.to_string(),
+            mode: Mode::parse(mode).unwrap_or(Mode::Approve),
+            max_per_alert: per_alert.unwrap_or(config.guards.max_machines_per_alert),
+            max_per_hour: per_hour.unwrap_or(config.guards.max_machines_per_hour),
+            rules,
+        }
+    }
+}
+
 impl EngineSettings {
     /// The binding `alert` falls under, by which rule (see [`match_binding`]).
     pub fn binding_for(&self, alert: &SourceAlert) -> Option<MatchedBy> {
@@ -100,17 +119,12 @@ impl EngineSettings {
             .policies
             .iter()
             .map(|(policy, b)| {
-                let binding = Binding {
-                    flow_id: b.flow.clone(),
-                    mode: Mode::parse(&b.mode).unwrap_or(Mode::Approve),
-                    max_per_alert: b
-                        .max_machines_per_alert
-                        .unwrap_or(config.guards.max_machines_per_alert),
-                    max_per_hour: b
-                        .max_machines_per_hour
-                        .unwrap_or(config.guards.max_machines_per_hour),
-                    rules: vec![BindingRule::PolicyId(policy.clone())],
-                };
+                let binding = Binding::from_section(
+                    config,
+                    (&b.flow, &b.mode),
+                    (b.max_machines_per_alert, b.max_machines_per_hour),
+                    vec![BindingRule::PolicyId(policy.clone())],
+                );
                 (policy.clone(), binding)
             })
             .collect();
@@ -121,21 +135,16 @@ impl EngineSettings {
                 b.service_source.clone().map(BindingRule::ServiceSource),
                 b.title.clone().map(BindingRule::TitlePattern),
             ];
-            let binding = Binding {
-                flow_id: b.flow.clone(),
-                mode: Mode::parse(&b.mode).unwrap_or(Mode::Approve),
-                max_per_alert: b
-                    .max_machines_per_alert
-                    .unwrap_or(config.guards.max_machines_per_alert),
-                max_per_hour: b
-                    .max_machines_per_hour
-                    .unwrap_or(config.guards.max_machines_per_hour),
-                rules: rules
+            let binding = Binding::from_section(
+                config,
+                (&b.flow, &b.mode),
+                (b.max_machines_per_alert, b.max_machines_per_hour),
+                rules
                     .into_iter()
                     .flatten()
                     .filter(|r| !rule_empty(r))
                     .collect(),
-            };
+            );
             bindings.insert(name.clone(), binding);
         }
         let alert_sources = [SourceKind::Cas, SourceKind::Graph]
