@@ -59,6 +59,11 @@ pub enum Command {
         /// Serve only the documented minimum of the APIs (single `eq` filters, small pages, short tokens).
         #[arg(long, requires = "demo")]
         strict: bool,
+        /// Run on the simulator's clock (demos and benchmarks only; every service must be on loopback):
+        /// its time scale speeds up the engine's time, quotas, intervals and retention alike, and the JSON
+        /// stream and the log say so.
+        #[arg(long)]
+        sim_clock: bool,
     },
     /// Validate the config and reach each service, saying what works and what to fix.
     Check,

@@ -8,6 +8,7 @@ pub mod headless;
 pub mod lifecycle;
 pub mod logging;
 pub mod sim;
+pub mod sim_time;
 pub mod store;
 pub mod text;
 pub mod tui;

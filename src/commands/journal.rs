@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::engine::Clock;
 use remedy::store::{Journal, PruneCounts};
 
 use crate::cli::JournalAction;
@@ -78,9 +81,16 @@ const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(60);
 /// Test hook: the first prune's delay in milliseconds instead of [`FIRST_PRUNE_AFTER`].
 const FIRST_PRUNE_VAR: &str = "REMEDY_FIRST_PRUNE_AFTER_MS";
 
-/// `remedy run`'s retention: the leader prunes the journal once a day on its own connection (a follower
-/// leaves it to the leader); failures are logged and retried the next day.
-pub async fn prune_daily(journal_path: PathBuf, retain_days: u64, leads: impl Fn() -> bool) {
+/// `remedy run`'s retention: the leader prunes the journal once a day of `clock`'s time (a simulator's clock
+/// runs `time_scale` times faster than the real one) on its own connection (a follower leaves it to the leader); failures are logged and retried
+/// the next day.
+pub async fn prune_daily(
+    journal_path: PathBuf,
+    retain_days: u64,
+    leads: impl Fn() -> bool,
+    clock: Arc<dyn Clock>,
+    time_scale: f64,
+) {
     if retain_days == 0 {
         return;
     }
@@ -88,7 +98,10 @@ pub async fn prune_daily(journal_path: PathBuf, retain_days: u64, leads: impl Fn
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map_or(FIRST_PRUNE_AFTER, Duration::from_millis);
-    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + first, PRUNE_EVERY);
+    let mut every = tokio::time::interval_at(
+        tokio::time::Instant::now() + first,
+        PRUNE_EVERY.div_f64(time_scale),
+    );
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
@@ -97,8 +110,8 @@ pub async fn prune_daily(journal_path: PathBuf, retain_days: u64, leads: impl Fn
             continue;
         }
         let path = journal_path.clone();
+        let cutoff = clock.now_utc() - chrono::Duration::days(retain_days as i64);
         let pruned = tokio::task::spawn_blocking(move || {
-            let cutoff = Utc::now() - chrono::Duration::days(retain_days as i64);
             let mut journal: Journal = remedy::wiring::open_journal(&path)?;
             journal.prune(cutoff, "remedy run (retention)")
         })

@@ -66,7 +66,18 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
             demo,
             scenario,
             strict,
-        }) => run::run(&config_file, demo, scenario, strict, cli.read_only, cli.log).await,
+            sim_clock,
+        }) => {
+            let how = run::How {
+                demo,
+                scenario,
+                strict,
+                sim_clock,
+                read_only: cli.read_only,
+                log: cli.log,
+            };
+            run::run(&config_file, how).await
+        }
         Some(Command::Check) => check::run(&config_file).await,
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
         Some(Command::Audit { journal, action }) => audit::run(&config_file, journal, action),

@@ -247,7 +247,13 @@ async fn run(
     window.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut waits = interval(WAITS_EVERY);
     waits.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut heartbeat = interval(engine.ctx.lease.heartbeat_every());
+    let mut heartbeat = interval(
+        engine
+            .ctx
+            .lease
+            .heartbeat_every()
+            .div_f64(engine.settings().time_scale),
+    );
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         if engine.draining && engine.dispatcher.in_flight() == 0 {

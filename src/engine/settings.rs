@@ -85,6 +85,9 @@ pub struct EngineSettings {
     pub memory_window: chrono::Duration,
     /// How often finished work outside the memory window leaves memory (wall-clock time).
     pub forget_every: Duration,
+    /// Simulated seconds per real second: 1, except on a simulator's clock (`remedy run --sim-clock`), where
+    /// the lease's heartbeat beats this much faster than a third of `lease_ttl`.
+    pub time_scale: f64,
     pub flows: BTreeMap<String, FlowPlan>,
     pub bindings: BTreeMap<String, Binding>,
     pub protected_tags: Vec<String>,
@@ -168,6 +171,7 @@ impl EngineSettings {
             stale_after: chrono::Duration::days(engine.stale_after_days as i64),
             memory_window: hours(config.journal.memory_hours),
             forget_every: Duration::from_secs(600),
+            time_scale: 1.0,
             flows,
             bindings,
             protected_tags: config.guards.protected_tags.clone(),

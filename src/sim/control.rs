@@ -1,6 +1,7 @@
 //! The simulator's own controls under `/_sim`: counters, fault switches, raising an alert on demand and
 //! playing a policy migration.
 
+use super::clock::iso_ms;
 use super::faults::Faults;
 use super::http::respond;
 use super::migration;
@@ -11,12 +12,17 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-/// `/_sim/stats`, `/_sim/faults` (GET current, POST replace), `/_sim/arrive` (raise one alert now) and
-/// `/_sim/migrate` (`{"policy": id, "detector_id"?: id}`: migrate a policy now).
+/// `/_sim/stats`, `/_sim/clock` (simulated now and time scale), `/_sim/faults` (GET current, POST replace),
+/// `/_sim/arrive` (raise one alert now) and `/_sim/migrate` (`{"policy": id, "detector_id"?: id}`: migrate a
+/// policy now).
 pub(crate) fn handle(shared: &Shared, method: &Method, segs: &[String], body: &[u8]) -> Response {
     let mut st = shared.lock();
     let reply = match (method, segs.get(1).map(String::as_str)) {
         (&Method::GET, Some("stats")) => Reply::ok(st.stats.to_json()),
+        (&Method::GET, Some("clock")) => Reply::ok(json!({
+            "now": iso_ms(st.clock.now()),
+            "time_scale": st.scenario.time_scale,
+        })),
         (&Method::GET, Some("faults")) => Reply::ok(json!(st.faults)),
         (&Method::POST, Some("faults")) => match serde_json::from_slice::<Faults>(body) {
             Ok(f) => match f.problem() {
