@@ -1,6 +1,7 @@
 //! The embedded tenant simulator: Cloud App Security, Defender, Graph and the token authority over HTTP.
 
 mod actions;
+mod analysts;
 mod auth;
 mod cas;
 mod cas_filter;
@@ -16,6 +17,7 @@ mod graph_alert_json;
 mod graph_alert_list;
 mod graph_alerts;
 mod graph_scenario;
+mod history;
 mod http;
 mod mde;
 mod mde_actions;
@@ -106,25 +108,61 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
     })
 }
 
-/// Raises new alerts at the scenario's pace (simulated intervals, with occasional bursts).
+/// How often (simulated seconds) the simulated analysts and the simulator's own retention run, when the
+/// scenario asks for them.
+const HOUSEKEEPING_EVERY_SIM_SECS: f64 = 3600.0;
+/// The shortest real time between two arrivals (an interval of 0 would otherwise spin).
+const LEAST_GAP_WALL_SECS: f64 = 0.001;
+/// Arrivals raised at one wake-up at most; beyond that (the process was suspended) the rest are skipped.
+const MOST_ARRIVALS_AT_ONCE: u32 = 1_000;
+
+/// Raises new alerts at the scenario's pace (simulated intervals, with occasional bursts). Arrivals are due on
+/// simulated time: a late wake-up (a busy state lock, a coarse timer at a high time scale) raises every
+/// arrival that came due meanwhile, so the pace holds however fast the clock runs.
 async fn arrive_forever(shared: Arc<Shared>) {
+    let mut due = {
+        let mut st = shared.lock();
+        let range = st.scenario.arrivals.interval_secs;
+        st.clock.elapsed()
+            + st.between(range)
+                .max(LEAST_GAP_WALL_SECS * st.scenario.time_scale)
+    };
+    let mut housekept_at = 0.0;
     loop {
         let wait = {
-            let mut st = shared.lock();
-            let range = st.scenario.arrivals.interval_secs;
-            let sim = st.between(range);
-            st.clock.wall_secs(sim)
+            let st = shared.lock();
+            st.clock.wall_secs(due - st.clock.elapsed())
         };
-        tokio::time::sleep(Duration::from_secs_f64(wait.max(0.01))).await;
+        tokio::time::sleep(Duration::from_secs_f64(wait.max(0.0))).await;
         let mut st = shared.lock();
-        let a = st.scenario.arrivals.clone();
-        let n = if st.rng.random_bool(a.burst_share.clamp(0.0, 1.0)) {
-            st.rng.random_range(a.burst_size[0]..=a.burst_size[1])
-        } else {
-            1
-        };
-        for _ in 0..n {
-            seed::arrive(&mut st);
+        let mut raised = 0;
+        while due <= st.clock.elapsed() {
+            if raised >= MOST_ARRIVALS_AT_ONCE {
+                tracing::warn!(
+                    raised,
+                    "simulator arrivals fell behind; the rest are skipped"
+                );
+                due = st.clock.elapsed();
+                break;
+            }
+            let a = st.scenario.arrivals.clone();
+            let n = if st.rng.random_bool(a.burst_share.clamp(0.0, 1.0)) {
+                st.rng.random_range(a.burst_size[0]..=a.burst_size[1])
+            } else {
+                1
+            };
+            for _ in 0..n {
+                seed::arrive(&mut st);
+            }
+            raised += n;
+            due += st
+                .between(a.interval_secs)
+                .max(LEAST_GAP_WALL_SECS * st.scenario.time_scale);
+        }
+        if st.clock.elapsed() - housekept_at >= HOUSEKEEPING_EVERY_SIM_SECS {
+            housekept_at = st.clock.elapsed();
+            analysts::close_stale(&mut st);
+            history::forget_old(&mut st);
         }
     }
 }

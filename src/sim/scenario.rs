@@ -52,6 +52,14 @@ pub struct Scenario {
     /// What Graph `alerts_v2` serves besides the Cloud App Security alerts, and a policy migration.
     #[serde(default)]
     pub graph_alerts: GraphAlertsSeed,
+    /// Alerts last changed and finished actions that ended more than this many simulated hours ago are
+    /// forgotten, so a long run at a high time scale stays fast (0, the default: everything is kept).
+    #[serde(default)]
+    pub history_hours: f64,
+    /// The tenant's analysts close (as benign, in the portal) every alert still open this many simulated hours
+    /// after it was raised, in Cloud App Security and Graph alike (0, the default: nobody does).
+    #[serde(default)]
+    pub analysts_close_after_hours: f64,
 }
 
 fn default_graph_page() -> usize {
@@ -465,6 +473,20 @@ impl Scenario {
             if !(lo >= 0.0 && hi >= lo) {
                 return bad(format!(
                     "{name} = [{lo}, {hi}] must be [low, high] with 0 <= low <= high"
+                ));
+            }
+        }
+        let hours = [
+            ("history_hours", self.history_hours),
+            (
+                "analysts_close_after_hours",
+                self.analysts_close_after_hours,
+            ),
+        ];
+        for (name, value) in hours {
+            if !(value.is_finite() && value >= 0.0) {
+                return bad(format!(
+                    "{name} = {value} must be 0 (off) or a positive number of hours"
                 ));
             }
         }
