@@ -43,6 +43,7 @@ mod retry;
 mod runner;
 mod send;
 mod settings;
+mod sizes;
 mod source;
 mod sources;
 mod spend;

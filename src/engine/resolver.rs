@@ -36,6 +36,16 @@ impl Resolver {
         }
     }
 
+    /// How many identities, named devices, cached answers and retries it holds (for the sizes log).
+    pub fn sizes(&self) -> (usize, usize, usize, usize) {
+        (
+            self.identities.len(),
+            self.devices.len(),
+            self.cache.len(),
+            self.retries.len(),
+        )
+    }
+
     /// Keeps what the alert's machines are found from, exactly as the alert names it: its devices, else its user.
     pub fn remember_subject(&mut self, alert_id: &str, alert: &SourceAlert) -> Option<Subject> {
         if !alert.devices.is_empty() {

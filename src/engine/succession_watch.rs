@@ -30,6 +30,11 @@ pub(super) struct SuccessionState {
 }
 
 impl SuccessionState {
+    /// How many detectors it has seen.
+    pub fn detectors(&self) -> usize {
+        self.detectors.len()
+    }
+
     /// Learns from one alert: its policy's name and newest alert, its detector's titles.
     pub fn learn(&mut self, alert: &SourceAlert) {
         let detection = &alert.detection;

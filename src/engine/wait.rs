@@ -39,6 +39,11 @@ pub(super) struct WaitBoard {
 }
 
 impl WaitBoard {
+    /// How many remediations it holds a reason for.
+    pub fn waiting(&self) -> usize {
+        self.reasons.len()
+    }
+
     pub fn get(&self, remediation_id: &str) -> Option<&WaitReason> {
         self.reasons.get(remediation_id)
     }

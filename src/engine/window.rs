@@ -111,6 +111,7 @@ impl Engine {
         let ttl = self.settings().resolve_cache_ttl;
         let instant = self.instant();
         self.resolver.drop_stale(instant, ttl);
+        self.log_sizes();
         if !(remediations.is_empty() && alerts.is_empty()) {
             tracing::debug!(
                 remediations = remediations.len(),
