@@ -1,26 +1,29 @@
-//! A simulated week through the engine: the simulator (its own process, so its memory is not counted) raises
-//! an alert every 10 simulated seconds on the demo tenant, every bound policy scans on auto and closes the
-//! alert once its scans succeeded, and the engine runs on the simulator's faster clock with its quotas scaled
-//! alike. Prints RSS, the journal's size and the
-//! work done at each simulated day, and the RSS slope after the first two days (the memory window).
+//! A simulated week through the real binary: `remedy sim` raises an alert every 10 simulated seconds on the
+//! demo tenant (both alert sources), and `remedy run --sim-clock` works them on the simulator's faster clock
+//! (its quotas, intervals and retention scaled alike), every alert bound to a Full scan on auto that closes
+//! the alert once its scans succeeded. At each simulated day it prints the process's RSS (from /proc), the
+//! journal's size with retention on, the log's size, the work done and what the engine holds (its sizes log
+//! line); at the end the RSS slope after the first day, whether the JSON stream kept up, and the audit chain
+//! verified across the prunes.
 //!
-//! `REMEDY_SOAK_SCALE` (default 600) and `REMEDY_SOAK_DAYS` (default 7) change the pace and the length;
-//! `REMEDY_SOAK_KEEP=1` keeps the journal for a look afterwards.
+//! `REMEDY_SOAK_SCALE` (default 600), `REMEDY_SOAK_DAYS` (7), `REMEDY_SOAK_RETAIN_DAYS` (2),
+//! `REMEDY_SOAK_MEMORY_HOURS` (24) change the pace, the length, `[journal] retain_days` and `memory_hours`;
+//! `REMEDY_SOAK_SIM_HISTORY_HOURS` (48) the simulator's own retention (`history_hours`, 0 keeps everything),
+//! `REMEDY_SOAK_ANALYSTS_HOURS` (24) when the tenant's analysts close what remedy left open (0: never);
+//! `REMEDY_SOAK_KEEP=1` keeps the temporary folder (journal, archives, logs) for a look afterwards.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command as Process, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use remedy::api::{Clients, QuotaWindow};
-use remedy::engine::{Mode, ScaledClock};
 use remedy::sim::Scenario;
 use remedy::store::Journal;
-use remedy::wiring;
 
 const DAY_SECS: f64 = 86_400.0;
-const SCAN_FLOW: &str = "antivirus-scan-full";
+const BIN: &str = env!("CARGO_BIN_EXE_remedy");
 
 fn env_or(name: &str, default: f64) -> f64 {
     std::env::var(name)
@@ -29,10 +32,13 @@ fn env_or(name: &str, default: f64) -> f64 {
         .unwrap_or(default)
 }
 
-/// The demo tenant with an alert every 10 simulated seconds, no bursts.
-fn scenario(scale: f64) -> Scenario {
+/// The demo tenant with an alert every 10 simulated seconds, no bursts; its analysts close what stays open
+/// `analysts_hours` in the portal, and the simulator forgets what ended more than `history_hours` ago.
+fn scenario(scale: f64, analysts_hours: f64, history_hours: f64) -> Scenario {
     let mut s = Scenario::demo();
     s.time_scale = scale;
+    s.analysts_close_after_hours = analysts_hours;
+    s.history_hours = history_hours;
     s.token_lifetime_secs = 86_400;
     s.arrivals.enabled = true;
     s.arrivals.interval_secs = [10.0, 10.0];
@@ -40,8 +46,77 @@ fn scenario(scale: f64) -> Scenario {
     s
 }
 
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// The config `remedy run` gets: the simulator's tenant, both sources, every alert scanned on auto and closed
+/// once its scans succeeded, no protected machines, retention and the memory window as asked.
+fn config(base: &str, journal: &Path, retain_days: u64, memory_hours: u64) -> String {
+    format!(
+        r#"[tenant]
+id = "contoso"
+client_id = "remedy-demo"
+client_secret = "remedy-demo-secret"
+
+[cas]
+url = "{base}/cas"
+token = "remedy-demo-token"
+
+[defender]
+url = "{base}/mde"
+
+[graph]
+url = "{base}/graph"
+
+[auth]
+authority = "{base}/login"
+
+[alerts]
+sources = ["cas", "graph"]
+graph_service_sources = ["microsoftDefenderForCloudApps", "microsoftDefenderForEndpoint"]
+
+[engine]
+poll_interval_secs = 300
+track_interval_secs = 60
+
+[journal]
+path = "{journal}"
+retain_days = {retain_days}
+memory_hours = {memory_hours}
+
+[guards]
+max_machines_per_alert = 50
+max_machines_per_hour = 100000
+protected_tags = []
+protected_groups = []
+
+[log]
+rotate = "daily"
+
+[flows.soak-scan]
+name = "Soak: Full scan, then close"
+comment = "Soak scan for alert {{alert_id}}"
+close_alert = true
+steps = [{{ action = "antivirus_scan", scan_type = "Full" }}]
+
+[bindings.everything]
+title = "*"
+flow = "soak-scan"
+mode = "auto"
+"#,
+        journal = journal.display()
+    )
+}
+
+/// A child process killed when dropped, so a failed bench leaves nothing behind.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -49,17 +124,18 @@ fn rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn size_mb(path: &std::path::Path) -> f64 {
-    ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|suffix| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            std::fs::metadata(name).ok()
+/// Total size in MB of the files in `dir` whose names start with `prefix`.
+fn files_mb(dir: &Path, prefix: &str) -> (usize, f64) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (0, 0.0);
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .filter_map(|e| e.metadata().ok())
+        .fold((0, 0.0), |(n, mb), m| {
+            (n + 1, mb + m.len() as f64 / 1_048_576.0)
         })
-        .map(|m| m.len() as f64)
-        .sum::<f64>()
-        / 1_048_576.0
 }
 
 /// Least-squares slope of `points` (x in days, y in MB).
@@ -77,33 +153,96 @@ fn slope(points: &[(f64, f64)]) -> f64 {
     if den == 0.0 { 0.0 } else { num / den }
 }
 
+/// The newest `engine sizes` line of the logs, reduced to its fields (`alerts=… open_alerts=…`).
+fn last_sizes(logs: &Path) -> String {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(logs)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .rev()
+        .find_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            let line = text.lines().rev().find(|l| l.contains("engine sizes"))?;
+            Some(
+                line[line.find("engine sizes")? + "engine sizes".len()..]
+                    .trim()
+                    .to_string(),
+            )
+        })
+        .unwrap_or_else(|| "(no sizes line yet)".into())
+}
+
+/// What the JSON stream carried: lines, snapshots (more than one: it fell behind and asked for a resync) and
+/// whether it said time is simulated.
+#[derive(Default)]
+struct Stream {
+    lines: AtomicU64,
+    snapshots: AtomicU64,
+    simulated_said: AtomicU64,
+    forgotten: AtomicU64,
+}
+
+fn read_stream(out: std::process::ChildStdout, stream: Arc<Stream>) {
+    for line in BufReader::new(out).lines() {
+        let Ok(line) = line else { break };
+        stream.lines.fetch_add(1, Ordering::Relaxed);
+        if line.starts_with(r#"{"type":"snapshot""#) {
+            stream.snapshots.fetch_add(1, Ordering::Relaxed);
+        } else if line.starts_with(r#"{"type":"forgotten""#) {
+            stream.forgotten.fetch_add(1, Ordering::Relaxed);
+        } else if line.contains("time is simulated") {
+            stream.simulated_said.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+fn sim_stats(base: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        match reqwest::get(format!("{base}/_sim/stats")).await {
+            Ok(reply) => reply.json().await.unwrap_or_default(),
+            Err(_) => serde_json::Value::Null,
+        }
+    })
+}
+
 fn main() {
     let scale = env_or("REMEDY_SOAK_SCALE", 600.0);
     let days = env_or("REMEDY_SOAK_DAYS", 7.0) as u32;
+    let retain_days = env_or("REMEDY_SOAK_RETAIN_DAYS", 2.0) as u64;
+    let memory_hours = env_or("REMEDY_SOAK_MEMORY_HOURS", 24.0) as u64;
+    let sim_history_hours = env_or("REMEDY_SOAK_SIM_HISTORY_HOURS", 48.0);
+    let analysts_hours = env_or("REMEDY_SOAK_ANALYSTS_HOURS", 24.0);
     let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let logs = data.join("remedy").join("logs");
     let scenario_path = dir.path().join("soak.toml");
     std::fs::write(
         &scenario_path,
-        toml::to_string(&scenario(scale)).expect("scenario"),
+        toml::to_string(&scenario(scale, analysts_hours, sim_history_hours)).expect("scenario"),
     )
     .expect("scenario written");
 
-    let mut sim = Process::new(env!("CARGO_BIN_EXE_remedy"))
-        .args(["sim", "--port", "0", "--scenario"])
-        .arg(&scenario_path)
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("remedy sim starts");
+    let mut sim = Killed(
+        Process::new(BIN)
+            .args(["sim", "--port", "0", "--scenario"])
+            .arg(&scenario_path)
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", &data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("remedy sim starts"),
+    );
     let mut first = String::new();
-    BufReader::new(sim.stdout.take().expect("sim stdout"))
+    BufReader::new(sim.0.stdout.take().expect("sim stdout"))
         .read_line(&mut first)
         .expect("sim prints its address");
-    // The simulator's clock started (at its own start) before this one: the engine runs a little behind it,
-    // never ahead (ahead, it would poll past alerts the simulator has not raised yet).
-    let clock = ScaledClock::new(Utc::now(), scale);
     let base = first
         .trim()
         .rsplit(' ')
@@ -111,97 +250,112 @@ fn main() {
         .expect("an address")
         .to_string();
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     let journal_path = dir.path().join("journal.sqlite");
-    runtime.block_on(async {
-        let mut config = wiring::demo_config(&base).expect("demo config");
-        for binding in config.policies.values_mut() {
-            binding.mode = Mode::Auto.as_str().into();
-            binding.flow = SCAN_FLOW.into();
-        }
-        let mut api = wiring::api_settings(&config);
-        let scaled = |limit: u32, per_secs: f64| {
-            QuotaWindow::window(limit, Duration::from_secs_f64(per_secs / scale))
-        };
-        api.quotas.defender = vec![scaled(100, 60.0), scaled(1500, 3600.0)];
-        api.quotas.cas = vec![scaled(30, 60.0)];
-        api.quotas.graph = vec![QuotaWindow::bucket(
-            3500,
-            Duration::from_secs_f64(10.0 / scale),
-        )];
-        let mut settings = wiring::engine_settings(&config, false, true);
-        settings.poll_interval = Duration::from_secs_f64((300.0 / scale).max(0.2));
-        settings.track_interval = Duration::from_secs_f64((60.0 / scale).max(0.2));
-        settings.forget_every = Duration::from_secs_f64((600.0 / scale).max(0.5));
-        // One process: the lease is taken at start and outlasts the run on the fast clock (its heartbeat
-        // runs on real time, a third of the lease, so it does not beat again).
-        settings.lease_ttl = Duration::from_secs_f64((f64::from(days) + 3.0) * DAY_SECS);
-        for binding in settings.bindings.values_mut() {
-            binding.max_per_alert = 50;
-            binding.max_per_hour = 100_000;
-        }
-        // As a 24/7 auto-remediation runs: an alert whose scans all succeeded is closed, so it can leave
-        // memory after the window (open alerts stay in memory by design).
-        for flow in settings.flows.values_mut() {
-            flow.close_alert = true;
-        }
-        let clients = Clients::new(api).expect("clients");
-        let journal = Journal::open(&journal_path).expect("journal");
-        let rss_before = rss_mb();
-        let handle =
-            remedy::engine::start_with_clock(clients, journal, settings, Arc::new(clock));
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        config(&base, &journal_path, retain_days, memory_hours),
+    )
+    .expect("config written");
+    let mut run = Killed(
+        Process::new(BIN)
+            .arg("--config")
+            .arg(&config_path)
+            .args(["run", "--sim-clock"])
+            .env("HOME", dir.path())
+            .env("XDG_DATA_HOME", &data)
+            .env("REMEDY_LOG", "info,remedy::sizes=debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("remedy run starts"),
+    );
+    let started = Instant::now();
+    let pid = run.0.id();
+    let stream = Arc::new(Stream::default());
+    let reader = {
+        let out = run.0.stdout.take().expect("run stdout");
+        let stream = stream.clone();
+        std::thread::spawn(move || read_stream(out, stream))
+    };
+
+    println!(
+        "soak: `remedy run --sim-clock` for {days} simulated days at {scale}× (a day every {:.0} s), an alert \
+         every 10 simulated s, both sources, retain_days = {retain_days}, memory_hours = {memory_hours}; analysts \
+         close what stays open {analysts_hours} h, the simulator forgets after {sim_history_hours} h",
+        DAY_SECS / scale
+    );
+    println!(
+        "day  RSS MB  journal MB  archives  log MB  alerts  remediations  final  arrived  scans  stream lines"
+    );
+    let mut points = Vec::new();
+    for day in 1..=days {
+        let due = started + Duration::from_secs_f64(f64::from(day) * DAY_SECS / scale);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        let rss = rss_mb(pid);
+        let (alerts, remediations, finals) = Journal::open(&journal_path)
+            .and_then(|j| j.counts())
+            .unwrap_or_default();
+        let stats = sim_stats(&base);
+        let (_, journal_mb) = files_mb(dir.path(), "journal.sqlite");
+        let (archives, _) = files_mb(dir.path(), "journal.sqlite.audit-");
+        let (_, log_mb) = files_mb(&logs, "remedy");
+        points.push((f64::from(day), rss));
         println!(
-            "soak: {days} simulated days at {scale}× (a day every {:.0} s), an alert every 10 simulated s",
-            DAY_SECS / scale
+            "{day:>3}  {rss:>6.1}  {journal_mb:>10.1}  {archives:>8}  {log_mb:>6.1}  {alerts:>6}  {remediations:>12}  \
+             {finals:>5}  {:>7}  {:>5}  {:>12}",
+            stats["alerts_arrived"].as_u64().unwrap_or(0),
+            stats["action_posts_total"].as_u64().unwrap_or(0),
+            stream.lines.load(Ordering::Relaxed),
         );
-        println!("RSS before the engine started: {rss_before:.1} MB");
-        println!("day  RSS MB  journal MB  alerts  remediations  final  scans");
-        let started = Instant::now();
-        let mut points = Vec::new();
-        let stats = reqwest::Client::new();
-        for day in 1..=days {
-            let due = started + Duration::from_secs_f64(f64::from(day) * DAY_SECS / scale);
-            tokio::time::sleep_until(due.into()).await;
-            let counts = Journal::open(&journal_path)
-                .and_then(|j| j.counts())
-                .ok();
-            let scans = stats
-                .get(format!("{base}/_sim/stats"))
-                .send()
-                .await
-                .ok();
-            let scans = match scans {
-                Some(r) => r.json::<serde_json::Value>().await.ok(),
-                None => None,
-            }
-            .and_then(|s| s["action_posts_total"].as_u64())
-            .unwrap_or(0);
-            let rss = rss_mb();
-            points.push((f64::from(day), rss));
-            let (alerts, remediations, finals) = counts.unwrap_or_default();
-            println!(
-                "{day:>3}  {rss:>6.1}  {:>10.1}  {alerts:>6}  {remediations:>12}  {finals:>5}  {scans:>5}",
-                size_mb(&journal_path)
-            );
+        println!("     engine holds: {}", last_sizes(&logs));
+    }
+    let settled: Vec<(f64, f64)> = points.iter().copied().filter(|(d, _)| *d > 1.0).collect();
+    let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    println!(
+        "RSS slope after day 1: {:+.2} MB/day; peak {peak:.1} MB (goal: flat after the first day, ≤ 64 MB)",
+        slope(&settled)
+    );
+
+    let _ = Process::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let code = run.0.wait().map(|s| s.code());
+    let _ = reader.join();
+    println!(
+        "remedy run after SIGTERM: exit {code:?}; JSON stream: {} lines, {} snapshots (1 = never fell behind), \
+         {} forgotten lines, time-is-simulated notice {}",
+        stream.lines.load(Ordering::Relaxed),
+        stream.snapshots.load(Ordering::Relaxed),
+        stream.forgotten.load(Ordering::Relaxed),
+        if stream.simulated_said.load(Ordering::Relaxed) > 0 {
+            "printed"
+        } else {
+            "MISSING"
         }
-        let settled: Vec<(f64, f64)> = points.iter().copied().filter(|(d, _)| *d > 2.0).collect();
-        let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
-        println!(
-            "RSS slope after day 2: {:+.2} MB/day; peak {peak:.1} MB (goal: flat after the window, ≤ 64 MB)",
-            slope(&settled)
-        );
-        handle.shutdown().await;
-    });
-    let _ = sim.kill();
-    let _ = sim.wait();
+    );
+    let mut archives: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    archives.retain(|p| p.to_string_lossy().contains(".audit-"));
+    archives.sort();
+    let mut verify = Process::new(BIN);
+    verify
+        .arg("audit")
+        .arg("--journal")
+        .arg(&journal_path)
+        .arg("verify");
+    if !archives.is_empty() {
+        verify.arg("--archive").args(&archives);
+    }
+    let verified = verify.output().expect("remedy audit verify runs");
+    println!(
+        "audit verify over {} archives and the journal: {}",
+        archives.len(),
+        String::from_utf8_lossy(&verified.stdout).trim()
+    );
+    drop(sim);
     if std::env::var_os("REMEDY_SOAK_KEEP").is_some() {
-        println!(
-            "journal kept: {}",
-            dir.keep().join("journal.sqlite").display()
-        );
+        println!("kept: {}", dir.keep().display());
     }
 }
