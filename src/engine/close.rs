@@ -1,4 +1,5 @@
-//! Close: when a flow asks for it and every step succeeded, the alert is closed as true positive.
+//! Close: when a flow asks for it and every step succeeded (or was covered by an action that succeeded), the
+//! alert is closed as true positive.
 
 use crate::store::AuditEntry;
 
@@ -39,22 +40,31 @@ impl Engine {
         if !states.iter().all(|s| s.is_final()) {
             return;
         }
-        let succeeded = states
+        // A remediation skipped because a succeeded action covers it (cool-down) counts as succeeded.
+        let succeeded = rows
             .iter()
-            .filter(|s| **s == RemediationState::Succeeded)
+            .zip(&states)
+            .filter(|(r, s)| {
+                **s == RemediationState::Succeeded
+                    || (**s == RemediationState::Skipped && r.cover.is_some())
+            })
             .count();
         let unsuccessful = states
             .iter()
             .filter(|s| **s != RemediationState::Succeeded && **s != RemediationState::Skipped)
             .count();
         if succeeded == 0 || unsuccessful > 0 {
+            let why = if unsuccessful > 0 {
+                format!(
+                    "{unsuccessful} of {} remediations did not succeed",
+                    rows.len()
+                )
+            } else {
+                format!("none of its {} remediations ran (all skipped)", rows.len())
+            };
             self.notice(
                 Level::Warn,
-                format!(
-                    "{} left open: {unsuccessful} of {} remediations did not succeed",
-                    self.alert_label(alert_id),
-                    rows.len()
-                ),
+                format!("{} left open: {why}", self.alert_label(alert_id)),
             );
             self.close_decided.insert(alert_id.to_string());
             return;

@@ -2,6 +2,7 @@
 //! provider: no sleeps, no HTTP.
 
 mod batch_reads;
+mod close_cover;
 mod dispatcher;
 mod fakes;
 mod gate_plan;
