@@ -31,10 +31,13 @@ pub(super) struct FreshRead {
 }
 
 impl FreshRead {
-    /// Its age at `now`, when older than [`MAX_PROOF_AGE`].
-    pub fn too_old(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+    /// Its age at `now`, when older than [`MAX_PROOF_AGE`]; on a simulator's clock running `time_scale` times
+    /// faster, that many times older (remedy's own milliseconds between read and decision stay real, and at
+    /// 600× each one is most of a simulated second).
+    pub fn too_old(&self, now: DateTime<Utc>, time_scale: f64) -> Option<chrono::Duration> {
         let age = now - self.at;
-        (age > MAX_PROOF_AGE).then_some(age)
+        let scaled = MAX_PROOF_AGE.num_milliseconds() as f64 * time_scale.max(1.0);
+        (age > chrono::Duration::milliseconds(scaled as i64)).then_some(age)
     }
 }
 

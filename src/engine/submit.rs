@@ -130,12 +130,12 @@ async fn decide_fresh(
     kind: &ActionKind,
     read: FreshRead,
 ) -> Result<(FreshRead, Decision), EngineError> {
-    let read = match read.too_old(ctx.clock.now_utc()) {
+    let read = match read.too_old(ctx.clock.now_utc(), ctx.settings.time_scale) {
         Some(_) => read_machine(ctx, &row.machine_id, kind).await?,
         None => read,
     };
     let decision = decide(ctx, row, kind, &read).await?;
-    if let Some(age) = read.too_old(ctx.clock.now_utc()) {
+    if let Some(age) = read.too_old(ctx.clock.now_utc(), ctx.settings.time_scale) {
         return Err(EngineError::ProofTooOld(age.num_seconds()));
     }
     Ok((read, decision))
