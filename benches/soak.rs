@@ -12,11 +12,12 @@
 //! `REMEDY_SOAK_ANALYSTS_HOURS` (24) when the tenant's analysts close what remedy left open (0: never);
 //! `REMEDY_SOAK_KEEP=1` keeps the temporary folder (journal, archives, logs) for a look afterwards.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use remedy::sim::Scenario;
@@ -179,20 +180,33 @@ fn last_sizes(logs: &Path) -> String {
 #[derive(Default)]
 struct Stream {
     lines: AtomicU64,
-    snapshots: AtomicU64,
     simulated_said: AtomicU64,
-    forgotten: AtomicU64,
+    by_type: Mutex<BTreeMap<String, u64>>,
+}
+
+impl Stream {
+    fn count(&self, kind: &str) -> u64 {
+        let by_type = self.by_type.lock().unwrap_or_else(|p| p.into_inner());
+        by_type.get(kind).copied().unwrap_or(0)
+    }
 }
 
 fn read_stream(out: std::process::ChildStdout, stream: Arc<Stream>) {
+    const TYPE: &str = r#"{"type":""#;
     for line in BufReader::new(out).lines() {
         let Ok(line) = line else { break };
         stream.lines.fetch_add(1, Ordering::Relaxed);
-        if line.starts_with(r#"{"type":"snapshot""#) {
-            stream.snapshots.fetch_add(1, Ordering::Relaxed);
-        } else if line.starts_with(r#"{"type":"forgotten""#) {
-            stream.forgotten.fetch_add(1, Ordering::Relaxed);
-        } else if line.contains("time is simulated") {
+        let kind = line
+            .strip_prefix(TYPE)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("?");
+        *stream
+            .by_type
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(kind.to_string())
+            .or_default() += 1;
+        if kind == "notice" && line.contains("time is simulated") {
             stream.simulated_said.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -324,15 +338,15 @@ fn main() {
     let _ = reader.join();
     println!(
         "remedy run after SIGTERM: exit {code:?}; JSON stream: {} lines, {} snapshots (1 = never fell behind), \
-         {} forgotten lines, time-is-simulated notice {}",
+         time-is-simulated notice {}; lines by type: {:?}",
         stream.lines.load(Ordering::Relaxed),
-        stream.snapshots.load(Ordering::Relaxed),
-        stream.forgotten.load(Ordering::Relaxed),
+        stream.count("snapshot"),
         if stream.simulated_said.load(Ordering::Relaxed) > 0 {
             "printed"
         } else {
             "MISSING"
-        }
+        },
+        stream.by_type.lock().unwrap_or_else(|p| p.into_inner())
     );
     let mut archives: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .map(|d| d.flatten().map(|e| e.path()).collect())
