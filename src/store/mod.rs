@@ -70,11 +70,19 @@ pub struct JournalTx<'a> {
 
 /// Creates the file readable by its owner only (it names users and machines); leaves an existing one alone.
 fn create_private(path: &Path) -> std::io::Result<()> {
+    // Only a journal that does not exist yet is opened here: closing any descriptor of a file releases every
+    // POSIX lock this process holds on it, SQLite's too, and a journal this process already has open would
+    // lose them. Another process closing its connection would then take itself for the last one, checkpoint
+    // and remove the write-ahead log under the open connection ("disk I/O error" from then on).
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path).map(drop)
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 impl Journal {
