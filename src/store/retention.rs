@@ -249,9 +249,11 @@ impl Journal {
                 }
                 None => None,
             };
+            // Never stamped before its own cut-off (a clock running ahead of the wall's, as a simulator's
+            // does): the next batch would archive it and write another, one entry per batch, forever.
             tx.append_audit(&prune_entry(&PruneNote {
                 who,
-                at: Utc::now(),
+                at: Utc::now().max(cutoff),
                 cutoff,
                 archived,
                 remediations: counts.remediations,
