@@ -29,6 +29,9 @@ pub async fn run(
     let drained = tokio::time::sleep(grace);
     tokio::pin!(drained);
     let mut draining = false;
+    // Asked for a snapshot after falling behind: not asked again until it is printed (each ask would send
+    // another whole snapshot, and a large one makes the output fall behind again).
+    let mut resync_asked = false;
     let stdout = std::io::stdout();
     loop {
         tokio::select! {
@@ -41,6 +44,9 @@ pub async fn run(
             _ = &mut drained, if draining => return Ok(()),
             event = events.recv() => match event {
                 Ok(event) => {
+                    if matches!(event, Event::Snapshot { .. }) {
+                        resync_asked = false;
+                    }
                     let stopped = match &event {
                         Event::EngineStopped { reason } => Some(reason.clone()),
                         _ => None,
@@ -57,8 +63,12 @@ pub async fn run(
                         return Err(HeadlessError::EngineStopped(reason));
                     }
                 }
+                Err(RecvError::Lagged(missed)) if resync_asked => {
+                    tracing::warn!(missed, "headless output still behind; the snapshot asked for is on its way");
+                }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "headless output fell behind; asking for a snapshot");
+                    resync_asked = true;
                     let _ = commands.send(Command::Resync).await;
                 }
                 Err(RecvError::Closed) => return Ok(()),
