@@ -43,14 +43,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(error) = app.alerts.filter.error() {
         title.push_str(&format!(" · {error}"));
     }
-    let older = &app.model.older;
     let at_end = shown == 0 || app.alerts.cursor.selected + 1 >= shown;
-    if older.asked {
-        title.push_str(" · reading older alerts…");
-    } else if at_end && !older.exhausted {
-        title.push_str(" · ↓ reads older");
-    } else if at_end {
-        title.push_str(" · no older alert");
+    if let Some(hint) = super::older_hint(app, at_end) {
+        title.push_str(&format!(" · {hint}"));
     }
     let block = list_block(app, Pane::Alerts, title);
     let theme = &app.theme;
