@@ -254,9 +254,12 @@ fn main() {
             .expect("remedy sim starts"),
     );
     let mut first = String::new();
-    BufReader::new(sim.0.stdout.take().expect("sim stdout"))
+    let mut banner = BufReader::new(sim.0.stdout.take().expect("sim stdout"));
+    banner
         .read_line(&mut first)
         .expect("sim prints its address");
+    // The rest of its output is read to the end, so it never writes into a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut banner, &mut std::io::sink()));
     let base = first
         .trim()
         .rsplit(' ')
