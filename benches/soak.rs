@@ -1,7 +1,7 @@
 //! A simulated week through the real binary: `remedy sim` raises an alert every 10 simulated seconds on the
 //! demo tenant (both alert sources), and `remedy run --sim-clock` works them on the simulator's faster clock
-//! (its quotas, intervals and retention scaled alike), every alert bound to a Full scan on auto that closes
-//! the alert once its scans succeeded. At each simulated day it prints the process's RSS (from /proc), the
+//! (its quotas, intervals and retention scaled alike), the bound alerts (see `REMEDY_SOAK_BIND`) on a Full
+//! scan on auto that closes the alert once its scans succeeded. At each simulated day it prints the process's RSS (from /proc), the
 //! journal's size with retention on, the log's size, the work done and what the engine holds (its sizes log
 //! line); at the end the RSS slope after the first day, whether the JSON stream kept up, and the audit chain
 //! verified across the prunes.
@@ -10,6 +10,8 @@
 //! `REMEDY_SOAK_MEMORY_HOURS` (24) change the pace, the length, `[journal] retain_days` and `memory_hours`;
 //! `REMEDY_SOAK_SIM_HISTORY_HOURS` (48) the simulator's own retention (`history_hours`, 0 keeps everything),
 //! `REMEDY_SOAK_ANALYSTS_HOURS` (24) when the tenant's analysts close what remedy left open (0: never);
+//! `REMEDY_SOAK_BIND=all` binds every alert (default `demo`: the demo's four policies and Endpoint alerts; at
+//! 600× every alert is about 100 remediations a real second, more than the journal writes on two shared cores);
 //! `REMEDY_SOAK_KEEP=1` keeps the temporary folder (journal, archives, logs) for a look afterwards.
 
 use std::collections::BTreeMap;
@@ -47,9 +49,14 @@ fn scenario(scale: f64, analysts_hours: f64, history_hours: f64) -> Scenario {
     s
 }
 
-/// The config `remedy run` gets: the simulator's tenant, both sources, every alert scanned on auto and closed
-/// once its scans succeeded, no protected machines, retention and the memory window as asked.
-fn config(base: &str, journal: &Path, retain_days: u64, memory_hours: u64) -> String {
+/// The config `remedy run` gets: the simulator's tenant, both sources, the bound alerts scanned on auto and
+/// closed once their scans succeeded, no protected machines, retention and the memory window as asked.
+fn config(
+    base: &str,
+    journal: &Path,
+    (retain_days, memory_hours): (u64, u64),
+    bindings: &str,
+) -> String {
     format!(
         r#"[tenant]
 id = "contoso"
@@ -97,14 +104,34 @@ comment = "Soak scan for alert {{alert_id}}"
 close_alert = true
 steps = [{{ action = "antivirus_scan", scan_type = "Full" }}]
 
-[bindings.everything]
-title = "*"
-flow = "soak-scan"
-mode = "auto"
-"#,
+{bindings}"#,
         journal = journal.display()
     )
 }
+
+/// Every alert bound (`all`), or as the demo binds them (`demo`: its four policies and Endpoint alerts).
+fn bindings(which: &str) -> String {
+    const AUTO: &str = "flow = \"soak-scan\"\nmode = \"auto\"\n";
+    if which == "all" {
+        return format!("\n[bindings.everything]\ntitle = \"*\"\n{AUTO}");
+    }
+    let mut text = String::new();
+    for policy in DEMO_POLICIES {
+        text.push_str(&format!("\n[policies.{policy}]\n{AUTO}"));
+    }
+    text.push_str(&format!(
+        "\n[bindings.endpoint-alerts]\nservice_source = \"microsoftDefenderForEndpoint\"\n{AUTO}"
+    ));
+    text
+}
+
+/// The policies config/demo.toml binds.
+const DEMO_POLICIES: [&str; 4] = [
+    "5f01dce13de79160fbec4150",
+    "5f01dce13de79160fbec4151",
+    "5f01dce13de79160fbec4152",
+    "5f01dce13de79160fbec4153",
+];
 
 /// A child process killed when dropped, so a failed bench leaves nothing behind.
 struct Killed(Child);
@@ -232,6 +259,7 @@ fn main() {
     let memory_hours = env_or("REMEDY_SOAK_MEMORY_HOURS", 24.0) as u64;
     let sim_history_hours = env_or("REMEDY_SOAK_SIM_HISTORY_HOURS", 48.0);
     let analysts_hours = env_or("REMEDY_SOAK_ANALYSTS_HOURS", 24.0);
+    let binding = std::env::var("REMEDY_SOAK_BIND").unwrap_or_else(|_| "demo".into());
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let logs = data.join("remedy").join("logs");
@@ -271,7 +299,12 @@ fn main() {
     let config_path = dir.path().join("config.toml");
     std::fs::write(
         &config_path,
-        config(&base, &journal_path, retain_days, memory_hours),
+        config(
+            &base,
+            &journal_path,
+            (retain_days, memory_hours),
+            &bindings(&binding),
+        ),
     )
     .expect("config written");
     let mut run = Killed(
@@ -298,7 +331,7 @@ fn main() {
 
     println!(
         "soak: `remedy run --sim-clock` for {days} simulated days at {scale}× (a day every {:.0} s), an alert \
-         every 10 simulated s, both sources, retain_days = {retain_days}, memory_hours = {memory_hours}; analysts \
+         every 10 simulated s, both sources, {binding} alerts bound, retain_days = {retain_days}, memory_hours = {memory_hours}; analysts \
          close what stays open {analysts_hours} h, the simulator forgets after {sim_history_hours} h",
         DAY_SECS / scale
     );
