@@ -18,7 +18,7 @@ use super::interface::{ActionKind, Level, ProofRead};
 pub(super) const READ_BATCH: usize = 16;
 
 /// The oldest a read may be when a decision resting on it is journaled (attach, cool-down, or the intent
-/// followed at once by the POST); an older one is read again for that machine alone.
+/// whose POST leaves as the room its turn counted on frees); an older one is read again for that machine alone.
 pub(super) const MAX_PROOF_AGE: chrono::Duration = chrono::Duration::seconds(5);
 
 /// One machine's actions of a kind as Defender answered them, with when and by which read.

@@ -11,3 +11,4 @@ mod lease_lapse;
 mod machine_queue;
 mod poll;
 mod tracker;
+mod turn_horizon;

@@ -1,0 +1,105 @@
+//! Dispatch turns count on the room Defender's budget frees within the turn horizon, not only on what it
+//! has at this instant: machines are read and decided ahead, and their POSTs leave as the room frees.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::api::{Call, QuotaStatus, Room};
+
+use super::super::batch::{BatchShared, TURN_HORIZON, dispatch_batch};
+use super::super::budgets::Budgets;
+use super::super::interface::RemediationState;
+use super::fakes::Kind;
+use super::harness::{Harness, alert, scan};
+
+/// A budget spent to the last unit now, with `later` units ageing out within the horizon; records the
+/// horizons it was asked about.
+struct SpentNow {
+    later: u32,
+    asked: Mutex<Vec<Duration>>,
+}
+
+impl Budgets for SpentNow {
+    fn quotas(&self) -> Vec<QuotaStatus> {
+        Vec::new()
+    }
+
+    fn defender_throttled_until(&self) -> Option<SystemTime> {
+        None
+    }
+
+    fn replay_defender_spend(&self, _call: Call, _ages: &[Duration]) {}
+
+    fn defender_room(&self, call: Call) -> Option<Room> {
+        self.defender_room_within(call, Duration::ZERO)
+    }
+
+    fn defender_room_within(&self, _call: Call, within: Duration) -> Option<Room> {
+        self.asked.lock().unwrap().push(within);
+        let now = if within >= TURN_HORIZON {
+            self.later
+        } else {
+            0
+        };
+        Some(Room {
+            now,
+            next_in: Duration::from_secs(50),
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_turn_counts_on_the_room_freeing_within_the_horizon() {
+    let mut h = Harness::new().await;
+    let budget = Arc::new(SpentNow {
+        later: 16,
+        asked: Mutex::default(),
+    });
+    h.ctx.budgets = budget.clone();
+    let mut picks = Vec::new();
+    for machine in ["m1", "m2", "m3", "m4", "m5"] {
+        picks.push((h.approved(machine).await, alert()));
+    }
+    let ids: Vec<String> = picks.iter().map(|(row, _)| row.id.clone()).collect();
+    let done = tokio::time::timeout(
+        Duration::from_secs(10),
+        dispatch_batch(&h.ctx, &BatchShared::default(), scan(), picks),
+    )
+    .await;
+    assert!(
+        done.is_ok(),
+        "the turn waited for room now although it frees within the horizon"
+    );
+    assert_eq!(
+        h.provider.count(Kind::ActionsOn),
+        1,
+        "one turn, one read, for all five"
+    );
+    assert_eq!(h.provider.count(Kind::Submit), 5);
+    for id in &ids {
+        assert_eq!(h.row(id).await.state, RemediationState::Pending);
+    }
+    assert!(
+        budget.asked.lock().unwrap().contains(&TURN_HORIZON),
+        "the budget was asked what frees within the turn horizon"
+    );
+}
+
+#[tokio::test]
+async fn turns_never_reserve_more_than_frees_within_the_horizon() {
+    let mut h = Harness::new().await;
+    h.ctx.budgets = Arc::new(SpentNow {
+        later: 3,
+        asked: Mutex::default(),
+    });
+    let shared = BatchShared::default();
+    let call = Call::RunAntivirusScan;
+    assert_eq!(shared.reserve(&h.ctx, call, 16), Ok(3));
+    assert_eq!(
+        shared.reserve(&h.ctx, call, 16),
+        Err(Duration::from_secs(50)),
+        "nothing more frees within the horizon: ask again when the next unit does"
+    );
+    shared.release(call);
+    assert_eq!(shared.reserve(&h.ctx, call, 16), Ok(1));
+}
