@@ -178,8 +178,6 @@ impl Engine {
         for failure in &failed {
             tracing::warn!("alert source failed (the others' alerts count): {failure}");
         }
-        let failed_kinds: Vec<SourceKind> =
-            outcome.fresh.failures.iter().map(|(k, _)| *k).collect();
         let newest = outcome.fresh.newest;
         let read: Vec<SourceAlert> = outcome
             .fresh
@@ -210,7 +208,9 @@ impl Engine {
             return;
         }
         self.intake.journaled();
-        // Durable before it counts: the watermark moves only past alerts now in the journal.
+        // Durable before it counts: the watermark moves only past alerts now in the journal, and only to a
+        // time the service gave (an empty poll leaves it unset: the next one reads the configured look-back,
+        // so a host clock ahead of the service never skips alerts it has not raised yet).
         for (kind, newest) in newest {
             self.intake.advance(kind, newest);
         }
@@ -226,12 +226,6 @@ impl Engine {
             error: (!failed.is_empty()).then(|| failed.join("; ")),
             new_alerts,
         });
-        let start = self.now().timestamp_millis() - self.settings().overlap.num_milliseconds();
-        for kind in self.ctx.source.kinds() {
-            if !failed_kinds.contains(&kind) {
-                self.intake.start_at(kind, start);
-            }
-        }
         for alert_id in self.intake.take_reconsider() {
             self.consider_alert(&alert_id, false).await;
         }

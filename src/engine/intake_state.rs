@@ -11,7 +11,8 @@ use super::source::Marks;
 /// What intake keeps between polls.
 #[derive(Default)]
 pub(super) struct Intake {
-    /// Per source, the watermark: alerts before it (less the overlap) were journaled.
+    /// Per source, the watermark: alerts before it (less the overlap) were journaled. Only the service's own
+    /// timestamps set it (the newest alert a poll returned), never the host's clock.
     marks: Marks,
     /// Polls started so far.
     polls: u64,
@@ -61,11 +62,6 @@ impl Intake {
     pub fn advance(&mut self, source: SourceKind, newest: i64) {
         let mark = self.marks.entry(source).or_insert(newest);
         *mark = (*mark).max(newest);
-    }
-
-    /// Sets the source's first watermark to `start` unless it has one.
-    pub fn start_at(&mut self, source: SourceKind, start: i64) {
-        self.marks.entry(source).or_insert(start);
     }
 
     /// Considers the alert again after the next poll (the journal failed while planning it).
