@@ -9,7 +9,7 @@ use super::source::{AlertRef, Closed};
 impl Engine {
     /// Closes the alert at its source(s) if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
-        if !self.leads() || self.close_decided.contains(alert_id) {
+        if !self.leads() || self.closer.is_decided(alert_id) {
             return;
         }
         let Some(alert) = self.alerts.get(alert_id) else {
@@ -56,7 +56,7 @@ impl Engine {
                     rows.len()
                 ),
             );
-            self.close_decided.insert(alert_id.to_string());
+            self.closer.decide(alert_id);
             return;
         }
         let mut lines: Vec<String> = rows
@@ -77,7 +77,7 @@ impl Engine {
             first.flow_id,
             lines.join("; ")
         );
-        self.close_decided.insert(alert_id.to_string());
+        self.closer.decide(alert_id);
         self.close_alert(
             alert_id.to_string(),
             Closure::TruePositive,
@@ -88,7 +88,7 @@ impl Engine {
 
     /// Closes an alert at its source(s) and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
-        if !self.jobs.close.try_start(&alert_id) {
+        if !self.closer.start_call(&alert_id) {
             self.notice(
                 Level::Warn,
                 format!(

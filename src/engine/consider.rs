@@ -48,7 +48,7 @@ impl Engine {
                     format!("no user or device on this alert ({kind} policy): nothing to remediate")
                 };
                 self.set_note(alert_id, Some(text));
-                self.planned.insert(alert_id.to_string());
+                self.planned.mark(alert_id);
                 return;
             }
             Err(e) => {
@@ -64,7 +64,7 @@ impl Engine {
                 "alert {alert_id}: user {upn:?} contains invisible characters; not looked up"
             );
             self.set_note(alert_id, Some(HIDDEN_IDENTITY_NOTE.into()));
-            self.planned.insert(alert_id.to_string());
+            self.planned.mark(alert_id);
             return;
         }
         if !self.settings().bindings.contains_key(&alert.policy_id) {
@@ -88,7 +88,7 @@ impl Engine {
         };
         match existing {
             Ok(rows) if !rows.is_empty() => {
-                self.planned.insert(alert_id.to_string());
+                self.planned.mark(alert_id);
                 self.apply_rows(rows).await;
                 return;
             }
@@ -99,7 +99,7 @@ impl Engine {
                 return;
             }
         }
-        self.planned.insert(alert_id.to_string());
+        self.planned.mark(alert_id);
         let mode = if backlog { Mode::Approve } else { mode };
         if let Some(resolved) =
             self.resolver
@@ -317,7 +317,7 @@ impl Engine {
             Ok(rows) => self.apply_rows(rows).await,
             Err(e) => {
                 // Not lost: the next poll considers the alert again (its machines are cached).
-                self.planned.remove(alert_id);
+                self.planned.forget(alert_id);
                 self.intake.reconsider_later(alert_id);
                 self.notice(
                     Level::Error,

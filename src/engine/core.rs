@@ -15,7 +15,6 @@ use super::clock::Clock;
 use super::interface::{
     AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
 };
-use super::job::{Job, KeyedJobs};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
@@ -80,14 +79,6 @@ impl Ctx {
     }
 }
 
-/// The engine's single-flight jobs.
-#[derive(Default)]
-pub(super) struct Jobs {
-    pub poll: Job,
-    /// Alerts with a close call under way.
-    pub close: KeyedJobs<String>,
-}
-
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     /// The seams, the journal, settings and the way back, shared with spawned work.
@@ -97,21 +88,19 @@ pub(super) struct Engine {
     /// Alerts in memory, as shown.
     pub(super) alerts: BTreeMap<String, AlertView>,
     /// Alerts whose machines were resolved (or are being resolved) and planned.
-    pub(super) planned: HashSet<String>,
+    pub(super) planned: super::planned::Planned,
     /// Policies as shown, with their binding and mode.
     pub(super) policies: BTreeMap<String, PolicyView>,
     /// Policy modes set live (journal), over the config's.
     pub(super) modes: HashMap<String, Mode>,
     /// Remediations in memory, mirroring the journal's rows.
     pub(super) remediations: HashMap<String, RemediationRow>,
-    /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
-    pub(super) jobs: Jobs,
-    /// Intake: watermarks, poll count, the journal hold, alerts to reconsider.
+    /// Intake: watermarks, the poll job and count, the journal hold, alerts to reconsider.
     pub(super) intake: super::intake_state::Intake,
     /// Resolving: each alert's exact subject, recent answers, resolve retries.
     pub(super) resolver: super::resolver::Resolver,
-    /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
-    pub(super) close_decided: HashSet<String>,
+    /// Closing: alerts whose closing was decided, close calls under way.
+    pub(super) closer: super::closer::Closer,
     /// The quotas last told to front ends.
     last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
@@ -140,13 +129,12 @@ impl Engine {
             ctx,
             events,
             alerts: BTreeMap::new(),
-            planned: HashSet::new(),
+            planned: super::planned::Planned::default(),
             policies: BTreeMap::new(),
             modes: HashMap::new(),
             remediations: HashMap::new(),
-            jobs: Jobs::default(),
             intake: super::intake_state::Intake::default(),
-            close_decided: HashSet::new(),
+            closer: super::closer::Closer::default(),
             last_quota: Vec::new(),
             journal_watch: super::modes::JournalWatch::default(),
             dispatcher: super::dispatcher::Dispatcher::default(),

@@ -195,7 +195,7 @@ impl Engine {
             self.emit(Event::AlertSeen(view));
         }
         for row in &rows {
-            self.planned.insert(row.alert_id.clone());
+            self.planned.mark(&row.alert_id);
         }
         self.apply_rows(rows).await;
     }

@@ -41,7 +41,7 @@ async fn poll(ctx: &Ctx, since: Marks, recheck: Vec<AlertRef>) -> Result<PollOut
 impl Engine {
     /// A timer's poll: starts unless one runs (the next tick comes anyway) or intake holds.
     pub fn start_poll(&mut self) {
-        if !self.intake_held() && self.jobs.poll.try_start() {
+        if !self.intake_held() && self.intake.try_start_poll() {
             self.spawn_poll();
         }
     }
@@ -51,16 +51,16 @@ impl Engine {
         if self.intake_held() {
             return;
         }
-        if self.jobs.poll.request() == Asked::Start {
+        if self.intake.request_poll() == Asked::Start {
             self.spawn_poll();
         }
     }
 
     /// A poll ended: runs the refresh asked for meanwhile, unless intake now holds (its retry polls).
     pub fn poll_finished(&mut self) {
-        if self.jobs.poll.finish() {
+        if self.intake.finish_poll() {
             if self.intake_held() {
-                self.jobs.poll.finish();
+                self.intake.finish_poll();
             } else {
                 self.spawn_poll();
             }

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use crate::alert::SourceKind;
 
+use super::job::{Asked, Job};
 use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::source::Marks;
 
@@ -16,6 +17,8 @@ pub(super) struct Intake {
     marks: Marks,
     /// Polls started so far.
     polls: u64,
+    /// The poll under way, and whether an analyst's refresh waits for it to end.
+    poll: Job,
     /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
     journal_retry: Option<Retry>,
     /// Alerts to consider again on the next poll (the journal failed while planning them).
@@ -26,6 +29,21 @@ impl Intake {
     /// The source's watermark (milliseconds since the epoch), once one of its polls was journaled.
     pub fn watermark(&self, source: SourceKind) -> Option<i64> {
         self.marks.get(&source).copied()
+    }
+
+    /// A timer's poll: starts only when none runs (the next tick comes anyway); true when it starts now.
+    pub fn try_start_poll(&self) -> bool {
+        self.poll.try_start()
+    }
+
+    /// An analyst's refresh: starts now, or right after the poll under way (queued once, never dropped).
+    pub fn request_poll(&self) -> Asked {
+        self.poll.request()
+    }
+
+    /// The poll ended; true when a queued refresh must start now.
+    pub fn finish_poll(&self) -> bool {
+        self.poll.finish()
     }
 
     /// Counts a poll starting; returns how many polls started before it.

@@ -348,7 +348,7 @@ impl Engine {
             }
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
             Internal::CloseDone { alert_id } => {
-                self.jobs.close.finish(&alert_id);
+                self.closer.call_done(&alert_id);
             }
             Internal::Notice(level, text) => self.notice(level, text),
         }

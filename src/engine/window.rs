@@ -38,11 +38,11 @@ impl Engine {
             Ok((rows, alerts)) => {
                 for summary in alerts {
                     let view = self.summary_view(&summary);
-                    self.planned.insert(summary.id.clone());
+                    self.planned.mark(&summary.id);
                     self.alerts.insert(summary.id, view);
                 }
                 for row in rows {
-                    self.planned.insert(row.alert_id.clone());
+                    self.planned.mark(&row.alert_id);
                     self.remediations.insert(row.id.clone(), row);
                 }
             }
@@ -103,8 +103,8 @@ impl Engine {
         }
         for id in &alerts {
             self.alerts.remove(id);
-            self.planned.remove(id);
-            self.close_decided.remove(id);
+            self.planned.forget(id);
+            self.closer.forget(id);
             self.resolver.forget(id);
             self.known.remove(id);
         }
