@@ -170,9 +170,8 @@ impl Engine {
             self.notice(Level::Error, format!("mode not changed: {e}"));
             return;
         }
-        self.modes.insert(policy_id.clone(), mode);
-        if let Some(mut view) = self.policies.get(&policy_id).cloned() {
-            view.mode = mode;
+        self.policies.set_mode(&policy_id, mode);
+        if let Some(view) = self.policies.view_with_mode(&policy_id, mode) {
             self.set_policy(view);
         }
         self.notice(

@@ -39,7 +39,7 @@ impl Engine {
             Ok(None) => {
                 let kind = self
                     .policies
-                    .get(&alert.policy_id)
+                    .view(&alert.policy_id)
                     .map(|p| p.policy_type.clone())
                     .unwrap_or_default();
                 let text = if kind.is_empty() {

@@ -13,7 +13,7 @@ use crate::store::RemediationRow;
 use super::budgets::Budgets;
 use super::clock::Clock;
 use super::interface::{
-    AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
+    AlertView, Event, Level, Mode, QuotaView, RemediationState, Resolution, Service,
 };
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
@@ -89,10 +89,8 @@ pub(super) struct Engine {
     pub(super) alerts: BTreeMap<String, AlertView>,
     /// Alerts whose machines were resolved (or are being resolved) and planned.
     pub(super) planned: super::planned::Planned,
-    /// Policies as shown, with their binding and mode.
-    pub(super) policies: BTreeMap<String, PolicyView>,
-    /// Policy modes set live (journal), over the config's.
-    pub(super) modes: HashMap<String, Mode>,
+    /// Policies as shown (binding, mode, warning) and the modes set live.
+    pub(super) policies: super::policies::Policies,
     /// Remediations in memory, mirroring the journal's rows.
     pub(super) remediations: HashMap<String, RemediationRow>,
     /// Intake: watermarks, the poll job and count, the journal hold, alerts to reconsider.
@@ -130,8 +128,7 @@ impl Engine {
             events,
             alerts: BTreeMap::new(),
             planned: super::planned::Planned::default(),
-            policies: BTreeMap::new(),
-            modes: HashMap::new(),
+            policies: super::policies::Policies::default(),
             remediations: HashMap::new(),
             intake: super::intake_state::Intake::default(),
             closer: super::closer::Closer::default(),
@@ -175,7 +172,7 @@ impl Engine {
 
     /// The current mode of a policy: journal (set live) over config; `off` when unbound.
     pub fn mode_of(&self, policy_id: &str) -> Mode {
-        self.modes.get(policy_id).copied().unwrap_or_else(|| {
+        self.policies.live_mode(policy_id).unwrap_or_else(|| {
             self.settings()
                 .bindings
                 .get(policy_id)
@@ -194,7 +191,7 @@ impl Engine {
         remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
         Event::Snapshot {
             alerts: self.alerts.values().cloned().collect(),
-            policies: self.policies.values().cloned().collect(),
+            policies: self.policies.views().cloned().collect(),
             remediations,
             read_only: self.settings().read_only,
             demo: self.settings().demo,

@@ -138,7 +138,7 @@ impl Engine {
                 }
                 for policy in policies {
                     let mut view = policy_view(&policy, self.settings(), self.mode_of(&policy.id));
-                    view.warning = self.policies.get(&view.id).and_then(|p| p.warning.clone());
+                    view.warning = self.policies.view(&view.id).and_then(|p| p.warning.clone());
                     self.set_policy(view);
                 }
             }
@@ -148,9 +148,8 @@ impl Engine {
     }
 
     pub fn set_policy(&mut self, view: PolicyView) {
-        if self.policies.get(&view.id) != Some(&view) {
-            self.emit(Event::PolicyChanged(view.clone()));
-            self.policies.insert(view.id.clone(), view);
+        if self.policies.show(view.clone()) {
+            self.emit(Event::PolicyChanged(view));
         }
     }
 

@@ -36,6 +36,7 @@ mod names;
 mod older;
 mod plan;
 mod planned;
+mod policies;
 mod proof;
 mod provider;
 mod rerun;

@@ -23,7 +23,7 @@ impl Engine {
         let held: HashSet<String> = self.alerts.keys().cloned().collect();
         let policy_names: HashMap<String, String> = self
             .policies
-            .values()
+            .views()
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         let (now, overdue_after) = (self.now(), self.settings().overdue_after);

@@ -297,7 +297,7 @@ impl Engine {
             Ok(modes) => {
                 for (policy, mode) in modes {
                     if let Some(mode) = Mode::parse(&mode) {
-                        self.modes.insert(policy, mode);
+                        self.policies.set_mode(&policy, mode);
                     }
                 }
             }
@@ -309,7 +309,7 @@ impl Engine {
         let settings = self.ctx.settings.clone();
         for policy_id in settings.bindings.keys() {
             let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
-            self.policies.insert(policy_id.clone(), view);
+            self.policies.show(view);
         }
         self.load_working_set().await;
         self.emit(self.snapshot());

@@ -54,7 +54,7 @@ impl Engine {
     fn summary_view(&self, s: &AlertSummary) -> AlertView {
         let policy_name = self
             .policies
-            .get(&s.policy_id)
+            .view(&s.policy_id)
             .map(|p| p.name.clone())
             .unwrap_or_default();
         summary_view(s, policy_name)
