@@ -20,7 +20,7 @@ impl Engine {
         }
         let rows: Vec<_> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| r.alert_id == alert_id)
             .collect();
         let Some(first) = rows.first() else {

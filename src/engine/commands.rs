@@ -76,7 +76,7 @@ impl Engine {
             let Some(row) = self.remediations.get(id) else {
                 continue;
             };
-            for r in self.remediations.values() {
+            for r in self.remediations.rows() {
                 let covered = if approve {
                     r.id == row.id
                 } else {
@@ -251,7 +251,7 @@ impl Engine {
     pub async fn withdraw_proposals(&mut self, alert_id: &str, why: &str) {
         let ids: Vec<String> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| {
                 r.alert_id == alert_id && Self::remediation_state(r) == RemediationState::Proposed
             })
@@ -266,7 +266,7 @@ impl Engine {
         let cutoff = self.now() - self.settings().proposal_ttl;
         let ids: Vec<String> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| {
                 Self::remediation_state(r) == RemediationState::Proposed && r.created_at < cutoff
             })

@@ -265,7 +265,7 @@ impl Engine {
     /// before Defender has them, or alerts planned in one burst would all pass it.
     fn about_to_leave(&self, policy_id: &str) -> u64 {
         self.remediations
-            .values()
+            .rows()
             .filter(|r| {
                 r.policy_id == policy_id
                     && r.submitted_at.is_none()

@@ -92,7 +92,7 @@ pub(super) struct Engine {
     /// Policies as shown (binding, mode, warning) and the modes set live.
     pub(super) policies: super::policies::Policies,
     /// Remediations in memory, mirroring the journal's rows.
-    pub(super) remediations: HashMap<String, RemediationRow>,
+    pub(super) remediations: super::mirror::Mirror,
     /// Intake: watermarks, the poll job and count, the journal hold, alerts to reconsider.
     pub(super) intake: super::intake_state::Intake,
     /// Resolving: each alert's exact subject, recent answers, resolve retries.
@@ -129,7 +129,7 @@ impl Engine {
             alerts: BTreeMap::new(),
             planned: super::planned::Planned::default(),
             policies: super::policies::Policies::default(),
-            remediations: HashMap::new(),
+            remediations: super::mirror::Mirror::default(),
             intake: super::intake_state::Intake::default(),
             closer: super::closer::Closer::default(),
             last_quota: Vec::new(),
@@ -185,7 +185,7 @@ impl Engine {
         let now = self.now();
         let mut remediations: Vec<_> = self
             .remediations
-            .values()
+            .rows()
             .map(|row| self.view_of(row, now))
             .collect();
         remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
@@ -204,16 +204,10 @@ impl Engine {
         let now = self.now();
         let mut touched_alerts = HashSet::new();
         for row in rows {
-            let changed = self.remediations.get(&row.id).is_none_or(|old| {
-                old.state != row.state
-                    || old.updated_at != row.updated_at
-                    || old.provider_action_id != row.provider_action_id
-            });
-            if !changed {
+            if !self.remediations.apply(&row) {
                 continue;
             }
             touched_alerts.insert(row.alert_id.clone());
-            self.remediations.insert(row.id.clone(), row.clone());
             self.waits.forget(&row.id);
             self.emit(Event::RemediationChanged(Box::new(self.view_of(&row, now))));
         }

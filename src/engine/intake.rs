@@ -89,7 +89,7 @@ impl Engine {
             .collect();
         let waiting: HashSet<&str> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();

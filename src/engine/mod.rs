@@ -31,6 +31,7 @@ mod journal;
 mod known_alerts;
 mod leader;
 mod link;
+mod mirror;
 mod modes;
 mod names;
 mod older;

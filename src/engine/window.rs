@@ -43,7 +43,7 @@ impl Engine {
                 }
                 for row in rows {
                     self.planned.mark(&row.alert_id);
-                    self.remediations.insert(row.id.clone(), row);
+                    self.remediations.load(row);
                 }
             }
             Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
@@ -97,9 +97,10 @@ impl Engine {
     /// Drops finished remediations older than the window, and alerts no longer open with nothing left in memory.
     pub(super) fn forget_outside_window(&mut self, now: DateTime<Utc>) {
         let horizon = now - self.settings().memory_window;
-        let (remediations, alerts) = outside_window(&self.remediations, &self.alerts, horizon);
+        let (remediations, alerts) =
+            outside_window(self.remediations.by_id(), &self.alerts, horizon);
         for id in &remediations {
-            self.remediations.remove(id);
+            self.remediations.forget(id);
         }
         for id in &alerts {
             self.alerts.remove(id);
