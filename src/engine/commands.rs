@@ -186,7 +186,7 @@ impl Engine {
         if from == Mode::Off && mode != Mode::Off {
             let open: Vec<String> = self
                 .alerts
-                .values()
+                .views()
                 .filter(|a| a.policy_id == policy_id)
                 .map(|a| a.id.clone())
                 .collect();
@@ -318,19 +318,15 @@ impl Engine {
         alert_id: &str,
         resolution: super::interface::Resolution,
     ) {
-        if let Some(alert) = self.alerts.get_mut(alert_id) {
-            alert.resolution = resolution;
-            let view = alert.clone();
+        if let Some(view) = self.alerts.update(alert_id, |a| a.resolution = resolution) {
             self.emit(Event::AlertSeen(view));
         }
     }
 
     pub fn on_alert_read(&mut self, alert_id: &str) {
-        if let Some(alert) = self.alerts.get_mut(alert_id)
-            && !alert.read
+        if self.alerts.get(alert_id).is_some_and(|a| !a.read)
+            && let Some(view) = self.alerts.update(alert_id, |a| a.read = true)
         {
-            alert.read = true;
-            let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
     }

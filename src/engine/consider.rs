@@ -134,11 +134,9 @@ impl Engine {
 
     /// Sets (or clears) the alert's note and tells front ends when it changed.
     fn set_note(&mut self, alert_id: &str, text: Option<String>) {
-        if let Some(alert) = self.alerts.get_mut(alert_id)
-            && alert.note != text
+        if self.alerts.get(alert_id).is_some_and(|a| a.note != text)
+            && let Some(view) = self.alerts.update(alert_id, |a| a.note = text)
         {
-            alert.note = text;
-            let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
     }

@@ -1,6 +1,6 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,9 +12,7 @@ use crate::store::RemediationRow;
 
 use super::budgets::Budgets;
 use super::clock::Clock;
-use super::interface::{
-    AlertView, Event, Level, Mode, QuotaView, RemediationState, Resolution, Service,
-};
+use super::interface::{Event, Level, Mode, QuotaView, RemediationState, Resolution, Service};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
@@ -86,7 +84,7 @@ pub(super) struct Engine {
     /// The way to front ends.
     pub(super) events: broadcast::Sender<Event>,
     /// Alerts in memory, as shown.
-    pub(super) alerts: BTreeMap<String, AlertView>,
+    pub(super) alerts: super::alert_book::AlertBook,
     /// Alerts whose machines were resolved (or are being resolved) and planned.
     pub(super) planned: super::planned::Planned,
     /// Policies as shown (binding, mode, warning) and the modes set live.
@@ -126,7 +124,7 @@ impl Engine {
             resolver: super::resolver::Resolver::new(ctx.provider.lookup_form()),
             ctx,
             events,
-            alerts: BTreeMap::new(),
+            alerts: super::alert_book::AlertBook::default(),
             planned: super::planned::Planned::default(),
             policies: super::policies::Policies::default(),
             remediations: super::mirror::Mirror::default(),
@@ -190,7 +188,7 @@ impl Engine {
             .collect();
         remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
         Event::Snapshot {
-            alerts: self.alerts.values().cloned().collect(),
+            alerts: self.alerts.views().cloned().collect(),
             policies: self.policies.views().cloned().collect(),
             remediations,
             read_only: self.settings().read_only,

@@ -24,7 +24,7 @@ impl Engine {
         self.refuse_unreadable();
         let world = World {
             remediations: self.remediations.by_id(),
-            alerts: &self.alerts,
+            alerts: self.alerts.by_id(),
             now: self.ctx.clock.now_instant(),
         };
         let pumped = self.dispatcher.pump(&self.ctx, &world);

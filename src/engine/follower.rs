@@ -191,7 +191,7 @@ impl Engine {
                     continue;
                 }
             }
-            self.alerts.insert(view.id.clone(), view.clone());
+            self.alerts.show(view.id.clone(), view.clone());
             self.emit(Event::AlertSeen(view));
         }
         for row in &rows {

@@ -266,11 +266,11 @@ impl Engine {
 
     /// Shows a journaled alert and considers it; returns true when it was new.
     async fn take_alert(&mut self, alert: &SourceAlert, view: AlertView) -> bool {
-        let is_new = !self.alerts.contains_key(&view.id);
+        let is_new = !self.alerts.contains(&view.id);
         let id = alert.key.to_string();
         self.resolver.remember_subject(&id, alert);
         let closed = view.resolution != Resolution::Open;
-        self.alerts.insert(id.clone(), view.clone());
+        self.alerts.show(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
             self.resolver.stop_retrying(&id);

@@ -1,5 +1,6 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod alert_book;
 mod batch;
 mod budgets;
 mod cas_source;

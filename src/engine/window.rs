@@ -39,7 +39,7 @@ impl Engine {
                 for summary in alerts {
                     let view = self.summary_view(&summary);
                     self.planned.mark(&summary.id);
-                    self.alerts.insert(summary.id, view);
+                    self.alerts.show(summary.id, view);
                 }
                 for row in rows {
                     self.planned.mark(&row.alert_id);
@@ -98,12 +98,12 @@ impl Engine {
     pub(super) fn forget_outside_window(&mut self, now: DateTime<Utc>) {
         let horizon = now - self.settings().memory_window;
         let (remediations, alerts) =
-            outside_window(self.remediations.by_id(), &self.alerts, horizon);
+            outside_window(self.remediations.by_id(), self.alerts.by_id(), horizon);
         for id in &remediations {
             self.remediations.forget(id);
         }
         for id in &alerts {
-            self.alerts.remove(id);
+            self.alerts.forget(id);
             self.planned.forget(id);
             self.closer.forget(id);
             self.resolver.forget(id);
