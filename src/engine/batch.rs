@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ use super::submit::{action_request, dispatch_read};
 /// burst of room finds its machines read, decided and journaled.
 pub(super) const TURN_HORIZON: Duration = Duration::from_secs(4);
 
+/// A turn waiting for room looks this often whether the engine is shutting down.
+const DRAIN_CHECK: Duration = Duration::from_millis(250);
+
 /// What every dispatch batch of the process shares.
 #[derive(Debug, Default)]
 pub(super) struct BatchShared {
@@ -33,6 +37,8 @@ pub(super) struct BatchShared {
     pub form: ReadForm,
     /// POSTs per Defender action API that turns counted on and have not been answered yet.
     reserved: Mutex<HashMap<Call, usize>>,
+    /// Set on shutdown: no new turn starts; what a turn read still goes.
+    draining: AtomicBool,
 }
 
 impl BatchShared {
@@ -54,6 +60,15 @@ impl BatchShared {
         }
         *taken += got;
         Ok(got)
+    }
+
+    /// The engine shuts down: batches start no new turn (their machines stay approved for the next start).
+    pub(super) fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 
     /// One reserved POST was answered (or is not needed): its spend is in the budget now.
@@ -80,11 +95,12 @@ pub(super) async fn dispatch_batch(
 ) {
     let call = action_request(&kind, String::new(), "").call();
     let mut sending = FuturesUnordered::new();
-    while !picks.is_empty() {
-        let room = loop {
-            match shared.reserve(ctx, call, picks.len()) {
-                Ok(room) => break room,
-                Err(wait) => alongside(&mut sending, tokio::time::sleep(wait)).await,
+    while !picks.is_empty() && !shared.draining() {
+        let room = match shared.reserve(ctx, call, picks.len()) {
+            Ok(room) => room,
+            Err(wait) => {
+                alongside(&mut sending, tokio::time::sleep(wait.min(DRAIN_CHECK))).await;
+                continue;
             }
         };
         let now: Vec<Pick> = picks.drain(..room).collect();
@@ -105,6 +121,17 @@ pub(super) async fn dispatch_batch(
                 read,
             ));
         }
+    }
+    if !picks.is_empty() {
+        tracing::info!(
+            machines = picks.len(),
+            "shutting down: approved remediations not read yet stay approved for the next start"
+        );
+    }
+    for (row, _) in picks {
+        ctx.report(Internal::DispatchDone {
+            machine_id: row.machine_id,
+        });
     }
     while sending.next().await.is_some() {}
 }

@@ -77,6 +77,11 @@ impl Dispatcher {
         pumped
     }
 
+    /// The engine shuts down: batches start no new turn; what they read still goes.
+    pub fn drain(&self) {
+        self.shared.drain();
+    }
+
     /// The machine's dispatch ended (its outcome is in the journal).
     pub fn finished(&mut self, machine_id: &str) {
         self.jobs.finish(&machine_id.to_string());

@@ -262,6 +262,7 @@ async fn run(
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
+                engine.dispatcher.drain();
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,

@@ -103,3 +103,33 @@ async fn turns_never_reserve_more_than_frees_within_the_horizon() {
     shared.release(call);
     assert_eq!(shared.reserve(&h.ctx, call, 16), Ok(1));
 }
+
+#[tokio::test]
+async fn a_shutdown_ends_turns_waiting_for_room_and_leaves_their_machines_approved() {
+    let mut h = Harness::new().await;
+    h.ctx.budgets = Arc::new(SpentNow {
+        later: 0,
+        asked: Mutex::default(),
+    });
+    let row = h.approved("m1").await;
+    let shared = BatchShared::default();
+    let batch = dispatch_batch(&h.ctx, &shared, scan(), vec![(row.clone(), alert())]);
+    let drain = async {
+        tokio::task::yield_now().await;
+        shared.drain();
+    };
+    let (done, ()) = tokio::join!(tokio::time::timeout(Duration::from_secs(10), batch), drain);
+    assert!(
+        done.is_ok(),
+        "a turn waiting a minute for room held the shutdown"
+    );
+    assert_eq!(h.row(&row.id).await.state, RemediationState::Approved);
+    assert_eq!(h.provider.count(Kind::Submit), 0);
+    assert!(
+        matches!(
+            h.reports.try_recv(),
+            Ok(super::super::core::Internal::DispatchDone { .. })
+        ),
+        "the machine is free again"
+    );
+}
