@@ -133,3 +133,33 @@ async fn a_shutdown_ends_turns_waiting_for_room_and_leaves_their_machines_approv
         "the machine is free again"
     );
 }
+
+#[tokio::test]
+async fn the_next_turn_is_read_while_the_last_turns_posts_are_still_out() {
+    let h = Harness::new().await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    *h.provider.submit_gate.lock().unwrap() = Some(gate.clone());
+    let mut picks = Vec::new();
+    for n in 0..20 {
+        picks.push((h.approved(&format!("m{n}")).await, alert()));
+    }
+    let shared = BatchShared::default();
+    let batch = dispatch_batch(&h.ctx, &shared, scan(), picks);
+    let watch = async {
+        for _ in 0..10_000 {
+            if h.provider.count(Kind::ActionsOn) == 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let second_read_while_held = h.provider.count(Kind::ActionsOn) == 2;
+        gate.add_permits(20);
+        second_read_while_held
+    };
+    let (_, second_read_while_held) = tokio::join!(batch, watch);
+    assert!(
+        second_read_while_held,
+        "the second turn (4 of 20 machines) was read while the first turn's 16 POSTs had no answer"
+    );
+    assert_eq!(h.provider.count(Kind::Submit), 20);
+}
