@@ -36,6 +36,7 @@ mod older;
 mod plan;
 mod proof;
 mod provider;
+mod pulse;
 mod rerun;
 mod resolve;
 mod resolver;

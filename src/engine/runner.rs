@@ -16,6 +16,7 @@ use super::graph_source::GraphSource;
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
+use super::pulse;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
@@ -175,6 +176,12 @@ pub fn start_with_clock(
         )),
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
+    pulse::watch(
+        &lease,
+        journal.activity(),
+        clock.clone(),
+        events.downgrade(),
+    );
     let engine = Engine::new(ctx, events.clone());
     let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
@@ -254,23 +261,40 @@ async fn run(
             tracing::info!("drained: no submission in flight");
             break;
         }
+        engine.enter("waiting for work");
         tokio::select! {
             command = commands.recv() => match command {
-                Some(command) => engine.route_command(command).await,
+                Some(command) => {
+                    engine.enter(pulse::command_step(&command));
+                    engine.route_command(command).await
+                }
                 None => break,
             },
-            Some(message) = internal.recv() => engine.handle_internal(message).await,
+            Some(message) = internal.recv() => {
+                engine.enter(pulse::internal_step(&message));
+                engine.handle_internal(message).await
+            }
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
-            _ = heartbeat.tick() => engine.heartbeat().await,
+            _ = heartbeat.tick() => {
+                engine.enter("the lease heartbeat");
+                engine.heartbeat().await
+            }
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
-            _ = audit_head.tick() => engine.report_audit_head().await,
+            _ = audit_head.tick() => {
+                engine.enter("reporting the audit head");
+                engine.report_audit_head().await
+            }
             _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
             _ = window.tick() => engine.forget_outside_window(engine.now()),
-            _ = journal_watch.tick() => engine.watch_journal().await,
+            _ = journal_watch.tick() => {
+                engine.enter("watching the journal's change counter");
+                engine.watch_journal().await
+            }
             _ = track.tick(), if engine.leads() => {
+                engine.enter("starting tracking and dispatch");
                 engine.start_track();
                 engine.pump_dispatch();
             }
