@@ -15,6 +15,9 @@ use super::interface::{ActionKind, AlertView};
 use super::retry::KeyedRetries;
 use super::submit::{action_request, dispatch_read};
 
+/// How soon a turn looks again when the budget's room is all reserved by turns waiting for their answers.
+const RESERVED_RECHECK: Duration = Duration::from_millis(50);
+
 /// What every dispatch batch of the process shares.
 #[derive(Debug, Default)]
 pub(super) struct BatchShared {
@@ -41,7 +44,14 @@ impl BatchShared {
         };
         let got = free.saturating_sub(*taken).min(want).min(READ_BATCH);
         if got == 0 {
-            return Err(next_in.max(Duration::from_millis(1)));
+            // No room left in the budget: until a spend ages out; room reserved by other turns: until
+            // their POSTs are answered, looked at again shortly rather than in a spin.
+            let wait = if free == 0 {
+                next_in.max(Duration::from_millis(1))
+            } else {
+                RESERVED_RECHECK
+            };
+            return Err(wait);
         }
         *taken += got;
         Ok(got)

@@ -37,6 +37,7 @@ mod plan;
 mod proof;
 mod provider;
 mod pulse;
+mod read_share;
 mod rerun;
 mod resolve;
 mod resolver;

@@ -174,6 +174,7 @@ pub fn start_with_clock(
             &settings_owner,
             settings_lease_ttl,
         )),
+        reads: Arc::default(),
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     pulse::watch(

@@ -11,4 +11,5 @@ mod leader_pulse;
 mod lease_lapse;
 mod machine_queue;
 mod poll;
+mod read_shares;
 mod tracker;
