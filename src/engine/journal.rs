@@ -45,14 +45,17 @@ impl WriterActivity {
 }
 
 impl JournalHandle {
-    /// Moves `journal` to its own thread, which serves calls until every handle is dropped.
+    /// Moves `journal` to its own thread, which serves calls until every handle is dropped. A journal file's
+    /// WAL is checkpointed by a thread of its own meanwhile (see [`super::checkpoints`]).
     pub fn spawn(mut journal: Journal) -> JournalHandle {
         let (jobs, inbox) = std_mpsc::channel::<Job>();
         let activity = WriterActivity::default();
         let writing = activity.clone();
+        let checkpointing = super::checkpoints::take_over(&journal);
         std::thread::Builder::new()
             .name("remedy-journal".into())
             .spawn(move || {
+                let _checkpointing = checkpointing;
                 while let Ok(first) = inbox.recv() {
                     writing.set(Some(Instant::now()));
                     let mut jobs = vec![first];

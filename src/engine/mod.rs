@@ -3,6 +3,7 @@
 mod batch;
 mod budgets;
 mod cas_source;
+mod checkpoints;
 mod clock;
 mod close;
 mod command_rows;

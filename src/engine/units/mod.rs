@@ -7,6 +7,7 @@ mod fakes;
 mod gate_plan;
 mod harness;
 mod intake_resolver;
+mod journal_checkpoints;
 mod leader_pulse;
 mod lease_lapse;
 mod machine_queue;
