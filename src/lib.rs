@@ -4,6 +4,7 @@ pub mod alert;
 pub mod api;
 pub mod config;
 pub mod engine;
+pub mod filter;
 pub mod headless;
 pub mod lifecycle;
 pub mod logging;

@@ -11,6 +11,7 @@ use common::{
     EngineRun, PROFILES, Profile, config_for, fast_settings, quiet_scenario, start_sim_with,
 };
 use remedy::engine::{Command, Event, HistoryEntry};
+use remedy::filter::Filter;
 use remedy::lifecycle::{ActionKind, RemediationState};
 use remedy::store::{AlertRecord, AuditEntry, Journal, NewRemediation};
 use tokio::sync::broadcast;
@@ -202,7 +203,10 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
     .await;
 
     commands
-        .send(Command::OlderAlerts { after: None })
+        .send(Command::OlderAlerts {
+            after: None,
+            filter: Filter::default(),
+        })
         .await
         .unwrap();
     let (alerts, remediations) = next_older(&mut events).await;
@@ -225,6 +229,22 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
         !run.alerts.contains_key("old-alert"),
         "paging does not grow the engine's memory"
     );
+    // The `/` filter searches the same history, its `state:` terms against the journal's remediations.
+    for (filter, expected) in [
+        ("state:rejected", vec!["old-alert"]),
+        ("state:done", vec![]),
+    ] {
+        commands
+            .send(Command::OlderAlerts {
+                after: None,
+                filter: Filter::parse(filter),
+            })
+            .await
+            .unwrap();
+        let (alerts, _) = next_older(&mut events).await;
+        let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, expected, "{filter} over history ({profile:?})");
+    }
     run.handle.shutdown().await;
     sim.shutdown().await;
 }

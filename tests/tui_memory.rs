@@ -4,6 +4,7 @@
 mod tui_common;
 
 use remedy::engine::interface::Event;
+use remedy::filter::Filter;
 use tui_common::{app, screen_text};
 
 #[test]
@@ -63,7 +64,13 @@ fn scrolling_past_the_last_alert_pages_older_alerts_from_the_journal() {
         vec![],
         "G from the top moves, it does not page yet"
     );
-    assert_eq!(down(&mut app), vec![Command::OlderAlerts { after: None }]);
+    assert_eq!(
+        down(&mut app),
+        vec![Command::OlderAlerts {
+            after: None,
+            filter: Filter::default(),
+        }]
+    );
     assert_eq!(down(&mut app), vec![], "one page at a time");
     let mut old = tui_common::alerts()[0].clone();
     old.id = "a-old".into();
@@ -83,7 +90,10 @@ fn scrolling_past_the_last_alert_pages_older_alerts_from_the_journal() {
     end(&mut app);
     assert_eq!(
         down(&mut app),
-        vec![Command::OlderAlerts { after: Some(mark) }],
+        vec![Command::OlderAlerts {
+            after: Some(mark),
+            filter: Filter::default(),
+        }],
         "the next page starts where the last ended"
     );
     app.apply(Event::OlderAlerts {
@@ -98,4 +108,90 @@ fn scrolling_past_the_last_alert_pages_older_alerts_from_the_journal() {
     );
     let screen = screen_text(&mut app, 120, 36);
     assert!(screen.contains("no older alert"), "{screen}");
+}
+
+#[test]
+fn a_filter_searches_older_history_and_a_new_filter_starts_again_from_the_newest() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use remedy::engine::interface::{Command, PageMark};
+    let mut app = app();
+    let key = |app: &mut remedy::tui::App, code: KeyCode| {
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+    };
+    let filter = |app: &mut remedy::tui::App, text: &str| {
+        key(app, KeyCode::Char('/'));
+        for c in text.chars() {
+            key(app, KeyCode::Char(c));
+        }
+        key(app, KeyCode::Enter);
+    };
+    // One alert matches: its row is the end of the list.
+    filter(&mut app, "travel");
+    assert_eq!(
+        key(&mut app, KeyCode::Char('j')),
+        vec![Command::OlderAlerts {
+            after: None,
+            filter: Filter::parse("travel"),
+        }],
+        "past the last match, the journal is searched with the filter"
+    );
+    let screen = screen_text(&mut app, 120, 36);
+    assert!(screen.contains("searching older alerts…"), "{screen}");
+    let mark = PageMark {
+        timestamp_ms: 1,
+        id: "a-older".into(),
+    };
+    app.apply(Event::OlderAlerts {
+        alerts: Vec::new(),
+        remediations: Vec::new(),
+        next: Some(mark.clone()),
+    });
+    let screen = screen_text(&mut app, 120, 36);
+    assert!(screen.contains("↓ searches older"), "{screen}");
+    assert_eq!(
+        key(&mut app, KeyCode::Char('j')),
+        vec![Command::OlderAlerts {
+            after: Some(mark),
+            filter: Filter::parse("travel"),
+        }],
+        "a search that found nothing in its budget goes on where it stopped"
+    );
+    app.apply(Event::OlderAlerts {
+        alerts: Vec::new(),
+        remediations: Vec::new(),
+        next: None,
+    });
+    let screen = screen_text(&mut app, 120, 36);
+    assert!(screen.contains("no older match"), "{screen}");
+    key(&mut app, KeyCode::Esc);
+    filter(&mut app, "ransomware");
+    assert_eq!(
+        key(&mut app, KeyCode::Char('j')),
+        vec![Command::OlderAlerts {
+            after: None,
+            filter: Filter::parse("ransomware"),
+        }],
+        "another filter searches from the newest again"
+    );
+}
+
+#[test]
+fn scrolling_past_the_last_activity_row_pages_older_history_too() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use remedy::engine::interface::Command;
+    let mut app = app();
+    let key = |app: &mut remedy::tui::App, code: KeyCode| {
+        app.handle_key(KeyEvent::new(code, KeyModifiers::NONE))
+    };
+    while app.focus != remedy::tui::Pane::Activity {
+        key(&mut app, KeyCode::Tab);
+    }
+    key(&mut app, KeyCode::Char('G'));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('j')),
+        vec![Command::OlderAlerts {
+            after: None,
+            filter: Filter::default(),
+        }]
+    );
 }

@@ -4,15 +4,15 @@ use std::path::Path;
 
 use color_eyre::eyre::Result;
 
-use remedy::alert::{BoundPolicy, PolicyState, SeenDetector, SourceAlert, successions};
 use remedy::api::models::security::ServiceSource;
 use remedy::api::{AlertQuery, SecurityAlertQuery};
 use remedy::api::{CasAuth, Clients};
-use remedy::config::Config;
+use remedy::store::Journal;
 use remedy::text::{has_hidden_chars, sanitize};
 
 use remedy::engine::DefenderProvider;
 
+use super::check_bindings::binding_warnings;
 use super::check_lookup::check_lookup;
 
 /// Alerts read to find a user whose machines the lookup check resolves.
@@ -33,78 +33,6 @@ async fn graph_alerts(clients: &Clients, sources: &[String]) -> Result<String, S
         page.value.len(),
         sources.first().map(String::as_str).unwrap_or_default()
     ))
-}
-
-/// Warnings about bindings by policy id that may have stopped firing: the policy gone or disabled in Cloud App
-/// Security, with the detector whose recent Graph alerts carry its name as the likely successor.
-async fn binding_warnings(clients: &Clients, config: &Config) -> Result<Vec<String>, String> {
-    let bound: Vec<BoundPolicy> = config
-        .policies
-        .keys()
-        .cloned()
-        .chain(config.bindings.values().filter_map(|b| b.policy_id.clone()))
-        .map(|id| BoundPolicy {
-            id,
-            known_name: None,
-            last_alert: None,
-        })
-        .collect();
-    if bound.is_empty() {
-        return Ok(Vec::new());
-    }
-    let listed: Vec<PolicyState> = clients
-        .cas
-        .list_policies()
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|p| PolicyState {
-            id: p.id,
-            name: p.name,
-            enabled: p.enabled.unwrap_or(true),
-        })
-        .collect();
-    let quiet = chrono::Duration::hours(config.alerts.detector_quiet_hours as i64);
-    let now = chrono::Utc::now();
-    let mut detectors: Vec<SeenDetector> = Vec::new();
-    if config.alerts.polls("graph") {
-        let query = SecurityAlertQuery::sources(
-            config
-                .alerts
-                .graph_service_sources
-                .iter()
-                .map(|s| ServiceSource::parse(s)),
-        )
-        .updated_since(now - quiet);
-        let alerts = clients
-            .graph_alerts
-            .list_alerts(&query)
-            .await
-            .map_err(|e| e.to_string())?;
-        for alert in alerts.iter().map(SourceAlert::from) {
-            let Some(id) = alert.detection.detector_id.clone() else {
-                continue;
-            };
-            match detectors.iter_mut().find(|d| d.detector_id == id) {
-                Some(seen) => {
-                    seen.first_seen = seen.first_seen.min(alert.raised_at);
-                    if !seen.titles.contains(&alert.title) {
-                        seen.titles.push(alert.title);
-                    }
-                }
-                None => detectors.push(SeenDetector {
-                    detector_id: id,
-                    policy_id: None,
-                    titles: vec![alert.title],
-                    first_seen: alert.raised_at,
-                }),
-            }
-        }
-    }
-    Ok(successions(&bound, Some(&listed), &detectors, now, quiet)
-        .iter()
-        .map(ToString::to_string)
-        .collect())
 }
 
 pub async fn run(config_file: &Path) -> Result<i32> {
@@ -199,10 +127,27 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             graph_alerts(&clients, &loaded.config.alerts.graph_service_sources).await,
         );
     }
-    match binding_warnings(&clients, &loaded.config).await {
-        Ok(warnings) if warnings.is_empty() => {
-            println!("bindings ok       every bound policy is listed and enabled")
-        }
+    let journal_file = remedy::wiring::journal_path(&loaded.config);
+    let journal = journal_file
+        .exists()
+        .then(|| Journal::open(&journal_file))
+        .and_then(|opened| {
+            opened
+                .inspect_err(|e| {
+                    println!("journal  warning  {e}: renamed or quiet policies not checked")
+                })
+                .ok()
+        });
+    match binding_warnings(&clients, &loaded.config, journal.as_ref()).await {
+        Ok(warnings) if warnings.is_empty() => match journal {
+            Some(_) => println!(
+                "bindings ok       every bound policy is listed, enabled, named as in the journal and not quiet"
+            ),
+            None => println!(
+                "bindings ok       every bound policy is listed and enabled (no journal yet: renamed or quiet \
+                 policies are checked once alerts are journaled)"
+            ),
+        },
         Ok(warnings) => {
             for warning in warnings {
                 println!("bindings warning  {}", sanitize(&warning));

@@ -2,6 +2,7 @@
 
 mod audit;
 mod check;
+mod check_bindings;
 mod check_lookup;
 mod config_cmd;
 mod console;

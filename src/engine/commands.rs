@@ -61,7 +61,7 @@ impl Engine {
                 self.send_full_alert(&alert_id);
                 self.send_history(alert_id);
             }
-            Command::OlderAlerts { after } => self.send_older_alerts(after),
+            Command::OlderAlerts { after, filter } => self.send_older_alerts(after, filter),
             Command::Refresh => self.refresh(),
             Command::Resync => self.emit(self.snapshot()),
         }

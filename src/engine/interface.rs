@@ -286,9 +286,12 @@ pub enum Command {
         alert_id: String,
     },
     /// Send a page of alerts older than what the engine keeps in memory ([`Event::OlderAlerts`]), from
-    /// the newest (`after: None`) or from where the last page ended.
+    /// the newest (`after: None`) or from where the last page ended; with a `filter`, only alerts that pass it
+    /// (the journal's history searched with the console's `/` rules).
     OlderAlerts {
         after: Option<PageMark>,
+        #[serde(default)]
+        filter: crate::filter::Filter,
     },
     /// Poll Cloud App Security now.
     Refresh,

@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::alert::{MatchedBy, SourceAlert};
+use crate::alert::{Detection, MatchedBy, SourceAlert};
 use crate::api::models::defender::Machine;
+use crate::api::models::security::ServiceSource;
 use crate::store::RemediationRow;
 use crate::text::sanitize;
 
@@ -12,6 +13,30 @@ use super::interface::{
 };
 use super::settings::EngineSettings;
 use super::source::SourcePolicy;
+
+/// What an alert no policy or binding names came from: its product and detector ("Defender for Endpoint
+/// detector 7d7b…"), the product first so a narrow column still says something useful.
+fn detector_label(detection: &Detection) -> Option<String> {
+    let product =
+        detection
+            .service_source
+            .as_deref()
+            .map(|source| match ServiceSource::parse(source) {
+                ServiceSource::DefenderForCloudApps => "Defender for Cloud Apps",
+                ServiceSource::DefenderForEndpoint => "Defender for Endpoint",
+                ServiceSource::DefenderForIdentity => "Defender for Identity",
+                ServiceSource::DefenderForOffice365 => "Defender for Office 365",
+                ServiceSource::Microsoft365Defender => "Microsoft 365 Defender",
+                ServiceSource::AzureAdIdentityProtection => "Entra ID Protection",
+                ServiceSource::Unknown(_) => source,
+            });
+    match (product, detection.detector_id.as_deref()) {
+        (Some(product), Some(detector)) => Some(format!("{product} detector {detector}")),
+        (Some(product), None) => Some(product.to_string()),
+        (None, Some(detector)) => Some(format!("detector {detector}")),
+        (None, None) => None,
+    }
+}
 
 /// The alert as the console shows it, filed under the binding it matched (else its policy id); every text
 /// field sanitised.
@@ -23,9 +48,9 @@ pub fn alert_view(alert: &SourceAlert, matched: Option<&MatchedBy>) -> AlertView
         .unwrap_or_default();
     let policy_name = detection
         .policy_name
-        .as_deref()
-        .or(detection.detector_id.as_deref())
-        .or(matched.map(|m| m.binding.as_str()))
+        .clone()
+        .or(matched.map(|m| m.binding.clone()))
+        .or_else(|| detector_label(detection))
         .unwrap_or_default();
     AlertView {
         id: sanitize(&alert.key.to_string()),
@@ -34,7 +59,7 @@ pub fn alert_view(alert: &SourceAlert, matched: Option<&MatchedBy>) -> AlertView
         severity: alert.severity,
         raised_at: alert.raised_at,
         policy_id: sanitize(policy_id),
-        policy_name: sanitize(policy_name),
+        policy_name: sanitize(&policy_name),
         user: alert.user_principal.as_deref().map(sanitize),
         note: None,
         resolution: alert.resolution,
@@ -213,5 +238,48 @@ pub fn remediation_view(
             .as_ref()
             .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
         waiting: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::BindingRule;
+    use crate::api::models::ODataPage;
+    use crate::api::models::security::SecurityAlert;
+
+    /// The fixture's Defender for Endpoint alert, which no Cloud App Security policy raised.
+    fn endpoint_alert() -> SourceAlert {
+        let text = include_str!("../../tests/fixtures/api/graph-alerts-v2-list.json");
+        let page: ODataPage<SecurityAlert> = serde_json::from_str(text).unwrap();
+        let alert = page
+            .value
+            .iter()
+            .find(|a| a.service_source == "microsoftDefenderForEndpoint")
+            .unwrap();
+        SourceAlert::from(alert)
+    }
+
+    #[test]
+    fn an_unbound_alert_of_another_product_is_named_by_product_then_detector() {
+        let alert = endpoint_alert();
+        let detector = alert.detection.detector_id.clone().unwrap();
+        let view = alert_view(&alert, None);
+        assert_eq!(
+            view.policy_name,
+            format!("Defender for Endpoint detector {detector}")
+        );
+    }
+
+    #[test]
+    fn a_bound_alert_of_another_product_is_named_by_its_binding() {
+        let alert = endpoint_alert();
+        let matched = MatchedBy {
+            binding: "endpoint-alerts".into(),
+            rule: BindingRule::ServiceSource("microsoftDefenderForEndpoint".into()),
+        };
+        let view = alert_view(&alert, Some(&matched));
+        assert_eq!(view.policy_name, "endpoint-alerts");
+        assert_eq!(view.policy_id, "endpoint-alerts");
     }
 }

@@ -145,4 +145,20 @@ impl Journal {
             .optional()?;
         Ok(row)
     }
+
+    /// The newest `limit` alerts filed under `binding`, newest first: what `remedy check` learns a bound policy's
+    /// last known name and newest alert from.
+    pub fn newest_alerts_under(
+        &self,
+        binding: &str,
+        limit: usize,
+    ) -> Result<Vec<AlertRow>, StoreError> {
+        let wanted = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ALERT_COLUMNS} FROM alerts WHERE policy_id = ?1 \
+             ORDER BY timestamp_ms DESC, id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![binding, wanted], alert_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
 }

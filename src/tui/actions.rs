@@ -11,8 +11,8 @@ use crate::engine::interface::{Command, Level, Mode};
 
 use super::app::{App, Intent, Pane, Prompt, Sort};
 use super::dialog::Outcome;
-use super::filter::Filter;
 use super::keymap::Action;
+use crate::filter::Filter;
 
 const PAGE: isize = 10;
 
@@ -222,22 +222,25 @@ impl App {
         }
     }
 
-    /// Moves down; at the end of the alerts list, asks the engine for the next page of older alerts from the
-    /// journal (once at a time, until there is none).
+    /// Moves down; at the end of the alerts or activity list, asks the engine for the next page of older
+    /// alerts (and their remediations) from the journal, only those passing the `/` filter (once at a time,
+    /// until there is none).
     fn move_down(&mut self, delta: isize) -> Vec<Command> {
-        let was_at_end = self.alerts.cursor.selected + 1 >= self.visible_alerts().len();
+        let was_at_end = match self.focus {
+            Pane::Alerts | Pane::Activity => {
+                self.focused_cursor().selected + 1 >= self.list_len(self.focus)
+            }
+            Pane::Policies | Pane::Machines => false,
+        };
         self.move_by(delta);
-        let older = &mut self.model.older;
-        if self.focus != Pane::Alerts || self.show_detail || !was_at_end {
+        if self.show_detail || !was_at_end {
             return Vec::new();
         }
-        if older.asked || older.exhausted {
-            return Vec::new();
-        }
-        older.asked = true;
-        vec![Command::OlderAlerts {
-            after: older.next.clone(),
-        }]
+        self.model
+            .older
+            .ask(&self.alerts.filter)
+            .into_iter()
+            .collect()
     }
 
     fn list_len(&self, pane: Pane) -> usize {

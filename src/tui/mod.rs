@@ -5,7 +5,6 @@ mod app;
 mod containment;
 mod dialog;
 mod error;
-mod filter;
 mod fit;
 mod format;
 mod keymap;

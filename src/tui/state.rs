@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::engine::interface::{
-    AlertView, Event, HistoryEntry, PageMark, PolicyView, QuotaView, RemediationView, Role,
+    AlertView, Command, Event, HistoryEntry, PageMark, PolicyView, QuotaView, RemediationView, Role,
 };
 
 /// Outcome of the last polls.
@@ -41,12 +41,40 @@ pub struct Model {
 /// Where paging through older alerts stands.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct OlderPaging {
+    /// The filter these pages were searched with (a new filter starts again from the newest).
+    pub filter: crate::filter::Filter,
     /// Where the next page starts (`None` before the first page).
     pub next: Option<PageMark>,
     /// A page was asked for and has not arrived.
     pub asked: bool,
     /// The journal has no older alert.
     pub exhausted: bool,
+}
+
+impl OlderPaging {
+    /// Whether the journal holds nothing older that passes `filter`.
+    pub fn exhausted_for(&self, filter: &crate::filter::Filter) -> bool {
+        self.exhausted && self.filter == *filter
+    }
+
+    /// The command for the next page under `filter` (from the newest when the filter changed), or `None`
+    /// while a page is on its way or nothing older is left.
+    pub fn ask(&mut self, filter: &crate::filter::Filter) -> Option<Command> {
+        if self.filter != *filter {
+            *self = OlderPaging {
+                filter: filter.clone(),
+                ..OlderPaging::default()
+            };
+        }
+        if self.asked || self.exhausted {
+            return None;
+        }
+        self.asked = true;
+        Some(Command::OlderAlerts {
+            after: self.next.clone(),
+            filter: self.filter.clone(),
+        })
+    }
 }
 
 impl Model {
@@ -127,11 +155,9 @@ impl Model {
                         self.upsert_remediation(remediation);
                     }
                 }
-                self.older = OlderPaging {
-                    exhausted: next.is_none(),
-                    next,
-                    asked: false,
-                };
+                self.older.exhausted = next.is_none();
+                self.older.next = next;
+                self.older.asked = false;
                 true
             }
             Event::History { alert_id, entries } => {

@@ -16,17 +16,6 @@ pub fn severity(severity: Severity) -> &'static str {
     }
 }
 
-/// The word alone, as typed in a `severity:` filter.
-pub fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::High => "high",
-        Severity::Medium => "medium",
-        Severity::Low => "low",
-        Severity::Informational => "info",
-        Severity::Unknown => "unknown",
-    }
-}
-
 /// The symbol of a state; in-flight states take a spinner frame chosen by `tick`.
 pub fn state_symbol(state: RemediationState, tick: u64) -> &'static str {
     match state {

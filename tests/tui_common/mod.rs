@@ -109,7 +109,7 @@ pub fn alert(
                 label: "203.0.113.7".into(),
             },
         ],
-        seen_by: Vec::new(),
+        seen_by: vec![remedy::alert::SourceKind::Cas],
         graph_id: None,
         matched_by: None,
     }

@@ -2,7 +2,7 @@
 //! follows its alert when rows arrive or the order changes.
 
 use crate::engine::interface::{AlertView, Severity};
-use crate::tui::filter::Filter;
+use crate::filter::Filter;
 use crate::tui::keymap::Action;
 use crate::tui::state::Model;
 
@@ -44,7 +44,12 @@ impl AlertsPane {
     pub fn rebuild(&mut self, model: &Model) {
         let alerts = &model.alerts;
         let mut visible: Vec<usize> = (0..alerts.len())
-            .filter(|&i| self.filter.is_empty() || self.filter.matches(&alerts[i], model))
+            .filter(|&i| {
+                self.filter.is_empty()
+                    || self.filter.matches(&alerts[i], || {
+                        model.remediations_of(&alerts[i].id).map(|r| r.state)
+                    })
+            })
             .collect();
         match self.sort {
             Sort::Time => visible.sort_by(|&a, &b| alerts[b].raised_at.cmp(&alerts[a].raised_at)),

@@ -12,11 +12,12 @@ use crate::tui::app::{App, Pane};
 /// Draws the activity pane into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let len = app.activity_rows().len();
-    let block = list_block(
-        app,
-        Pane::Activity,
-        format!("Activity {}", position(app.activity.cursor.selected, len)),
-    );
+    let mut title = format!("Activity {}", position(app.activity.cursor.selected, len));
+    if let Some(hint) = super::older_hint(app, len == 0 || app.activity.cursor.selected + 1 >= len)
+    {
+        title.push_str(&format!(" · {hint}"));
+    }
+    let block = list_block(app, Pane::Activity, title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [counts_area, table_area] =

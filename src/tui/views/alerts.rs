@@ -7,6 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row};
 
 use super::table::ListTable;
 use super::{age, clean, list_block, position};
+use crate::alert::SourceKind;
 use crate::engine::interface::{AlertView, Resolution, Severity};
 use crate::tui::app::{App, Pane, Sort};
 use crate::tui::{fit, format, symbols};
@@ -42,14 +43,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     if let Some(error) = app.alerts.filter.error() {
         title.push_str(&format!(" · {error}"));
     }
-    let older = &app.model.older;
     let at_end = shown == 0 || app.alerts.cursor.selected + 1 >= shown;
-    if older.asked {
-        title.push_str(" · reading older alerts…");
-    } else if at_end && !older.exhausted {
-        title.push_str(" · ↓ reads older");
-    } else if at_end {
-        title.push_str(" · no older alert");
+    if let Some(hint) = super::older_hint(app, at_end) {
+        title.push_str(&format!(" · {hint}"));
     }
     let block = list_block(app, Pane::Alerts, title);
     let theme = &app.theme;
@@ -67,8 +63,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         .map(|&i| row_text(app, &app.model.alerts[i], domain.as_deref()))
         .collect();
     let widest = |get: fn(&RowText) -> usize| texts.iter().map(get).max().unwrap_or(0);
+    // Which sources read each alert gets a narrow column once Graph read one of the rows shown; Cloud App
+    // Security alone says nothing.
+    let with_sources = visible
+        .iter()
+        .any(|&i| app.model.alerts[i].seen_by.contains(&SourceKind::Graph));
+    let sources_room = if with_sources { SOURCES_WIDTH + 1 } else { 0 };
     // Inside the borders: the selection mark, seven columns and the six gaps between them.
-    let room = usize::from(area.width).saturating_sub(2 + 1 + 6 + 1 + 9 + 4);
+    let room = usize::from(area.width).saturating_sub(2 + 1 + 6 + 1 + 9 + 4 + sources_room);
     let wanted_user = widest(|t| t.user.width()).max(4);
     let wide = area.width >= 100;
     let summary_cap = if wide { 32 } else { 24 };
@@ -96,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
         };
         let unread = if alert.read { " " } else { "●" };
         let summary_style = if text.note { theme.dim } else { theme.base };
-        Row::new([
+        let mut cells = vec![
             Cell::from(Span::styled(unread, theme.title)),
             Cell::from(Span::styled(
                 symbols::severity(alert.severity),
@@ -105,19 +107,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Cell::from(age(app, alert.raised_at)),
             Cell::from(fit::end(&text.policy, policy_width)),
             Cell::from(fit::middle(&text.user, user_width)),
-            // Which sources read it, once Graph is one of them; Cloud App Security alone says nothing.
-            Cell::from(match super::sources_text(alert) {
-                Some(sources) => format!("[{sources}] {}", clean(&alert.title)),
-                None => clean(&alert.title),
-            }),
+            Cell::from(clean(&alert.title)),
             Cell::from(Span::styled(text.summary.clone(), summary_style)),
-        ])
-        .style(if text.closed { theme.dim } else { theme.base })
+        ];
+        if with_sources {
+            cells.insert(3, Cell::from(sources_code(alert)));
+        }
+        Row::new(cells).style(if text.closed { theme.dim } else { theme.base })
     });
-    ListTable::new(theme)
+    let mut table = ListTable::new(theme)
         .column("", Constraint::Length(1))
         .column("severity", Constraint::Length(9))
-        .column("age", Constraint::Length(4))
+        .column("age", Constraint::Length(4));
+    if with_sources {
+        table = table.column("src", Constraint::Length(SOURCES_WIDTH as u16));
+    }
+    table
         .column("policy", Constraint::Length(policy_width as u16))
         .column("user", Constraint::Length(user_width as u16))
         .column("title", Constraint::Fill(1))
@@ -129,6 +134,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
             Some(block),
             Some(app.alerts.cursor.selected - range.start),
         );
+}
+
+/// Width of the sources column: "C", "G" or "C+G".
+const SOURCES_WIDTH: usize = 3;
+
+/// Which sources read the alert: `C` Cloud App Security, `G` Graph, `C+G` both.
+fn sources_code(alert: &AlertView) -> String {
+    alert
+        .seen_by
+        .iter()
+        .map(|source| match source {
+            SourceKind::Cas => "C",
+            SourceKind::Graph => "G",
+        })
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// The cleaned texts of one alert row.

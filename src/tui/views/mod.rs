@@ -108,6 +108,27 @@ pub(crate) fn sources_text(alert: &crate::engine::interface::AlertView) -> Optio
         })
 }
 
+/// What moving down past the end of a list does with the journal's older alerts: read (or, under a `/` filter,
+/// search) the next page, wait for it, or nothing, when the journal holds no older one.
+pub(crate) fn older_hint(app: &App, at_end: bool) -> Option<&'static str> {
+    let older = &app.model.older;
+    let searching = !app.alerts.filter.is_empty();
+    match (
+        older.asked,
+        at_end,
+        older.exhausted_for(&app.alerts.filter),
+        searching,
+    ) {
+        (true, _, _, false) => Some("reading older alerts…"),
+        (true, _, _, true) => Some("searching older alerts…"),
+        (false, true, false, false) => Some("↓ reads older"),
+        (false, true, false, true) => Some("↓ searches older"),
+        (false, true, true, false) => Some("no older alert"),
+        (false, true, true, true) => Some("no older match"),
+        (false, false, _, _) => None,
+    }
+}
+
 /// Untrusted text made harmless for the terminal (the engine already did it; this is the second line).
 pub(crate) fn clean(text: &str) -> String {
     crate::text::sanitize(text)

@@ -1,16 +1,17 @@
 //! The `/` filter: free words and `severity:`, `policy:`, `user:`, `state:` terms (quoted values allowed),
-//! all of which must match; an unknown key is reported, not searched for.
+//! all of which must match; an unknown key is reported, not searched for. The console filters its list with it
+//! and the engine searches the journal's history with the same rules.
 
-use crate::engine::interface::{AlertView, Outcome, RemediationState, Resolution};
+use serde::{Deserialize, Serialize};
 
-use super::state::Model;
-use super::symbols;
+use crate::engine::interface::{AlertView, Outcome, RemediationState, Resolution, Severity};
 
 /// The keys a term may have, as the help lists them.
 pub const KEYS: [&str; 4] = ["severity", "policy", "user", "state"];
 
-/// A parsed filter; the empty filter matches everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A parsed filter; the empty filter matches everything. It travels (to the engine, in JSON) as the line typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", from = "String")]
 pub struct Filter {
     text: String,
     terms: Vec<Term>,
@@ -55,10 +56,11 @@ impl StateTerm {
         }
     }
 
-    fn matches(&self, alert: &AlertView, model: &Model) -> bool {
-        let any = |test: &dyn Fn(RemediationState) -> bool| {
-            model.remediations_of(&alert.id).any(|r| test(r.state))
-        };
+    fn matches<I>(&self, alert: &AlertView, states: &impl Fn() -> I) -> bool
+    where
+        I: Iterator<Item = RemediationState>,
+    {
+        let any = |test: &dyn Fn(RemediationState) -> bool| states().any(test);
         match self {
             StateTerm::Open => alert.resolution == Resolution::Open,
             StateTerm::Closed => alert.resolution != Resolution::Open,
@@ -144,13 +146,21 @@ impl Filter {
         self.terms.is_empty() && self.error.is_none()
     }
 
-    /// Whether `alert` passes every term.
-    pub fn matches(&self, alert: &AlertView, model: &Model) -> bool {
+    /// Whether a `state:` term needs the alert's remediations (else `matches` never asks for them).
+    pub fn needs_states(&self) -> bool {
+        self.terms.iter().any(|t| matches!(t, Term::State(_)))
+    }
+
+    /// Whether `alert` passes every term; `states` gives its remediations' states, asked only by `state:`.
+    pub fn matches<I>(&self, alert: &AlertView, states: impl Fn() -> I) -> bool
+    where
+        I: Iterator<Item = RemediationState>,
+    {
         self.terms.iter().all(|term| match term {
-            Term::Severity(v) => symbols::severity_word(alert.severity).starts_with(v.as_str()),
+            Term::Severity(v) => severity_word(alert.severity).starts_with(v.as_str()),
             Term::Policy(v) => contains(&alert.policy_name, v) || alert.policy_id == *v,
             Term::User(v) => alert.user.as_deref().is_some_and(|u| contains(u, v)),
-            Term::State(state) => state.matches(alert, model),
+            Term::State(state) => state.matches(alert, &states),
             Term::Word(v) => {
                 contains(&alert.title, v)
                     || contains(&alert.policy_name, v)
@@ -161,6 +171,29 @@ impl Filter {
     }
 }
 
+/// The word `severity:` compares with.
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Informational => "info",
+        Severity::Unknown => "unknown",
+    }
+}
+
+impl From<String> for Filter {
+    fn from(text: String) -> Filter {
+        Filter::parse(&text)
+    }
+}
+
+impl From<Filter> for String {
+    fn from(filter: Filter) -> String {
+        filter.text
+    }
+}
+
 fn contains(haystack: &str, lower_needle: &str) -> bool {
     haystack.to_lowercase().contains(lower_needle)
 }
@@ -168,8 +201,13 @@ fn contains(haystack: &str, lower_needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::interface::{Event, Resolution, Severity};
+    use crate::engine::interface::{Resolution, Severity};
     use chrono::Utc;
+
+    /// No remediation.
+    fn none() -> std::iter::Empty<RemediationState> {
+        std::iter::empty()
+    }
 
     fn alert(id: &str, severity: Severity, policy: &str, user: &str, title: &str) -> AlertView {
         AlertView {
@@ -194,7 +232,6 @@ mod tests {
 
     #[test]
     fn terms_and_words_all_must_match() {
-        let model = Model::default();
         let a = alert(
             "1",
             Severity::High,
@@ -210,40 +247,43 @@ mod tests {
             "Travel",
         );
         let f = Filter::parse("severity:high user:zoe");
-        assert!(f.matches(&a, &model) && !f.matches(&b, &model));
+        assert!(f.matches(&a, none) && !f.matches(&b, none));
         let f = Filter::parse("policy:travel");
-        assert!(!f.matches(&a, &model) && f.matches(&b, &model));
+        assert!(!f.matches(&a, none) && f.matches(&b, none));
         let f = Filter::parse("VOLUME");
-        assert!(f.matches(&a, &model) && !f.matches(&b, &model));
+        assert!(f.matches(&a, none) && !f.matches(&b, none));
         assert!(Filter::parse("  ").is_empty());
     }
 
     #[test]
     fn state_term_looks_at_the_alerts_remediations() {
-        let mut model = Model::default();
-        model.apply(Event::AlertSeen(alert("1", Severity::High, "p", "u", "t")));
-        assert!(!Filter::parse("state:proposed").matches(&model.alerts[0], &model));
+        let a = alert("1", Severity::High, "p", "u", "t");
+        let f = Filter::parse("state:proposed");
+        assert!(f.needs_states() && !Filter::parse("user:u").needs_states());
+        assert!(!f.matches(&a, none));
+        assert!(f.matches(&a, || [RemediationState::Proposed].into_iter()));
+        let failed = Filter::parse("state:failed");
+        assert!(failed.matches(&a, || [RemediationState::TimeOut].into_iter()));
+        assert!(!failed.matches(&a, || [RemediationState::Succeeded].into_iter()));
     }
 
     #[test]
     fn open_and_closed_look_at_the_alert_itself() {
-        let model = Model::default();
         let open = alert("1", Severity::High, "p", "u", "t");
         let mut closed = alert("2", Severity::High, "p", "u", "t");
         closed.resolution = Resolution::Benign;
         let f = Filter::parse("state:open");
-        assert!(f.matches(&open, &model) && !f.matches(&closed, &model));
+        assert!(f.matches(&open, none) && !f.matches(&closed, none));
         let f = Filter::parse("state:closed");
-        assert!(!f.matches(&open, &model) && f.matches(&closed, &model));
+        assert!(!f.matches(&open, none) && f.matches(&closed, none));
     }
 
     #[test]
     fn quoted_values_keep_their_spaces() {
-        let model = Model::default();
         let a = alert("1", Severity::High, "Mass download", "zoe@contoso.com", "t");
         let b = alert("2", Severity::High, "Mass delete", "zoe@contoso.com", "t");
         let f = Filter::parse("policy:\"mass download\"");
-        assert!(f.matches(&a, &model) && !f.matches(&b, &model));
+        assert!(f.matches(&a, none) && !f.matches(&b, none));
     }
 
     #[test]
