@@ -80,3 +80,30 @@ async fn a_follower_or_a_leader_that_renews_is_never_a_stall() {
         "a follower has no lease to renew"
     );
 }
+
+#[tokio::test]
+async fn a_journal_writer_blocked_inside_a_write_is_seen_as_busy() {
+    let h = Harness::new().await;
+    let activity = h.ctx.journal.activity();
+    assert_eq!(activity.busy_for(), None, "idle between calls");
+    let (entered, inside) = std::sync::mpsc::channel();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    let journal = h.ctx.journal.clone();
+    let call = tokio::spawn(async move {
+        journal
+            .call(move |_| {
+                let _ = entered.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+            .await
+    });
+    tokio::task::spawn_blocking(move || inside.recv())
+        .await
+        .expect("joined")
+        .expect("the write started");
+    assert!(activity.busy_for().is_some(), "inside a write");
+    release.send(()).expect("released");
+    call.await.expect("joined").expect("answered");
+    assert_eq!(activity.busy_for(), None, "done");
+}
