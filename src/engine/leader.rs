@@ -90,9 +90,13 @@ impl Engine {
     }
 
     /// Renews the lease, takes it when it lapsed, or follows its holder. A leader whose own lease lapsed
-    /// before this beat (it was frozen or stalled) stops acting and asks only at the next beat, so a process
-    /// that waited for the lapse takes over first.
+    /// before this beat (it was frozen or stalled, or the watchdog stepped it down) stops acting and asks
+    /// only at the next beat, so a process that waited for the lapse takes over first.
     pub async fn heartbeat(&mut self) {
+        self.enter("the lease heartbeat");
+        if self.ctx.lease.pulse.take_yield() {
+            return;
+        }
         let lease = self.ctx.lease.clone();
         let now = self.now();
         if lease.held().is_some_and(|held| held.expires_at <= now) {

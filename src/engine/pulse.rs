@@ -21,6 +21,9 @@ struct Beat {
     step_since: Instant,
     /// The current stall has been told (once per stall).
     told: bool,
+    /// The watchdog stepped this leader down: its next heartbeat yields (does not ask for the lease), so a
+    /// process that waited for the lapse takes over first, as after any stall.
+    yield_beat: bool,
 }
 
 /// The engine task's pulse, written by the task, read by the watchdog.
@@ -47,6 +50,7 @@ impl Pulse {
                 step: "starting",
                 step_since: now,
                 told: false,
+                yield_beat: false,
             }),
         }
     }
@@ -86,14 +90,21 @@ impl Pulse {
             in_step: now.saturating_duration_since(beat.step_since),
         })
     }
+
+    /// Whether the heartbeat yields this beat (the watchdog stepped the leader down since the last one).
+    pub fn take_yield(&self) -> bool {
+        std::mem::take(&mut self.beat().yield_beat)
+    }
 }
 
 /// When this process leads but has not renewed its lease for longer than the lease lasts: stops acting
-/// (every write only the leader may make is refused from now on) and returns the stall to tell.
+/// (every write only the leader may make is refused from now on), makes its next heartbeat yield, and
+/// returns the stall to tell.
 pub(super) fn step_down_if_stalled(lease: &LeaseState, now: Instant) -> Option<Stall> {
     lease.held()?;
     let ttl = lease.ttl.to_std().unwrap_or(Duration::from_secs(10));
     let stall = lease.pulse.check(ttl, now)?;
+    lease.pulse.beat().yield_beat = true;
     lease.set_held(None);
     Some(stall)
 }

@@ -271,29 +271,17 @@ async fn run(
                 }
                 None => break,
             },
-            Some(message) = internal.recv() => {
-                engine.enter(pulse::internal_step(&message));
-                engine.handle_internal(message).await
-            }
+            Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
-            _ = heartbeat.tick() => {
-                engine.enter("the lease heartbeat");
-                engine.heartbeat().await
-            }
+            _ = heartbeat.tick() => engine.heartbeat().await,
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
-            _ = audit_head.tick() => {
-                engine.enter("reporting the audit head");
-                engine.report_audit_head().await
-            }
+            _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
             _ = window.tick() => engine.forget_outside_window(engine.now()),
-            _ = journal_watch.tick() => {
-                engine.enter("watching the journal's change counter");
-                engine.watch_journal().await
-            }
+            _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {
                 engine.enter("starting tracking and dispatch");
                 engine.start_track();
@@ -307,6 +295,7 @@ async fn run(
 impl Engine {
     /// Tells front ends and the log the audit chain's head, so it is kept outside the journal.
     async fn report_audit_head(&self) {
+        self.enter("reporting the audit head");
         match self.ctx.journal.call(|j| j.audit_head()).await {
             Ok((seq, hash)) => {
                 tracing::info!(seq, %hash, "audit head");
@@ -342,6 +331,7 @@ impl Engine {
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
+        self.enter(pulse::internal_step(&message));
         match message {
             Internal::Polled(result) => {
                 self.on_polled(result).await;

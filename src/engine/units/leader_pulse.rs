@@ -47,6 +47,11 @@ async fn a_leader_that_cannot_renew_names_where_it_is_stuck_and_stops_acting() {
     );
 
     engine.heartbeat().await;
+    assert!(
+        !engine.leads(),
+        "the next beat yields, so a process that waited for the lapse takes over first"
+    );
+    engine.heartbeat().await;
     assert!(engine.leads(), "nobody took the lapsed lease: led again");
     let mut back = false;
     while let Ok(event) = told.try_recv() {
