@@ -123,7 +123,8 @@ pub(super) fn stall_text(stall: &Stall, journal_busy: Option<Duration>) -> Strin
         .unwrap_or_default();
     format!(
         "the lease was not renewed for {} s: the engine is stuck in {} (for {} s){writer}; this process \
-         stopped acting and takes the lease again only once it can renew",
+         stopped acting, and asks for the lease again a heartbeat after it is unstuck, so a process that \
+         waited takes over first",
         stall.silent.as_secs(),
         stall.step,
         stall.in_step.as_secs(),
