@@ -13,8 +13,9 @@ use crate::tui::app::{App, Pane};
 pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let len = app.activity_rows().len();
     let mut title = format!("Activity {}", position(app.activity.cursor.selected, len));
-    if let Some(hint) = super::older_hint(app, len == 0 || app.activity.cursor.selected + 1 >= len)
-    {
+    // Only where `j` would read it: the focused activity pane at its last row.
+    let at_end = len == 0 || app.activity.cursor.selected + 1 >= len;
+    if let Some(hint) = super::older_hint(app, at_end).filter(|_| app.focus == Pane::Activity) {
         title.push_str(&format!(" · {hint}"));
     }
     let block = list_block(app, Pane::Activity, title);

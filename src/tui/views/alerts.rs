@@ -71,8 +71,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &mut App) {
     let sources_room = if with_sources { SOURCES_WIDTH + 1 } else { 0 };
     // Inside the borders: the selection mark, seven columns and the six gaps between them.
     let room = usize::from(area.width).saturating_sub(2 + 1 + 6 + 1 + 9 + 4 + sources_room);
-    let wanted_user = widest(|t| t.user.width()).max(4);
     let wide = area.width >= 100;
+    // A user name past this is cut in the middle (its start and domain stay); the title needs the room more.
+    let user_cap = if wide { 24 } else { 16 };
+    let wanted_user = widest(|t| t.user.width()).clamp(4, user_cap);
     let summary_cap = if wide { 32 } else { 24 };
     // The title keeps enough to be read: it is what tells alerts apart.
     let title_min = if wide { 24 } else { 16 };
