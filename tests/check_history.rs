@@ -72,10 +72,33 @@ fn check(home: &Path, sim: &SimHandle, extra: &str) -> String {
     text
 }
 
+/// `remedy check` with both sources, a quiet time of a day, and a journal whose newest alert of the bound
+/// policy, named `listed`, is three days old.
+fn check_with_the_journal_days_behind(sim: &SimHandle, listed: &str) -> String {
+    let home = tempfile::tempdir().unwrap();
+    remember(
+        &home.path().join("journal.sqlite"),
+        listed,
+        Duration::days(3),
+    );
+    let graph = "[alerts]\nsources = [\"cas\", \"graph\"]\ndetector_quiet_hours = 24\n";
+    check(home.path(), sim, graph)
+}
+
 fn warnings(text: &str) -> Vec<&str> {
     text.lines()
         .filter(|l| l.starts_with("bindings warning"))
         .collect()
+}
+
+/// The only binding warning of `text`, about the bound policy.
+fn the_warning(text: &str) -> &str {
+    let warned = warnings(text);
+    assert!(
+        warned.len() == 1 && warned[0].contains(APPROVE_POLICY),
+        "one warning about {APPROVE_POLICY}:\n{text}"
+    );
+    warned[0]
 }
 
 #[test]
@@ -97,13 +120,11 @@ fn a_policy_renamed_since_its_last_journaled_alert_is_warned_about() {
             Duration::hours(1),
         );
         let text = check(home.path(), &sim, "");
-        let warned = warnings(&text);
+        let warning = the_warning(&text);
         assert!(
-            warned.len() == 1
-                && warned[0].contains(APPROVE_POLICY)
-                && warned[0].contains("renamed from \"Legacy mass download\"")
-                && warned[0].contains(&format!("to \"{listed}\"")),
-            "{profile:?}:\n{text}"
+            warning.contains("renamed from \"Legacy mass download\"")
+                && warning.contains(&format!("to \"{listed}\"")),
+            "{profile:?}: {warning}"
         );
         runtime.block_on(sim.shutdown());
     }
@@ -131,21 +152,11 @@ fn a_policy_quiet_while_an_untied_detector_raises_its_alerts_is_warned_about() {
         while sim.stats()["migrated_alerts"].as_u64().unwrap_or(0) < 1 {
             sim.arrive();
         }
-        let home = tempfile::tempdir().unwrap();
-        remember(
-            &home.path().join("journal.sqlite"),
-            &listed,
-            Duration::days(3),
-        );
-        let graph = "[alerts]\nsources = [\"cas\", \"graph\"]\ndetector_quiet_hours = 24\n";
-        let text = check(home.path(), &sim, graph);
-        let warned = warnings(&text);
+        let text = check_with_the_journal_days_behind(&sim, &listed);
+        let warning = the_warning(&text);
         assert!(
-            warned.len() == 1
-                && warned[0].contains(APPROVE_POLICY)
-                && warned[0].contains("has raised nothing since")
-                && warned[0].contains(&successor),
-            "{profile:?}:\n{text}"
+            warning.contains("has raised nothing since") && warning.contains(&successor),
+            "{profile:?}: {warning}"
         );
         runtime.block_on(sim.shutdown());
     }
@@ -163,15 +174,8 @@ fn a_policy_whose_own_detector_raises_alerts_is_not_quiet() {
         for _ in 0..3 {
             sim.arrive();
         }
-        let home = tempfile::tempdir().unwrap();
         // The journal is days behind (remedy was stopped), but Cloud App Security still raises the policy's alerts.
-        remember(
-            &home.path().join("journal.sqlite"),
-            &listed,
-            Duration::days(3),
-        );
-        let graph = "[alerts]\nsources = [\"cas\", \"graph\"]\ndetector_quiet_hours = 24\n";
-        let text = check(home.path(), &sim, graph);
+        let text = check_with_the_journal_days_behind(&sim, &listed);
         assert!(warnings(&text).is_empty(), "{profile:?}:\n{text}");
         runtime.block_on(sim.shutdown());
     }
