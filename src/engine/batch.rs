@@ -28,6 +28,9 @@ pub(super) const TURN_HORIZON: Duration = Duration::from_secs(4);
 /// A turn waiting for room looks this often whether the engine is shutting down.
 const DRAIN_CHECK: Duration = Duration::from_millis(250);
 
+/// How soon a turn looks again when the budget's room is all reserved by turns waiting for their answers.
+const RESERVED_RECHECK: Duration = Duration::from_millis(50);
+
 /// What every dispatch batch of the process shares.
 #[derive(Debug, Default)]
 pub(super) struct BatchShared {
@@ -56,7 +59,14 @@ impl BatchShared {
         };
         let got = free.saturating_sub(*taken).min(want).min(READ_BATCH);
         if got == 0 {
-            return Err(next_in.max(Duration::from_millis(1)));
+            // No room left in the budget: until a spend ages out; room reserved by other turns: until
+            // their POSTs are answered, looked at again shortly rather than in a spin.
+            let wait = if free == 0 {
+                next_in.max(Duration::from_millis(1))
+            } else {
+                RESERVED_RECHECK
+            };
+            return Err(wait);
         }
         *taken += got;
         Ok(got)

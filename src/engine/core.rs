@@ -65,6 +65,8 @@ pub(super) struct Ctx {
     pub internal: mpsc::UnboundedSender<Internal>,
     /// This process's lease on the journal: only its holder acts.
     pub lease: Arc<super::leader::LeaseState>,
+    /// Defender's list-actions budget, shared between tracking and dispatch.
+    pub reads: Arc<super::read_share::ReadShare>,
 }
 
 impl Ctx {

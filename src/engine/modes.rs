@@ -46,6 +46,7 @@ impl Engine {
     /// Reloads modes when another process has committed to the journal since the last look (SQLite's
     /// `data_version`, one cheap pragma a second).
     pub async fn watch_journal(&mut self) {
+        self.enter("watching the journal's change counter");
         let Ok(version) = self.ctx.journal.call(|j| j.data_version()).await else {
             return;
         };

@@ -16,6 +16,7 @@ use super::graph_source::GraphSource;
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
+use super::pulse;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
@@ -173,8 +174,15 @@ pub fn start_with_clock(
             &settings_owner,
             settings_lease_ttl,
         )),
+        reads: Arc::default(),
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
+    pulse::watch(
+        &lease,
+        journal.activity(),
+        clock.clone(),
+        events.downgrade(),
+    );
     let engine = Engine::new(ctx, events.clone());
     let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
@@ -254,9 +262,13 @@ async fn run(
             tracing::info!("drained: no submission in flight");
             break;
         }
+        engine.enter("waiting for work");
         tokio::select! {
             command = commands.recv() => match command {
-                Some(command) => engine.route_command(command).await,
+                Some(command) => {
+                    engine.enter(pulse::command_step(&command));
+                    engine.route_command(command).await
+                }
                 None => break,
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
@@ -272,6 +284,7 @@ async fn run(
             _ = window.tick() => engine.forget_outside_window(engine.now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {
+                engine.enter("starting tracking and dispatch");
                 engine.start_track();
                 engine.pump_dispatch();
             }
@@ -283,6 +296,7 @@ async fn run(
 impl Engine {
     /// Tells front ends and the log the audit chain's head, so it is kept outside the journal.
     async fn report_audit_head(&self) {
+        self.enter("reporting the audit head");
         match self.ctx.journal.call(|j| j.audit_head()).await {
             Ok((seq, hash)) => {
                 tracing::info!(seq, %hash, "audit head");
@@ -318,6 +332,7 @@ impl Engine {
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
+        self.enter(pulse::internal_step(&message));
         match message {
             Internal::Polled(result) => {
                 self.on_polled(result).await;
