@@ -93,7 +93,8 @@ fn pending_states(journal: &rusqlite::Connection) -> Vec<(String, i64, Option<St
         .collect()
 }
 
-/// Milliseconds from each submitted remediation's alert being journaled to its POST, sorted.
+/// Milliseconds from each submitted remediation's alert being journaled to its intent (`submitted_at`, written
+/// just before the POST leaves), sorted.
 fn journaled_to_post(journal: &rusqlite::Connection) -> Vec<i64> {
     let mut stmt = journal
         .prepare(
@@ -197,8 +198,9 @@ async fn one_run(strict: bool) {
         per_machine(acting)
     );
     println!(
-        "  alert journaled → POST: p50 {} ms, p90 {} ms, max {} ms ({} POSTs); an alert is journaled within \
-         one poll ({} ms here, 30 s by default) of Cloud App Security listing it",
+        "  alert journaled → intent journaled (the POST follows at once while the quota has room): p50 {} ms, \
+         p90 {} ms, max {} ms ({} remediations); an alert is journaled within one poll ({} ms here, 30 s by \
+         default) of Cloud App Security listing it",
         percentile(&latency, 0.5),
         percentile(&latency, 0.9),
         latency.last().copied().unwrap_or(0),

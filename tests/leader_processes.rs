@@ -4,6 +4,7 @@
 
 mod cli_common;
 mod common;
+mod stall_common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -39,6 +40,15 @@ fn journal(dir: &Path) -> PathBuf {
     dir.join("journal.sqlite")
 }
 
+/// Every run's standard error (a panic's message lands there), appended to one file of the test directory.
+fn stderr_log(dir: &Path) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("stderr.log"))
+        .map_or_else(|_| Stdio::null(), Stdio::from)
+}
+
 /// A `remedy run` child and its JSON events as they come.
 struct Run {
     child: Child,
@@ -52,7 +62,7 @@ impl Run {
             .env("XDG_DATA_HOME", dir.join("data"))
             .env_remove("REMEDY_CRASH_AT")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr_log(dir))
             .spawn()
             .unwrap();
         let (tx, events) = mpsc::channel();
@@ -497,15 +507,23 @@ async fn chaos_of_kills_and_restarts_submits_nothing_twice_and_loses_nothing() {
         let draining = Instant::now();
         let open = open_after(&dir_path, 60);
         let drained = draining.elapsed();
-        last.kill();
         if !open.is_empty() {
+            // Threads of the live process before it is killed: a stall must say where it waits.
+            let mut last = last;
+            let exited = last.child.try_wait().ok().flatten();
             let kept = keep_for_diagnosis(dir, &sim);
+            let dumped = stall_common::dump_stall(&kept, &[last.child.id()]);
+            last.kill();
             panic!(
-                "{profile:?}: not every remediation final, none moved for 60 s: {open:?}; \
-                 journal and the simulator's actions kept in {}",
+                "{profile:?}: not every remediation final, none moved for 60 s: {open:?}; the last \
+                 run {}; journal, logs and the simulator's actions kept in {} ({dumped})",
+                exited.map_or("was still running".to_string(), |s| format!(
+                    "had exited: {s}"
+                )),
                 kept.display()
             );
         }
+        last.kill();
         let stats = sim.stats();
         let (total, duplicates) = posts(&sim);
         let refusals = stats["throttled"].as_u64().unwrap_or(0);

@@ -13,6 +13,8 @@ mod http;
 pub mod models;
 mod odata;
 mod quota;
+#[cfg(test)]
+mod quota_horizon;
 mod reply;
 mod retry;
 mod settings;
@@ -176,10 +178,16 @@ impl Clients {
     /// What Defender's `call` may spend now without waiting (the tightest of its budgets); `None` when no
     /// budget limits it.
     pub fn defender_room(&self, call: Call) -> Option<Room> {
+        self.defender_room_within(call, std::time::Duration::ZERO)
+    }
+
+    /// What Defender's `call` may spend within `within` from now, as its spends age out (the tightest of
+    /// its budgets); `None` when no budget limits it.
+    pub fn defender_room_within(&self, call: Call, within: std::time::Duration) -> Option<Room> {
         self.quotas
             .iter()
             .filter(|quota| quota.service() == Service::Defender)
-            .filter_map(|quota| quota.room(call))
+            .filter_map(|quota| quota.room(call, within))
             .min_by_key(|room| (room.now, std::cmp::Reverse(room.next_in)))
     }
 

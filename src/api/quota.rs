@@ -135,13 +135,13 @@ impl ServiceQuota {
         }
     }
 
-    /// How many units `call` may spend right now without waiting, and when the next unit frees when none
-    /// may (`None` without budgets: nothing limits it).
-    pub(crate) fn room(&self, call: Call) -> Option<Room> {
+    /// How many units `call` may spend within `within` from now (right now, and as spends age out), and
+    /// when none may, how long until one may (`None` without budgets: nothing limits it).
+    pub(crate) fn room(&self, call: Call, within: Duration) -> Option<Room> {
         let budgets = self.budgets_of(call);
         budgets
             .iter()
-            .map(Budget::room)
+            .map(|budget| budget.room(within))
             .min_by_key(|room| (room.now, std::cmp::Reverse(room.next_in)))
     }
 
@@ -327,8 +327,9 @@ impl Budget {
         }
     }
 
-    /// Room as `acquire` counts it: spends remembered for the window plus its margin.
-    fn room(&self) -> Room {
+    /// Room as `acquire` counts it (spends remembered for the window plus its margin), counting also the
+    /// spends that age out within `within`.
+    fn room(&self, within: Duration) -> Room {
         if self.bucket.is_some() {
             // A token bucket paces each request on its own (Graph); it holds nothing back in advance.
             return Room {
@@ -336,12 +337,26 @@ impl Budget {
                 next_in: Duration::ZERO,
             };
         }
+        let memory = self.memory();
         let mut log = self.lock();
-        log.prune(self.memory());
-        let now = self.window.limit.saturating_sub(log.used());
+        log.prune(memory);
+        let ageing_out: u32 = log
+            .spends
+            .iter()
+            .take_while(|spend| memory.saturating_sub(spend.at.elapsed()) <= within)
+            .map(|spend| spend.cost)
+            .sum();
+        let now = self
+            .window
+            .limit
+            .saturating_sub(log.used())
+            .saturating_add(ageing_out)
+            .min(self.window.limit);
         let next_in = match now {
             0 => log.spends.front().map_or(Duration::ZERO, |spend| {
-                self.memory().saturating_sub(spend.at.elapsed())
+                memory
+                    .saturating_sub(spend.at.elapsed())
+                    .saturating_sub(within)
             }),
             _ => Duration::ZERO,
         };

@@ -14,6 +14,12 @@ pub trait Budgets: Send + Sync {
     fn replay_defender_spend(&self, call: Call, ages: &[Duration]);
     /// What Defender's `call` may spend now without waiting; `None` when no budget limits it.
     fn defender_room(&self, call: Call) -> Option<Room>;
+    /// What Defender's `call` may spend within `within` from now, counting spends that age out by then
+    /// (without a log of spends, what it may spend now).
+    fn defender_room_within(&self, call: Call, within: Duration) -> Option<Room> {
+        let _ = within;
+        self.defender_room(call)
+    }
 }
 
 impl Budgets for Clients {
@@ -31,5 +37,9 @@ impl Budgets for Clients {
 
     fn defender_room(&self, call: Call) -> Option<Room> {
         Clients::defender_room(self, call)
+    }
+
+    fn defender_room_within(&self, call: Call, within: Duration) -> Option<Room> {
+        Clients::defender_room_within(self, call, within)
     }
 }

@@ -10,7 +10,7 @@ use super::source::{AlertRef, Closed};
 impl Engine {
     /// Closes the alert at its source(s) if its flow says so and all its remediations succeeded.
     pub fn maybe_close_alert(&mut self, alert_id: &str) {
-        if !self.leads() || self.close_decided.contains(alert_id) {
+        if !self.leads() || self.closer.is_decided(alert_id) {
             return;
         }
         let Some(alert) = self.alerts.get(alert_id) else {
@@ -21,7 +21,7 @@ impl Engine {
         }
         let rows: Vec<_> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| r.alert_id == alert_id)
             .collect();
         let Some(first) = rows.first() else {
@@ -66,7 +66,7 @@ impl Engine {
                 Level::Warn,
                 format!("{} left open: {why}", self.alert_label(alert_id)),
             );
-            self.close_decided.insert(alert_id.to_string());
+            self.closer.decide(alert_id);
             return;
         }
         let mut lines: Vec<String> = rows
@@ -87,7 +87,7 @@ impl Engine {
             first.flow_id,
             lines.join("; ")
         );
-        self.close_decided.insert(alert_id.to_string());
+        self.closer.decide(alert_id);
         self.close_alert(
             alert_id.to_string(),
             Closure::TruePositive,
@@ -98,7 +98,7 @@ impl Engine {
 
     /// Closes an alert at its source(s) and audits it; the result comes back as a message.
     pub fn close_alert(&self, alert_id: String, closure: Closure, comment: String, who: String) {
-        if !self.jobs.close.try_start(&alert_id) {
+        if !self.closer.start_call(&alert_id) {
             self.notice(
                 Level::Warn,
                 format!(

@@ -76,7 +76,7 @@ impl Engine {
             let Some(row) = self.remediations.get(id) else {
                 continue;
             };
-            for r in self.remediations.values() {
+            for r in self.remediations.rows() {
                 let covered = if approve {
                     r.id == row.id
                 } else {
@@ -170,9 +170,8 @@ impl Engine {
             self.notice(Level::Error, format!("mode not changed: {e}"));
             return;
         }
-        self.modes.insert(policy_id.clone(), mode);
-        if let Some(mut view) = self.policies.get(&policy_id).cloned() {
-            view.mode = mode;
+        self.policies.set_mode(&policy_id, mode);
+        if let Some(view) = self.policies.view_with_mode(&policy_id, mode) {
             self.set_policy(view);
         }
         self.notice(
@@ -187,7 +186,7 @@ impl Engine {
         if from == Mode::Off && mode != Mode::Off {
             let open: Vec<String> = self
                 .alerts
-                .values()
+                .views()
                 .filter(|a| a.policy_id == policy_id)
                 .map(|a| a.id.clone())
                 .collect();
@@ -252,7 +251,7 @@ impl Engine {
     pub async fn withdraw_proposals(&mut self, alert_id: &str, why: &str) {
         let ids: Vec<String> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| {
                 r.alert_id == alert_id && Self::remediation_state(r) == RemediationState::Proposed
             })
@@ -267,7 +266,7 @@ impl Engine {
         let cutoff = self.now() - self.settings().proposal_ttl;
         let ids: Vec<String> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| {
                 Self::remediation_state(r) == RemediationState::Proposed && r.created_at < cutoff
             })
@@ -319,19 +318,15 @@ impl Engine {
         alert_id: &str,
         resolution: super::interface::Resolution,
     ) {
-        if let Some(alert) = self.alerts.get_mut(alert_id) {
-            alert.resolution = resolution;
-            let view = alert.clone();
+        if let Some(view) = self.alerts.update(alert_id, |a| a.resolution = resolution) {
             self.emit(Event::AlertSeen(view));
         }
     }
 
     pub fn on_alert_read(&mut self, alert_id: &str) {
-        if let Some(alert) = self.alerts.get_mut(alert_id)
-            && !alert.read
+        if self.alerts.get(alert_id).is_some_and(|a| !a.read)
+            && let Some(view) = self.alerts.update(alert_id, |a| a.read = true)
         {
-            alert.read = true;
-            let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
     }

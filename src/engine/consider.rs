@@ -39,7 +39,7 @@ impl Engine {
             Ok(None) => {
                 let kind = self
                     .policies
-                    .get(&alert.policy_id)
+                    .view(&alert.policy_id)
                     .map(|p| p.policy_type.clone())
                     .unwrap_or_default();
                 let text = if kind.is_empty() {
@@ -48,7 +48,7 @@ impl Engine {
                     format!("no user or device on this alert ({kind} policy): nothing to remediate")
                 };
                 self.set_note(alert_id, Some(text));
-                self.planned.insert(alert_id.to_string());
+                self.planned.mark(alert_id);
                 return;
             }
             Err(e) => {
@@ -64,7 +64,7 @@ impl Engine {
                 "alert {alert_id}: user {upn:?} contains invisible characters; not looked up"
             );
             self.set_note(alert_id, Some(HIDDEN_IDENTITY_NOTE.into()));
-            self.planned.insert(alert_id.to_string());
+            self.planned.mark(alert_id);
             return;
         }
         if !self.settings().bindings.contains_key(&alert.policy_id) {
@@ -88,7 +88,7 @@ impl Engine {
         };
         match existing {
             Ok(rows) if !rows.is_empty() => {
-                self.planned.insert(alert_id.to_string());
+                self.planned.mark(alert_id);
                 self.apply_rows(rows).await;
                 return;
             }
@@ -99,7 +99,7 @@ impl Engine {
                 return;
             }
         }
-        self.planned.insert(alert_id.to_string());
+        self.planned.mark(alert_id);
         let mode = if backlog { Mode::Approve } else { mode };
         if let Some(resolved) =
             self.resolver
@@ -134,11 +134,9 @@ impl Engine {
 
     /// Sets (or clears) the alert's note and tells front ends when it changed.
     fn set_note(&mut self, alert_id: &str, text: Option<String>) {
-        if let Some(alert) = self.alerts.get_mut(alert_id)
-            && alert.note != text
+        if self.alerts.get(alert_id).is_some_and(|a| a.note != text)
+            && let Some(view) = self.alerts.update(alert_id, |a| a.note = text)
         {
-            alert.note = text;
-            let view = alert.clone();
             self.emit(Event::AlertSeen(view));
         }
     }
@@ -265,7 +263,7 @@ impl Engine {
     /// before Defender has them, or alerts planned in one burst would all pass it.
     fn about_to_leave(&self, policy_id: &str) -> u64 {
         self.remediations
-            .values()
+            .rows()
             .filter(|r| {
                 r.policy_id == policy_id
                     && r.submitted_at.is_none()
@@ -317,7 +315,7 @@ impl Engine {
             Ok(rows) => self.apply_rows(rows).await,
             Err(e) => {
                 // Not lost: the next poll considers the alert again (its machines are cached).
-                self.planned.remove(alert_id);
+                self.planned.forget(alert_id);
                 self.intake.reconsider_later(alert_id);
                 self.notice(
                     Level::Error,

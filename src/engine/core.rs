@@ -1,6 +1,6 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,10 +12,7 @@ use crate::store::RemediationRow;
 
 use super::budgets::Budgets;
 use super::clock::Clock;
-use super::interface::{
-    AlertView, Event, Level, Mode, PolicyView, QuotaView, RemediationState, Resolution, Service,
-};
-use super::job::{Job, KeyedJobs};
+use super::interface::{Event, Level, Mode, QuotaView, RemediationState, Resolution, Service};
 use super::journal::JournalHandle;
 use super::provider::ActionProvider;
 use super::resolve::Resolved;
@@ -68,6 +65,8 @@ pub(super) struct Ctx {
     pub internal: mpsc::UnboundedSender<Internal>,
     /// This process's lease on the journal: only its holder acts.
     pub lease: Arc<super::leader::LeaseState>,
+    /// Defender's list-actions budget, shared between tracking and dispatch.
+    pub reads: Arc<super::read_share::ReadShare>,
 }
 
 impl Ctx {
@@ -80,14 +79,6 @@ impl Ctx {
     }
 }
 
-/// The engine's single-flight jobs.
-#[derive(Default)]
-pub(super) struct Jobs {
-    pub poll: Job,
-    /// Alerts with a close call under way.
-    pub close: KeyedJobs<String>,
-}
-
 /// Engine state, owned by the engine task alone.
 pub(super) struct Engine {
     /// The seams, the journal, settings and the way back, shared with spawned work.
@@ -95,23 +86,19 @@ pub(super) struct Engine {
     /// The way to front ends.
     pub(super) events: broadcast::Sender<Event>,
     /// Alerts in memory, as shown.
-    pub(super) alerts: BTreeMap<String, AlertView>,
+    pub(super) alerts: super::alert_book::AlertBook,
     /// Alerts whose machines were resolved (or are being resolved) and planned.
-    pub(super) planned: HashSet<String>,
-    /// Policies as shown, with their binding and mode.
-    pub(super) policies: BTreeMap<String, PolicyView>,
-    /// Policy modes set live (journal), over the config's.
-    pub(super) modes: HashMap<String, Mode>,
+    pub(super) planned: super::planned::Planned,
+    /// Policies as shown (binding, mode, warning) and the modes set live.
+    pub(super) policies: super::policies::Policies,
     /// Remediations in memory, mirroring the journal's rows.
-    pub(super) remediations: HashMap<String, RemediationRow>,
-    /// Work that runs at most once at a time (polls, closes; dispatch and tracking keep their own).
-    pub(super) jobs: Jobs,
-    /// Intake: watermarks, poll count, the journal hold, alerts to reconsider.
+    pub(super) remediations: super::mirror::Mirror,
+    /// Intake: watermarks, the poll job and count, the journal hold, alerts to reconsider.
     pub(super) intake: super::intake_state::Intake,
     /// Resolving: each alert's exact subject, recent answers, resolve retries.
     pub(super) resolver: super::resolver::Resolver,
-    /// Alerts whose closing was decided (closed, or left open because a remediation did not succeed).
-    pub(super) close_decided: HashSet<String>,
+    /// Closing: alerts whose closing was decided, close calls under way.
+    pub(super) closer: super::closer::Closer,
     /// The quotas last told to front ends.
     last_quota: Vec<QuotaView>,
     /// The journal's change counter when modes were last reloaded (see `watch_journal`).
@@ -139,14 +126,12 @@ impl Engine {
             resolver: super::resolver::Resolver::new(ctx.provider.lookup_form()),
             ctx,
             events,
-            alerts: BTreeMap::new(),
-            planned: HashSet::new(),
-            policies: BTreeMap::new(),
-            modes: HashMap::new(),
-            remediations: HashMap::new(),
-            jobs: Jobs::default(),
+            alerts: super::alert_book::AlertBook::default(),
+            planned: super::planned::Planned::default(),
+            policies: super::policies::Policies::default(),
+            remediations: super::mirror::Mirror::default(),
             intake: super::intake_state::Intake::default(),
-            close_decided: HashSet::new(),
+            closer: super::closer::Closer::default(),
             last_quota: Vec::new(),
             journal_watch: super::modes::JournalWatch::default(),
             dispatcher: super::dispatcher::Dispatcher::default(),
@@ -187,7 +172,7 @@ impl Engine {
 
     /// The current mode of a policy: journal (set live) over config; `off` when unbound.
     pub fn mode_of(&self, policy_id: &str) -> Mode {
-        self.modes.get(policy_id).copied().unwrap_or_else(|| {
+        self.policies.live_mode(policy_id).unwrap_or_else(|| {
             self.settings()
                 .bindings
                 .get(policy_id)
@@ -200,13 +185,13 @@ impl Engine {
         let now = self.now();
         let mut remediations: Vec<_> = self
             .remediations
-            .values()
+            .rows()
             .map(|row| self.view_of(row, now))
             .collect();
         remediations.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
         Event::Snapshot {
-            alerts: self.alerts.values().cloned().collect(),
-            policies: self.policies.values().cloned().collect(),
+            alerts: self.alerts.views().cloned().collect(),
+            policies: self.policies.views().cloned().collect(),
             remediations,
             read_only: self.settings().read_only,
             demo: self.settings().demo,
@@ -219,16 +204,10 @@ impl Engine {
         let now = self.now();
         let mut touched_alerts = HashSet::new();
         for row in rows {
-            let changed = self.remediations.get(&row.id).is_none_or(|old| {
-                old.state != row.state
-                    || old.updated_at != row.updated_at
-                    || old.provider_action_id != row.provider_action_id
-            });
-            if !changed {
+            if !self.remediations.apply(&row) {
                 continue;
             }
             touched_alerts.insert(row.alert_id.clone());
-            self.remediations.insert(row.id.clone(), row.clone());
             self.waits.forget(&row.id);
             self.emit(Event::RemediationChanged(Box::new(self.view_of(&row, now))));
         }

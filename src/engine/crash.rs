@@ -13,6 +13,7 @@ use super::error::EngineError;
 use super::interface::RemediationState;
 use super::job::Job;
 use super::link::Link;
+use super::read_share::Reader;
 use super::track::action_state;
 
 /// Unsure intents reconciled at the same time (each costs one Defender list call at most).
@@ -67,7 +68,10 @@ async fn reconcile_group(ctx: &Ctx, group: Vec<RemediationRow>) {
     let submitted = RemediationState::Submitted;
     let read = match group.iter().find(|row| row.state == submitted) {
         Some(row) => match row.action.kind() {
-            Ok(kind) => ctx.provider.actions_of(&row.machine_id, kind).await,
+            Ok(kind) => {
+                ctx.reads.take(ctx, Reader::Tracking).await;
+                ctx.provider.actions_of(&row.machine_id, kind).await
+            }
             Err(_) => return,
         },
         None => Ok(Vec::new()),

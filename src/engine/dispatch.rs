@@ -23,8 +23,8 @@ impl Engine {
         }
         self.refuse_unreadable();
         let world = World {
-            remediations: &self.remediations,
-            alerts: &self.alerts,
+            remediations: self.remediations.by_id(),
+            alerts: self.alerts.by_id(),
             now: self.ctx.clock.now_instant(),
         };
         let pumped = self.dispatcher.pump(&self.ctx, &world);
@@ -35,7 +35,7 @@ impl Engine {
     pub fn start_track(&mut self) {
         let unfinished: Vec<RemediationRow> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| {
                 (r.state.is_in_flight()
                     || r.state == RemediationState::Queued
@@ -56,7 +56,7 @@ impl Engine {
     fn refuse_unreadable(&mut self) {
         let skips: Vec<Skip> = self
             .remediations
-            .values()
+            .rows()
             .filter_map(refusal)
             .inspect(|(id, _, why)| tracing::warn!(remediation = %id, "refused: {why}"))
             .collect();

@@ -14,8 +14,9 @@ use super::interface::{ActionKind, AlertView, RemediationState};
 use super::job::KeyedJobs;
 use super::underway::{underway, waits_for_machine};
 
-/// At most this many machine actions are being submitted at once (a whole number of batches).
-pub(super) const MAX_CONCURRENT_DISPATCH: usize = 2 * READ_BATCH;
+/// At most this many machine actions are being submitted at once (a whole number of batches): more than
+/// Defender's 100 per minute, so a minute's room freeing at once finds its machines read and journaled.
+pub(super) const MAX_CONCURRENT_DISPATCH: usize = 8 * READ_BATCH;
 
 /// A row to move to `skipped`: its id, the state it must still be in (`None`: its unknown stored state), why.
 pub(super) type Skip = (String, Option<RemediationState>, String);
@@ -74,6 +75,11 @@ impl Dispatcher {
             }
         }
         pumped
+    }
+
+    /// The engine shuts down: batches start no new turn; what they read still goes.
+    pub fn drain(&self) {
+        self.shared.drain();
     }
 
     /// The machine's dispatch ended (its outcome is in the journal).

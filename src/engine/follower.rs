@@ -191,11 +191,11 @@ impl Engine {
                     continue;
                 }
             }
-            self.alerts.insert(view.id.clone(), view.clone());
+            self.alerts.show(view.id.clone(), view.clone());
             self.emit(Event::AlertSeen(view));
         }
         for row in &rows {
-            self.planned.insert(row.alert_id.clone());
+            self.planned.mark(&row.alert_id);
         }
         self.apply_rows(rows).await;
     }

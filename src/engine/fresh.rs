@@ -13,12 +13,13 @@ use crate::api::models::defender::MachineAction;
 use super::core::Ctx;
 use super::error::EngineError;
 use super::interface::{ActionKind, Level, ProofRead};
+use super::read_share::Reader;
 
 /// Machines whose actions are read in one batched call (a URL of about 1.5 kB).
 pub(super) const READ_BATCH: usize = 16;
 
 /// The oldest a read may be when a decision resting on it is journaled (attach, cool-down, or the intent
-/// followed at once by the POST); an older one is read again for that machine alone.
+/// whose POST leaves as the room its turn counted on frees); an older one is read again for that machine alone.
 pub(super) const MAX_PROOF_AGE: chrono::Duration = chrono::Duration::seconds(5);
 
 /// One machine's actions of a kind as Defender answered them, with when and by which read.
@@ -65,6 +66,7 @@ pub(super) async fn read_machines(
     kind: &ActionKind,
 ) -> Vec<Result<FreshRead, EngineError>> {
     if machine_ids.len() > 1 && form.batched() {
+        ctx.reads.take(ctx, Reader::Dispatch).await;
         match ctx.provider.actions_on(machine_ids, kind).await {
             Ok(actions) => return split(ctx, machine_ids, actions),
             Err(e) if is_refused_query(&e) => {
@@ -96,6 +98,7 @@ pub(super) async fn read_machine(
     machine_id: &str,
     kind: &ActionKind,
 ) -> Result<FreshRead, EngineError> {
+    ctx.reads.take(ctx, Reader::Dispatch).await;
     let actions = ctx.provider.actions_of(machine_id, kind).await?;
     Ok(FreshRead {
         actions,

@@ -41,7 +41,7 @@ async fn poll(ctx: &Ctx, since: Marks, recheck: Vec<AlertRef>) -> Result<PollOut
 impl Engine {
     /// A timer's poll: starts unless one runs (the next tick comes anyway) or intake holds.
     pub fn start_poll(&mut self) {
-        if !self.intake_held() && self.jobs.poll.try_start() {
+        if !self.intake_held() && self.intake.try_start_poll() {
             self.spawn_poll();
         }
     }
@@ -51,16 +51,16 @@ impl Engine {
         if self.intake_held() {
             return;
         }
-        if self.jobs.poll.request() == Asked::Start {
+        if self.intake.request_poll() == Asked::Start {
             self.spawn_poll();
         }
     }
 
     /// A poll ended: runs the refresh asked for meanwhile, unless intake now holds (its retry polls).
     pub fn poll_finished(&mut self) {
-        if self.jobs.poll.finish() {
+        if self.intake.finish_poll() {
             if self.intake_held() {
-                self.jobs.poll.finish();
+                self.intake.finish_poll();
             } else {
                 self.spawn_poll();
             }
@@ -89,7 +89,7 @@ impl Engine {
             .collect();
         let waiting: HashSet<&str> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| Self::remediation_state(r) == RemediationState::Proposed)
             .map(|r| r.alert_id.as_str())
             .collect();
@@ -138,7 +138,7 @@ impl Engine {
                 }
                 for policy in policies {
                     let mut view = policy_view(&policy, self.settings(), self.mode_of(&policy.id));
-                    view.warning = self.policies.get(&view.id).and_then(|p| p.warning.clone());
+                    view.warning = self.policies.view(&view.id).and_then(|p| p.warning.clone());
                     self.set_policy(view);
                 }
             }
@@ -148,9 +148,8 @@ impl Engine {
     }
 
     pub fn set_policy(&mut self, view: PolicyView) {
-        if self.policies.get(&view.id) != Some(&view) {
-            self.emit(Event::PolicyChanged(view.clone()));
-            self.policies.insert(view.id.clone(), view);
+        if self.policies.show(view.clone()) {
+            self.emit(Event::PolicyChanged(view));
         }
     }
 
@@ -178,8 +177,6 @@ impl Engine {
         for failure in &failed {
             tracing::warn!("alert source failed (the others' alerts count): {failure}");
         }
-        let failed_kinds: Vec<SourceKind> =
-            outcome.fresh.failures.iter().map(|(k, _)| *k).collect();
         let newest = outcome.fresh.newest;
         let read: Vec<SourceAlert> = outcome
             .fresh
@@ -210,7 +207,9 @@ impl Engine {
             return;
         }
         self.intake.journaled();
-        // Durable before it counts: the watermark moves only past alerts now in the journal.
+        // Durable before it counts: the watermark moves only past alerts now in the journal, and only to a
+        // time the service gave (an empty poll leaves it unset: the next one reads the configured look-back,
+        // so a host clock ahead of the service never skips alerts it has not raised yet).
         for (kind, newest) in newest {
             self.intake.advance(kind, newest);
         }
@@ -226,12 +225,6 @@ impl Engine {
             error: (!failed.is_empty()).then(|| failed.join("; ")),
             new_alerts,
         });
-        let start = self.now().timestamp_millis() - self.settings().overlap.num_milliseconds();
-        for kind in self.ctx.source.kinds() {
-            if !failed_kinds.contains(&kind) {
-                self.intake.start_at(kind, start);
-            }
-        }
         for alert_id in self.intake.take_reconsider() {
             self.consider_alert(&alert_id, false).await;
         }
@@ -273,11 +266,11 @@ impl Engine {
 
     /// Shows a journaled alert and considers it; returns true when it was new.
     async fn take_alert(&mut self, alert: &SourceAlert, view: AlertView) -> bool {
-        let is_new = !self.alerts.contains_key(&view.id);
+        let is_new = !self.alerts.contains(&view.id);
         let id = alert.key.to_string();
         self.resolver.remember_subject(&id, alert);
         let closed = view.resolution != Resolution::Open;
-        self.alerts.insert(id.clone(), view.clone());
+        self.alerts.show(id.clone(), view.clone());
         self.emit(Event::AlertSeen(view));
         if closed {
             self.resolver.stop_retrying(&id);

@@ -5,16 +5,20 @@ use std::time::Instant;
 
 use crate::alert::SourceKind;
 
+use super::job::{Asked, Job};
 use super::retry::{JOURNAL_BACKOFF, Retry, jitter_draw};
 use super::source::Marks;
 
 /// What intake keeps between polls.
 #[derive(Default)]
 pub(super) struct Intake {
-    /// Per source, the watermark: alerts before it (less the overlap) were journaled.
+    /// Per source, the watermark: alerts before it (less the overlap) were journaled. Only the service's own
+    /// timestamps set it (the newest alert a poll returned), never the host's clock.
     marks: Marks,
     /// Polls started so far.
     polls: u64,
+    /// The poll under way, and whether an analyst's refresh waits for it to end.
+    poll: Job,
     /// Set while polled alerts cannot be journaled: the next poll waits for it to be due.
     journal_retry: Option<Retry>,
     /// Alerts to consider again on the next poll (the journal failed while planning them).
@@ -25,6 +29,21 @@ impl Intake {
     /// The source's watermark (milliseconds since the epoch), once one of its polls was journaled.
     pub fn watermark(&self, source: SourceKind) -> Option<i64> {
         self.marks.get(&source).copied()
+    }
+
+    /// A timer's poll: starts only when none runs (the next tick comes anyway); true when it starts now.
+    pub fn try_start_poll(&self) -> bool {
+        self.poll.try_start()
+    }
+
+    /// An analyst's refresh: starts now, or right after the poll under way (queued once, never dropped).
+    pub fn request_poll(&self) -> Asked {
+        self.poll.request()
+    }
+
+    /// The poll ended; true when a queued refresh must start now.
+    pub fn finish_poll(&self) -> bool {
+        self.poll.finish()
     }
 
     /// Counts a poll starting; returns how many polls started before it.
@@ -61,11 +80,6 @@ impl Intake {
     pub fn advance(&mut self, source: SourceKind, newest: i64) {
         let mark = self.marks.entry(source).or_insert(newest);
         *mark = (*mark).max(newest);
-    }
-
-    /// Sets the source's first watermark to `start` unless it has one.
-    pub fn start_at(&mut self, source: SourceKind, start: i64) {
-        self.marks.entry(source).or_insert(start);
     }
 
     /// Considers the alert again after the next poll (the journal failed while planning it).

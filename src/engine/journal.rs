@@ -2,6 +2,8 @@
 //! that queue up while a commit syncs share the next one (group commit).
 
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -21,16 +23,41 @@ const MAX_GROUP: usize = 64;
 #[derive(Clone)]
 pub struct JournalHandle {
     jobs: std_mpsc::Sender<Job>,
+    activity: WriterActivity,
+}
+
+/// Since when the writer thread has been running the calls it took last (`None` while it waits for calls).
+#[derive(Clone, Debug, Default)]
+pub struct WriterActivity(Arc<Mutex<Option<Instant>>>);
+
+impl WriterActivity {
+    fn set(&self, since: Option<Instant>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = since;
+    }
+
+    /// How long the writer has been inside its current calls, if it is.
+    pub fn busy_for(&self) -> Option<Duration> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map(|since| since.elapsed())
+    }
 }
 
 impl JournalHandle {
-    /// Moves `journal` to its own thread, which serves calls until every handle is dropped.
+    /// Moves `journal` to its own thread, which serves calls until every handle is dropped. A journal file's
+    /// WAL is checkpointed by a thread of its own meanwhile (see [`super::checkpoints`]).
     pub fn spawn(mut journal: Journal) -> JournalHandle {
         let (jobs, inbox) = std_mpsc::channel::<Job>();
+        let activity = WriterActivity::default();
+        let writing = activity.clone();
+        let checkpointing = super::checkpoints::take_over(&journal);
         std::thread::Builder::new()
             .name("remedy-journal".into())
             .spawn(move || {
+                let _checkpointing = checkpointing;
                 while let Ok(first) = inbox.recv() {
+                    writing.set(Some(Instant::now()));
                     let mut jobs = vec![first];
                     while jobs.len() < MAX_GROUP {
                         match inbox.try_recv() {
@@ -42,6 +69,7 @@ impl JournalHandle {
                         for job in jobs {
                             job(&mut journal)(Ok(()));
                         }
+                        writing.set(None);
                         continue;
                     }
                     let (answers, committed) = journal.group(|journal| {
@@ -49,13 +77,19 @@ impl JournalHandle {
                             .map(|job| job(journal))
                             .collect::<Vec<Deliver>>()
                     });
+                    writing.set(None);
                     for answer in answers {
                         answer(committed.as_ref().map(|_| ()));
                     }
                 }
             })
             .expect("the OS can start the journal thread");
-        JournalHandle { jobs }
+        JournalHandle { jobs, activity }
+    }
+
+    /// What the writer thread is doing, for a watchdog (holds no handle, so it keeps no journal open).
+    pub fn activity(&self) -> WriterActivity {
+        self.activity.clone()
     }
 
     /// Runs `f` on the writer thread and returns its result once its writes are durable.

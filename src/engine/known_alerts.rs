@@ -30,7 +30,7 @@ impl Engine {
             let id = alert.key.to_string();
             let known = match self.known.get(&id) {
                 Some(known) => Some(known.clone()),
-                None if self.alerts.contains_key(&id) => self.stored_alert(&id).await,
+                None if self.alerts.contains(&id) => self.stored_alert(&id).await,
                 None => None,
             };
             if let Some(known) = known {

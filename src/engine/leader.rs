@@ -29,6 +29,8 @@ pub(super) struct LeaseState {
     pub holder: LeaseHolder,
     pub ttl: chrono::Duration,
     held: Mutex<Option<Held>>,
+    /// The engine task's pulse: its last renewal and current step, watched from outside the task.
+    pub pulse: super::pulse::Pulse,
     /// What front ends were last told (role, leader, since), to tell them only changes.
     shown: Mutex<Option<(Role, String, DateTime<Utc>)>>,
 }
@@ -43,6 +45,7 @@ impl LeaseState {
             },
             ttl: chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(10)),
             held: Mutex::new(None),
+            pulse: super::pulse::Pulse::new(std::time::Instant::now()),
             shown: Mutex::new(None),
         }
     }
@@ -87,9 +90,13 @@ impl Engine {
     }
 
     /// Renews the lease, takes it when it lapsed, or follows its holder. A leader whose own lease lapsed
-    /// before this beat (it was frozen or stalled) stops acting and asks only at the next beat, so a process
-    /// that waited for the lapse takes over first.
+    /// before this beat (it was frozen or stalled, or the watchdog stepped it down) stops acting and asks
+    /// only at the next beat, so a process that waited for the lapse takes over first.
     pub async fn heartbeat(&mut self) {
+        self.enter("the lease heartbeat");
+        if self.ctx.lease.pulse.take_yield() {
+            return;
+        }
         let lease = self.ctx.lease.clone();
         let now = self.now();
         if lease.held().is_some_and(|held| held.expires_at <= now) {
@@ -106,6 +113,9 @@ impl Engine {
             .journal
             .call(move |j| j.acquire_lease(&lease.holder, now, lease.ttl))
             .await;
+        if matches!(asked, Ok(LeaseOutcome::Taken(_) | LeaseOutcome::Renewed(_))) {
+            self.pulse_renewed();
+        }
         match asked {
             Ok(LeaseOutcome::Taken(lease)) => self.become_leader(lease).await,
             Ok(LeaseOutcome::Renewed(lease)) => {

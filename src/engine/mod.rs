@@ -1,10 +1,13 @@
 //! The remediation engine: intake, resolve, plan, gate, dispatch, track, close.
 
+mod alert_book;
 mod batch;
 mod budgets;
 mod cas_source;
+mod checkpoints;
 mod clock;
 mod close;
+mod closer;
 mod command_rows;
 mod commands;
 mod consider;
@@ -30,12 +33,17 @@ mod journal;
 mod known_alerts;
 mod leader;
 mod link;
+mod mirror;
 mod modes;
 mod names;
 mod older;
 mod plan;
+mod planned;
+mod policies;
 mod proof;
 mod provider;
+mod pulse;
+mod read_share;
 mod rerun;
 mod resolve;
 mod resolver;

@@ -46,6 +46,7 @@ impl Engine {
     /// Reloads modes when another process has committed to the journal since the last look (SQLite's
     /// `data_version`, one cheap pragma a second).
     pub async fn watch_journal(&mut self) {
+        self.enter("watching the journal's change counter");
         let Ok(version) = self.ctx.journal.call(|j| j.data_version()).await else {
             return;
         };
@@ -67,7 +68,7 @@ impl Engine {
 
     /// Takes `mode` as the policy's mode and tells front ends when it changed.
     fn adopt_mode(&mut self, policy_id: &str, mode: Mode) {
-        if self.modes.insert(policy_id.to_string(), mode) == Some(mode) {
+        if !self.policies.set_mode(policy_id, mode) {
             return;
         }
         tracing::info!(
@@ -75,8 +76,7 @@ impl Engine {
             mode = mode.as_str(),
             "policy mode changed in the journal"
         );
-        if let Some(mut view) = self.policies.get(policy_id).cloned() {
-            view.mode = mode;
+        if let Some(view) = self.policies.view_with_mode(policy_id, mode) {
             self.set_policy(view);
         }
     }

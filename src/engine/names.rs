@@ -17,7 +17,7 @@ impl Engine {
 
     /// `policy “Mass download”`, or `policy <id>` when the policy is not known.
     pub(super) fn policy_label(&self, policy_id: &str) -> String {
-        match self.policies.get(policy_id) {
+        match self.policies.view(policy_id) {
             Some(policy) => format!("policy “{}”", shorten(&policy.name)),
             None => format!("policy {policy_id}"),
         }

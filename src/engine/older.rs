@@ -32,10 +32,10 @@ impl Engine {
     pub(super) fn send_older_alerts(&self, after: Option<PageMark>, filter: Filter) {
         let ctx = self.ctx.clone();
         let events = self.events.clone();
-        let held: HashSet<String> = self.alerts.keys().cloned().collect();
+        let held: HashSet<String> = self.alerts.ids().cloned().collect();
         let policy_names: HashMap<String, String> = self
             .policies
-            .values()
+            .views()
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         let (now, overdue_after) = (self.now(), self.settings().overdue_after);

@@ -42,7 +42,7 @@ impl Engine {
         };
         let attempt = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| r.alert_id == row.alert_id && r.machine_id == row.machine_id)
             .count();
         let new = NewRemediation {

@@ -16,6 +16,7 @@ use super::graph_source::GraphSource;
 use super::interface::{Command, Event, Level, Mode};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
+use super::pulse;
 use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
@@ -173,8 +174,15 @@ pub fn start_with_clock(
             &settings_owner,
             settings_lease_ttl,
         )),
+        reads: Arc::default(),
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
+    pulse::watch(
+        &lease,
+        journal.activity(),
+        clock.clone(),
+        events.downgrade(),
+    );
     let engine = Engine::new(ctx, events.clone());
     let events_for_supervisor = events.clone();
     let (drain, drain_rx) = watch::channel(false);
@@ -260,14 +268,19 @@ async fn run(
             tracing::info!("drained: no submission in flight");
             break;
         }
+        engine.enter("waiting for work");
         tokio::select! {
             command = commands.recv() => match command {
-                Some(command) => engine.route_command(command).await,
+                Some(command) => {
+                    engine.enter(pulse::command_step(&command));
+                    engine.route_command(command).await
+                }
                 None => break,
             },
             Some(message) = internal.recv() => engine.handle_internal(message).await,
             Ok(()) = drain.changed(), if !engine.draining => {
                 engine.draining = true;
+                engine.dispatcher.drain();
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
@@ -277,6 +290,7 @@ async fn run(
             _ = window.tick() => engine.forget_outside_window(engine.now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {
+                engine.enter("starting tracking and dispatch");
                 engine.start_track();
                 engine.pump_dispatch();
             }
@@ -288,6 +302,7 @@ async fn run(
 impl Engine {
     /// Tells front ends and the log the audit chain's head, so it is kept outside the journal.
     async fn report_audit_head(&self) {
+        self.enter("reporting the audit head");
         match self.ctx.journal.call(|j| j.audit_head()).await {
             Ok((seq, hash)) => {
                 tracing::info!(seq, %hash, "audit head");
@@ -303,7 +318,7 @@ impl Engine {
             Ok(modes) => {
                 for (policy, mode) in modes {
                     if let Some(mode) = Mode::parse(&mode) {
-                        self.modes.insert(policy, mode);
+                        self.policies.set_mode(&policy, mode);
                     }
                 }
             }
@@ -315,7 +330,7 @@ impl Engine {
         let settings = self.ctx.settings.clone();
         for policy_id in settings.bindings.keys() {
             let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
-            self.policies.insert(policy_id.clone(), view);
+            self.policies.show(view);
         }
         self.load_working_set().await;
         self.emit(self.snapshot());
@@ -323,6 +338,7 @@ impl Engine {
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
+        self.enter(pulse::internal_step(&message));
         match message {
             Internal::Polled(result) => {
                 self.on_polled(result).await;
@@ -354,7 +370,7 @@ impl Engine {
             }
             Internal::AlertRead { alert_id } => self.on_alert_read(&alert_id),
             Internal::CloseDone { alert_id } => {
-                self.jobs.close.finish(&alert_id);
+                self.closer.call_done(&alert_id);
             }
             Internal::Notice(level, text) => self.notice(level, text),
         }

@@ -14,6 +14,7 @@ use super::error::EngineError;
 use super::fresh::{FreshRead, read_machine};
 use super::interface::{ActionKind, AlertView, Cover, Level, ProofRead, RemediationState};
 use super::link::Link;
+use super::read_share::Reader;
 use super::retry::KeyedRetries;
 use super::track::action_state;
 
@@ -290,6 +291,7 @@ pub(super) async fn find_running(
     row: &RemediationRow,
     kind: &ActionKind,
 ) -> Result<Option<(MachineAction, Cover)>, ApiError> {
+    ctx.reads.take(ctx, Reader::Dispatch).await;
     let actions = ctx.provider.actions_of(&row.machine_id, kind).await?;
     Ok(running_cover(
         &actions,

@@ -166,7 +166,7 @@ impl Engine {
             per_binding.push((name.clone(), (!text.is_empty()).then(|| text.join("; "))));
         }
         for (name, warning) in per_binding {
-            let Some(view) = self.policies.get(&name) else {
+            let Some(view) = self.policies.view(&name) else {
                 continue;
             };
             if view.warning == warning {

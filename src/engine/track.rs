@@ -15,6 +15,7 @@ use super::core::{Ctx, Internal};
 use super::error::EngineError;
 use super::forms::{QueryForms, RichQuery};
 use super::interface::{Level, RemediationState};
+use super::read_share::Reader;
 use super::retry::KeyedRetries;
 
 /// Action ids per batched `id eq … or …` status call; more open actions than this are read with one list.
@@ -142,6 +143,7 @@ pub(super) async fn statuses(
         wanted.len() > TRACK_BATCH && tracking.forms.allows(RichQuery::CreatedSince),
         oldest_recent,
     ) {
+        ctx.reads.take(ctx, Reader::Tracking).await;
         match ctx
             .provider
             .actions_created_since(oldest - CLOCK_SKEW_MARGIN)
@@ -156,6 +158,7 @@ pub(super) async fn statuses(
         if !tracking.forms.allows(RichQuery::IdBatch) {
             break;
         }
+        ctx.reads.take(ctx, Reader::Tracking).await;
         match ctx.provider.actions_by_ids(batch).await {
             Ok(actions) => keep(actions, &mut wanted, &mut found),
             Err(e) => list_failed(ctx, tracking, RichQuery::IdBatch, &e),
@@ -246,6 +249,7 @@ async fn open_lists(
 ) {
     let mut open = Vec::new();
     for status in [ActionStatus::Pending, ActionStatus::InProgress] {
+        ctx.reads.take(ctx, Reader::Tracking).await;
         match ctx.provider.actions_in_status(status).await {
             Ok(actions) => open.extend(actions),
             Err(e) => {

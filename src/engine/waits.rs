@@ -60,7 +60,7 @@ impl Engine {
         let read_only = self.settings().read_only;
         let mut rows: Vec<&RemediationRow> = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| match Self::remediation_state(r) {
                 RemediationState::Approved => true,
                 RemediationState::Proposed => read_only,
@@ -84,7 +84,7 @@ impl Engine {
             .budgets
             .defender_throttled_until()
             .map(DateTime::<Utc>::from);
-        let underway = underway(self.remediations.values());
+        let underway = underway(self.remediations.rows());
         let (headroom, per_minute) = self.defender_headroom();
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
@@ -120,7 +120,7 @@ impl Engine {
         if row.step <= 1 {
             return None;
         }
-        let earlier = self.remediations.values().find(|r| {
+        let earlier = self.remediations.rows().find(|r| {
             r.alert_id == row.alert_id
                 && r.flow_id == row.flow_id
                 && r.machine_id == row.machine_id

@@ -38,12 +38,12 @@ impl Engine {
             Ok((rows, alerts)) => {
                 for summary in alerts {
                     let view = self.summary_view(&summary);
-                    self.planned.insert(summary.id.clone());
-                    self.alerts.insert(summary.id, view);
+                    self.planned.mark(&summary.id);
+                    self.alerts.show(summary.id, view);
                 }
                 for row in rows {
-                    self.planned.insert(row.alert_id.clone());
-                    self.remediations.insert(row.id.clone(), row);
+                    self.planned.mark(&row.alert_id);
+                    self.remediations.load(row);
                 }
             }
             Err(e) => self.notice(Level::Error, format!("journal not read: {e}")),
@@ -54,7 +54,7 @@ impl Engine {
     fn summary_view(&self, s: &AlertSummary) -> AlertView {
         let policy_name = self
             .policies
-            .get(&s.policy_id)
+            .view(&s.policy_id)
             .map(|p| p.name.clone())
             .unwrap_or_default();
         summary_view(s, policy_name)
@@ -97,14 +97,15 @@ impl Engine {
     /// Drops finished remediations older than the window, and alerts no longer open with nothing left in memory.
     pub(super) fn forget_outside_window(&mut self, now: DateTime<Utc>) {
         let horizon = now - self.settings().memory_window;
-        let (remediations, alerts) = outside_window(&self.remediations, &self.alerts, horizon);
+        let (remediations, alerts) =
+            outside_window(self.remediations.by_id(), self.alerts.by_id(), horizon);
         for id in &remediations {
-            self.remediations.remove(id);
+            self.remediations.forget(id);
         }
         for id in &alerts {
-            self.alerts.remove(id);
-            self.planned.remove(id);
-            self.close_decided.remove(id);
+            self.alerts.forget(id);
+            self.planned.forget(id);
+            self.closer.forget(id);
             self.resolver.forget(id);
             self.known.remove(id);
         }

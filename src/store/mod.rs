@@ -23,6 +23,7 @@ mod retention;
 mod schema;
 mod spend;
 mod state_codec;
+mod wal_checkpoint;
 mod working_set;
 
 use std::path::Path;
@@ -47,6 +48,7 @@ pub use remediations::{NewRemediation, RemediationRow, TransitionRow};
 pub use retention::{PruneBatch, PruneCounts, PruneOutcome};
 pub use schema::SCHEMA_VERSION;
 pub use state_codec::{StoredAction, decode_action, decode_state};
+pub use wal_checkpoint::{Checkpointed, WalCheckpointer};
 pub use working_set::AlertSummary;
 
 /// How long a write waits for another process holding the journal before giving up.

@@ -41,6 +41,8 @@ pub struct FakeProvider {
     /// Action ids whose one-by-one read fails (503).
     pub unreadable: Mutex<HashSet<String>>,
     pub submitted: Mutex<Vec<(String, ActionRequest)>>,
+    /// When set, each submission waits for a permit (Defender slow to answer).
+    pub submit_gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     clock: Arc<FakeClock>,
 }
 
@@ -53,6 +55,7 @@ impl FakeProvider {
             failing: Mutex::default(),
             unreadable: Mutex::default(),
             submitted: Mutex::default(),
+            submit_gate: Mutex::default(),
             clock,
         }
     }
@@ -259,6 +262,10 @@ impl ActionProvider for FakeProvider {
         request: &'a ActionRequest,
     ) -> BoxFuture<'a, Result<MachineAction, ApiError>> {
         Box::pin(async move {
+            let gate = self.submit_gate.lock().unwrap().clone();
+            if let Some(gate) = gate {
+                gate.acquire().await.expect("the gate stays open").forget();
+            }
             self.answer(Kind::Submit)?;
             let mut submitted = self.submitted.lock().unwrap();
             submitted.push((machine_id.to_string(), request.clone()));

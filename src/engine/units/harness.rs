@@ -82,6 +82,7 @@ impl Harness {
             settings: Arc::new(settings(false)),
             internal,
             lease: Arc::new(LeaseState::new("test:1", Duration::from_secs(86_400))),
+            reads: Arc::default(),
         };
         let (lease, now) = (ctx.lease.clone(), start());
         let taken = ctx

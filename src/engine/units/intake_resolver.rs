@@ -45,11 +45,10 @@ fn alert(user: Option<&str>, devices: &[&str]) -> SourceAlert {
 }
 
 #[test]
-fn a_watermark_moves_only_forward_and_starts_once() {
+fn a_watermark_moves_only_forward() {
     let mut intake = Intake::default();
     assert_eq!(intake.watermark(SourceKind::Cas), None);
-    intake.start_at(SourceKind::Cas, 100);
-    intake.start_at(SourceKind::Cas, 50);
+    intake.advance(SourceKind::Cas, 100);
     assert_eq!(intake.watermark(SourceKind::Cas), Some(100));
     intake.advance(SourceKind::Cas, 90);
     assert_eq!(intake.watermark(SourceKind::Cas), Some(100));

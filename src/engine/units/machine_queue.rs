@@ -44,7 +44,7 @@ async fn approved(h: &Harness, key: &str, machine: &str, kind: ActionKind) -> Re
 async fn engine(h: &Harness) -> Engine {
     let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
     let alert = alert();
-    engine.alerts.insert(alert.id.clone(), alert);
+    engine.alerts.show(alert.id.clone(), alert);
     engine.load_working_set().await;
     engine
 }

@@ -38,7 +38,7 @@ async fn a_refresh_during_a_poll_is_queued_once_and_runs_right_after_it() {
         2,
         "the poll and one re-run"
     );
-    assert!(engine.jobs.poll.try_start(), "nothing else queued");
+    assert!(engine.intake.try_start_poll(), "nothing else queued");
 }
 
 #[tokio::test]
@@ -49,5 +49,5 @@ async fn a_tick_during_a_poll_is_skipped() {
     engine.start_poll();
     finish_poll(&mut h, &mut engine).await;
     assert_eq!(h.source.polls.load(Ordering::SeqCst), 1);
-    assert!(engine.jobs.poll.try_start(), "no re-run queued by a tick");
+    assert!(engine.intake.try_start_poll(), "no re-run queued by a tick");
 }

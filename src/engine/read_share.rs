@@ -1,0 +1,130 @@
+//! Defender's list-actions budget shared by the two kinds of reader: tracking (and crash recovery) and
+//! dispatch's fresh reads. While both want it, each gets a guaranteed share of the reads; alone, either may
+//! use all of it; and a reader told to wait always has a time to look again.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::api::{Call, Room};
+
+use super::core::Ctx;
+
+/// Who reads machines' actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reader {
+    /// Following open actions, reconciling unsure intents.
+    Tracking,
+    /// The fresh read a dispatch decides on.
+    Dispatch,
+}
+
+/// Reads per window each reader is guaranteed while both want the budget (dispatch 2 : tracking 1): dispatch
+/// needs a read per turn of up to 16 machines, tracking reads every open action in one or a few calls.
+const fn weight(reader: Reader) -> u32 {
+    match reader {
+        Reader::Tracking => 1,
+        Reader::Dispatch => 2,
+    }
+}
+
+/// The window the shares are counted over (Defender's per-minute quota).
+const WINDOW: Duration = Duration::from_secs(60);
+/// A reader held back for the other's share looks again this often (the other has read by then, or no
+/// longer wants to).
+const RECHECK: Duration = Duration::from_millis(250);
+/// The longest a reader waits before asking again, whatever the budget's own wait.
+const MAX_WAIT: Duration = Duration::from_secs(1);
+/// A reader that has not asked for this long no longer wants the budget (every waiting reader asks again
+/// within [`MAX_WAIT`]).
+const STILL_WANTS: Duration = Duration::from_secs(2);
+
+/// One reader's recent grants and when it last asked.
+#[derive(Debug, Default)]
+struct Side {
+    grants: VecDeque<Instant>,
+    asked_at: Option<Instant>,
+}
+
+impl Side {
+    /// Reads granted within the window before `now`.
+    fn used(&mut self, now: Instant) -> u32 {
+        while self
+            .grants
+            .front()
+            .is_some_and(|at| now.saturating_duration_since(*at) >= WINDOW)
+        {
+            self.grants.pop_front();
+        }
+        u32::try_from(self.grants.len()).unwrap_or(u32::MAX)
+    }
+
+    fn wants(&self, now: Instant) -> bool {
+        self.asked_at
+            .is_some_and(|at| now.saturating_duration_since(at) < STILL_WANTS)
+    }
+}
+
+/// The shares of the list-actions budget.
+#[derive(Debug, Default)]
+pub(super) struct ReadShare {
+    sides: Mutex<[Side; 2]>,
+}
+
+fn index(reader: Reader) -> usize {
+    match reader {
+        Reader::Tracking => 0,
+        Reader::Dispatch => 1,
+    }
+}
+
+fn other(reader: Reader) -> Reader {
+    match reader {
+        Reader::Tracking => Reader::Dispatch,
+        Reader::Dispatch => Reader::Tracking,
+    }
+}
+
+impl ReadShare {
+    /// Whether `reader` may read now, given the budget's `room` (`None`: unlimited): `Ok` counts the read
+    /// as granted; `Err` is how long to wait before asking again (never zero, never longer than
+    /// [`MAX_WAIT`]). While the other reader wants the budget too (it asked within [`STILL_WANTS`]), a
+    /// reader past its share of the window's reads takes only room beyond what the other's share still
+    /// holds, so neither starves the other, and at least one of them may always read when there is room.
+    pub fn grant(&self, reader: Reader, room: Option<Room>, now: Instant) -> Result<(), Duration> {
+        let mut sides = self.sides.lock().unwrap_or_else(|p| p.into_inner());
+        let (me, them) = (index(reader), index(other(reader)));
+        sides[me].asked_at = Some(now);
+        let Some(room) = room else {
+            sides[me].grants.push_back(now);
+            return Ok(());
+        };
+        if room.now == 0 {
+            return Err(room.next_in.clamp(Duration::from_millis(1), MAX_WAIT));
+        }
+        if sides[them].wants(now) {
+            let (mine, theirs) = (sides[me].used(now), sides[them].used(now));
+            let whole = weight(reader) + weight(other(reader));
+            // The window's reads as the budget sees them: those granted and the room left.
+            let total = mine + theirs + room.now;
+            let within_mine = mine * whole < total * weight(reader);
+            let theirs_unmet = (total * weight(other(reader))).saturating_sub(theirs * whole);
+            if !within_mine && room.now * whole <= theirs_unmet {
+                return Err(RECHECK);
+            }
+        }
+        sides[me].grants.push_back(now);
+        Ok(())
+    }
+
+    /// Waits until `reader` may read machines' actions (see [`ReadShare::grant`]).
+    pub async fn take(&self, ctx: &Ctx, reader: Reader) {
+        loop {
+            let room = ctx.budgets.defender_room(Call::ListMachineActions);
+            match self.grant(reader, room, ctx.clock.now_instant()) {
+                Ok(()) => return,
+                Err(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! WAL checkpoints off the writer's path: a checkpoint copies the WAL's pages into the journal file and
+//! syncs it, which a busy disk can stall for many seconds; the engine's writer connection leaves that to a
+//! connection of its own ([`WalCheckpointer`]), so its commits (and the lease heartbeat) never wait for it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use super::{BUSY_TIMEOUT, Journal, StoreError};
+
+impl Journal {
+    /// The file this journal lives in (`None` in memory).
+    pub fn file(&self) -> Option<PathBuf> {
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    }
+
+    /// From now on this connection never checkpoints the WAL after its commits: run a
+    /// [`WalCheckpointer`] beside it, or the WAL only grows.
+    pub fn leave_checkpoints(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(())
+    }
+
+    /// This connection checkpoints after its commits again, as SQLite does by default (1000 WAL pages).
+    pub fn restore_checkpoints(&self) -> Result<(), StoreError> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        Ok(())
+    }
+
+    /// WAL pages after which this connection checkpoints on commit (0: never).
+    pub fn autocheckpoint_pages(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?)
+    }
+}
+
+/// What a checkpoint found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpointed {
+    /// Pages in the WAL.
+    pub wal_pages: i64,
+    /// Of those, pages now in the journal file.
+    pub copied: i64,
+}
+
+/// A connection of its own that copies the WAL into the journal file.
+pub struct WalCheckpointer {
+    conn: Connection,
+}
+
+impl WalCheckpointer {
+    pub fn open(path: &Path) -> Result<WalCheckpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        Ok(WalCheckpointer { conn })
+    }
+
+    /// Copies what it can without waiting for readers or writers (`PASSIVE`).
+    pub fn run(&self) -> Result<Checkpointed, StoreError> {
+        let (wal_pages, copied) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                })?;
+        Ok(Checkpointed { wal_pages, copied })
+    }
+}
