@@ -12,26 +12,23 @@ impl Engine {
         }
         let open_alerts = self
             .alerts
-            .values()
+            .views()
             .filter(|a| a.resolution == Resolution::Open)
             .count();
         let unfinished = self
             .remediations
-            .values()
+            .rows()
             .filter(|r| !r.state.is_final())
             .count();
         let (identities, devices, cache, retries) = self.resolver.sizes();
         tracing::debug!(
             target: "remedy::sizes",
-            alerts = self.alerts.len(),
+            alerts = self.alerts.by_id().len(),
             open_alerts,
-            remediations = self.remediations.len(),
+            remediations = self.remediations.by_id().len(),
             unfinished,
-            planned = self.planned.len(),
-            close_decided = self.close_decided.len(),
             known = self.known.len(),
             waits = self.waits.waiting(),
-            policies = self.policies.len(),
             detectors = self.succession.detectors(),
             identities,
             devices,

@@ -28,8 +28,8 @@ async fn engine_with(
     row.cover = covered.then(|| serde_json::json!({"kind": "cool_down", "action_id": "act-0"}));
     let (events, receiver) = broadcast::channel(64);
     let mut engine = Engine::new(ctx, events);
-    engine.alerts.insert("a1".into(), alert());
-    engine.remediations.insert(row.id.clone(), row);
+    engine.alerts.show("a1".into(), alert());
+    engine.remediations.load(row);
     (engine, receiver)
 }
 
@@ -47,9 +47,9 @@ fn notices(receiver: &mut broadcast::Receiver<Event>) -> Vec<String> {
 async fn a_remediation_covered_by_a_recent_success_lets_the_alert_close() {
     let (mut engine, mut receiver) = engine_with(RemediationState::Skipped, true).await;
     engine.maybe_close_alert("a1");
-    assert!(engine.close_decided.contains("a1"));
+    assert!(engine.closer.is_decided("a1"));
     assert!(
-        !engine.jobs.close.try_start(&"a1".to_string()),
+        !engine.closer.start_call("a1"),
         "the close call is under way"
     );
     let said = notices(&mut receiver);
@@ -60,8 +60,8 @@ async fn a_remediation_covered_by_a_recent_success_lets_the_alert_close() {
 async fn an_alert_whose_remediations_were_all_skipped_stays_open_and_says_none_ran() {
     let (mut engine, mut receiver) = engine_with(RemediationState::Skipped, false).await;
     engine.maybe_close_alert("a1");
-    assert!(engine.close_decided.contains("a1"));
-    assert!(engine.jobs.close.try_start(&"a1".to_string()), "not closed");
+    assert!(engine.closer.is_decided("a1"));
+    assert!(engine.closer.start_call("a1"), "not closed");
     let said = notices(&mut receiver);
     assert!(
         said.iter()
