@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::clock::iso7;
+use super::clock::{iso7, json_time};
 use super::graph_alert_json::{CAS_SOURCE, mirror_cas_close};
 use super::seed::close_alert;
 use super::state::State;
@@ -44,10 +44,7 @@ pub(crate) fn close_stale(st: &mut State) {
 }
 
 fn created(alert: &serde_json::Value) -> Option<DateTime<Utc>> {
-    alert["createdDateTime"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
+    json_time(alert, "createdDateTime")
 }
 
 #[cfg(test)]

@@ -42,6 +42,14 @@ impl SimClock {
     }
 }
 
+/// The ISO-8601 time in `value[field]` (a JSON alert's), if it is one.
+pub(crate) fn json_time(value: &serde_json::Value, field: &str) -> Option<DateTime<Utc>> {
+    value[field]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// ISO-8601 with seven fractional digits, as Defender writes its timestamps.
 pub(crate) fn iso7(t: DateTime<Utc>) -> String {
     format!(

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::actions::is_final;
+use super::clock::json_time;
 use super::state::State;
 
 /// Forgets what ended more than `history_hours` of simulated time ago; nothing when it is 0.
@@ -29,19 +30,13 @@ pub(crate) fn forget_old(st: &mut State) {
 /// When a Cloud App Security alert last changed: its resolution time, else when it was raised.
 fn cas_changed(alert: &Value) -> Option<DateTime<Utc>> {
     let raised = DateTime::from_timestamp_millis(alert["timestamp"].as_i64()?)?;
-    let resolved = alert["resolveTime"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let resolved = json_time(alert, "resolveTime");
     Some(resolved.map_or(raised, |r| r.max(raised)))
 }
 
 /// When a Graph alert last changed.
 fn graph_changed(alert: &Value) -> Option<DateTime<Utc>> {
-    alert["lastUpdateDateTime"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
+    json_time(alert, "lastUpdateDateTime")
 }
 
 #[cfg(test)]
