@@ -224,3 +224,14 @@ fn a_journal_that_cannot_be_reached_says_so_without_its_password() {
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("hunter2-secret"), "{shown}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_journal_opened_used_and_dropped_in_async_code_works() {
+    let Some(backend) = postgres("pgstore_async") else {
+        return;
+    };
+    let mut j = backend.open();
+    j.append_audit(&entry(1)).unwrap();
+    assert_eq!(j.audit_head().unwrap().0, 1);
+    drop(j);
+}
