@@ -121,6 +121,20 @@ fn data_version_moves_for_others_commits_only_and_each_commit_notifies() {
 }
 
 #[test]
+fn a_session_waits_for_the_lock_as_long_as_sqlite_and_loses_a_stalled_transaction() {
+    let Some(backend) = postgres("pgstore_limits") else {
+        return;
+    };
+    let raw = backend.raw();
+    let show = |name: &str| -> String {
+        raw.query_row(&format!("SHOW {name}"), (), |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(show("lock_timeout"), "10s");
+    assert_eq!(show("idle_in_transaction_session_timeout"), "30s");
+}
+
+#[test]
 fn writers_serialise_on_the_write_lock() {
     let Some(backend) = postgres("pgstore_lock") else {
         return;

@@ -189,9 +189,14 @@ impl Db {
             Db::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
-                conn.batch(&format!(
+                let begun = conn.batch(&format!(
                     "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
-                ))?;
+                ));
+                if begun.is_err() {
+                    // Never leave a transaction open behind a failed start (a lock wait cancelled).
+                    let _ = conn.batch("ROLLBACK");
+                }
+                begun?;
                 conn.in_tx = true;
                 Ok(())
             }

@@ -51,6 +51,11 @@ impl std::fmt::Debug for PgTls {
 
 /// The advisory lock every write transaction takes first, so writers serialise as `BEGIN IMMEDIATE` does.
 pub(crate) const WRITE_LOCK_KEY: i64 = 0x7265_6d65_6479;
+/// Every session's limits: a write waits for the write lock at most as long as SQLite's busy timeout, and a
+/// session that stops inside a transaction (a paused or hung leader) loses it, its lock and its connection
+/// after 30 s, so another host can write; the paused process finds its connection gone, never a half write.
+const SESSION_LIMITS: &str =
+    "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'";
 /// The channel every committed write transaction notifies with the change counter.
 pub const CHANGE_CHANNEL: &str = "remedy_journal";
 
@@ -101,12 +106,14 @@ impl PgConn {
                 PgTls::Off => config.connect(postgres::NoTls),
                 PgTls::Rustls(tls) => config.connect(tls.clone()),
             });
-            let client = connected.map_err(|e| {
+            let mut client = connected.map_err(|e| {
                 unavailable(&format!(
                     "cannot connect to {}: {e}",
                     describe(&self.config)
                 ))
             })?;
+            let limits = outside_runtime(|| client.batch_execute(SESSION_LIMITS));
+            limits.map_err(DbError::Postgres)?;
             self.client = Some(client);
         }
         Ok(self.client.as_mut().expect("connected above"))
