@@ -14,7 +14,8 @@ impl Engine {
             return;
         }
         self.start_dispatches();
-        self.refresh_waits();
+        // What waits is worked out on the next wait beat, once however many pumps came before it.
+        self.waits.mark_stale();
     }
 
     fn start_dispatches(&mut self) {

@@ -16,3 +16,4 @@ mod poll;
 mod read_shares;
 mod tracker;
 mod turn_horizon;
+mod wait_sweeps;
