@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod api;
 pub mod config;
+pub mod daily_prune;
 pub mod engine;
 pub mod filter;
 pub mod headless;
