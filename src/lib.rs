@@ -7,6 +7,7 @@ pub mod daily_prune;
 pub mod engine;
 pub mod filter;
 pub mod headless;
+pub mod headless_resync;
 pub mod lifecycle;
 pub mod logging;
 pub mod sim;
