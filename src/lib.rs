@@ -9,6 +9,7 @@ pub mod filter;
 pub mod headless;
 pub mod headless_resync;
 pub mod lifecycle;
+pub mod log_days;
 pub mod logging;
 pub mod sim;
 pub mod sim_time;
