@@ -12,6 +12,8 @@ mod notify;
 mod panes;
 mod requests;
 mod state;
+#[cfg(test)]
+mod alert_text_units;
 mod symbols;
 mod terminal;
 mod theme;

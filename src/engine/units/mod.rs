@@ -1,6 +1,7 @@
 //! Unit tests of the engine's rules (gate, planner, dispatcher, tracker) with a fake clock and a fake
 //! provider: no sleeps, no HTTP.
 
+mod alert_text;
 mod batch_reads;
 mod close_cover;
 mod dispatcher;
