@@ -38,7 +38,7 @@ impl Engine {
             })),
             unfinished,
             known = self.known.len(),
-            known_kib = kib(sampled_bytes(self.known.values(), json_len)),
+            known_kib = kib(sampled_bytes(self.known.alerts(), json_len)),
             waits = self.waits.waiting(),
             wait_sweeps = self.waits.sweeps(),
             detectors = self.succession.detectors(),

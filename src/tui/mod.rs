@@ -1,6 +1,8 @@
 //! The terminal console: state, views, keymap and theme; renders engine events, sends commands.
 
 mod actions;
+#[cfg(test)]
+mod alert_text_units;
 mod app;
 mod containment;
 mod dialog;
@@ -12,8 +14,6 @@ mod notify;
 mod panes;
 mod requests;
 mod state;
-#[cfg(test)]
-mod alert_text_units;
 mod symbols;
 mod terminal;
 mod theme;

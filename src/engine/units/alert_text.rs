@@ -24,7 +24,10 @@ fn memory_keeps_an_alert_without_its_detail_text_and_knows_it_unchanged() {
     let kept = book.get("a1").expect("shown");
     assert!(kept.description.is_empty() && kept.entities.is_empty() && kept.url.is_none());
     assert_eq!(kept.title, "Mass download", "what lists show stays");
-    assert!(book.shows(&with_text()), "the same alert read again is no news");
+    assert!(
+        book.shows(&with_text()),
+        "the same alert read again is no news"
+    );
     let mut retitled = with_text();
     retitled.title = "Mass download (updated)".into();
     assert!(!book.shows(&retitled), "a change that lists show is news");
