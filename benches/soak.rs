@@ -372,6 +372,10 @@ fn main() {
         .status();
     let code = run.0.wait().map(|s| s.code());
     let _ = reader.join();
+    let (log_files, log_mb) = files_mb(&logs, "remedy");
+    println!(
+        "log: {log_files} files (one per simulated day, `rotate = \"daily\"`), {log_mb:.1} MB"
+    );
     println!(
         "remedy run after SIGTERM: exit {code:?}; JSON stream: {} lines, {} snapshots (1 = never fell behind), \
          time-is-simulated notice {}; lines by type: {:?}",

@@ -5,6 +5,7 @@ use std::io::Write;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::engine::{Command, EngineHandle, Event};
+use crate::headless_resync::ResyncAsk;
 
 /// Why the headless loop ended other than by request.
 #[derive(Debug, thiserror::Error)]
@@ -29,9 +30,7 @@ pub async fn run(
     let drained = tokio::time::sleep(grace);
     tokio::pin!(drained);
     let mut draining = false;
-    // Asked for a snapshot after falling behind: not asked again until it is printed (each ask would send
-    // another whole snapshot, and a large one makes the output fall behind again).
-    let mut resync_asked = false;
+    let mut resync = ResyncAsk::default();
     let stdout = std::io::stdout();
     loop {
         tokio::select! {
@@ -44,9 +43,7 @@ pub async fn run(
             _ = &mut drained, if draining => return Ok(()),
             event = events.recv() => match event {
                 Ok(event) => {
-                    if matches!(event, Event::Snapshot { .. }) {
-                        resync_asked = false;
-                    }
+                    resync.on_event(&event);
                     let stopped = match &event {
                         Event::EngineStopped { reason } => Some(reason.clone()),
                         _ => None,
@@ -63,13 +60,12 @@ pub async fn run(
                         return Err(HeadlessError::EngineStopped(reason));
                     }
                 }
-                Err(RecvError::Lagged(missed)) if resync_asked => {
-                    tracing::warn!(missed, "headless output still behind; the snapshot asked for is on its way");
+                Err(RecvError::Lagged(missed)) if resync.on_lag() => {
+                    tracing::warn!(missed, "headless output fell behind; asking for a snapshot");
+                    let _ = commands.send(Command::Resync).await;
                 }
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "headless output fell behind; asking for a snapshot");
-                    resync_asked = true;
-                    let _ = commands.send(Command::Resync).await;
+                    tracing::warn!(missed, "headless output still behind; the snapshot asked for is on its way");
                 }
                 Err(RecvError::Closed) => return Ok(()),
             },

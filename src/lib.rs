@@ -3,10 +3,13 @@
 pub mod alert;
 pub mod api;
 pub mod config;
+pub mod daily_prune;
 pub mod engine;
 pub mod filter;
 pub mod headless;
+pub mod headless_resync;
 pub mod lifecycle;
+pub mod log_days;
 pub mod logging;
 pub mod sim;
 pub mod sim_time;

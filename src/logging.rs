@@ -1,4 +1,4 @@
-//! Logs go to a daily-rotated file in the data directory (never the terminal the console draws on), or to
+//! Logs go to a daily-rotated file (days of the log's clock, see `log_days.rs`) in the data directory (never the terminal the console draws on), or to
 //! standard error for a supervisor such as journald; as text or JSON lines.
 
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 use crate::config::{LogFormat, LogRotation, LogSection};
+use crate::log_days::DailyFiles;
 
 /// Where log lines go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,25 +63,32 @@ pub fn init(target: &LogTarget, settings: &LogSection) -> Result<WorkerGuard, Lo
     Ok(guard)
 }
 
-/// The file appender: daily files keeping `keep` of them, or one file that never rotates.
-fn file_appender(dir: &Path, settings: &LogSection) -> Result<RollingFileAppender, LogError> {
+/// The file appender: daily files keeping `keep` of them (days of the log's clock, see
+/// [`crate::log_days::follow_clock`]), or one file that never rotates.
+fn file_appender(
+    dir: &Path,
+    settings: &LogSection,
+) -> Result<Box<dyn std::io::Write + Send>, LogError> {
     std::fs::create_dir_all(dir).map_err(|source| LogError::Folder {
         path: dir.to_path_buf(),
         source,
     })?;
-    let builder = RollingFileAppender::builder()
-        .filename_prefix("remedy")
-        .filename_suffix("log");
-    let builder = match settings.rotate {
-        LogRotation::Daily => builder
-            .rotation(Rotation::DAILY)
-            .max_log_files(usize::try_from(settings.keep).unwrap_or(usize::MAX)),
-        LogRotation::Never => builder.rotation(Rotation::NEVER),
-    };
-    builder.build(dir).map_err(|source| LogError::File {
-        path: dir.to_path_buf(),
-        source,
-    })
+    match settings.rotate {
+        LogRotation::Daily => Ok(Box::new(DailyFiles::new(
+            dir.to_path_buf(),
+            usize::try_from(settings.keep).unwrap_or(usize::MAX),
+        ))),
+        LogRotation::Never => RollingFileAppender::builder()
+            .filename_prefix("remedy")
+            .filename_suffix("log")
+            .rotation(Rotation::NEVER)
+            .build(dir)
+            .map(|appender| Box::new(appender) as Box<dyn std::io::Write + Send>)
+            .map_err(|source| LogError::File {
+                path: dir.to_path_buf(),
+                source,
+            }),
+    }
 }
 
 #[cfg(test)]

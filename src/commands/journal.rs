@@ -8,8 +8,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::daily_prune::daily_prune;
 use remedy::engine::Clock;
-use remedy::store::{Journal, PruneCounts};
+use remedy::store::PruneCounts;
 
 use crate::cli::JournalAction;
 
@@ -114,25 +115,17 @@ pub async fn prune_daily(
             tracing::info!("retention: left to the leader (this process follows)");
             continue;
         }
-        let path = journal_path.clone();
         let cutoff = clock.now_utc() - chrono::Duration::days(retain_days as i64);
-        let pruned = tokio::task::spawn_blocking(move || {
-            let mut journal: Journal = remedy::wiring::open_journal(&path)?;
-            journal.prune(cutoff, "remedy run (retention)")
-        })
-        .await;
-        match pruned {
-            Ok(Ok(outcome)) if outcome.counts.is_empty() => {
+        match daily_prune(journal_path.clone(), cutoff, "remedy run (retention)").await {
+            Ok(outcome) if outcome.counts.is_empty() => {
                 tracing::info!("retention: nothing to prune")
             }
-            Ok(Ok(outcome)) => tracing::info!(
+            Ok(outcome) => tracing::info!(
                 archives = ?outcome.archives,
-                vacuumed = outcome.vacuumed,
                 "retention pruned {}",
                 describe(&outcome.counts)
             ),
-            Ok(Err(e)) => tracing::warn!("retention: prune failed, retried tomorrow: {e}"),
-            Err(e) => tracing::warn!("retention: prune stopped, retried tomorrow: {e}"),
+            Err(e) => tracing::warn!("retention: prune failed, retried tomorrow: {e}"),
         }
     }
 }

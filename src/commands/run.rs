@@ -114,7 +114,8 @@ async fn simulated_clock(
     settings: &mut remedy::engine::EngineSettings,
 ) -> Result<Arc<dyn Clock>, SimTimeError> {
     let time = remedy::sim_time::read(&remedy::sim_time::clock_url(config)?).await?;
-    let clock = ScaledClock::new(time.now, time.scale);
+    let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(time.now, time.scale));
+    remedy::log_days::follow_clock(clock.clone());
     remedy::sim_time::scale_to(time.scale, api, settings);
     let text = remedy::sim_time::notice(&time);
     tracing::warn!("{text}");
@@ -125,7 +126,7 @@ async fn simulated_clock(
     if let Ok(line) = serde_json::to_string(&event) {
         let _ = writeln!(std::io::stdout(), "{line}");
     }
-    Ok(Arc::new(clock))
+    Ok(clock)
 }
 
 /// The audit head at shutdown, in the log and as the last JSON line (when stdout still listens).

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::interface::AlertView;
 
-/// The alerts the engine keeps in memory (open ones, and those with remediations in memory).
+/// The alerts the engine keeps in memory (open ones, and those with remediations in memory), each without
+/// the text its detail reads from the journal when it opens (description, entities, link), as start-up loads
+/// them: a live alert's text is sent once, when it is seen, and not kept.
 #[derive(Default)]
 pub(super) struct AlertBook {
     views: BTreeMap<String, AlertView>,
@@ -34,9 +36,16 @@ impl AlertBook {
         &self.views
     }
 
-    /// Keeps `view` as the alert `alert_id` is shown.
+    /// Keeps `view` (without its detail's text) as the alert `alert_id` is shown.
     pub fn show(&mut self, alert_id: String, view: AlertView) {
-        self.views.insert(alert_id, view);
+        self.views.insert(alert_id, kept(view));
+    }
+
+    /// Whether memory already shows `view` as it is (its detail's text aside).
+    pub fn shows(&self, view: &AlertView) -> bool {
+        self.views
+            .get(&view.id)
+            .is_some_and(|old| *old == kept(view.clone()))
     }
 
     /// Applies `change` to the alert's view; the view after it, when the alert is in memory.
@@ -53,5 +62,15 @@ impl AlertBook {
     /// The alert left memory (it stays in the journal).
     pub fn forget(&mut self, alert_id: &str) {
         self.views.remove(alert_id);
+    }
+}
+
+/// What memory keeps of a view: all but the text its detail reads from the journal (`send_full_alert`).
+fn kept(view: AlertView) -> AlertView {
+    AlertView {
+        description: String::new(),
+        entities: Vec::new(),
+        url: None,
+        ..view
     }
 }

@@ -14,7 +14,8 @@ impl Engine {
             return;
         }
         self.start_dispatches();
-        self.refresh_waits();
+        // What waits is worked out on the next wait beat, once however many pumps came before it.
+        self.waits.mark_stale();
     }
 
     fn start_dispatches(&mut self) {
@@ -31,15 +32,15 @@ impl Engine {
         self.journal_skips(pumped.skips);
     }
 
-    /// Starts a tracking round over what is in flight, queued or approved on a machine not being dispatched.
+    /// Starts a tracking round over what is in flight or queued on a machine not being dispatched. Approved
+    /// rows are not in it: only this leader changes them (analysts' commands come through it), and a round
+    /// re-reads each of its rows from the journal, so a dispatch backlog would make every round slower.
     pub fn start_track(&mut self) {
         let unfinished: Vec<RemediationRow> = self
             .remediations
             .rows()
             .filter(|r| {
-                (r.state.is_in_flight()
-                    || r.state == RemediationState::Queued
-                    || r.state == RemediationState::Approved)
+                (r.state.is_in_flight() || r.state == RemediationState::Queued)
                     && !self.dispatcher.is_dispatching(&r.machine_id)
             })
             .cloned()

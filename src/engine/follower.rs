@@ -187,7 +187,7 @@ impl Engine {
             let mut view = alert_view(&alert, matched.as_ref());
             if let Some(old) = self.alerts.get(&view.id) {
                 view.note = old.note.clone();
-                if *old == view {
+                if self.alerts.shows(&view) {
                     continue;
                 }
             }

@@ -257,7 +257,7 @@ impl Engine {
         if let Some(old) = self.alerts.get(&view.id) {
             view.note = old.note.clone();
             let remembered = self.resolver.knows(&view.id);
-            if *old == view && remembered {
+            if self.alerts.shows(&view) && remembered {
                 return None;
             }
         }

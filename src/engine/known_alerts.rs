@@ -36,6 +36,11 @@ impl KnownAlerts {
     pub(super) fn len(&self) -> usize {
         self.by_id.len()
     }
+
+    /// Every alert known (in no order), for the sizes line.
+    pub(super) fn alerts(&self) -> impl Iterator<Item = &SourceAlert> {
+        self.by_id.values()
+    }
 }
 
 /// What a later read's merge needs of `alert`: its ids, sources, detection, user, devices, status.

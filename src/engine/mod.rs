@@ -24,6 +24,7 @@ mod fresh;
 mod gate;
 mod graph_source;
 mod graph_verdict;
+mod heap;
 mod history;
 mod intake;
 mod intake_state;

@@ -286,7 +286,7 @@ async fn run(
             _ = heartbeat.tick() => engine.heartbeat().await,
             _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
-            _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
+            _ = waits.tick(), if engine.leads() => engine.refresh_waits_if_due(),
             _ = window.tick() => engine.forget_outside_window(engine.now()),
             _ = journal_watch.tick() => engine.watch_journal().await,
             _ = track.tick(), if engine.leads() => {

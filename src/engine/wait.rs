@@ -1,6 +1,7 @@
 //! Why a remediation that is not final has not moved on yet, as the engine sees it.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,10 +33,22 @@ pub enum WaitReason {
     Leader { holder: Option<String> },
 }
 
-/// What each approved remediation waits for, as last told to front ends.
+/// Reasons are worked out again this often even when nothing they depend on was marked changed, so a
+/// queue's estimate follows the quota.
+pub(super) const SLOW_SWEEP: Duration = Duration::from_secs(30);
+
+/// What each approved remediation waits for, as last told to front ends. Reasons are worked out again (a
+/// sweep) only when something they depend on changed ([`WaitBoard::mark_stale`]) or [`SLOW_SWEEP`] passed,
+/// and a remediation is sent again only when its reason changed.
 #[derive(Debug, Default)]
 pub(super) struct WaitBoard {
     reasons: HashMap<String, WaitReason>,
+    /// Something a reason depends on changed since the last sweep.
+    stale: bool,
+    /// When the last sweep ran.
+    swept_at: Option<Instant>,
+    /// Sweeps so far.
+    sweeps: u64,
 }
 
 impl WaitBoard {
@@ -51,10 +64,33 @@ impl WaitBoard {
     /// The remediation changed: what it waited for is worked out again.
     pub fn forget(&mut self, remediation_id: &str) {
         self.reasons.remove(remediation_id);
+        self.stale = true;
     }
 
-    /// Takes the fresh reasons; returns the remediations whose reason changed (or that no longer wait).
-    pub fn replace(&mut self, fresh: HashMap<String, WaitReason>) -> Vec<String> {
+    /// Something the reasons depend on changed (a row, a dispatch started or ended, the quota's room).
+    pub fn mark_stale(&mut self) {
+        self.stale = true;
+    }
+
+    /// Whether the reasons are to be worked out again at `now`.
+    pub fn due(&self, now: Instant) -> bool {
+        self.stale
+            || self
+                .swept_at
+                .is_none_or(|at| now.saturating_duration_since(at) >= SLOW_SWEEP)
+    }
+
+    /// How many times the reasons were worked out.
+    pub fn sweeps(&self) -> u64 {
+        self.sweeps
+    }
+
+    /// Takes the fresh reasons of a sweep at `now`; returns the remediations whose reason changed (or that
+    /// no longer wait).
+    pub fn replace(&mut self, fresh: HashMap<String, WaitReason>, now: Instant) -> Vec<String> {
+        self.stale = false;
+        self.swept_at = Some(now);
+        self.sweeps += 1;
         let mut changed: Vec<String> = fresh
             .iter()
             .filter(|(id, reason)| self.reasons.get(*id) != Some(*reason))

@@ -44,9 +44,17 @@ impl Engine {
         }
     }
 
+    /// The wait beat: works the reasons out again only when something they depend on changed or the slow
+    /// sweep is due, so a long queue that does not move costs nothing.
+    pub(super) fn refresh_waits_if_due(&mut self) {
+        if self.waits.due(self.instant()) {
+            self.refresh_waits();
+        }
+    }
+
     /// Recomputes the wait reasons and sends the rows whose reason changed.
     pub(super) fn refresh_waits(&mut self) {
-        let changed = self.waits.replace(self.wait_reasons());
+        let changed = self.waits.replace(self.wait_reasons(), self.instant());
         let now = self.now();
         for id in changed {
             if let Some(row) = self.remediations.get(&id) {
@@ -86,6 +94,7 @@ impl Engine {
             .map(DateTime::<Utc>::from);
         let underway = underway(self.remediations.rows());
         let (headroom, per_minute) = self.defender_headroom();
+        let steps = step_states(self.remediations.rows());
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
         let mut reasons = HashMap::new();
@@ -100,7 +109,7 @@ impl Engine {
                 }
             } else if waits_for_machine(&underway, row) || !first_on_machine {
                 WaitReason::MachineBusy
-            } else if let Some(earlier) = self.unfinished_earlier_step(row) {
+            } else if let Some(earlier) = unfinished_earlier_step(&steps, row) {
                 earlier
             } else if let Some(next) = self.dispatcher.retry_at(machine).filter(|n| *n > instant) {
                 WaitReason::Retrying {
@@ -115,24 +124,6 @@ impl Engine {
         reasons
     }
 
-    /// The earlier step of `row`'s flow on its machine, when it has not succeeded yet.
-    fn unfinished_earlier_step(&self, row: &RemediationRow) -> Option<WaitReason> {
-        if row.step <= 1 {
-            return None;
-        }
-        let earlier = self.remediations.rows().find(|r| {
-            r.alert_id == row.alert_id
-                && r.flow_id == row.flow_id
-                && r.machine_id == row.machine_id
-                && r.step == row.step - 1
-        })?;
-        let state = Self::remediation_state(earlier);
-        (state != RemediationState::Succeeded).then(|| WaitReason::EarlierStep {
-            step: earlier.step.max(0) as u32,
-            state,
-        })
-    }
-
     /// Defender's per-minute headroom and limit (of its busiest API), counted on remedy's side.
     fn defender_headroom(&self) -> (u32, u32) {
         self.ctx
@@ -144,8 +135,51 @@ impl Engine {
     }
 }
 
+/// A flow step on a machine: alert, flow, machine, step.
+type StepKey<'a> = (&'a str, &'a str, &'a str, i64);
+
+/// Each flow step's state, so a sweep finds an earlier step without searching every row.
+fn step_states<'a>(
+    rows: impl IntoIterator<Item = &'a RemediationRow>,
+) -> HashMap<StepKey<'a>, RemediationState> {
+    rows.into_iter()
+        .map(|r| {
+            let key = (
+                r.alert_id.as_str(),
+                r.flow_id.as_str(),
+                r.machine_id.as_str(),
+                r.step,
+            );
+            (key, r.state)
+        })
+        .collect()
+}
+
+/// The earlier step of `row`'s flow on its machine, when it has not succeeded yet.
+fn unfinished_earlier_step(
+    steps: &HashMap<StepKey<'_>, RemediationState>,
+    row: &RemediationRow,
+) -> Option<WaitReason> {
+    if row.step <= 1 {
+        return None;
+    }
+    let key = (
+        row.alert_id.as_str(),
+        row.flow_id.as_str(),
+        row.machine_id.as_str(),
+        row.step - 1,
+    );
+    let state = *steps.get(&key)?;
+    (state != RemediationState::Succeeded).then(|| WaitReason::EarlierStep {
+        step: (row.step - 1).max(0) as u32,
+        state,
+    })
+}
+
 /// The queue place with its estimate: the headroom leaves at once, the rest at the per-minute rate,
-/// after any throttling. Places beyond [`EXACT_PLACES`] and their estimate are rounded down to steps.
+/// after any throttling. Beyond [`EXACT_PLACES`] the place is told in steps and its estimate is that of
+/// the step at the per-minute rate alone (not the minute's headroom, which moves with every call), so a
+/// long queue's reasons change only when a remediation crosses a step.
 fn queue_place(
     position: u32,
     headroom: u32,
@@ -153,11 +187,10 @@ fn queue_place(
     throttled: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> WaitReason {
-    let beyond = u64::from(position.saturating_sub(headroom));
-    let pacing = (beyond * 60).div_ceil(u64::from(per_minute.max(1)));
     let throttle = throttled.map_or(0, |until| (until - now).num_seconds().max(0) as u64);
-    let eta = (pacing + throttle).max(1);
+    let pacing = |ahead: u64| (ahead * 60).div_ceil(u64::from(per_minute.max(1)));
     if position <= EXACT_PLACES {
+        let eta = (pacing(u64::from(position.saturating_sub(headroom))) + throttle).max(1);
         return WaitReason::Queue {
             position,
             eta_secs: eta.div_ceil(5) * 5,
@@ -168,6 +201,7 @@ fn queue_place(
         .take_while(|s| *s < position)
         .last()
         .unwrap_or(EXACT_PLACES);
+    let eta = (pacing(u64::from(over)) + throttle).max(1);
     WaitReason::LongQueue {
         over,
         eta_mins: eta.div_ceil(60),

@@ -66,7 +66,8 @@ impl Default for PruneBatch {
 }
 
 impl PruneCounts {
-    fn add(&mut self, batch: &PruneCounts) {
+    /// Adds what another batch removed.
+    pub fn add(&mut self, batch: &PruneCounts) {
         self.remediations += batch.remediations;
         self.transitions += batch.transitions;
         self.approvals += batch.approvals;
@@ -222,8 +223,9 @@ impl Journal {
         })
     }
 
-    /// One prune transaction; the archive it wrote is removed again if it fails.
-    fn prune_batch(
+    /// One prune transaction (at most `batch`), without `VACUUM`; the archive it wrote is removed again if it
+    /// fails. Returns what it removed (empty: nothing was left) and its archive.
+    pub fn prune_batch(
         &mut self,
         cutoff: DateTime<Utc>,
         who: &str,

@@ -1,6 +1,8 @@
 //! The terminal console: state, views, keymap and theme; renders engine events, sends commands.
 
 mod actions;
+#[cfg(test)]
+mod alert_text_units;
 mod app;
 mod containment;
 mod dialog;

@@ -205,9 +205,20 @@ impl Model {
         }
     }
 
-    fn upsert_alert(&mut self, alert: AlertView) {
+    /// Keeps an alert's latest view; a view without its detail's text (the engine keeps none in memory)
+    /// keeps the text already read.
+    fn upsert_alert(&mut self, mut alert: AlertView) {
         match self.alert_index.get(&alert.id) {
-            Some(&i) => self.alerts[i] = alert,
+            Some(&i) => {
+                let old = &mut self.alerts[i];
+                if alert.description.is_empty() && alert.entities.is_empty() && alert.url.is_none()
+                {
+                    alert.description = std::mem::take(&mut old.description);
+                    alert.entities = std::mem::take(&mut old.entities);
+                    alert.url = old.url.take();
+                }
+                *old = alert;
+            }
             None => {
                 self.alert_index.insert(alert.id.clone(), self.alerts.len());
                 self.alerts.push(alert);

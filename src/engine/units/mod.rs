@@ -1,6 +1,7 @@
 //! Unit tests of the engine's rules (gate, planner, dispatcher, tracker) with a fake clock and a fake
 //! provider: no sleeps, no HTTP.
 
+mod alert_text;
 mod batch_reads;
 mod close_cover;
 mod dispatcher;
@@ -16,3 +17,4 @@ mod poll;
 mod read_shares;
 mod tracker;
 mod turn_horizon;
+mod wait_sweeps;
