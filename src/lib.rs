@@ -8,6 +8,7 @@ pub mod filter;
 pub mod headless;
 pub mod lifecycle;
 pub mod logging;
+pub mod pg_connect;
 pub mod sim;
 pub mod sim_time;
 pub mod store;

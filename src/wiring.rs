@@ -50,6 +50,18 @@ pub fn journal_path(config: &Config) -> PathBuf {
         .unwrap_or_else(|| data_dir().join("journal.sqlite"))
 }
 
+/// The journal the config points at (`[journal] path` or `url`), its password read from where the config
+/// says; `file` is the config file, named in errors.
+pub fn journal_target(
+    config: &Config,
+    file: &Path,
+) -> Result<crate::config::JournalTarget, ConfigError> {
+    crate::config::journal_target(config, file, || journal_path(config), &|name| {
+        std::env::var(name).ok()
+    })
+    .map(|(target, _)| target)
+}
+
 /// The demo config (config/demo.toml) pointed at a simulator listening at `base_url`
 /// (its services under `/cas`, `/mde`, `/graph` and `/login`).
 pub fn demo_config(base_url: &str) -> Result<Config, ConfigError> {

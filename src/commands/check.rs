@@ -41,6 +41,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     println!("config   ok       {}", loaded.path.display());
+    let journal_reachable = super::check_journal::check_journal(&loaded.config, &loaded.path).await;
     let engine_settings = remedy::wiring::engine_settings(&loaded.config, true, false);
     let settings = remedy::wiring::api_settings(&loaded.config);
     let cas_auth = settings.cas_auth.clone();
@@ -51,7 +52,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             return Ok(1);
         }
     };
-    let mut failures = 0;
+    let mut failures = usize::from(!journal_reachable);
     let mut report = |service: &str, call: &str, result: Result<String, String>| match result {
         Ok(detail) => println!("{service:<8} ok       {call}: {detail}"),
         Err(e) => {
@@ -128,8 +129,8 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         );
     }
     let journal_file = remedy::wiring::journal_path(&loaded.config);
-    let journal = journal_file
-        .exists()
+    // A PostgreSQL journal's policy names are checked once the store opens it here too.
+    let journal = (loaded.config.journal.url.is_none() && journal_file.exists())
         .then(|| Journal::open(&journal_file))
         .and_then(|opened| {
             opened

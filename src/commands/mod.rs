@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod check_bindings;
+mod check_journal;
 mod check_lookup;
 mod config_cmd;
 mod console;

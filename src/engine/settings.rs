@@ -247,7 +247,17 @@ fn user_from_passwd() -> Option<String> {
     None
 }
 
+/// Environment variable naming this host in the lease holder (`host:pid`), e.g. for tests standing in for two
+/// hosts on one machine.
+pub const HOST_NAME_VAR: &str = "REMEDY_HOST_NAME";
+
 fn host_name() -> String {
+    if let Some(name) = std::env::var(HOST_NAME_VAR)
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+    {
+        return name.trim().to_string();
+    }
     std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .ok()
