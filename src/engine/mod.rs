@@ -30,6 +30,7 @@ mod intake_state;
 pub mod interface;
 mod job;
 mod journal;
+mod journal_reach;
 mod known_alerts;
 mod leader;
 mod link;

@@ -263,6 +263,7 @@ async fn run(
             .div_f64(engine.settings().time_scale),
     );
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut reach = engine.ctx.journal.reach();
     loop {
         if engine.draining && engine.dispatcher.in_flight() == 0 {
             tracing::info!("drained: no submission in flight");
@@ -284,12 +285,16 @@ async fn run(
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
-            _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
+            Ok(()) = reach.changed() => {
+                let now = reach.borrow_and_update().clone();
+                engine.on_journal_reach(now).await
+            }
+            _ = poll.tick(), if engine.acts() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick(), if engine.leads() => engine.refresh_waits(),
             _ = window.tick() => engine.forget_outside_window(engine.now()),
-            _ = journal_watch.tick() => engine.watch_journal().await,
-            _ = track.tick(), if engine.leads() => {
+            _ = journal_watch.tick() => engine.journal_tick().await,
+            _ = track.tick(), if engine.acts() => {
                 engine.enter("starting tracking and dispatch");
                 engine.start_track();
                 engine.pump_dispatch();

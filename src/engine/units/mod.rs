@@ -9,6 +9,7 @@ mod gate_plan;
 mod harness;
 mod intake_resolver;
 mod journal_checkpoints;
+mod journal_outage;
 mod leader_pulse;
 mod lease_lapse;
 mod machine_queue;
