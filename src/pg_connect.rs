@@ -45,8 +45,10 @@ pub fn client_config(target: &PostgresTarget) -> tokio_postgres::Config {
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_user_timeout(TCP_USER_TIMEOUT)
         .keepalives(true)
-        .keepalives_idle(KEEPALIVE_IDLE)
-        .application_name("remedy");
+        .keepalives_idle(KEEPALIVE_IDLE);
+    if config.get_application_name().is_none() {
+        config.application_name("remedy");
+    }
     config
 }
 

@@ -4,6 +4,7 @@ mod alert_book;
 mod batch;
 mod budgets;
 mod cas_source;
+mod change_feed;
 mod checkpoints;
 mod clock;
 mod close;

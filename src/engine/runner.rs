@@ -10,6 +10,7 @@ use crate::api::Clients;
 use crate::store::Journal;
 
 use super::cas_source::CasSource;
+use super::change_feed::{self, Wake};
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::graph_source::GraphSource;
@@ -264,6 +265,10 @@ async fn run(
     );
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut reach = engine.ctx.journal.reach();
+    let (_no_feed, mut feed) = watch::channel(Wake::Idle);
+    if let Some(target) = engine.settings().journal_feed.clone() {
+        feed = change_feed::start(target);
+    }
     loop {
         if engine.draining && engine.dispatcher.in_flight() == 0 {
             tracing::info!("drained: no submission in flight");
@@ -288,6 +293,10 @@ async fn run(
             Ok(()) = reach.changed() => {
                 let now = reach.borrow_and_update().clone();
                 engine.on_journal_reach(now).await
+            }
+            Ok(()) = feed.changed() => {
+                let wake = *feed.borrow_and_update();
+                engine.on_feed(wake).await
             }
             _ = poll.tick(), if engine.acts() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,

@@ -98,6 +98,9 @@ pub struct EngineSettings {
     pub graph_service_sources: Vec<String>,
     /// A bound detector silent this long while its titles come from another is warned about.
     pub detector_quiet: chrono::Duration,
+    /// The PostgreSQL journal whose change feed (LISTEN/NOTIFY) wakes this process; `None` on SQLite,
+    /// where the change counter is polled each second.
+    pub journal_feed: Option<crate::config::PostgresTarget>,
 }
 
 impl EngineSettings {
@@ -179,6 +182,7 @@ impl EngineSettings {
             alert_sources,
             graph_service_sources: config.alerts.graph_service_sources.clone(),
             detector_quiet: hours(config.alerts.detector_quiet_hours),
+            journal_feed: None,
         }
     }
 }
