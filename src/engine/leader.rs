@@ -82,6 +82,18 @@ impl LeaseState {
         )
     }
 
+    /// Refuses unless this process holds a lease that has not ended at `now` (by its own clock): the last
+    /// check before an action leaves.
+    pub fn still_held(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        match self.held() {
+            Some(held) if held.expires_at > now => Ok(()),
+            held => Err(StoreError::LeaseLost {
+                holder: "another process, or nobody (this lease ended)".into(),
+                fence: held.map_or(0, |h| h.fence),
+            }),
+        }
+    }
+
     /// Refuses the transaction unless this process still holds the lease it took (same fence, not lapsed).
     pub fn guard(&self, tx: &JournalTx<'_>, now: DateTime<Utc>) -> Result<(), StoreError> {
         match self.held() {

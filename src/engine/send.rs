@@ -29,6 +29,9 @@ pub(super) async fn send(
         render_comment(template, alert, &row.machine_name),
         &row.idempotency_key,
     );
+    // The intent was written under the lease; a leader frozen or cut off since then must not send after its
+    // lease ended: the next leader reconciles that intent instead (and may send it itself).
+    ctx.lease.still_held(ctx.clock.now_utc())?;
     super::crash::crash_point("before_post");
     let answer = ctx.provider.submit(&row.machine_id, &request).await;
     if answer.is_ok() {

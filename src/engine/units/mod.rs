@@ -11,6 +11,7 @@ mod intake_resolver;
 mod journal_checkpoints;
 mod journal_outage;
 mod leader_pulse;
+mod lease_fence;
 mod lease_lapse;
 mod machine_queue;
 mod poll;
