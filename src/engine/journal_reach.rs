@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::core::Engine;
-use super::interface::Level;
+use super::interface::{Event, Level};
 
 /// The first probe follows a lost connection this soon; each failed probe doubles the wait…
 const FIRST_PROBE: Duration = Duration::from_secs(1);
@@ -127,6 +127,10 @@ impl Engine {
         match reach {
             Reach::Unreachable(reason) => {
                 if self.reach.lost(&reason, now) {
+                    self.emit(Event::JournalUnreachable {
+                        reason: reason.clone(),
+                        since: self.now(),
+                    });
                     self.notice(
                         Level::Error,
                         format!(
@@ -140,6 +144,7 @@ impl Engine {
                 let Some(down) = self.reach.back(now) else {
                     return;
                 };
+                self.emit(Event::JournalReachable);
                 self.notice(
                     Level::Info,
                     format!(

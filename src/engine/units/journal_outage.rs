@@ -46,11 +46,18 @@ async fn settle(h: &mut Harness, engine: &mut Engine) {
     }
 }
 
+/// The notices told since the last look; the typed reachability events among them as `<unreachable: …>`
+/// and `<reachable>`.
 fn notices(told: &mut broadcast::Receiver<Event>) -> Vec<String> {
     let mut texts = Vec::new();
     while let Ok(event) = told.try_recv() {
-        if let Event::Notice { text, .. } = event {
-            texts.push(text);
+        match event {
+            Event::Notice { text, .. } => texts.push(text),
+            Event::JournalUnreachable { reason, .. } => {
+                texts.push(format!("<unreachable: {reason}>"))
+            }
+            Event::JournalReachable => texts.push("<reachable>".into()),
+            _ => {}
         }
     }
     texts
@@ -82,6 +89,10 @@ async fn nothing_leaves_while_the_journal_is_unreachable_and_the_work_resumes_wh
         unreachable[0].contains(REASON),
         "with the reason: {told_now:?}"
     );
+    assert!(
+        told_now.contains(&format!("<unreachable: {REASON}>")),
+        "the typed event for the status bar: {told_now:?}"
+    );
 
     // While it is down nothing is dispatched, polled or tracked.
     engine.pump_dispatch();
@@ -104,11 +115,16 @@ async fn nothing_leaves_while_the_journal_is_unreachable_and_the_work_resumes_wh
     engine.journal_tick().await;
     deliver(&mut engine, &mut reach).await;
     assert!(!engine.reach.is_down());
+    let told_now = notices(&mut told);
     assert!(
-        notices(&mut told)
+        told_now
             .iter()
             .any(|t| t.starts_with("journal reachable again after 3 s")),
-        "the return is told"
+        "the return is told: {told_now:?}"
+    );
+    assert!(
+        told_now.contains(&"<reachable>".to_string()),
+        "{told_now:?}"
     );
     assert_eq!(engine.dispatcher.in_flight(), 1, "dispatch resumed");
     settle(&mut h, &mut engine).await;
