@@ -1,12 +1,12 @@
 //! Alerts seen from the alert sources: upserted on every poll, first and last sighting kept, with the form
 //! their raw JSON is in (rows written before the neutral alert hold Cloud App Security's REST alert).
 
+use super::db::{DbResult, OptionalExt, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::codec::{json_col, ts, ts_col};
+use super::codec::{conversion, json_col, ts, ts_col};
 use super::{Journal, JournalTx, StoreError};
 
 /// The form of an alert row's raw JSON.
@@ -73,9 +73,9 @@ pub struct AlertRow {
 }
 
 /// The columns [`alert_from_row`] reads.
-pub(super) const ALERT_COLUMNS: &str = "id, policy_id, title, user, severity, resolution, timestamp_ms, raw, raw_format, first_seen, last_seen";
+pub(super) const ALERT_COLUMNS: &str = "id, policy_id, title, \"user\", severity, resolution, timestamp_ms, raw, raw_format, first_seen, last_seen";
 
-pub(super) fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
+pub(super) fn alert_from_row(row: &Row) -> DbResult<AlertRow> {
     Ok(AlertRow {
         id: row.get("id")?,
         policy_id: row.get("policy_id")?,
@@ -87,9 +87,7 @@ pub(super) fn alert_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AlertR
         raw: json_col(row, "raw")?,
         format: {
             let word: String = row.get("raw_format")?;
-            RawFormat::decode(&word).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-            })?
+            RawFormat::decode(&word).map_err(|e| conversion("raw_format", e))?
         },
         first_seen: ts_col(row, "first_seen")?,
         last_seen: ts_col(row, "last_seen")?,
@@ -101,13 +99,15 @@ impl JournalTx<'_> {
     pub fn record_alert(&mut self, a: &AlertRecord) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
-                "INSERT INTO alerts (id, policy_id, title, user, severity, resolution, timestamp_ms, \
+                "INSERT INTO alerts (id, policy_id, title, \"user\", severity, resolution, timestamp_ms, \
                  raw, raw_format, first_seen, last_seen) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9) \
                  ON CONFLICT (id) DO UPDATE SET policy_id = excluded.policy_id, \
-                 title = excluded.title, user = excluded.user, severity = excluded.severity, \
+                 title = excluded.title, \"user\" = excluded.\"user\", severity = excluded.severity, \
                  resolution = excluded.resolution, timestamp_ms = excluded.timestamp_ms, \
-                 raw = excluded.raw, raw_format = excluded.raw_format, last_seen = MAX(last_seen, excluded.last_seen)",
+                 raw = excluded.raw, raw_format = excluded.raw_format, \
+                 last_seen = CASE WHEN excluded.last_seen > alerts.last_seen \
+                 THEN excluded.last_seen ELSE alerts.last_seen END",
             )?
             .execute(params![
                 a.id,
@@ -159,6 +159,6 @@ impl Journal {
              ORDER BY timestamp_ms DESC, id DESC LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![binding, wanted], alert_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(rows.collect::<DbResult<Vec<_>>>()?)
     }
 }

@@ -1,7 +1,7 @@
 //! Analyst decisions on proposed remediations: approve, reject, or expire unanswered.
 
+use super::db::{DbResult, params};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use serde::Serialize;
 
 use super::codec::{ts, ts_col};
@@ -84,6 +84,6 @@ impl Journal {
                 at: ts_col(row, "at")?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 }

@@ -1,9 +1,9 @@
 //! The audit trail: append-only entries chained by SHA-256 (or HMAC-SHA256 with a key from the
 //! environment), with a separate head so truncation shows.
 
+use super::db::{Db, DbResult, OptionalExt, Row, params};
 use chrono::{DateTime, SubsecRound, Utc};
 use hmac::{Hmac, Mac};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -93,7 +93,7 @@ pub(crate) fn record_hash(r: &AuditRecord, key: Option<&AuditKey>) -> String {
 
 pub(crate) const AUDIT_COLUMNS: &str = "seq, at, who, action, target, why, result, prev_hash, hash";
 
-pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+pub(crate) fn from_row(row: &Row) -> DbResult<AuditRecord> {
     Ok(AuditRecord {
         seq: row.get("seq")?,
         at: ts_col(row, "at")?,
@@ -107,10 +107,10 @@ pub(crate) fn from_row(row: &Row<'_>) -> rusqlite::Result<AuditRecord> {
     })
 }
 
-pub(crate) fn head(conn: &Connection) -> Result<Option<(i64, String)>, StoreError> {
+pub(crate) fn head(conn: &Db) -> Result<Option<(i64, String)>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row((), |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }
 

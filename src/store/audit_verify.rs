@@ -11,6 +11,7 @@ use super::audit::{
 };
 use super::audit_archive::ArchiveReader;
 use super::audit_checkpoint::{PRUNE_ACTION, carried_head};
+use super::db::Db;
 use super::{Journal, StoreError};
 
 /// The first thing found wrong with the chain.
@@ -145,11 +146,24 @@ impl Journal {
     ) -> Result<AuditReport, StoreError> {
         let archives = in_chain_order(archives)?;
         // One read transaction: the head and the walk see the same snapshot while others append.
-        let snapshot = self.conn.unchecked_transaction()?;
-        let head = head(&snapshot)?;
+        self.conn.begin_read()?;
+        let report = self.verify_in_snapshot(expected, &archives);
+        let rolled_back = self.conn.rollback();
+        let report = report?;
+        rolled_back?;
+        Ok(report)
+    }
+
+    fn verify_in_snapshot(
+        &self,
+        expected: Option<&ExpectedHead>,
+        archives: &[PathBuf],
+    ) -> Result<AuditReport, StoreError> {
+        let snapshot = &self.conn;
+        let head = head(snapshot)?;
         let key = self.audit_key.as_deref();
-        let mut anchors = live_anchors(&snapshot)?;
-        for archive in &archives {
+        let mut anchors = live_anchors(snapshot)?;
+        for archive in archives {
             for record in ArchiveReader::open(archive)? {
                 let record = record?;
                 anchors.extend(carried_head(&record.action, &record.result));
@@ -160,7 +174,7 @@ impl Journal {
             anchors,
             ..Walk::default()
         };
-        for archive in &archives {
+        for archive in archives {
             if walk.fault.is_some() {
                 break;
             }
@@ -169,7 +183,7 @@ impl Journal {
         if walk.fault.is_none() {
             let mut stmt =
                 snapshot.prepare(&format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY seq"))?;
-            let rows = stmt.query_map([], from_row)?;
+            let rows = stmt.query_map((), from_row)?;
             walk.run(rows.map(|r| r.map_err(StoreError::from)), key)?;
         }
         let mut fault = walk.fault.take();
@@ -184,7 +198,7 @@ impl Journal {
         if fault.is_none() && walk.entries == 0 {
             let events: i64 = snapshot.query_row(
                 "SELECT (SELECT count(*) FROM approvals) + (SELECT count(*) FROM mode_history)",
-                [],
+                (),
                 |r| r.get(0),
             )?;
             if events > 0 {
@@ -216,7 +230,7 @@ fn in_chain_order(archives: &[PathBuf]) -> Result<Vec<PathBuf>, StoreError> {
 }
 
 /// The heads carried by the journal's checkpoints: where a pruned chain may start.
-fn live_anchors(conn: &rusqlite::Connection) -> Result<HashSet<ExpectedHead>, StoreError> {
+fn live_anchors(conn: &Db) -> Result<HashSet<ExpectedHead>, StoreError> {
     let mut stmt = conn.prepare("SELECT action, result FROM audit WHERE action = ?1")?;
     let rows = stmt.query_map([PRUNE_ACTION], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))

@@ -1,11 +1,11 @@
 //! Command rows: what a follower's analysts asked for, written for the leader, which executes them in order
 //! and marks each done or refused with the reason.
 
+use super::db::{DbResult, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Row, params};
 use serde_json::Value;
 
-use super::codec::{json_col, opt_ts_col, ts, ts_col};
+use super::codec::{conversion, json_col, opt_ts_col, ts, ts_col};
 use super::{Journal, JournalTx, StoreError};
 
 /// Where a command row stands.
@@ -71,15 +71,10 @@ pub struct CommandRow {
 const COLUMNS: &str =
     "seq, body, who, origin, summary, requested_at, state, outcome, done_by, done_at";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<CommandRow> {
+fn from_row(row: &Row) -> DbResult<CommandRow> {
     let word: String = row.get("state")?;
-    let state = CommandState::parse(&word).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            6,
-            rusqlite::types::Type::Text,
-            format!("unknown command state {word:?}").into(),
-        )
-    })?;
+    let state = CommandState::parse(&word)
+        .ok_or_else(|| conversion("state", format!("unknown command state {word:?}")))?;
     Ok(CommandRow {
         seq: row.get("seq")?,
         body: json_col(row, "body")?,
@@ -97,19 +92,23 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<CommandRow> {
 impl JournalTx<'_> {
     /// Writes a pending command; returns its sequence number (the leader executes in this order).
     pub fn request_command(&mut self, command: &NewCommand) -> Result<i64, StoreError> {
-        self.tx
+        let seq = self
+            .tx
             .prepare_cached(
                 "INSERT INTO commands (body, who, origin, summary, requested_at, state) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending') RETURNING seq",
             )?
-            .execute(params![
-                command.body.to_string(),
-                command.who,
-                command.origin,
-                command.summary,
-                ts(command.at)
-            ])?;
-        Ok(self.tx.last_insert_rowid())
+            .query_row(
+                params![
+                    command.body.to_string(),
+                    command.who,
+                    command.origin,
+                    command.summary,
+                    ts(command.at)
+                ],
+                |r| r.get(0),
+            )?;
+        Ok(seq)
     }
 
     /// Marks a pending command `state` with its outcome; `false` if it was no longer pending.
@@ -142,8 +141,8 @@ impl Journal {
     pub fn pending_commands(&self) -> Result<Vec<CommandRow>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM commands WHERE state = 'pending' ORDER BY seq");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt.query_map((), from_row)?;
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 
     /// Commands executed or refused after sequence `after`, oldest first (to tell followers the outcome).
@@ -153,7 +152,7 @@ impl Journal {
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([after], from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 
     /// The highest command sequence number written so far (0 when none).
@@ -161,6 +160,6 @@ impl Journal {
         Ok(self
             .conn
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM commands")?
-            .query_row([], |r| r.get(0))?)
+            .query_row((), |r| r.get(0))?)
     }
 }

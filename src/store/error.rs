@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use super::db::DbError;
+
 /// Everything the journal can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -30,6 +32,10 @@ pub enum StoreError {
         version: i64,
         source: rusqlite::Error,
     },
+    #[error(
+        "could not upgrade the PostgreSQL journal to schema version {version}: {problem}; the journal was left at the previous version"
+    )]
+    MigrationPostgres { version: i64, problem: String },
     #[error("no remediation with id {id} in the journal")]
     NotFound { id: String },
     #[error(
@@ -68,6 +74,35 @@ pub enum StoreError {
         "journal database error: {0}; if it says 'database is locked', another remedy holds the journal for too long"
     )]
     Sqlite(#[from] rusqlite::Error),
+    #[error("journal database error: {0}")]
+    Db(DbError),
+    /// The journal's database cannot be reached (PostgreSQL down or the network gone); nothing of the
+    /// failed call was written, and the next call tries to reconnect.
+    #[error("the journal database is unreachable: {reason}; remedy retries")]
+    Unavailable { reason: String },
+    #[error(
+        "the target journal is not empty ({table} has {rows} rows); copy only into a new, empty journal"
+    )]
+    CopyTargetNotEmpty { table: &'static str, rows: u64 },
+    #[error("journal location: {problem}")]
+    Location { problem: String },
+}
+
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> StoreError {
+        match e {
+            DbError::Sqlite(e) => StoreError::Sqlite(e),
+            DbError::Unavailable { reason } => StoreError::Unavailable { reason },
+            other => StoreError::Db(other),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the database was unreachable (worth retrying later), not a refusal or a fault in the data.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
 }
 
 impl StoreError {

@@ -89,8 +89,9 @@ impl Journal {
     /// The alert id is matched exactly: `alert ID` alone or followed by a space.
     pub fn audit_of_alert(&self, alert_id: &str) -> Result<Vec<AuditRecord>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit WHERE target = 'alert ' || ?1 \
-             OR substr(target, 1, length(?1) + 7) = 'alert ' || ?1 || ' ' ORDER BY seq"
+            "SELECT {AUDIT_COLUMNS} FROM audit WHERE target = 'alert ' || CAST(?1 AS TEXT) \
+             OR substr(target, 1, length(CAST(?1 AS TEXT)) + 7) = 'alert ' || CAST(?1 AS TEXT) || ' ' \
+             ORDER BY seq"
         ))?;
         let rows = stmt.query_map([alert_id], from_row)?;
         rows.collect::<Result<Vec<_>, _>>()

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::alerts::{ALERT_COLUMNS, alert_from_row};
 use super::codec::ts;
+use super::db::DbResult;
 use super::{AlertRow, Journal, StoreError};
 
 impl Journal {
@@ -13,6 +14,6 @@ impl Journal {
             format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE last_seen >= ?1 ORDER BY last_seen");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([ts(since)], alert_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 }

@@ -1,8 +1,8 @@
 //! The leader lease: one row naming the process that acts on this journal, taken atomically, renewed by a
 //! heartbeat, and fenced by a counter that grows on every take.
 
+use super::db::{DbResult, OptionalExt, Row, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
 
 use super::codec::{ts, ts_col};
 use super::{Journal, JournalTx, StoreError};
@@ -46,7 +46,7 @@ pub enum LeaseOutcome {
     HeldBy(Lease),
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Lease> {
+fn from_row(row: &Row) -> DbResult<Lease> {
     Ok(Lease {
         holder: row.get("holder")?,
         token: row.get("token")?,
@@ -63,7 +63,7 @@ impl JournalTx<'_> {
         Ok(self
             .tx
             .prepare_cached(SELECT)?
-            .query_row([], from_row)
+            .query_row((), from_row)
             .optional()?)
     }
 
@@ -161,7 +161,7 @@ impl Journal {
         Ok(self
             .conn
             .prepare_cached(SELECT)?
-            .query_row([], from_row)
+            .query_row((), from_row)
             .optional()?)
     }
 }

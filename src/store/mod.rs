@@ -1,4 +1,4 @@
-//! The journal: remediations, transitions, approvals, mode changes and the audit chain, in SQLite.
+//! The journal: remediations, transitions, approvals, mode changes and the audit chain, in SQLite or PostgreSQL.
 //!
 //! Written before the outside world is touched (write-ahead) and crash-safe: WAL with `synchronous=FULL`,
 //! every write in one `BEGIN IMMEDIATE` transaction, a busy timeout so several processes can share a file.
@@ -12,15 +12,19 @@ mod audit_checkpoint;
 mod audit_verify;
 mod codec;
 mod commands;
+mod copy;
+pub mod db;
 mod error;
 mod export;
 mod feed;
 mod lease;
+mod location;
 mod modes;
 mod remediation_writes;
 mod remediations;
 mod retention;
 mod schema;
+mod schema_pg;
 mod spend;
 mod state_codec;
 mod wal_checkpoint;
@@ -30,7 +34,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, Savepoint};
+use rusqlite::Connection;
+
+use db::{Db, Savepoint};
 
 pub use alert_pages::PageMark;
 pub use alerts::{AlertRecord, AlertRow, RawFormat};
@@ -40,9 +46,11 @@ pub use audit_archive::{ArchiveReader, archive_path};
 pub use audit_checkpoint::PRUNE_ACTION;
 pub use audit_verify::{AuditFault, AuditReport, ExpectedHead};
 pub use commands::{CommandRow, CommandState, NewCommand};
+pub use copy::TableCounts;
 pub use error::StoreError;
 pub use export::ExportFormat;
 pub use lease::{Lease, LeaseHolder, LeaseOutcome};
+pub use location::JournalLocation;
 pub use modes::ModeChangeRow;
 pub use remediations::{NewRemediation, RemediationRow, TransitionRow};
 pub use retention::{PruneBatch, PruneCounts, PruneOutcome};
@@ -57,11 +65,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The journal. Owns its connection; keep one per process on a dedicated writer task.
 #[derive(Debug)]
 pub struct Journal {
-    conn: Connection,
+    conn: Db,
     /// Inside [`Journal::group`]: writes join the group's transaction instead of starting their own.
     grouped: bool,
     /// Makes new audit entries keyed (HMAC), and verifies keyed ones.
     audit_key: Option<Arc<AuditKey>>,
+    /// Where a prune archives audit entries (`<base>.audit-FIRST-LAST.jsonl`): next to a SQLite file by
+    /// default; a PostgreSQL journal has none until [`Journal::set_archive_base`].
+    archive_base: Option<std::path::PathBuf>,
 }
 
 /// A write transaction on the journal; everything done through it commits together or not at all.
@@ -112,7 +123,7 @@ impl Journal {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "journal could not switch to WAL mode");
         }
-        Self::setup(conn).map_err(|e| match e {
+        Self::setup(Db::Sqlite(conn)).map_err(|e| match e {
             StoreError::Sqlite(source) => open_err(source),
             other => other,
         })
@@ -120,19 +131,54 @@ impl Journal {
 
     /// An empty journal that lives in memory only (tests, demos).
     pub fn open_in_memory() -> Result<Journal, StoreError> {
-        Self::setup(Connection::open_in_memory()?)
+        Self::setup(Db::Sqlite(Connection::open_in_memory()?))
     }
 
-    fn setup(conn: Connection) -> Result<Journal, StoreError> {
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut journal = Journal {
+    /// Opens the journal in a PostgreSQL database and brings its schema up to date (see `schema_pg`).
+    pub fn open_postgres(config: postgres::Config, tls: db::PgTls) -> Result<Journal, StoreError> {
+        Self::setup(Db::connect_postgres(config, tls)?)
+    }
+
+    /// Opens the journal wherever `location` says.
+    pub fn open_location(location: &JournalLocation) -> Result<Journal, StoreError> {
+        match location {
+            JournalLocation::Sqlite(path) => Self::open(path),
+            JournalLocation::Postgres { config, tls } => {
+                Self::open_postgres((**config).clone(), tls.clone())
+            }
+        }
+    }
+
+    fn setup(mut conn: Db) -> Result<Journal, StoreError> {
+        match &mut conn {
+            Db::Sqlite(sqlite) => {
+                sqlite.pragma_update(None, "synchronous", "FULL")?;
+                sqlite.pragma_update(None, "foreign_keys", "ON")?;
+                schema::migrate(sqlite)?;
+            }
+            Db::Postgres(_) => schema_pg::migrate(&conn)?,
+        }
+        let archive_base = conn
+            .sqlite()
+            .and_then(|c| c.path())
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from);
+        Ok(Journal {
             conn,
             grouped: false,
             audit_key: None,
-        };
-        schema::migrate(&mut journal.conn)?;
-        Ok(journal)
+            archive_base,
+        })
+    }
+
+    /// Whether this journal lives in PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.conn.is_postgres()
+    }
+
+    /// Where a prune writes its audit archives: `base` plus `.audit-FIRST-LAST.jsonl`.
+    pub fn set_archive_base(&mut self, base: std::path::PathBuf) {
+        self.archive_base = Some(base);
     }
 
     /// The schema version of the open journal.
@@ -142,7 +188,10 @@ impl Journal {
     }
 
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        schema::current_version(&self.conn)
+        match self.conn.sqlite() {
+            Some(sqlite) => schema::current_version(sqlite),
+            None => schema_pg::current_version(&self.conn),
+        }
     }
 
     /// Runs `f` in one write transaction: commits if it returns `Ok`, rolls back otherwise.
@@ -155,7 +204,7 @@ impl Journal {
         if self.grouped {
             return self.savepoint(f);
         }
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.begin_write()?;
         let result = self.savepoint(f);
         self.finish(result)
     }
@@ -164,7 +213,7 @@ impl Journal {
     /// commit and one disk sync (group commit). A caller's failed `atomic` rolls back only its own part.
     /// Returns what `f` returned and whether the group committed; nothing of it is durable before that.
     pub fn group<T>(&mut self, f: impl FnOnce(&mut Journal) -> T) -> (T, Result<(), StoreError>) {
-        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = self.conn.begin_write() {
             tracing::debug!(
                 "journal group not started ({e}); each write takes its own transaction"
             );
@@ -193,15 +242,15 @@ impl Journal {
     /// Commits the open transaction when `result` is `Ok` (rolling back if the commit fails), else rolls back.
     fn finish<T>(&mut self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         match result {
-            Ok(value) => match self.conn.execute_batch("COMMIT") {
+            Ok(value) => match self.conn.commit() {
                 Ok(()) => Ok(value),
                 Err(e) => {
-                    let _ = self.conn.execute_batch("ROLLBACK");
+                    let _ = self.conn.rollback();
                     Err(e.into())
                 }
             },
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                let _ = self.conn.rollback();
                 Err(e)
             }
         }

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use super::db::{DbResult, OptionalExt, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::codec::{ts, ts_col};
@@ -69,8 +69,8 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT policy_id, mode FROM policy_modes")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 
     /// The mode of one policy as the journal holds it now (set by any process), if ever set.
@@ -85,9 +85,7 @@ impl Journal {
     /// A number that changes whenever another connection (another remedy process) commits to the
     /// journal: a cheap way to notice others' changes without reading any table.
     pub fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "data_version", |r| r.get(0))?)
+        Ok(self.conn.data_version()?)
     }
 
     /// Every mode change of one policy, oldest first.
@@ -106,6 +104,6 @@ impl Journal {
                 changed_at: ts_col(row, "changed_at")?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 }

@@ -1,7 +1,7 @@
 //! Remediation writes: idempotent insert, state changes (compare-and-set), Defender ids and cover proof.
 
+use super::db::{Db, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use super::{Journal, JournalTx, StoreError};
 use crate::lifecycle::RemediationState;
 
 fn record_transition(
-    conn: &Connection,
+    conn: &Db,
     id: &str,
     from: Option<&str>,
     to: RemediationState,

@@ -1,7 +1,7 @@
 //! Remediations as the journal holds them, and the queries that read them.
 
+use super::db::{Db, DbResult, OptionalExt, Params, Row, params, params_from_iter};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ pub(super) const COLUMNS: &str = "id, idempotency_key, alert_id, policy_id, flow
      action, params, state, reason, provider_action_id, requested_by, created_at, updated_at, \
      submitted_at, final_at, proof, cover";
 
-pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
+pub(super) fn from_row(row: &Row) -> DbResult<RemediationRow> {
     let word: String = row.get("state")?;
     let (state, unknown_state, refused) = match decode_state(&word) {
         Ok(state) => (state, None, None),
@@ -108,17 +108,17 @@ pub(super) fn from_row(row: &Row<'_>) -> rusqlite::Result<RemediationRow> {
 }
 
 pub(super) fn select(
-    conn: &Connection,
+    conn: &Db,
     filter: &str,
-    args: impl rusqlite::Params,
+    args: impl Params,
 ) -> Result<Vec<RemediationRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM remediations {filter}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(args, from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<DbResult<_>>()?)
 }
 
-pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>, StoreError> {
+pub(super) fn load(conn: &Db, id: &str) -> Result<Option<RemediationRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM remediations WHERE id = ?1");
     Ok(conn
         .prepare_cached(&sql)?
@@ -126,7 +126,7 @@ pub(super) fn load(conn: &Connection, id: &str) -> Result<Option<RemediationRow>
         .optional()?)
 }
 
-pub(super) fn require(conn: &Connection, id: &str) -> Result<RemediationRow, StoreError> {
+pub(super) fn require(conn: &Db, id: &str) -> Result<RemediationRow, StoreError> {
     load(conn, id)?.ok_or_else(|| StoreError::NotFound { id: id.to_owned() })
 }
 
@@ -233,6 +233,6 @@ impl Journal {
                 note: row.get("note")?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 }

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use super::db::{Db, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::audit::{AUDIT_COLUMNS, from_row};
@@ -82,35 +82,35 @@ impl PruneCounts {
 
 /// Marks what goes (at most `batch`, everything when `None`) in temporary tables and counts it; the caller's
 /// transaction decides whether it goes.
-fn select(
-    conn: &Connection,
-    cutoff: &str,
-    batch: Option<PruneBatch>,
-) -> Result<PruneCounts, StoreError> {
+fn select(conn: &Db, cutoff: &str, batch: Option<PruneBatch>) -> Result<PruneCounts, StoreError> {
     let finals: Vec<String> = RemediationState::ALL
         .into_iter()
         .filter(|s| s.is_final())
         .map(|s| format!("'{}'", state_word(s)))
         .collect();
+    // Created empty from the tables they mark (so their ids have the same type and collation), then filled:
+    // PostgreSQL takes no parameters in `CREATE TABLE … AS`.
     conn.execute_batch(
-        "DROP TABLE IF EXISTS temp.prune_remediations; DROP TABLE IF EXISTS temp.prune_alerts;",
+        "DROP TABLE IF EXISTS prune_remediations; DROP TABLE IF EXISTS prune_alerts; \
+         CREATE TEMP TABLE prune_remediations AS SELECT id FROM remediations WHERE 1 = 0; \
+         CREATE TEMP TABLE prune_alerts AS SELECT id FROM alerts WHERE 1 = 0;",
     )?;
     conn.execute(
         &format!(
-            "CREATE TEMP TABLE prune_remediations AS SELECT id FROM remediations \
+            "INSERT INTO prune_remediations SELECT id FROM remediations \
              WHERE final_at IS NOT NULL AND final_at < ?1 AND state IN ({}) ORDER BY final_at LIMIT ?2",
             finals.join(", ")
         ),
-        params![cutoff, batch.map_or(-1, |b| b.remediations)],
+        params![cutoff, batch.map_or(i64::MAX, |b| b.remediations)],
     )?;
     conn.execute(
-        "CREATE TEMP TABLE prune_alerts AS SELECT id FROM alerts a WHERE last_seen < ?1 \
+        "INSERT INTO prune_alerts SELECT id FROM alerts a WHERE last_seen < ?1 \
          AND NOT EXISTS (SELECT 1 FROM remediations r WHERE r.alert_id = a.id \
-                         AND r.id NOT IN (SELECT id FROM temp.prune_remediations))",
+                         AND r.id NOT IN (SELECT id FROM prune_remediations))",
         [cutoff],
     )?;
     let count = |sql: &str| -> Result<u64, StoreError> {
-        Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(conn.query_row(sql, (), |r| r.get::<_, i64>(0))? as u64)
     };
     let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
         "SELECT (SELECT min(seq) FROM audit), (SELECT max(seq) FROM audit WHERE at < ?1)",
@@ -127,14 +127,14 @@ fn select(
         })
         .filter(|(first, last)| first <= last);
     Ok(PruneCounts {
-        remediations: count("SELECT count(*) FROM temp.prune_remediations")?,
+        remediations: count("SELECT count(*) FROM prune_remediations")?,
         transitions: count(
-            "SELECT count(*) FROM transitions WHERE remediation_id IN (SELECT id FROM temp.prune_remediations)",
+            "SELECT count(*) FROM transitions WHERE remediation_id IN (SELECT id FROM prune_remediations)",
         )?,
         approvals: count(
-            "SELECT count(*) FROM approvals WHERE remediation_id IN (SELECT id FROM temp.prune_remediations)",
+            "SELECT count(*) FROM approvals WHERE remediation_id IN (SELECT id FROM prune_remediations)",
         )?,
-        alerts: count("SELECT count(*) FROM temp.prune_alerts")?,
+        alerts: count("SELECT count(*) FROM prune_alerts")?,
         commands: conn.query_row(OLD_COMMANDS_COUNT, [cutoff], |r| r.get::<_, i64>(0))? as u64,
         audit_entries: audit_range.map_or(0, |(first, last)| (last - first + 1) as u64),
         audit_range,
@@ -147,39 +147,44 @@ const OLD_COMMANDS_COUNT: &str = "SELECT count(*) FROM commands WHERE state <> '
 const OLD_COMMANDS_DELETE: &str = "DELETE FROM commands WHERE state <> 'pending' \
      AND done_at < ?1 AND seq < (SELECT max(seq) FROM commands)";
 
-/// The trigger that keeps the audit trail append-only (as the first migration created it).
+/// The SQLite trigger that keeps the audit trail append-only (as the first migration created it).
 const AUDIT_NO_DELETE: &str = "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit \
      BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
 
 /// Removes what [`select`] marked; audit entries up to `last` only with the append-only trigger lifted for
 /// this transaction.
-fn delete_marked(
-    conn: &Connection,
-    cutoff: &str,
-    audit_up_to: Option<i64>,
-) -> Result<(), StoreError> {
+fn delete_marked(conn: &Db, cutoff: &str, audit_up_to: Option<i64>) -> Result<(), StoreError> {
     conn.execute(OLD_COMMANDS_DELETE, [cutoff])?;
     conn.execute_batch(
-        "DELETE FROM transitions WHERE remediation_id IN (SELECT id FROM temp.prune_remediations);
-         DELETE FROM approvals WHERE remediation_id IN (SELECT id FROM temp.prune_remediations);
-         DELETE FROM remediations WHERE id IN (SELECT id FROM temp.prune_remediations);
-         DELETE FROM alerts WHERE id IN (SELECT id FROM temp.prune_alerts);",
+        "DELETE FROM transitions WHERE remediation_id IN (SELECT id FROM prune_remediations);
+         DELETE FROM approvals WHERE remediation_id IN (SELECT id FROM prune_remediations);
+         DELETE FROM remediations WHERE id IN (SELECT id FROM prune_remediations);
+         DELETE FROM alerts WHERE id IN (SELECT id FROM prune_alerts);",
     )?;
     if let Some(last) = audit_up_to {
-        conn.execute_batch("DROP TRIGGER audit_no_delete;")?;
-        conn.execute("DELETE FROM audit WHERE seq <= ?1", [last])?;
-        conn.execute_batch(AUDIT_NO_DELETE)?;
+        if conn.is_postgres() {
+            // The trigger lets a delete through only while this transaction says it prunes.
+            conn.execute_batch("SET LOCAL remedy.audit_prune = 'on'")?;
+            conn.execute("DELETE FROM audit WHERE seq <= ?1", [last])?;
+            conn.execute_batch("SET LOCAL remedy.audit_prune = 'off'")?;
+        } else {
+            conn.execute_batch("DROP TRIGGER audit_no_delete;")?;
+            conn.execute("DELETE FROM audit WHERE seq <= ?1", [last])?;
+            conn.execute_batch(AUDIT_NO_DELETE)?;
+        }
     }
-    conn.execute_batch("DROP TABLE temp.prune_remediations; DROP TABLE temp.prune_alerts;")?;
+    conn.execute_batch("DROP TABLE prune_remediations; DROP TABLE prune_alerts;")?;
     Ok(())
 }
 
 impl Journal {
     /// What [`Journal::prune`] would remove for `cutoff`, changing nothing.
     pub fn prune_dry_run(&self, cutoff: DateTime<Utc>) -> Result<PruneCounts, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
-        let counts = select(&tx, &ts(cutoff), None)?;
-        tx.rollback()?;
+        self.conn.begin_read()?;
+        let counts = select(&self.conn, &ts(cutoff), None);
+        let rolled_back = self.conn.rollback();
+        let counts = counts?;
+        rolled_back?;
         Ok(counts)
     }
 
@@ -224,11 +229,7 @@ impl Journal {
         who: &str,
         batch: PruneBatch,
     ) -> Result<(PruneCounts, Option<PathBuf>), StoreError> {
-        let journal_file = self
-            .conn
-            .path()
-            .map(PathBuf::from)
-            .filter(|p| !p.as_os_str().is_empty());
+        let journal_file = self.archive_base.clone();
         let mut archive = None;
         let result = self.atomic(|tx| {
             let counts = select(&tx.tx, &ts(cutoff), Some(batch))?;
@@ -279,20 +280,19 @@ impl Journal {
     }
 
     /// Runs `VACUUM` when more than a quarter of the file's pages are free; true when it ran.
+    /// PostgreSQL's autovacuum does this itself: always false there.
     pub fn vacuum_if_worth_it(&self) -> Result<bool, StoreError> {
-        let pages: i64 = self
-            .conn
-            .pragma_query_value(None, "page_count", |r| r.get(0))?;
-        let free: i64 = self
-            .conn
-            .pragma_query_value(None, "freelist_count", |r| r.get(0))?;
+        let Some(conn) = self.conn.sqlite() else {
+            return Ok(false);
+        };
+        let pages: i64 = conn.pragma_query_value(None, "page_count", |r| r.get(0))?;
+        let free: i64 = conn.pragma_query_value(None, "freelist_count", |r| r.get(0))?;
         if pages == 0 || free * 4 <= pages {
             return Ok(false);
         }
-        self.conn.execute_batch("VACUUM")?;
+        conn.execute_batch("VACUUM")?;
         // In WAL mode the compacted pages reach the main file, and it shrinks, at a checkpoint.
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(()))?;
         tracing::info!(pages, free, "journal vacuumed");
         Ok(true)
     }
@@ -301,15 +301,17 @@ impl Journal {
 /// Writes audit entries `first..=last` to their archive next to `journal_file`; returns it and the last entry's
 /// head, which the checkpoint carries.
 fn archive_entries(
-    conn: &Connection,
+    conn: &Db,
     journal_file: Option<&std::path::Path>,
     first: i64,
     last: i64,
 ) -> Result<(PathBuf, ExpectedHead), StoreError> {
     let Some(file) = journal_file else {
         return Err(StoreError::Archive {
-            path: PathBuf::from("(in memory)"),
-            problem: "a journal in memory has no folder to archive audit entries in".into(),
+            path: PathBuf::from("(no folder)"),
+            problem: "this journal (in memory, or in PostgreSQL without an archive folder) has no folder \
+                      to archive audit entries in"
+                .into(),
         });
     };
     let hash: String = conn.query_row("SELECT hash FROM audit WHERE seq = ?1", [last], |r| {

@@ -1,8 +1,8 @@
 //! Defender's quota spend, journaled before each call leaves, so a new leader counts what the processes
 //! before it spent (reads as well as submissions) and never bursts into a window they filled.
 
+use super::db::{DbResult, params};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::codec::{ts, ts_col};
 use super::{Journal, StoreError};
@@ -38,6 +38,6 @@ impl Journal {
         let rows = stmt.query_map([ts(since)], |row| {
             Ok((ts_col(row, "at")?, row.get("call")?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows.collect::<DbResult<_>>()?)
     }
 }

@@ -12,29 +12,37 @@ impl Journal {
     /// The file this journal lives in (`None` in memory).
     pub fn file(&self) -> Option<PathBuf> {
         self.conn
-            .path()
+            .sqlite()
+            .and_then(|c| c.path())
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
     }
 
     /// From now on this connection never checkpoints the WAL after its commits: run a
     /// [`WalCheckpointer`] beside it, or the WAL only grows.
+    /// A no-op on PostgreSQL.
     pub fn leave_checkpoints(&self) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        if let Some(conn) = self.conn.sqlite() {
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         Ok(())
     }
 
     /// This connection checkpoints after its commits again, as SQLite does by default (1000 WAL pages).
     pub fn restore_checkpoints(&self) -> Result<(), StoreError> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        if let Some(conn) = self.conn.sqlite() {
+            conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        }
         Ok(())
     }
 
     /// WAL pages after which this connection checkpoints on commit (0: never).
+    /// `0` on PostgreSQL (no WAL file of the journal's own).
     pub fn autocheckpoint_pages(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?)
+        match self.conn.sqlite() {
+            Some(conn) => Ok(conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?),
+            None => Ok(0),
+        }
     }
 }
 

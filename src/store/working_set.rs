@@ -1,8 +1,8 @@
 //! What a starting engine reads, through indexed queries: remediations finished since a moment (beside the
 //! unfinished ones) and the stored columns of their alerts, without the raw alert JSON.
 
+use super::db::{Db, DbResult, Row, params_from_iter};
 use chrono::{DateTime, Utc};
-use rusqlite::params_from_iter;
 use serde::Serialize;
 
 use super::codec::ts;
@@ -33,11 +33,19 @@ pub struct AlertSummary {
 
 /// The columns [`summary_from_row`] reads: the stored columns, and from a neutral alert's JSON the sources that
 /// read it and its Graph id.
-pub(super) const SUMMARY_COLUMNS: &str = "id, policy_id, title, user, severity, resolution, timestamp_ms, \
-     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
-     CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END";
+pub(super) fn summary_columns(db: &Db) -> &'static str {
+    if db.is_postgres() {
+        "id, policy_id, title, \"user\", severity, resolution, timestamp_ms, \
+         CASE raw_format WHEN 'neutral' THEN CAST(raw AS JSON) ->> 'seen_by' END, \
+         CASE raw_format WHEN 'neutral' THEN CAST(raw AS JSON) ->> 'graph_id' END"
+    } else {
+        "id, policy_id, title, \"user\", severity, resolution, timestamp_ms, \
+         CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.seen_by') END, \
+         CASE raw_format WHEN 'neutral' THEN json_extract(raw, '$.graph_id') END"
+    }
+}
 
-pub(super) fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertSummary> {
+pub(super) fn summary_from_row(r: &Row) -> DbResult<AlertSummary> {
     Ok(AlertSummary {
         id: r.get(0)?,
         policy_id: r.get(1)?,
@@ -59,7 +67,7 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare("SELECT DISTINCT state FROM remediations")?;
-        let words = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let words = stmt.query_map((), |r| r.get::<_, String>(0))?;
         let mut wanted = Vec::new();
         for word in words {
             let word = word?;
@@ -99,7 +107,7 @@ impl Journal {
     /// How many alerts and remediations the journal holds, and how many of those remediations are final.
     pub fn counts(&self) -> Result<(u64, u64, u64), StoreError> {
         let count = |sql: &str| -> Result<u64, StoreError> {
-            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+            Ok(self.conn.query_row(sql, (), |r| r.get::<_, i64>(0))?.max(0) as u64)
         };
         Ok((
             count("SELECT COUNT(*) FROM alerts")?,
@@ -123,7 +131,8 @@ impl Journal {
         for chunk in ids.chunks(IDS_PER_QUERY) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let mut stmt = self.conn.prepare(&format!(
-                "SELECT {SUMMARY_COLUMNS} FROM alerts WHERE id IN ({marks})"
+                "SELECT {} FROM alerts WHERE id IN ({marks})",
+                summary_columns(&self.conn)
             ))?;
             let rows = stmt.query_map(params_from_iter(chunk), summary_from_row)?;
             for row in rows {

@@ -1,6 +1,7 @@
 //! Shared test harness: a quiet simulator, an engine wired to it, and waiting on engine events.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod pty;
 pub mod terminal;
 
