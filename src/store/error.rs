@@ -66,10 +66,6 @@ pub enum StoreError {
         "the journal could not commit writes made together with this one: {0}; nothing of them was kept"
     )]
     GroupCommit(String),
-    /// The journal's database cannot be reached (PostgreSQL down or the network gone); nothing of the
-    /// failed call was written, and the next call tries to reconnect.
-    #[error("the journal database is unreachable: {reason}; remedy retries")]
-    Unavailable { reason: String },
     #[error(
         "journal database error: {0}; if it says 'database is locked', another remedy holds the journal for too long"
     )]
@@ -95,13 +91,6 @@ impl From<DbError> for StoreError {
             DbError::Unavailable { reason } => StoreError::Unavailable { reason },
             other => StoreError::Db(other),
         }
-    }
-}
-
-impl StoreError {
-    /// Whether the database was unreachable (worth retrying later), not a refusal or a fault in the data.
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Unavailable { .. })
     }
 }
 
