@@ -7,7 +7,7 @@ use color_eyre::eyre::Result;
 use remedy::api::models::security::ServiceSource;
 use remedy::api::{AlertQuery, SecurityAlertQuery};
 use remedy::api::{CasAuth, Clients};
-use remedy::store::Journal;
+use remedy::config::JournalTarget;
 use remedy::text::{has_hidden_chars, sanitize};
 
 use remedy::engine::DefenderProvider;
@@ -128,17 +128,15 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             graph_alerts(&clients, &loaded.config.alerts.graph_service_sources).await,
         );
     }
-    let journal_file = remedy::wiring::journal_path(&loaded.config);
-    // A PostgreSQL journal's policy names are checked once the store opens it here too.
-    let journal = (loaded.config.journal.url.is_none() && journal_file.exists())
-        .then(|| Journal::open(&journal_file))
-        .and_then(|opened| {
-            opened
-                .inspect_err(|e| {
-                    println!("journal  warning  {e}: renamed or quiet policies not checked")
-                })
-                .ok()
-        });
+    let journal = match remedy::wiring::journal_target(&loaded.config, &loaded.path) {
+        Ok(JournalTarget::Sqlite(path)) if !path.exists() => None,
+        Ok(target) => tokio::task::block_in_place(|| remedy::wiring::open_target(&target))
+            .inspect_err(|e| {
+                println!("journal  warning  {e}: renamed or quiet policies not checked")
+            })
+            .ok(),
+        Err(_) => None,
+    };
     match binding_warnings(&clients, &loaded.config, journal.as_ref()).await {
         Ok(warnings) if warnings.is_empty() => match journal {
             Some(_) => println!(
@@ -156,6 +154,8 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         }
         Err(e) => report("bindings", "policy check", Err(e)),
     }
+    // A PostgreSQL journal's client closes by blocking on a runtime of its own: off the async workers.
+    tokio::task::block_in_place(move || drop(journal));
     let provider = DefenderProvider {
         defender: clients.defender.clone(),
         graph: clients.graph.clone(),

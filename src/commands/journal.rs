@@ -8,13 +8,14 @@ use std::sync::Arc;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::config::JournalTarget;
 use remedy::engine::Clock;
 use remedy::store::{Journal, PruneCounts};
 
 use crate::cli::JournalAction;
 
 pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) -> Result<i32> {
-    let (journal_path, config) = match super::existing_journal(config_file, journal) {
+    let (target, config) = match super::existing_journal(config_file, journal) {
         Ok(found) => found,
         Err(code) => return Ok(code),
     };
@@ -30,8 +31,8 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
         return Ok(0);
     }
     let cutoff = Utc::now() - chrono::Duration::days(retain_days as i64);
-    let mut journal = remedy::wiring::open_journal(&journal_path)
-        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let mut journal =
+        remedy::wiring::open_target(&target).wrap_err_with(|| format!("journal {target}"))?;
     if dry_run {
         let counts = journal.prune_dry_run(cutoff)?;
         println!(
@@ -50,9 +51,12 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
             .map(|a| a.display().to_string())
             .collect();
         println!("audit entries archived to {}", names.join(", "));
+        let journal = match &target {
+            JournalTarget::Sqlite(path) => format!(" --journal {}", path.display()),
+            JournalTarget::Postgres(_) => String::new(),
+        };
         println!(
-            "  remedy audit --journal {} verify --archive {}",
-            journal_path.display(),
+            "  remedy audit{journal} verify --archive {}",
             names.join(" ")
         );
     }
@@ -85,7 +89,7 @@ const FIRST_PRUNE_VAR: &str = "REMEDY_FIRST_PRUNE_AFTER_MS";
 /// runs `time_scale` times faster than the real one) on its own connection (a follower leaves it to the leader); failures are logged and retried
 /// the next day.
 pub async fn prune_daily(
-    journal_path: PathBuf,
+    target: JournalTarget,
     retain_days: u64,
     leads: impl Fn() -> bool,
     clock: Arc<dyn Clock>,
@@ -109,10 +113,10 @@ pub async fn prune_daily(
             tracing::info!("retention: left to the leader (this process follows)");
             continue;
         }
-        let path = journal_path.clone();
+        let target = target.clone();
         let cutoff = clock.now_utc() - chrono::Duration::days(retain_days as i64);
         let pruned = tokio::task::spawn_blocking(move || {
-            let mut journal: Journal = remedy::wiring::open_journal(&path)?;
+            let mut journal: Journal = remedy::wiring::open_target(&target)?;
             journal.prune(cutoff, "remedy run (retention)")
         })
         .await;
