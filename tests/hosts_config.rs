@@ -2,6 +2,7 @@
 //! TLS when the URL asks, and `remedy check` naming the journal and whether it is reachable.
 
 mod cli_common;
+mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -208,21 +209,6 @@ fn a_ca_file_without_certificates_is_refused_when_tls_is_set_up() {
     assert!(e.to_string().contains("ca_file"), "{e}");
 }
 
-/// The test database server, when one is given (`REMEDY_TEST_PG_URL`).
-fn test_server() -> Option<String> {
-    let url = std::env::var("REMEDY_TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
-    if url.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI runs the PostgreSQL tests: REMEDY_TEST_PG_URL must be set"
-        );
-        eprintln!("REMEDY_TEST_PG_URL not set: the PostgreSQL part of this test is skipped");
-    }
-    url
-}
-
 /// `remedy check` against the simulator with `journal` lines: its output and exit code.
 fn check(journal: &str) -> (String, Option<i32>) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -277,7 +263,9 @@ fn check_names_the_journal_and_whether_it_is_reachable() {
             && l.contains("unreachable")),
         "{text}"
     );
-    let Some(url) = test_server() else { return };
+    let Some(url) = common::pg::admin_url() else {
+        return;
+    };
     let journal = format!("url = \"{url}\"\npassword_env = \"REMEDY_PG_PASSWORD\"");
     let (text, code) = check(&journal);
     assert_eq!(code, Some(0), "{text}");

@@ -68,6 +68,11 @@ fn failover(profile: Profile) {
     let (posts, duplicates, refusals) = sim_counts(&sim);
     let unaccounted = sent_without_intent(&sim, &url);
     let verified = b.audit_verifies();
+    let log = b.log_text();
+    assert!(
+        log.contains("the journal's change feed listens on remedy_journal"),
+        "{profile:?}: host-b follows the journal through LISTEN/NOTIFY"
+    );
     eprintln!("{profile:?}: {posts} POSTs, {duplicates} duplicates, {refusals} quota refusals");
     if !(open.is_empty() && duplicates == 0 && refusals == 0 && unaccounted.is_empty() && verified)
     {

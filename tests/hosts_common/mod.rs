@@ -73,6 +73,23 @@ impl Host {
         out.status.success()
     }
 
+    /// Everything the host's runs logged (the log files under its data directory).
+    pub fn log_text(&self) -> String {
+        let mut text = String::new();
+        let mut dirs = vec![self.dir.path().join("data")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.parent().is_some_and(|p| p.ends_with("logs")) {
+                    text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        text
+    }
+
     /// Keeps the host's folder (config, logs, stderr) for diagnosis and returns its path.
     pub fn keep(self) -> PathBuf {
         self.dir.keep()
