@@ -138,6 +138,17 @@ pub enum JournalAction {
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u64).range(1..))]
         older_than_days: Option<u64>,
     },
+    /// Copy every row of a journal (ids and the audit chain as they are) into a new, empty journal: a SQLite
+    /// file or a PostgreSQL database (`postgres://user@host/db`; the password from REMEDY_JOURNAL_PASSWORD).
+    /// Verifies the copy's audit chain and prints the rows per table.
+    Copy {
+        /// Where to copy to: a file path or a postgres:// URL; refused unless empty.
+        #[arg(long, value_name = "URL_OR_PATH")]
+        to: String,
+        /// Where to copy from (default: --journal, else the config's journal).
+        #[arg(long, value_name = "URL_OR_PATH")]
+        from: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

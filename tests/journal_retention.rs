@@ -2,6 +2,9 @@
 //! and the chain still verifies on the live journal alone (from its checkpoint) and with the archive, which
 //! fails once edited.
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,7 +13,6 @@ use remedy::lifecycle::{ActionKind, RemediationState};
 use remedy::store::{
     AlertRecord, AuditEntry, AuditFault, ExpectedHead, Journal, NewRemediation, PruneBatch,
 };
-use tempfile::TempDir;
 
 const RETAIN_DAYS: i64 = 180;
 
@@ -79,23 +81,23 @@ fn audit(j: &mut Journal, at: DateTime<Utc>, target: &str) {
 
 /// Ids of what the journal holds before a prune.
 struct Seeded {
-    dir: TempDir,
+    backend: pg::TestJournal,
     old_done: String,
     old_waiting: String,
     recent_done: String,
 }
 
 impl Seeded {
+    /// The SQLite file (for the commands).
     fn path(&self) -> PathBuf {
-        self.dir.path().join("journal.sqlite")
+        self.backend.dir.path().join("journal.sqlite")
     }
 }
 
 /// Old finished work, old work still waiting, an old alert without work, recent finished work; five old
 /// audit entries and three recent ones.
-fn seeded() -> Seeded {
-    let dir = tempfile::tempdir().unwrap();
-    let mut j = Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+fn seeded(backend: pg::TestJournal) -> Seeded {
+    let mut j = backend.open();
     alert(&mut j, "old-done", old(), 10);
     alert(&mut j, "old-waiting", old(), 10);
     alert(&mut j, "old-quiet", old(), 10);
@@ -120,7 +122,7 @@ fn seeded() -> Seeded {
         );
     }
     Seeded {
-        dir,
+        backend,
         old_done,
         old_waiting,
         recent_done,
@@ -129,160 +131,191 @@ fn seeded() -> Seeded {
 
 #[test]
 fn a_dry_run_counts_what_would_go_and_changes_nothing() {
-    let s = seeded();
-    let j = Journal::open(&s.path()).unwrap();
-    let counts = j.prune_dry_run(cutoff()).unwrap();
-    assert_eq!(
-        counts.remediations, 1,
-        "only the old finished one: {counts:?}"
-    );
-    assert_eq!(counts.transitions, 2, "its creation and its rejection");
-    assert_eq!(counts.approvals, 1);
-    assert_eq!(
-        counts.alerts, 2,
-        "old-done and old-quiet; old-waiting has work"
-    );
-    assert_eq!(counts.audit_entries, 5);
-    assert_eq!(counts.audit_range, Some((1, 5)));
-    assert_eq!(
-        j.prune_dry_run(cutoff()).unwrap(),
-        counts,
-        "nothing changed"
-    );
-    assert!(j.remediation(&s.old_done).unwrap().is_some());
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let j = s.backend.open();
+        let counts = j.prune_dry_run(cutoff()).unwrap();
+        assert_eq!(
+            counts.remediations, 1,
+            "only the old finished one: {counts:?}"
+        );
+        assert_eq!(counts.transitions, 2, "its creation and its rejection");
+        assert_eq!(counts.approvals, 1);
+        assert_eq!(
+            counts.alerts, 2,
+            "old-done and old-quiet; old-waiting has work"
+        );
+        assert_eq!(counts.audit_entries, 5);
+        assert_eq!(counts.audit_range, Some((1, 5)));
+        assert_eq!(
+            j.prune_dry_run(cutoff()).unwrap(),
+            counts,
+            "nothing changed"
+        );
+        assert!(j.remediation(&s.old_done).unwrap().is_some());
+    }
 }
 
 #[test]
 fn a_prune_keeps_waiting_work_and_the_chain_verifies_live_and_with_its_archive() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let outcome = j.prune(cutoff(), "alice").unwrap();
-    assert_eq!(outcome.counts.remediations, 1);
-    assert!(
-        j.remediation(&s.old_done).unwrap().is_none(),
-        "finished and old: gone"
-    );
-    assert!(j.transitions(&s.old_done).unwrap().is_empty());
-    assert!(j.approvals(&s.old_done).unwrap().is_empty());
-    assert!(
-        j.remediation(&s.old_waiting).unwrap().is_some(),
-        "never a non-final one"
-    );
-    assert!(
-        j.alert("old-waiting").unwrap().is_some(),
-        "never an alert with work"
-    );
-    assert!(j.remediation(&s.recent_done).unwrap().is_some());
-    assert!(j.alert("old-quiet").unwrap().is_none());
-    assert!(j.alert("recent").unwrap().is_some());
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let outcome = j.prune(cutoff(), "alice").unwrap();
+        assert_eq!(outcome.counts.remediations, 1);
+        assert!(
+            j.remediation(&s.old_done).unwrap().is_none(),
+            "finished and old: gone"
+        );
+        assert!(j.transitions(&s.old_done).unwrap().is_empty());
+        assert!(j.approvals(&s.old_done).unwrap().is_empty());
+        assert!(
+            j.remediation(&s.old_waiting).unwrap().is_some(),
+            "never a non-final one"
+        );
+        assert!(
+            j.alert("old-waiting").unwrap().is_some(),
+            "never an alert with work"
+        );
+        assert!(j.remediation(&s.recent_done).unwrap().is_some());
+        assert!(j.alert("old-quiet").unwrap().is_none());
+        assert!(j.alert("recent").unwrap().is_some());
 
-    assert_eq!(outcome.archives.len(), 1, "one batch");
-    let archive = outcome.archives[0].clone();
-    assert_eq!(archive.parent(), Some(s.dir.path()), "next to the journal");
-    let name = archive.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(
-        name.starts_with("journal.sqlite.audit-") && name.ends_with(".jsonl"),
-        "{name}"
-    );
-    let lines = std::fs::read_to_string(&archive).unwrap();
-    assert_eq!(lines.lines().count(), 5, "the five old entries: {lines}");
+        assert_eq!(outcome.archives.len(), 1, "one batch");
+        let archive = outcome.archives[0].clone();
+        assert_eq!(
+            archive.parent(),
+            Some(s.backend.dir.path()),
+            "next to the journal"
+        );
+        let name = archive.file_name().unwrap().to_string_lossy().into_owned();
+        let base = if s.backend.is_postgres() {
+            "journal"
+        } else {
+            "journal.sqlite"
+        };
+        assert!(
+            name.starts_with(&format!("{base}.audit-")) && name.ends_with(".jsonl"),
+            "{name}"
+        );
+        let lines = std::fs::read_to_string(&archive).unwrap();
+        assert_eq!(lines.lines().count(), 5, "the five old entries: {lines}");
 
-    let live = j.verify_audit().unwrap();
-    assert!(
-        live.ok(),
-        "the live journal verifies from its checkpoint: {:?}",
-        live.fault
-    );
-    assert_eq!(live.first_seq, 6);
-    assert_eq!(live.entries, 4, "three recent entries and the checkpoint");
-    let whole = j.verify_audit_with_archives(None, &[archive]).unwrap();
-    assert!(whole.ok(), "{:?}", whole.fault);
-    assert_eq!((whole.first_seq, whole.entries), (1, 9));
-    assert_eq!(whole.last_hash, live.last_hash);
+        let live = j.verify_audit().unwrap();
+        assert!(
+            live.ok(),
+            "the live journal verifies from its checkpoint: {:?}",
+            live.fault
+        );
+        assert_eq!(live.first_seq, 6);
+        assert_eq!(live.entries, 4, "three recent entries and the checkpoint");
+        let whole = j.verify_audit_with_archives(None, &[archive]).unwrap();
+        assert!(whole.ok(), "{:?}", whole.fault);
+        assert_eq!((whole.first_seq, whole.entries), (1, 9));
+        assert_eq!(whole.last_hash, live.last_hash);
+    }
 }
 
 #[test]
 fn an_edited_archive_fails_verification() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
-    let text = std::fs::read_to_string(&archive).unwrap();
-    std::fs::write(&archive, text.replacen("looks real", "looks fake", 1)).unwrap();
-    let report = j
-        .verify_audit_with_archives(None, std::slice::from_ref(&archive))
-        .unwrap();
-    assert_eq!(report.fault, Some(AuditFault::Edited { seq: 1 }));
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
+        let text = std::fs::read_to_string(&archive).unwrap();
+        std::fs::write(&archive, text.replacen("looks real", "looks fake", 1)).unwrap();
+        let report = j
+            .verify_audit_with_archives(None, std::slice::from_ref(&archive))
+            .unwrap();
+        assert_eq!(report.fault, Some(AuditFault::Edited { seq: 1 }));
 
-    let cut: Vec<&str> = text.lines().skip(1).collect();
-    std::fs::write(&archive, cut.join("\n")).unwrap();
-    let report = j.verify_audit_with_archives(None, &[archive]).unwrap();
-    assert_eq!(
-        report.fault.map(|f| f.seq()),
-        Some(1),
-        "an archive missing its first entry does not start the chain"
-    );
+        let cut: Vec<&str> = text.lines().skip(1).collect();
+        std::fs::write(&archive, cut.join("\n")).unwrap();
+        let report = j.verify_audit_with_archives(None, &[archive]).unwrap();
+        assert_eq!(
+            report.fault.map(|f| f.seq()),
+            Some(1),
+            "an archive missing its first entry does not start the chain"
+        );
+    }
 }
 
 #[test]
 fn entries_removed_behind_the_checkpoint_are_still_caught() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    j.prune(cutoff(), "alice").unwrap();
-    let raw = rusqlite::Connection::open(s.path()).unwrap();
-    raw.execute_batch("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 6;")
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        j.prune(cutoff(), "alice").unwrap();
+        let raw = s.backend.raw();
+        raw.execute_batch(if s.backend.is_postgres() {
+            "ALTER TABLE audit DISABLE TRIGGER USER; DELETE FROM audit WHERE seq = 6;"
+        } else {
+            "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 6;"
+        })
         .unwrap();
-    let report = j.verify_audit().unwrap();
-    assert_eq!(
-        report.fault,
-        Some(AuditFault::Missing { seq: 1, found: 7 }),
-        "no checkpoint carries entry 6's predecessor"
-    );
+        let report = j.verify_audit().unwrap();
+        assert_eq!(
+            report.fault,
+            Some(AuditFault::Missing { seq: 1, found: 7 }),
+            "no checkpoint carries entry 6's predecessor"
+        );
+    }
 }
 
 #[test]
 fn a_second_prune_chains_on_and_archives_verify_in_any_order() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let first = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
-    let second = j
-        .prune(Utc::now() - Duration::hours(1), "alice")
-        .unwrap()
-        .archives
-        .remove(0);
-    assert!(j.verify_audit().unwrap().ok());
-    let both = j
-        .verify_audit_with_archives(None, &[second.clone(), first])
-        .unwrap();
-    assert!(both.ok(), "{:?}", both.fault);
-    assert_eq!((both.first_seq, both.entries), (1, 10));
-    let newest_only = j.verify_audit_with_archives(None, &[second]).unwrap();
-    assert!(newest_only.ok(), "{:?}", newest_only.fault);
-    assert_eq!(newest_only.first_seq, 6);
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let first = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
+        let second = j
+            .prune(Utc::now() - Duration::hours(1), "alice")
+            .unwrap()
+            .archives
+            .remove(0);
+        assert!(j.verify_audit().unwrap().ok());
+        let both = j
+            .verify_audit_with_archives(None, &[second.clone(), first])
+            .unwrap();
+        assert!(both.ok(), "{:?}", both.fault);
+        assert_eq!((both.first_seq, both.entries), (1, 10));
+        let newest_only = j.verify_audit_with_archives(None, &[second]).unwrap();
+        assert!(newest_only.ok(), "{:?}", newest_only.fault);
+        assert_eq!(newest_only.first_seq, 6);
+    }
 }
 
 #[test]
 fn an_expected_head_that_was_pruned_points_at_the_archive() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let mut exported = Vec::new();
-    j.export_audit(remedy::store::ExportFormat::Json, None, &mut exported)
-        .unwrap();
-    let entries: Vec<serde_json::Value> = serde_json::from_slice(&exported).unwrap();
-    let expected = ExpectedHead {
-        seq: 3,
-        hash: entries[2]["hash"].as_str().unwrap().to_string(),
-    };
-    assert!(j.verify_audit_against(Some(&expected)).unwrap().ok());
-    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
-    let live = j.verify_audit_against(Some(&expected)).unwrap();
-    assert_eq!(
-        live.fault,
-        Some(AuditFault::ExpectedHeadArchived { seq: 3 })
-    );
-    let whole = j
-        .verify_audit_with_archives(Some(&expected), &[archive])
-        .unwrap();
-    assert!(whole.ok(), "{:?}", whole.fault);
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let mut exported = Vec::new();
+        j.export_audit(remedy::store::ExportFormat::Json, None, &mut exported)
+            .unwrap();
+        let entries: Vec<serde_json::Value> = serde_json::from_slice(&exported).unwrap();
+        let expected = ExpectedHead {
+            seq: 3,
+            hash: entries[2]["hash"].as_str().unwrap().to_string(),
+        };
+        assert!(j.verify_audit_against(Some(&expected)).unwrap().ok());
+        let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
+        let live = j.verify_audit_against(Some(&expected)).unwrap();
+        assert_eq!(
+            live.fault,
+            Some(AuditFault::ExpectedHeadArchived { seq: 3 })
+        );
+        let whole = j
+            .verify_audit_with_archives(Some(&expected), &[archive])
+            .unwrap();
+        assert!(whole.ok(), "{:?}", whole.fault);
+    }
 }
 
 #[test]
@@ -319,10 +352,10 @@ fn remedy(args: &[&str], home: &Path) -> std::process::Output {
 
 #[test]
 fn the_commands_prune_dry_run_prune_and_verify_with_the_archive() {
-    let s = seeded();
+    let s = seeded(pg::TestJournal::sqlite());
     let journal = s.path();
     let journal = journal.to_str().unwrap();
-    let home = s.dir.path();
+    let home = s.backend.dir.path();
     let dry = remedy(
         &["journal", "--journal", journal, "prune", "--dry-run"],
         home,
@@ -335,7 +368,7 @@ fn the_commands_prune_dry_run_prune_and_verify_with_the_archive() {
     );
     let pruned = remedy(&["journal", "--journal", journal, "prune"], home);
     assert!(pruned.status.success(), "{pruned:?}");
-    let archive = archive_of(s.dir.path());
+    let archive = archive_of(s.backend.dir.path());
     let live = remedy(&["audit", "--journal", journal, "verify"], home);
     assert!(live.status.success(), "{live:?}");
     let archive_arg = archive.to_str().unwrap();
@@ -382,94 +415,103 @@ fn archive_of(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_large_prune_runs_in_batches_each_archived_and_checkpointed() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let batch = PruneBatch {
-        remediations: 1,
-        audit_entries: 2,
-    };
-    let outcome = j.prune_in_batches(cutoff(), "alice", batch).unwrap();
-    assert_eq!(outcome.counts.audit_entries, 5);
-    assert_eq!(outcome.counts.audit_range, Some((1, 5)));
-    assert_eq!(
-        outcome.archives.len(),
-        3,
-        "entries 1-2, 3-4 and 5 (with its checkpoints in between)"
-    );
-    assert!(j.remediation(&s.old_done).unwrap().is_none());
-    let live = j.verify_audit().unwrap();
-    assert!(live.ok(), "{:?}", live.fault);
-    let whole = j
-        .verify_audit_with_archives(None, &outcome.archives)
-        .unwrap();
-    assert!(whole.ok(), "{:?}", whole.fault);
-    assert_eq!(whole.first_seq, 1);
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let batch = PruneBatch {
+            remediations: 1,
+            audit_entries: 2,
+        };
+        let outcome = j.prune_in_batches(cutoff(), "alice", batch).unwrap();
+        assert_eq!(outcome.counts.audit_entries, 5);
+        assert_eq!(outcome.counts.audit_range, Some((1, 5)));
+        assert_eq!(
+            outcome.archives.len(),
+            3,
+            "entries 1-2, 3-4 and 5 (with its checkpoints in between)"
+        );
+        assert!(j.remediation(&s.old_done).unwrap().is_none());
+        let live = j.verify_audit().unwrap();
+        assert!(live.ok(), "{:?}", live.fault);
+        let whole = j
+            .verify_audit_with_archives(None, &outcome.archives)
+            .unwrap();
+        assert!(whole.ok(), "{:?}", whole.fault);
+        assert_eq!(whole.first_seq, 1);
+    }
 }
 
 #[test]
 fn an_archive_line_that_is_not_an_entry_is_an_error_naming_the_file_and_line() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
-    let text = std::fs::read_to_string(&archive).unwrap();
-    let mut lines: Vec<&str> = text.lines().collect();
-    lines[1] = "{\"seq\": 2, \"note\": \"not an entry\"}";
-    std::fs::write(&archive, lines.join("\n")).unwrap();
-    let err = j
-        .verify_audit_with_archives(None, std::slice::from_ref(&archive))
-        .expect_err("an unreadable archive cannot be verified");
-    let message = err.to_string();
-    assert!(message.contains("line 2"), "{message}");
-    assert!(
-        message.contains(&archive.display().to_string()),
-        "{message}"
-    );
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let archive = j.prune(cutoff(), "alice").unwrap().archives.remove(0);
+        let text = std::fs::read_to_string(&archive).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[1] = "{\"seq\": 2, \"note\": \"not an entry\"}";
+        std::fs::write(&archive, lines.join("\n")).unwrap();
+        let err = j
+            .verify_audit_with_archives(None, std::slice::from_ref(&archive))
+            .expect_err("an unreadable archive cannot be verified");
+        let message = err.to_string();
+        assert!(message.contains("line 2"), "{message}");
+        assert!(
+            message.contains(&archive.display().to_string()),
+            "{message}"
+        );
+    }
 }
 
 #[test]
 fn finished_command_rows_older_than_the_cut_off_go_but_never_the_newest_or_a_pending_one() {
-    let s = seeded();
-    let mut j = Journal::open(&s.path()).unwrap();
-    let command = |j: &mut Journal, n: i64| {
-        j.request_command(&remedy::store::NewCommand {
-            body: serde_json::json!({ "n": n }),
-            who: "alice".into(),
-            origin: "host:1".into(),
-            summary: format!("command {n}"),
-            at: old(),
-        })
-        .unwrap()
-    };
-    let done_old = command(&mut j, 1);
-    let pending_old = command(&mut j, 2);
-    let newest_done_old = command(&mut j, 3);
-    for seq in [done_old, newest_done_old] {
-        j.atomic(|tx| {
-            tx.finish_command(
-                seq,
-                remedy::store::CommandState::Done,
-                "ok",
-                "leader",
-                old(),
-            )
-        })
-        .unwrap();
+    for backend in pg::journals("pgstore_retention") {
+        eprintln!("on {}", backend.backend());
+        let s = seeded(backend);
+        let mut j = s.backend.open();
+        let command = |j: &mut Journal, n: i64| {
+            j.request_command(&remedy::store::NewCommand {
+                body: serde_json::json!({ "n": n }),
+                who: "alice".into(),
+                origin: "host:1".into(),
+                summary: format!("command {n}"),
+                at: old(),
+            })
+            .unwrap()
+        };
+        let done_old = command(&mut j, 1);
+        let pending_old = command(&mut j, 2);
+        let newest_done_old = command(&mut j, 3);
+        for seq in [done_old, newest_done_old] {
+            j.atomic(|tx| {
+                tx.finish_command(
+                    seq,
+                    remedy::store::CommandState::Done,
+                    "ok",
+                    "leader",
+                    old(),
+                )
+            })
+            .unwrap();
+        }
+        let outcome = j.prune(cutoff(), "alice").unwrap();
+        assert_eq!(
+            outcome.counts.commands, 1,
+            "only the old finished one that is not the newest"
+        );
+        let pending: Vec<i64> = j
+            .pending_commands()
+            .unwrap()
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(pending, vec![pending_old]);
+        assert_eq!(
+            j.last_command_seq().unwrap(),
+            newest_done_old,
+            "sequence numbers are never reused"
+        );
     }
-    let outcome = j.prune(cutoff(), "alice").unwrap();
-    assert_eq!(
-        outcome.counts.commands, 1,
-        "only the old finished one that is not the newest"
-    );
-    let pending: Vec<i64> = j
-        .pending_commands()
-        .unwrap()
-        .iter()
-        .map(|c| c.seq)
-        .collect();
-    assert_eq!(pending, vec![pending_old]);
-    assert_eq!(
-        j.last_command_seq().unwrap(),
-        newest_done_old,
-        "sequence numbers are never reused"
-    );
 }

@@ -15,14 +15,19 @@ use remedy::store::{Journal, PruneCounts};
 use crate::cli::JournalAction;
 
 pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) -> Result<i32> {
+    let (dry_run, older_than_days) = match action {
+        JournalAction::Prune {
+            dry_run,
+            older_than_days,
+        } => (dry_run, older_than_days),
+        JournalAction::Copy { to, from } => {
+            return super::journal_copy::run(config_file, journal, from, &to);
+        }
+    };
     let (target, config) = match super::existing_journal(config_file, journal) {
         Ok(found) => found,
         Err(code) => return Ok(code),
     };
-    let JournalAction::Prune {
-        dry_run,
-        older_than_days,
-    } = action;
     let retain_days = older_than_days
         .or(config.map(|c| c.journal.retain_days))
         .unwrap_or(remedy::config::JournalSection::default().retain_days);

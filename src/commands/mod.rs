@@ -8,6 +8,7 @@ mod check_lookup;
 mod config_cmd;
 mod console;
 mod journal;
+mod journal_copy;
 mod run;
 mod sim;
 

@@ -34,7 +34,16 @@ pub fn pg_database(prefix: &str) -> Option<String> {
         );
         return None;
     };
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+    // A thread of its own: the blocking client refuses to run on a thread that drives a tokio runtime.
+    let prefix = prefix.to_owned();
+    let url = std::thread::spawn(move || create_database(&admin, &prefix))
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    Some(url)
+}
+
+fn create_database(admin: &str, prefix: &str) -> String {
+    let mut client = postgres::Client::connect(admin, postgres::NoTls)
         .unwrap_or_else(|error| panic!("connecting to {URL_VAR}: {error}"));
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -49,7 +58,7 @@ pub fn pg_database(prefix: &str) -> Option<String> {
     client
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .unwrap_or_else(|error| panic!("creating database {name}: {error}"));
-    Some(database_url(&admin, &name))
+    database_url(admin, &name)
 }
 
 /// `admin` with its database replaced by `name`.

@@ -22,7 +22,7 @@ pub use value::{FromValue, Params, ToValue, Value, params_from_iter};
 pub enum DbError {
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("{0}")]
+    #[error("{}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
     /// The database cannot be reached now; the next call tries again.
     #[error("the journal database is unreachable: {reason}")]
@@ -36,6 +36,15 @@ pub enum DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+/// The server's own message (`ERROR: …`, with its detail) when there is one: the driver's `Display` says only
+/// "db error".
+fn postgres_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.to_string(),
+        None => e.to_string(),
+    }
+}
 
 /// `.optional()` on a single-row result: no row is `None`.
 pub trait OptionalExt<T> {
@@ -180,9 +189,14 @@ impl Db {
             Db::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
-                conn.batch(&format!(
+                let begun = conn.batch(&format!(
                     "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
-                ))?;
+                ));
+                if begun.is_err() {
+                    // Never leave a transaction open behind a failed start (a lock wait cancelled).
+                    let _ = conn.batch("ROLLBACK");
+                }
+                begun?;
                 conn.in_tx = true;
                 Ok(())
             }

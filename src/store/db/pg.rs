@@ -51,6 +51,11 @@ impl std::fmt::Debug for PgTls {
 
 /// The advisory lock every write transaction takes first, so writers serialise as `BEGIN IMMEDIATE` does.
 pub(crate) const WRITE_LOCK_KEY: i64 = 0x7265_6d65_6479;
+/// Every session's limits: a write waits for the write lock at most as long as SQLite's busy timeout, and a
+/// session that stops inside a transaction (a paused or hung leader) loses it, its lock and its connection
+/// after 30 s, so another host can write; the paused process finds its connection gone, never a half write.
+const SESSION_LIMITS: &str =
+    "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'";
 /// The channel every committed write transaction notifies with the change counter.
 pub const CHANGE_CHANNEL: &str = "remedy_journal";
 
@@ -96,24 +101,29 @@ impl PgConn {
                     "the connection was lost inside a transaction (the server rolled it back)",
                 ));
             }
-            let connected = match &self.tls {
-                PgTls::Off => self.config.connect(postgres::NoTls),
-                PgTls::Rustls(tls) => self.config.connect(tls.clone()),
-            };
-            let client = connected.map_err(|e| {
+            let (config, tls) = (&self.config, &self.tls);
+            let connected = outside_runtime(|| match tls {
+                PgTls::Off => config.connect(postgres::NoTls),
+                PgTls::Rustls(tls) => config.connect(tls.clone()),
+            });
+            let mut client = connected.map_err(|e| {
                 unavailable(&format!(
                     "cannot connect to {}: {e}",
                     describe(&self.config)
                 ))
             })?;
+            let limits = outside_runtime(|| client.batch_execute(SESSION_LIMITS));
+            limits.map_err(DbError::Postgres)?;
             self.client = Some(client);
         }
         Ok(self.client.as_mut().expect("connected above"))
     }
 
     fn lost(&mut self) {
-        self.client = None;
         self.statements.clear();
+        if let Some(client) = self.client.take() {
+            outside_runtime(move || drop(client));
+        }
     }
 
     /// Maps a driver error, dropping the client when the connection is gone.
@@ -133,7 +143,8 @@ impl PgConn {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
-        let prepared = self.client()?.prepare(&to_postgres(sql));
+        let client = self.client()?;
+        let prepared = outside_runtime(|| client.prepare(&to_postgres(sql)));
         let statement = prepared.map_err(|e| self.fail(e))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
@@ -147,7 +158,8 @@ impl PgConn {
             .iter()
             .map(|c| c.name().to_owned())
             .collect();
-        let rows = self.client()?.query(&statement, &refs);
+        let client = self.client()?;
+        let rows = outside_runtime(|| client.query(&statement, &refs));
         let rows = rows.map_err(|e| self.fail(e))?;
         rows.iter()
             .map(|row| {
@@ -163,14 +175,37 @@ impl PgConn {
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<usize> {
         let statement = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
-        let changed = self.client()?.execute(&statement, &refs);
+        let client = self.client()?;
+        let changed = outside_runtime(|| client.execute(&statement, &refs));
         Ok(changed.map_err(|e| self.fail(e))? as usize)
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> DbResult<()> {
-        let done = self.client()?.batch_execute(sql);
+        let client = self.client()?;
+        let done = outside_runtime(|| client.batch_execute(sql));
         done.map_err(|e| self.fail(e))
     }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        self.lost();
+    }
+}
+
+/// Runs `f` here, or on a short-lived thread of its own when this thread drives a tokio runtime: the
+/// blocking client runs a runtime of its own and refuses to start inside another. The journal's writer thread
+/// runs no runtime, so its calls stay on it; commands and tests that open a journal in async code pay a thread.
+fn outside_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(f)
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Server errors that mean the session is over (shutdown, crash, connection failures).
