@@ -53,9 +53,10 @@ impl std::fmt::Debug for PgTls {
 pub(crate) const WRITE_LOCK_KEY: i64 = 0x7265_6d65_6479;
 /// Every session's limits: a write waits for the write lock at most as long as SQLite's busy timeout, and a
 /// session that stops inside a transaction (a paused or hung leader) loses it, its lock and its connection
-/// after 30 s, so another host can write; the paused process finds its connection gone, never a half write.
+/// after 5 s, so another host can write (and lead within the lease plus 5 s); the paused process finds its
+/// connection gone, never a half write.
 const SESSION_LIMITS: &str =
-    "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'";
+    "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '5s'";
 /// The channel every committed write transaction notifies with the change counter.
 pub const CHANGE_CHANNEL: &str = "remedy_journal";
 
