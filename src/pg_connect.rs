@@ -15,10 +15,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 /// An idle connection is probed after this long.
 const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
-/// The server ends a session that sits inside a transaction without a statement for this long, releasing its
-/// locks: a process frozen mid-write (a paused VM, SIGSTOP) must not keep the journal's write lock, or no other
-/// host could take the lease until it woke.
-const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(2);
 
 /// Why a connection could not be set up or made. Messages never hold the password.
 #[derive(Debug, thiserror::Error)]
@@ -50,15 +46,6 @@ pub fn client_config(target: &PostgresTarget) -> tokio_postgres::Config {
         .tcp_user_timeout(TCP_USER_TIMEOUT)
         .keepalives(true)
         .keepalives_idle(KEEPALIVE_IDLE);
-    let options = format!(
-        "-c idle_in_transaction_session_timeout={}",
-        IDLE_IN_TRANSACTION.as_millis()
-    );
-    let options = match config.get_options() {
-        Some(given) => format!("{given} {options}"),
-        None => options,
-    };
-    config.options(&options);
     if config.get_application_name().is_none() {
         config.application_name("remedy");
     }

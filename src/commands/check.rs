@@ -130,7 +130,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
     }
     let journal = match remedy::wiring::journal_target(&loaded.config, &loaded.path) {
         Ok(JournalTarget::Sqlite(path)) if !path.exists() => None,
-        Ok(target) => tokio::task::block_in_place(|| remedy::wiring::open_target(&target))
+        Ok(target) => remedy::wiring::open_target(&target)
             .inspect_err(|e| {
                 println!("journal  warning  {e}: renamed or quiet policies not checked")
             })
@@ -154,8 +154,6 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         }
         Err(e) => report("bindings", "policy check", Err(e)),
     }
-    // A PostgreSQL journal's client closes by blocking on a runtime of its own: off the async workers.
-    tokio::task::block_in_place(move || drop(journal));
     let provider = DefenderProvider {
         defender: clients.defender.clone(),
         graph: clients.graph.clone(),

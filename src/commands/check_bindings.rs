@@ -107,7 +107,7 @@ fn remembered(journal: Option<&Journal>, bound: &[Bound]) -> Vec<BoundPolicy> {
         .iter()
         .map(|b| {
             let newest = journal
-                .and_then(|j| match block_on_journal(|| j.newest_alerts_under(&b.binding, NEWEST_READ)) {
+                .and_then(|j| match j.newest_alerts_under(&b.binding, NEWEST_READ) {
                     Ok(rows) => Some(rows),
                     Err(e) => {
                         tracing::warn!(binding = %b.binding, error = %e, "journal not read for the binding check");
@@ -185,7 +185,7 @@ async fn recent_detectors(
 async fn policy_of(clients: &Clients, journal: Option<&Journal>, seen: &Seen) -> Option<String> {
     let cas_id = seen.cas_alert.as_deref()?;
     let journaled = journal
-        .and_then(|j| block_on_journal(|| j.alert(cas_id)).ok().flatten())
+        .and_then(|j| j.alert(cas_id).ok().flatten())
         .and_then(|row| stored::from_row(&row).ok())
         .and_then(|alert| alert.detection.policy_id);
     if journaled.is_some() {
@@ -198,10 +198,4 @@ async fn policy_of(clients: &Clients, journal: Option<&Journal>, seen: &Seen) ->
             None
         }
     }
-}
-
-/// A journal read from async code: a PostgreSQL journal's client blocks on a runtime of its own, so the read
-/// leaves the async worker for its duration.
-fn block_on_journal<R>(read: impl FnOnce() -> R) -> R {
-    tokio::task::block_in_place(read)
 }

@@ -106,9 +106,7 @@ async fn console(
     read_only: bool,
     demo: bool,
 ) -> Result<()> {
-    // A PostgreSQL journal's client blocks on a runtime of its own: opened off the async workers.
-    let journal = tokio::task::block_in_place(|| wiring::open_target(target))
-        .wrap_err_with(|| format!("journal {target}"))?;
+    let journal = wiring::open_target(target).wrap_err_with(|| format!("journal {target}"))?;
     let clients = Clients::new(wiring::api_settings(config))?;
     let mut settings = wiring::engine_settings(config, read_only, demo);
     if let JournalTarget::Postgres(pg) = target {

@@ -83,13 +83,8 @@ pub async fn dispatch(cli: Cli) -> Result<i32> {
         }
         Some(Command::Check) => check::run(&config_file).await,
         Some(Command::Config { action }) => config_cmd::run(&config_file, action),
-        // A PostgreSQL journal's client blocks on a runtime of its own: these run off the async workers.
-        Some(Command::Audit { journal, action }) => {
-            tokio::task::block_in_place(|| audit::run(&config_file, journal, action))
-        }
-        Some(Command::Journal { journal, action }) => {
-            tokio::task::block_in_place(|| journal::run(&config_file, journal, action))
-        }
+        Some(Command::Audit { journal, action }) => audit::run(&config_file, journal, action),
+        Some(Command::Journal { journal, action }) => journal::run(&config_file, journal, action),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "remedy", &mut script);

@@ -54,9 +54,7 @@ pub async fn run(config_file: &Path, how: How) -> Result<i32> {
     } else {
         wiring::journal_target(&config, config_file)?
     };
-    // A PostgreSQL journal's client blocks on a runtime of its own: opened off the async workers.
-    let journal = tokio::task::block_in_place(|| wiring::open_target(&target))
-        .wrap_err_with(|| format!("journal {target}"))?;
+    let journal = wiring::open_target(&target).wrap_err_with(|| format!("journal {target}"))?;
     let mut api = wiring::api_settings(&config);
     let mut settings = wiring::engine_settings(&config, how.read_only, how.demo);
     if let JournalTarget::Postgres(pg) = &target {
@@ -135,9 +133,7 @@ async fn simulated_clock(
 
 /// The audit head at shutdown, in the log and as the last JSON line (when stdout still listens).
 fn report_audit_head(target: &JournalTarget) {
-    let head =
-        tokio::task::block_in_place(|| wiring::open_target(target).and_then(|j| j.audit_head()));
-    match head {
+    match wiring::open_target(target).and_then(|j| j.audit_head()) {
         Ok((seq, hash)) => {
             tracing::info!(seq, %hash, "audit head at shutdown");
             let event = Event::AuditHead { seq, hash };
