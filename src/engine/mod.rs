@@ -34,6 +34,7 @@ mod journal;
 mod journal_reach;
 mod known_alerts;
 mod leader;
+mod lease_bound;
 mod link;
 mod mirror;
 mod modes;

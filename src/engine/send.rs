@@ -8,6 +8,7 @@ use super::cover::running_cover;
 use super::dispatch::audit_target;
 use super::error::EngineError;
 use super::interface::{ActionKind, AlertView, Level, ProofRead, RemediationState};
+use super::lease_bound::within_lease;
 use super::link::Link;
 use super::plan::render_comment;
 use super::submit::{action_request, attach, find_running};
@@ -33,7 +34,8 @@ pub(super) async fn send(
     // lease ended: the next leader reconciles that intent instead (and may send it itself).
     ctx.lease.still_held(ctx.clock.now_utc())?;
     super::crash::crash_point("before_post");
-    let answer = ctx.provider.submit(&row.machine_id, &request).await;
+    let submit = ctx.provider.submit(&row.machine_id, &request);
+    let answer = within_lease(&ctx.lease, ctx.clock.as_ref(), submit).await?;
     if answer.is_ok() {
         super::crash::crash_point("after_post");
     }
