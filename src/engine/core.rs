@@ -1,6 +1,6 @@
 //! The engine task: owns engine state, reacts to commands, timers and finished work, emits events.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -141,7 +141,7 @@ impl Engine {
             waits: super::wait::WaitBoard::default(),
             draining: false,
             follow: super::follower::FollowState::new(started),
-            known: HashMap::new(),
+            known: Default::default(),
             succession: Default::default(),
             reach: Default::default(),
         }

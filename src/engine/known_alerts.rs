@@ -10,7 +10,33 @@ use super::core::Engine;
 
 /// The neutral alert as last known, by engine id (alerts in memory only), without the text a merge never
 /// reads (description, entities), so memory per alert stays small.
-pub(super) type KnownAlerts = HashMap<String, SourceAlert>;
+#[derive(Default)]
+pub(super) struct KnownAlerts {
+    by_id: HashMap<String, SourceAlert>,
+}
+
+impl KnownAlerts {
+    /// What was last known of the alert with engine id `id`.
+    pub(super) fn get(&self, id: &str) -> Option<&SourceAlert> {
+        self.by_id.get(id)
+    }
+
+    /// Remembers what a merge will need of `alert`, the newest read of its alert.
+    fn remember(&mut self, alert: &SourceAlert) {
+        self.by_id
+            .insert(alert.key.to_string(), merge_key_of(alert));
+    }
+
+    /// Forgets the alert (it left memory).
+    pub(super) fn forget(&mut self, id: &str) {
+        self.by_id.remove(id);
+    }
+
+    /// How many alerts are known.
+    pub(super) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+}
 
 /// What a later read's merge needs of `alert`: its ids, sources, detection, user, devices, status.
 fn merge_key_of(alert: &SourceAlert) -> SourceAlert {
@@ -36,7 +62,7 @@ impl Engine {
             if let Some(known) = known {
                 merge(&mut alert, known);
             }
-            self.known.insert(id, merge_key_of(&alert));
+            self.known.remember(&alert);
             out.push(alert);
         }
         out

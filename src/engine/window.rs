@@ -107,7 +107,7 @@ impl Engine {
             self.planned.forget(id);
             self.closer.forget(id);
             self.resolver.forget(id);
-            self.known.remove(id);
+            self.known.forget(id);
         }
         let ttl = self.settings().resolve_cache_ttl;
         let instant = self.instant();
