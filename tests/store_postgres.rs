@@ -131,7 +131,7 @@ fn a_session_waits_for_the_lock_as_long_as_sqlite_and_loses_a_stalled_transactio
             .unwrap()
     };
     assert_eq!(show("lock_timeout"), "10s");
-    assert_eq!(show("idle_in_transaction_session_timeout"), "30s");
+    assert_eq!(show("idle_in_transaction_session_timeout"), "5s");
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! Journal file behaviour: migrations, reopening, durability and WAL mode.
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use chrono::{TimeZone, Utc};
 use remedy::lifecycle::{ActionKind, RemediationState as S};
 use remedy::store::{AlertRecord, AuditEntry, Journal, NewRemediation, SCHEMA_VERSION, StoreError};
@@ -79,54 +82,55 @@ fn wal_mode_and_full_sync_are_on() {
 
 #[test]
 fn reopening_after_drop_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("journal.db");
-    let mut j = Journal::open(&path).unwrap();
-    j.record_alert(&AlertRecord {
-        id: "alert-1".into(),
-        policy_id: "policy-1".into(),
-        title: "Mass download".into(),
-        user: "alice@contoso.com".into(),
-        severity: 2,
-        resolution: 0,
-        timestamp_ms: 1_764_234_000_000,
-        raw: json!({"_id": "alert-1"}),
-        format: remedy::store::RawFormat::CasRest,
-        seen_at: t0(),
-    })
-    .unwrap();
-    let (row, _) = j.insert_remediation(&intent("k1")).unwrap();
-    j.transition(&row.id, S::Approved, Some("looks bad"), t0())
-        .unwrap();
-    j.set_provider_action_id(&row.id, "mde-42", t0()).unwrap();
-    j.set_mode("policy-1", "auto", "analyst", t0()).unwrap();
-    let audit = j
-        .append_audit(&AuditEntry {
-            at: t0(),
-            who: "analyst".into(),
-            action: "approve".into(),
-            target: row.id.clone(),
-            why: "looks bad".into(),
-            result: "ok".into(),
+    for backend in pg::journals("pgstore_schema_reopen") {
+        eprintln!("on {}", backend.backend());
+        let mut j = backend.open();
+        j.record_alert(&AlertRecord {
+            id: "alert-1".into(),
+            policy_id: "policy-1".into(),
+            title: "Mass download".into(),
+            user: "alice@contoso.com".into(),
+            severity: 2,
+            resolution: 0,
+            timestamp_ms: 1_764_234_000_000,
+            raw: json!({"_id": "alert-1"}),
+            format: remedy::store::RawFormat::CasRest,
+            seen_at: t0(),
         })
         .unwrap();
-    drop(j);
+        let (row, _) = j.insert_remediation(&intent("k1")).unwrap();
+        j.transition(&row.id, S::Approved, Some("looks bad"), t0())
+            .unwrap();
+        j.set_provider_action_id(&row.id, "mde-42", t0()).unwrap();
+        j.set_mode("policy-1", "auto", "analyst", t0()).unwrap();
+        let audit = j
+            .append_audit(&AuditEntry {
+                at: t0(),
+                who: "analyst".into(),
+                action: "approve".into(),
+                target: row.id.clone(),
+                why: "looks bad".into(),
+                result: "ok".into(),
+            })
+            .unwrap();
+        drop(j);
 
-    let j = Journal::open(&path).unwrap();
-    assert_eq!(j.alert("alert-1").unwrap().unwrap().title, "Mass download");
-    let again = j.remediation(&row.id).unwrap().unwrap();
-    assert_eq!(again.state, S::Approved);
-    assert_eq!(again.provider_action_id.as_deref(), Some("mde-42"));
-    assert_eq!(again.action.kind(), Ok(&intent("k1").action));
-    assert_eq!(j.transitions(&row.id).unwrap().len(), 2);
-    assert_eq!(
-        j.modes().unwrap().get("policy-1").map(String::as_str),
-        Some("auto")
-    );
-    let report = j.verify_audit().unwrap();
-    assert!(report.ok());
-    assert_eq!(report.entries, 1);
-    assert_eq!(report.last_hash, audit.hash);
+        let j = backend.open();
+        assert_eq!(j.alert("alert-1").unwrap().unwrap().title, "Mass download");
+        let again = j.remediation(&row.id).unwrap().unwrap();
+        assert_eq!(again.state, S::Approved);
+        assert_eq!(again.provider_action_id.as_deref(), Some("mde-42"));
+        assert_eq!(again.action.kind(), Ok(&intent("k1").action));
+        assert_eq!(j.transitions(&row.id).unwrap().len(), 2);
+        assert_eq!(
+            j.modes().unwrap().get("policy-1").map(String::as_str),
+            Some("auto")
+        );
+        let report = j.verify_audit().unwrap();
+        assert!(report.ok());
+        assert_eq!(report.entries, 1);
+        assert_eq!(report.last_hash, audit.hash);
+    }
 }
 
 #[cfg(unix)]

@@ -132,7 +132,7 @@ impl PgConn {
         let gone = e.is_closed()
             || self.client.as_ref().is_none_or(Client::is_closed)
             || e.code().is_some_and(connection_lost)
-            || (e.as_db_error().is_none() && e.code().is_none());
+            || std::error::Error::source(&e).is_some_and(|source| source.is::<std::io::Error>());
         if gone {
             self.lost();
             return unavailable(&format!("lost the connection to {}: {e}", self.describe()));

@@ -50,15 +50,6 @@ impl Row {
         T::from_value(&self.values[at]).map_err(|problem| conversion(&self.names[at], problem))
     }
 
-    /// How many columns the row has.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// The row's values, in column order.
     pub fn values(&self) -> &[Value] {
         &self.values
