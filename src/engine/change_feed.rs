@@ -9,9 +9,8 @@ use tokio_postgres::AsyncMessage;
 
 use crate::config::PostgresTarget;
 use crate::pg_connect::{PgConnectError, connect, describe};
+use crate::store::db::CHANGE_CHANNEL as CHANNEL;
 
-/// The channel every journal write NOTIFYs (with the change counter as payload).
-pub const CHANNEL: &str = "remedy_journal";
 /// A lost connection is tried again after this long, doubling…
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// …up to this.
