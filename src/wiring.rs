@@ -144,9 +144,26 @@ pub fn journal_location(target: &JournalTarget) -> Result<JournalLocation, Store
     }
 }
 
-/// Opens the journal `target` names, keyed with `REMEDY_AUDIT_KEY` when it is set.
+/// Where a PostgreSQL journal's prunes write their audit archives on this host: the data directory,
+/// `journal-postgres.audit-FIRST-LAST.jsonl`.
+pub fn postgres_archive_base() -> PathBuf {
+    data_dir().join("journal-postgres")
+}
+
+/// Opens the journal `target` names, keyed with `REMEDY_AUDIT_KEY` when it is set; a PostgreSQL journal's
+/// prunes archive into this host's data directory.
 pub fn open_target(target: &JournalTarget) -> Result<crate::store::Journal, StoreError> {
     let mut journal = crate::store::Journal::open_location(&journal_location(target)?)?;
+    if let JournalTarget::Postgres(_) = target {
+        let base = postgres_archive_base();
+        if let Some(dir) = base.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        journal.set_archive_base(base);
+    }
     if let Some(key) = std::env::var_os(AUDIT_KEY_VAR)
         .and_then(|v| crate::store::AuditKey::new(v.into_encoded_bytes()))
     {

@@ -282,3 +282,50 @@ fn check_names_the_journal_and_whether_it_is_reachable() {
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("journal  FAILED"), "{text}");
 }
+
+#[test]
+fn a_postgres_journal_prunes_into_archives_in_this_hosts_data_directory() {
+    let Some(url) = common::pg::pg_database("pghosts_archive") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("remedy.toml");
+    std::fs::write(&config, format!("{VALID}[journal]\nurl = \"{url}\"\n")).unwrap();
+    let loaded = remedy::config::load(&config).unwrap();
+    let target = remedy::wiring::journal_target(&loaded.config, &config).unwrap();
+    let mut journal = remedy::wiring::open_target(&target).unwrap();
+    let old = chrono::Utc::now() - chrono::Duration::days(400);
+    journal
+        .append_audit(&remedy::store::AuditEntry {
+            at: old,
+            who: "tester".into(),
+            action: "mode".into(),
+            target: "policy p1".into(),
+            why: "test".into(),
+            result: "auto".into(),
+        })
+        .unwrap();
+    drop(journal);
+    let out = remedy(home.path())
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "journal",
+            "prune",
+            "--older-than-days",
+            "180",
+        ])
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("remedy/journal-postgres.audit-"), "{text}");
+    assert!(
+        text.contains("remedy audit verify --archive"),
+        "the verify hint names no --journal for a database: {text}"
+    );
+}
