@@ -58,6 +58,7 @@ mod sizes;
 mod source;
 mod sources;
 mod spend;
+mod startup;
 mod submit;
 mod succession_watch;
 mod track;

@@ -14,7 +14,7 @@ use super::change_feed::{self, Wake};
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::graph_source::GraphSource;
-use super::interface::{Command, Event, Level, Mode};
+use super::interface::{Command, Event, Level};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::pulse;
@@ -22,7 +22,6 @@ use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
 use super::spend::JournalSpend;
-use super::views::configured_policy_view;
 use crate::alert::SourceKind;
 use crate::api::models::security::ServiceSource;
 
@@ -324,31 +323,6 @@ impl Engine {
             }
             Err(e) => self.notice(Level::Warn, format!("audit head not read: {e}")),
         }
-    }
-
-    /// Loads modes and the working set (see `window.rs`) from the journal, shows policies, reconciles.
-    async fn startup(&mut self) {
-        match self.ctx.journal.call(|j| j.modes()).await {
-            Ok(modes) => {
-                for (policy, mode) in modes {
-                    if let Some(mode) = Mode::parse(&mode) {
-                        self.policies.set_mode(&policy, mode);
-                    }
-                }
-            }
-            Err(e) => self.notice(
-                Level::Error,
-                format!("modes not loaded from the journal: {e}"),
-            ),
-        }
-        let settings = self.ctx.settings.clone();
-        for policy_id in settings.bindings.keys() {
-            let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
-            self.policies.show(view);
-        }
-        self.load_working_set().await;
-        self.emit(self.snapshot());
-        self.heartbeat().await;
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {
