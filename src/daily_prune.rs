@@ -1,11 +1,11 @@
 //! `remedy run`'s daily retention: the prune in small batches with a pause between them, and no `VACUUM`.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::config::JournalTarget;
 use crate::store::{Journal, PruneBatch, PruneCounts, PruneOutcome, StoreError};
 
 /// One daily batch: small enough that the engine's journal writer, which waits for it, loses at most a few
@@ -27,14 +27,15 @@ pub enum DailyPruneError {
     Stopped(#[from] tokio::task::JoinError),
 }
 
-/// The daily prune of the journal at `path` up to `cutoff`, on its own connection: [`DAILY_BATCH`]es with
+/// The daily prune of the journal `target` names up to `cutoff`, on its own connection: [`DAILY_BATCH`]es with
 /// [`BETWEEN_BATCHES`] between them.
 pub async fn daily_prune(
-    path: PathBuf,
+    target: JournalTarget,
     cutoff: DateTime<Utc>,
     who: &str,
 ) -> Result<PruneOutcome, DailyPruneError> {
-    let journal = tokio::task::spawn_blocking(move || crate::wiring::open_journal(&path)).await??;
+    let journal =
+        tokio::task::spawn_blocking(move || crate::wiring::open_target(&target)).await??;
     prune_in_light_batches(journal, cutoff, who, DAILY_BATCH, || {
         tokio::time::sleep(BETWEEN_BATCHES)
     })

@@ -11,6 +11,7 @@ pub mod headless_resync;
 pub mod lifecycle;
 pub mod log_days;
 pub mod logging;
+pub mod pg_connect;
 pub mod sim;
 pub mod sim_time;
 pub mod store;

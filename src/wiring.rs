@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::api::{ApiSettings, CasAuth, QuotaWindow};
-use crate::config::{CasAuthKind, Config, ConfigError, data_dir, load_str};
+use crate::config::{CasAuthKind, Config, ConfigError, JournalTarget, TlsMode, data_dir, load_str};
 use crate::engine::EngineSettings;
+use crate::store::db::PgTls;
+use crate::store::{JournalLocation, StoreError};
 
 const DEMO_CONFIG: &str = include_str!("../config/demo.toml");
 
@@ -48,6 +50,15 @@ pub fn journal_path(config: &Config) -> PathBuf {
         .path
         .clone()
         .unwrap_or_else(|| data_dir().join("journal.sqlite"))
+}
+
+/// The journal the config points at (`[journal] path` or `url`), its password read from where the config
+/// says; `file` is the config file, named in errors.
+pub fn journal_target(config: &Config, file: &Path) -> Result<JournalTarget, ConfigError> {
+    crate::config::journal_target(config, file, || journal_path(config), &|name| {
+        std::env::var(name).ok()
+    })
+    .map(|(target, _)| target)
 }
 
 /// The demo config (config/demo.toml) pointed at a simulator listening at `base_url`
@@ -109,7 +120,50 @@ pub const AUDIT_KEY_VAR: &str = "REMEDY_AUDIT_KEY";
 
 /// Opens the journal at `path`, keyed with `REMEDY_AUDIT_KEY` when it is set.
 pub fn open_journal(path: &Path) -> Result<crate::store::Journal, crate::store::StoreError> {
-    let mut journal = crate::store::Journal::open(path)?;
+    open_target(&JournalTarget::Sqlite(path.to_path_buf()))
+}
+
+/// Where the store finds the journal `target` names: the file, or the database with its password and TLS.
+pub fn journal_location(target: &JournalTarget) -> Result<JournalLocation, StoreError> {
+    match target {
+        JournalTarget::Sqlite(path) => Ok(JournalLocation::Sqlite(path.clone())),
+        JournalTarget::Postgres(pg) => {
+            let tls = match pg.tls {
+                TlsMode::Off => PgTls::Off,
+                TlsMode::Prefer | TlsMode::Required => PgTls::Rustls(
+                    crate::pg_connect::tls(pg).map_err(|e| StoreError::Location {
+                        problem: e.to_string(),
+                    })?,
+                ),
+            };
+            Ok(JournalLocation::Postgres {
+                config: Box::new(postgres::Config::from(crate::pg_connect::client_config(pg))),
+                tls,
+            })
+        }
+    }
+}
+
+/// Where a PostgreSQL journal's prunes write their audit archives on this host: the data directory,
+/// `journal-postgres.audit-FIRST-LAST.jsonl`.
+pub fn postgres_archive_base() -> PathBuf {
+    data_dir().join("journal-postgres")
+}
+
+/// Opens the journal `target` names, keyed with `REMEDY_AUDIT_KEY` when it is set; a PostgreSQL journal's
+/// prunes archive into this host's data directory.
+pub fn open_target(target: &JournalTarget) -> Result<crate::store::Journal, StoreError> {
+    let mut journal = crate::store::Journal::open_location(&journal_location(target)?)?;
+    if let JournalTarget::Postgres(_) = target {
+        let base = postgres_archive_base();
+        if let Some(dir) = base.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        journal.set_archive_base(base);
+    }
     if let Some(key) = std::env::var_os(AUDIT_KEY_VAR)
         .and_then(|v| crate::store::AuditKey::new(v.into_encoded_bytes()))
     {

@@ -4,12 +4,11 @@
 
 mod cli_common;
 mod common;
+mod process_common;
 mod stall_common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as Process, Stdio};
-use std::sync::mpsc;
+use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use cli_common::headless_config;
@@ -17,9 +16,9 @@ use common::{
     APPROVE_POLICY, AUTO_POLICY, EngineRun, PROFILES, Profile, config_for, fast_settings, posts,
     quiet_scenario, start_sim_with,
 };
+use process_common::{Run, follows, leads, signal};
 use remedy::engine::{Command, Mode, RemediationState};
 use remedy::sim::SimHandle;
-use serde_json::Value;
 
 /// The lease in these tests: a follower takes over at most this long after the leader died.
 const LEASE_SECONDS: u64 = 3;
@@ -38,79 +37,6 @@ fn write_config(dir: &Path, sim: &SimHandle, approve_too: bool) -> PathBuf {
 
 fn journal(dir: &Path) -> PathBuf {
     dir.join("journal.sqlite")
-}
-
-/// Every run's standard error (a panic's message lands there), appended to one file of the test directory.
-fn stderr_log(dir: &Path) -> Stdio {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("stderr.log"))
-        .map_or_else(|_| Stdio::null(), Stdio::from)
-}
-
-/// A `remedy run` child and its JSON events as they come.
-struct Run {
-    child: Child,
-    events: mpsc::Receiver<Value>,
-}
-
-impl Run {
-    fn start(dir: &Path, config: &Path) -> Run {
-        let mut child = Process::new(env!("CARGO_BIN_EXE_remedy"))
-            .args(["--config", config.to_str().unwrap(), "run"])
-            .env("XDG_DATA_HOME", dir.join("data"))
-            .env_remove("REMEDY_CRASH_AT")
-            .stdout(Stdio::piped())
-            .stderr(stderr_log(dir))
-            .spawn()
-            .unwrap();
-        let (tx, events) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let Ok(event) = serde_json::from_str::<Value>(&line) else {
-                    continue;
-                };
-                if tx.send(event).is_err() {
-                    return;
-                }
-            }
-        });
-        Run { child, events }
-    }
-
-    /// Waits up to `secs` for an event `wanted` accepts; `None` when none came.
-    fn wait_for(&self, secs: u64, wanted: impl Fn(&Value) -> bool) -> Option<Value> {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            match self.events.recv_timeout(left) {
-                Ok(event) if wanted(&event) => return Some(event),
-                Ok(_) => {}
-                Err(_) => return None,
-            }
-        }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signal(run: &Run, signal: libc::c_int) {
-    // SAFETY: sends a signal to a child this test started and has not reaped.
-    let sent = unsafe { libc::kill(run.child.id() as libc::pid_t, signal) };
-    assert_eq!(sent, 0, "signal {signal} sent");
-}
-
-fn leads(event: &Value) -> bool {
-    event["type"] == "leadership" && event["role"] == "leader"
-}
-
-fn follows(event: &Value) -> bool {
-    event["type"] == "leadership" && event["role"] == "follower"
 }
 
 /// Remediations of the journal not yet final, other than proposals waiting for an analyst (a guard, such as

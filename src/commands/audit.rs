@@ -9,12 +9,12 @@ use remedy::store::ExportFormat;
 use crate::cli::{AuditAction, ExportFormat as CliFormat};
 
 pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) -> Result<i32> {
-    let journal_path = match super::existing_journal(config_file, journal) {
-        Ok((path, _)) => path,
+    let target = match super::existing_journal(config_file, journal) {
+        Ok((target, _)) => target,
         Err(code) => return Ok(code),
     };
-    let journal = remedy::wiring::open_journal(&journal_path)
-        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let journal =
+        remedy::wiring::open_target(&target).wrap_err_with(|| format!("journal {target}"))?;
     match action {
         AuditAction::Verify {
             expect_head,
@@ -41,7 +41,7 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: AuditAction) ->
                 Ok(0)
             } else {
                 let fault = report.fault.map(|f| f.to_string()).unwrap_or_default();
-                eprintln!("audit trail BROKEN in {}: {fault}", journal_path.display());
+                eprintln!("audit trail BROKEN in {target}: {fault}");
                 Ok(1)
             }
         }

@@ -7,7 +7,7 @@ use color_eyre::eyre::Result;
 use remedy::api::models::security::ServiceSource;
 use remedy::api::{AlertQuery, SecurityAlertQuery};
 use remedy::api::{CasAuth, Clients};
-use remedy::store::Journal;
+use remedy::config::JournalTarget;
 use remedy::text::{has_hidden_chars, sanitize};
 
 use remedy::engine::DefenderProvider;
@@ -41,6 +41,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     println!("config   ok       {}", loaded.path.display());
+    let journal_reachable = super::check_journal::check_journal(&loaded.config, &loaded.path).await;
     let engine_settings = remedy::wiring::engine_settings(&loaded.config, true, false);
     let settings = remedy::wiring::api_settings(&loaded.config);
     let cas_auth = settings.cas_auth.clone();
@@ -51,7 +52,7 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             return Ok(1);
         }
     };
-    let mut failures = 0;
+    let mut failures = usize::from(!journal_reachable);
     let mut report = |service: &str, call: &str, result: Result<String, String>| match result {
         Ok(detail) => println!("{service:<8} ok       {call}: {detail}"),
         Err(e) => {
@@ -127,17 +128,15 @@ pub async fn run(config_file: &Path) -> Result<i32> {
             graph_alerts(&clients, &loaded.config.alerts.graph_service_sources).await,
         );
     }
-    let journal_file = remedy::wiring::journal_path(&loaded.config);
-    let journal = journal_file
-        .exists()
-        .then(|| Journal::open(&journal_file))
-        .and_then(|opened| {
-            opened
-                .inspect_err(|e| {
-                    println!("journal  warning  {e}: renamed or quiet policies not checked")
-                })
-                .ok()
-        });
+    let journal = match remedy::wiring::journal_target(&loaded.config, &loaded.path) {
+        Ok(JournalTarget::Sqlite(path)) if !path.exists() => None,
+        Ok(target) => remedy::wiring::open_target(&target)
+            .inspect_err(|e| {
+                println!("journal  warning  {e}: renamed or quiet policies not checked")
+            })
+            .ok(),
+        Err(_) => None,
+    };
     match binding_warnings(&clients, &loaded.config, journal.as_ref()).await {
         Ok(warnings) if warnings.is_empty() => match journal {
             Some(_) => println!(

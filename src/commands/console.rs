@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use color_eyre::eyre::{Result, WrapErr};
 
 use remedy::api::Clients;
-use remedy::config::{Config, data_dir};
+use remedy::config::{Config, JournalTarget, data_dir};
 use remedy::sim::{Scenario, SimOptions};
 use remedy::tui::{KeymapOverrides, NotifyOptions, ThemeName, UiOptions};
 use remedy::wiring;
@@ -19,8 +19,8 @@ pub async fn tenant(config_file: &Path, read_only: bool) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     let _logs = super::start_logging(LogTo::File, &config.log);
-    let journal_path = wiring::journal_path(&config);
-    console(&config, &journal_path, read_only, false).await?;
+    let target = wiring::journal_target(&config, config_file)?;
+    console(&config, &target, read_only, false).await?;
     Ok(0)
 }
 
@@ -54,7 +54,8 @@ pub async fn demo(
         config.ui = own.ui;
     }
     let journal_path = demo_journal_path();
-    let outcome = console(&config, &journal_path, read_only, true).await;
+    let target = JournalTarget::Sqlite(journal_path.clone());
+    let outcome = console(&config, &target, read_only, true).await;
     sim.shutdown().await;
     outcome?;
     eprintln!(
@@ -99,15 +100,19 @@ fn prune_old_demo_journals(dir: &Path) {
     }
 }
 
-async fn console(config: &Config, journal_path: &Path, read_only: bool, demo: bool) -> Result<()> {
-    let journal = wiring::open_journal(journal_path)
-        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+async fn console(
+    config: &Config,
+    target: &JournalTarget,
+    read_only: bool,
+    demo: bool,
+) -> Result<()> {
+    let journal = wiring::open_target(target).wrap_err_with(|| format!("journal {target}"))?;
     let clients = Clients::new(wiring::api_settings(config))?;
-    let engine = remedy::engine::start(
-        clients,
-        journal,
-        wiring::engine_settings(config, read_only, demo),
-    );
+    let mut settings = wiring::engine_settings(config, read_only, demo);
+    if let JournalTarget::Postgres(pg) = target {
+        settings.journal_feed = Some(pg.clone());
+    }
+    let engine = remedy::engine::start(clients, journal, settings);
     let options = ui_options(config, read_only, demo);
     let events = engine.subscribe();
     let result = remedy::tui::run(engine.commands(), events, options).await;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::config::JournalTarget;
 use remedy::daily_prune::daily_prune;
 use remedy::engine::Clock;
 use remedy::store::PruneCounts;
@@ -24,7 +25,7 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
             return super::journal_copy::run(config_file, journal, from, &to);
         }
     };
-    let (journal_path, config) = match super::existing_journal(config_file, journal) {
+    let (target, config) = match super::existing_journal(config_file, journal) {
         Ok(found) => found,
         Err(code) => return Ok(code),
     };
@@ -36,8 +37,8 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
         return Ok(0);
     }
     let cutoff = Utc::now() - chrono::Duration::days(retain_days as i64);
-    let mut journal = remedy::wiring::open_journal(&journal_path)
-        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let mut journal =
+        remedy::wiring::open_target(&target).wrap_err_with(|| format!("journal {target}"))?;
     if dry_run {
         let counts = journal.prune_dry_run(cutoff)?;
         println!(
@@ -56,9 +57,12 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
             .map(|a| a.display().to_string())
             .collect();
         println!("audit entries archived to {}", names.join(", "));
+        let journal = match &target {
+            JournalTarget::Sqlite(path) => format!(" --journal {}", path.display()),
+            JournalTarget::Postgres(_) => String::new(),
+        };
         println!(
-            "  remedy audit --journal {} verify --archive {}",
-            journal_path.display(),
+            "  remedy audit{journal} verify --archive {}",
             names.join(" ")
         );
     }
@@ -91,7 +95,7 @@ const FIRST_PRUNE_VAR: &str = "REMEDY_FIRST_PRUNE_AFTER_MS";
 /// runs `time_scale` times faster than the real one) on its own connection (a follower leaves it to the leader); failures are logged and retried
 /// the next day.
 pub async fn prune_daily(
-    journal_path: PathBuf,
+    target: JournalTarget,
     retain_days: u64,
     leads: impl Fn() -> bool,
     clock: Arc<dyn Clock>,
@@ -116,7 +120,7 @@ pub async fn prune_daily(
             continue;
         }
         let cutoff = clock.now_utc() - chrono::Duration::days(retain_days as i64);
-        match daily_prune(journal_path.clone(), cutoff, "remedy run (retention)").await {
+        match daily_prune(target.clone(), cutoff, "remedy run (retention)").await {
             Ok(outcome) if outcome.counts.is_empty() => {
                 tracing::info!("retention: nothing to prune")
             }

@@ -21,7 +21,7 @@ pub fn run(
     let source = match from {
         Some(from) => location(&from)?,
         None => match super::existing_journal(config_file, journal) {
-            Ok((path, _)) => JournalLocation::Sqlite(path),
+            Ok((target, _)) => remedy::wiring::journal_location(&target)?,
             Err(code) => return Ok(code),
         },
     };

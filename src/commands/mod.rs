@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod check_bindings;
+mod check_journal;
 mod check_lookup;
 mod config_cmd;
 mod console;
@@ -16,7 +17,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use color_eyre::eyre::Result;
 
-use remedy::config::{ConfigError, LoadedConfig, LogSection, config_path, data_dir};
+use remedy::config::{ConfigError, JournalTarget, LoadedConfig, LogSection, config_path, data_dir};
 use remedy::logging::LogTarget;
 
 use crate::cli::{Cli, Command, LogTo};
@@ -123,25 +124,34 @@ pub fn load_config(path: &Path) -> Result<LoadedConfig, i32> {
     }
 }
 
-/// The journal to read: `--journal FILE`, else the config's (the config too when it loads); an exit code when
-/// there is no journal there.
+/// The journal to read: `--journal FILE`, else the config's (a file or a PostgreSQL database; the config too
+/// when it loads); an exit code when there is no journal there.
 pub fn existing_journal(
     config_file: &Path,
     journal: Option<std::path::PathBuf>,
-) -> Result<(std::path::PathBuf, Option<remedy::config::Config>), i32> {
+) -> Result<(JournalTarget, Option<remedy::config::Config>), i32> {
     let config = remedy::config::load(config_file).ok().map(|l| l.config);
-    let path = journal.unwrap_or_else(|| match &config {
-        Some(config) => remedy::wiring::journal_path(config),
-        None => data_dir().join("journal.sqlite"),
-    });
-    if !path.exists() {
+    let target = match (journal, &config) {
+        (Some(path), _) => JournalTarget::Sqlite(path),
+        (None, Some(config)) => match remedy::wiring::journal_target(config, config_file) {
+            Ok(target) => target,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(EXIT_CONFIG);
+            }
+        },
+        (None, None) => JournalTarget::Sqlite(data_dir().join("journal.sqlite")),
+    };
+    if let JournalTarget::Sqlite(path) = &target
+        && !path.exists()
+    {
         eprintln!(
-            "error: no journal at {}; set [journal] path in the config or pass --journal FILE",
+            "error: no journal at {}; set [journal] path (or url) in the config or pass --journal FILE",
             path.display()
         );
         return Err(EXIT_CONFIG);
     }
-    Ok((path, config))
+    Ok((target, config))
 }
 
 /// Starts logging to files in the data directory (or standard error) as `[log]` says; returns the guard to

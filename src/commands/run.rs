@@ -7,6 +7,7 @@ use std::sync::Arc;
 use color_eyre::eyre::{Result, WrapErr};
 
 use remedy::api::Clients;
+use remedy::config::JournalTarget;
 use remedy::engine::{Clock, Event, Level, ScaledClock, SystemClock};
 use remedy::sim::{Scenario, SimOptions};
 use remedy::sim_time::SimTimeError;
@@ -48,15 +49,17 @@ pub async fn run(config_file: &Path, how: How) -> Result<i32> {
         }
     };
     let _logs = super::start_logging(how.log, &config.log);
-    let journal_path = if how.demo {
-        super::console::demo_journal_path()
+    let target = if how.demo {
+        JournalTarget::Sqlite(super::console::demo_journal_path())
     } else {
-        wiring::journal_path(&config)
+        wiring::journal_target(&config, config_file)?
     };
-    let journal = wiring::open_journal(&journal_path)
-        .wrap_err_with(|| format!("journal {}", journal_path.display()))?;
+    let journal = wiring::open_target(&target).wrap_err_with(|| format!("journal {target}"))?;
     let mut api = wiring::api_settings(&config);
     let mut settings = wiring::engine_settings(&config, how.read_only, how.demo);
+    if let JournalTarget::Postgres(pg) = &target {
+        settings.journal_feed = Some(pg.clone());
+    }
     let clock: Arc<dyn Clock> = if how.sim_clock {
         match simulated_clock(&config, &mut api, &mut settings).await {
             Ok(clock) => clock,
@@ -75,7 +78,7 @@ pub async fn run(config_file: &Path, how: How) -> Result<i32> {
     let clients = Clients::new(api)?;
     let engine = remedy::engine::start_with_clock(clients, journal, settings, clock.clone());
     let retention = tokio::spawn(super::journal::prune_daily(
-        journal_path.clone(),
+        target.clone(),
         config.journal.retain_days,
         engine.leadership(),
         clock,
@@ -88,12 +91,12 @@ pub async fn run(config_file: &Path, how: How) -> Result<i32> {
         engine.shutdown().await;
     }
     retention.abort();
-    report_audit_head(&journal_path);
-    if let Some(sim) = sim {
+    report_audit_head(&target);
+    if let (Some(sim), JournalTarget::Sqlite(path)) = (sim, &target) {
         sim.shutdown().await;
         eprintln!(
             "the demo's journal is kept at {0}\n  remedy audit --journal {0} export",
-            journal_path.display()
+            path.display()
         );
     }
     match outcome {
@@ -130,8 +133,8 @@ async fn simulated_clock(
 }
 
 /// The audit head at shutdown, in the log and as the last JSON line (when stdout still listens).
-fn report_audit_head(journal_path: &Path) {
-    match wiring::open_journal(journal_path).and_then(|j| j.audit_head()) {
+fn report_audit_head(target: &JournalTarget) {
+    match wiring::open_target(target).and_then(|j| j.audit_head()) {
         Ok((seq, hash)) => {
             tracing::info!(seq, %hash, "audit head at shutdown");
             let event = Event::AuditHead { seq, hash };

@@ -105,10 +105,16 @@ pub fn load_str(
     flows.append(&mut config.flows);
     config.flows = flows;
     super::validate::validate(&config, path)?;
+    let (_, warnings) = super::journal_target(
+        &config,
+        path,
+        || super::data_dir().join("journal.sqlite"),
+        env,
+    )?;
     Ok(LoadedConfig {
         config,
         path: path.to_path_buf(),
-        warnings: Vec::new(),
+        warnings,
     })
 }
 

@@ -3,6 +3,7 @@
 mod alerts;
 mod error;
 mod flows;
+mod journal_target;
 mod load;
 mod paths;
 mod secret;
@@ -12,6 +13,7 @@ mod validate;
 pub use alerts::{AlertsSection, BindingSection, SERVICE_SOURCES, SOURCES};
 pub use error::ConfigError;
 pub use flows::{ActionSpec, Flow, IsolationType, ScanType, builtin_flows};
+pub use journal_target::{JournalTarget, PostgresTarget, TlsMode, journal_target};
 pub use load::{Config, LoadedConfig, load, load_str};
 pub use paths::{config_path, data_dir};
 pub use secret::Secret;

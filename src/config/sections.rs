@@ -144,6 +144,19 @@ pub struct JournalSection {
     /// SQLite file; defaults to `journal.sqlite` in the data directory.
     #[serde(default)]
     pub path: Option<PathBuf>,
+    /// A PostgreSQL database shared by several hosts (`postgres://USER@HOST:PORT/DB`, no password in it);
+    /// instead of `path`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The environment variable holding the database password (with `url`).
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// A file holding the database password, readable by its owner only (with `url`).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// PEM certificates trusted for the database's TLS besides the public roots (with `url`).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// The leader's lease lasts this long unless renewed (a heartbeat every third of it); a follower
     /// takes over this long after the leader stopped.
     #[serde(default = "default_lease_seconds")]

@@ -117,6 +117,8 @@ pub(super) struct Engine {
     pub(super) known: super::known_alerts::KnownAlerts,
     /// What polls taught about policies and detectors, for binding warnings.
     pub(super) succession: super::succession_watch::SuccessionState,
+    /// Whether the journal's database can be reached (the work holds while it cannot).
+    pub(super) reach: super::journal_reach::JournalReach,
 }
 
 impl Engine {
@@ -141,6 +143,7 @@ impl Engine {
             follow: super::follower::FollowState::new(started),
             known: Default::default(),
             succession: Default::default(),
+            reach: Default::default(),
         }
     }
 

@@ -10,7 +10,8 @@ use super::interface::{Level, RemediationState};
 impl Engine {
     /// Starts dispatches for approved remediations whose machine is free and whose previous step is done.
     pub fn pump_dispatch(&mut self) {
-        if !self.leads() {
+        // While the journal is unreachable no intent can be written, so nothing is dispatched.
+        if !self.leads() || self.reach.is_down() {
             return;
         }
         self.start_dispatches();

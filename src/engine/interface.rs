@@ -378,4 +378,11 @@ pub enum Event {
     /// The audit chain's head, at start, at a fixed interval and on shutdown: keep it outside the
     /// journal and check it later with `remedy audit verify --expect-head SEQ:HASH`.
     AuditHead { seq: i64, hash: String },
+    /// The journal's database cannot be reached since `since`, for `reason`: nothing is polled or sent.
+    JournalUnreachable {
+        reason: String,
+        since: DateTime<Utc>,
+    },
+    /// The journal's database answers again after an outage.
+    JournalReachable,
 }

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use crate::store::{Journal, StoreError};
 
 use super::error::EngineError;
+use super::journal_reach::{Reach, ReachReport};
 
 /// Work for the writer thread; returns how to answer once its transaction is settled.
 type Job = Box<dyn FnOnce(&mut Journal) -> Deliver + Send>;
@@ -24,6 +25,11 @@ const MAX_GROUP: usize = 64;
 pub struct JournalHandle {
     jobs: std_mpsc::Sender<Job>,
     activity: WriterActivity,
+    /// Whether the database answered the last call.
+    reach: ReachReport,
+    /// Unit tests stand in for a lost database: every call fails as unreachable with this reason.
+    #[cfg(test)]
+    unreachable: Arc<Mutex<Option<String>>>,
 }
 
 /// Since when the writer thread has been running the calls it took last (`None` while it waits for calls).
@@ -67,9 +73,11 @@ impl JournalHandle {
                     }
                     if jobs.len() == 1 {
                         for job in jobs {
-                            job(&mut journal)(Ok(()));
+                            // Idle before the answer: a caller that got it never sees the writer busy.
+                            let answer = job(&mut journal);
+                            writing.set(None);
+                            answer(Ok(()));
                         }
-                        writing.set(None);
                         continue;
                     }
                     let (answers, committed) = journal.group(|journal| {
@@ -84,7 +92,24 @@ impl JournalHandle {
                 }
             })
             .expect("the OS can start the journal thread");
-        JournalHandle { jobs, activity }
+        JournalHandle {
+            jobs,
+            activity,
+            reach: ReachReport::default(),
+            #[cfg(test)]
+            unreachable: Arc::default(),
+        }
+    }
+
+    /// Tells whether the database answered, each time that changes.
+    pub fn reach(&self) -> tokio::sync::watch::Receiver<Reach> {
+        self.reach.subscribe()
+    }
+
+    /// Makes every call fail as the database being unreachable for `reason` (`None`: answered again).
+    #[cfg(test)]
+    pub fn set_unreachable(&self, reason: Option<&str>) {
+        *self.unreachable.lock().unwrap_or_else(|p| p.into_inner()) = reason.map(str::to_string);
     }
 
     /// What the writer thread is doing, for a watchdog (holds no handle, so it keeps no journal open).
@@ -98,13 +123,46 @@ impl JournalHandle {
         R: Send + 'static,
         F: FnOnce(&mut Journal) -> Result<R, StoreError> + Send + 'static,
     {
+        #[cfg(test)]
+        if let Some(reason) = self
+            .unreachable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            self.reach.unreachable(&reason);
+            return Err(EngineError::Journal(StoreError::Unavailable { reason }));
+        }
+        let result = self.run(f).await;
+        match &result {
+            Err(EngineError::Journal(StoreError::Unavailable { reason })) => {
+                self.reach.unreachable(reason)
+            }
+            Err(EngineError::JournalGone) => {}
+            _ => self.reach.answered(),
+        }
+        result
+    }
+
+    /// Sends `f` to the writer thread and waits for its answer.
+    async fn run<R, F>(&self, f: F) -> Result<R, EngineError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Journal) -> Result<R, StoreError> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |journal| {
             let result = f(journal);
             Box::new(move |committed: Result<(), &StoreError>| {
                 let result = match committed {
                     Ok(()) => result,
-                    Err(e) => result.and(Err(StoreError::GroupCommit(e.to_string()))),
+                    Err(e) => result.and(Err(match e {
+                        // The database went away at the commit: nothing was kept, and it is a lost database.
+                        StoreError::Unavailable { reason } => StoreError::Unavailable {
+                            reason: reason.clone(),
+                        },
+                        other => StoreError::GroupCommit(other.to_string()),
+                    })),
                 };
                 let _ = reply.send(result);
             })

@@ -33,6 +33,8 @@ pub(super) struct LeaseState {
     pub pulse: super::pulse::Pulse,
     /// What front ends were last told (role, leader, since), to tell them only changes.
     shown: Mutex<Option<(Role, String, DateTime<Utc>)>>,
+    /// Why the last heartbeat could not renew the lease (cleared by a renewal).
+    refusal: Mutex<Option<String>>,
 }
 
 impl LeaseState {
@@ -47,6 +49,7 @@ impl LeaseState {
             held: Mutex::new(None),
             pulse: super::pulse::Pulse::new(std::time::Instant::now()),
             shown: Mutex::new(None),
+            refusal: Mutex::new(None),
         }
     }
 
@@ -69,6 +72,26 @@ impl LeaseState {
 
     pub(super) fn set_held(&self, held: Option<Held>) {
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = held;
+    }
+
+    /// Remembers why the renewal failed (`None`: it succeeded); returns the reason remembered before.
+    fn set_refusal(&self, why: Option<String>) -> Option<String> {
+        std::mem::replace(
+            &mut *self.refusal.lock().unwrap_or_else(|p| p.into_inner()),
+            why,
+        )
+    }
+
+    /// Refuses unless this process holds a lease that has not ended at `now` (by its own clock): the last
+    /// check before an action leaves.
+    pub fn still_held(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        match self.held() {
+            Some(held) if held.expires_at > now => Ok(()),
+            held => Err(StoreError::LeaseLost {
+                holder: "another process, or nobody (this lease ended)".into(),
+                fence: held.map_or(0, |h| h.fence),
+            }),
+        }
     }
 
     /// Refuses the transaction unless this process still holds the lease it took (same fence, not lapsed).
@@ -101,11 +124,20 @@ impl Engine {
         let now = self.now();
         if lease.held().is_some_and(|held| held.expires_at <= now) {
             lease.set_held(None);
-            self.notice(
-                Level::Warn,
-                "the lease lapsed while this process was stalled: it stopped acting, and takes the lease \
-                 back only if no other process has taken it by its next heartbeat",
-            );
+            match lease.set_refusal(None) {
+                Some(why) => self.notice(
+                    Level::Error,
+                    format!(
+                        "stopped acting: the lease ended unrenewed ({why}); it is asked for again only if no \
+                         other process has taken it by the next heartbeat"
+                    ),
+                ),
+                None => self.notice(
+                    Level::Warn,
+                    "the lease lapsed while this process was stalled: it stopped acting, and takes the lease \
+                     back only if no other process has taken it by its next heartbeat",
+                ),
+            }
             return;
         }
         let asked = self
@@ -114,6 +146,7 @@ impl Engine {
             .call(move |j| j.acquire_lease(&lease.holder, now, lease.ttl))
             .await;
         if matches!(asked, Ok(LeaseOutcome::Taken(_) | LeaseOutcome::Renewed(_))) {
+            self.ctx.lease.set_refusal(None);
             self.pulse_renewed();
         }
         match asked {
@@ -128,6 +161,8 @@ impl Engine {
             Ok(LeaseOutcome::HeldBy(lease)) => self.follow(&lease),
             Err(e) => {
                 tracing::warn!("lease not renewed: {e}");
+                self.ctx.lease.pulse.refused(self.instant());
+                self.ctx.lease.set_refusal(Some(e.to_string()));
                 // Asking may have waited for the journal's lock: the lease is judged at the clock's time now.
                 let now = self.now();
                 if self.ctx.lease.held().is_some_and(|h| h.expires_at <= now) {

@@ -53,6 +53,11 @@ impl Engine {
         if !self.journal_watch.moved(version) {
             return;
         }
+        self.reload_from_journal().await;
+    }
+
+    /// Reads what other processes journaled: their rows or commands, and the policies' modes.
+    pub(super) async fn reload_from_journal(&mut self) {
         self.on_journal_changed().await;
         match self.ctx.journal.call(|j| j.modes()).await {
             Ok(modes) => {

@@ -17,6 +17,8 @@ use super::leader::LeaseState;
 struct Beat {
     /// The last take or renewal of the lease while leading.
     renewed_at: Option<Instant>,
+    /// The last heartbeat whose renewal the journal refused or could not be reached for.
+    refused_at: Option<Instant>,
     step: &'static str,
     step_since: Instant,
     /// The current stall has been told (once per stall).
@@ -40,6 +42,8 @@ pub(super) struct Stall {
     /// The step the engine task is in, and for how long.
     pub step: &'static str,
     pub in_step: Duration,
+    /// The engine task is not stuck: its heartbeats ran, and the journal refused them (or was unreachable).
+    pub refused: bool,
 }
 
 impl Pulse {
@@ -47,6 +51,7 @@ impl Pulse {
         Pulse {
             beat: Mutex::new(Beat {
                 renewed_at: None,
+                refused_at: None,
                 step: "starting",
                 step_since: now,
                 told: false,
@@ -76,10 +81,16 @@ impl Pulse {
             .flatten()
     }
 
+    /// A heartbeat at `at` asked for the lease and the journal refused it or could not be reached.
+    pub fn refused(&self, at: Instant) {
+        self.beat().refused_at = Some(at);
+    }
+
     /// The stall of a leader whose last renewal is older than `ttl` at `now`, once per stall.
     pub fn check(&self, ttl: Duration, now: Instant) -> Option<Stall> {
         let mut beat = self.beat();
-        let silent = now.saturating_duration_since(beat.renewed_at?);
+        let renewed_at = beat.renewed_at?;
+        let silent = now.saturating_duration_since(renewed_at);
         if silent <= ttl || beat.told {
             return None;
         }
@@ -88,6 +99,7 @@ impl Pulse {
             silent,
             step: beat.step,
             in_step: now.saturating_duration_since(beat.step_since),
+            refused: beat.refused_at.is_some_and(|at| at > renewed_at),
         })
     }
 
@@ -112,6 +124,14 @@ pub(super) fn step_down_if_stalled(lease: &LeaseState, now: Instant) -> Option<S
 /// What the watchdog tells: where the engine task is stuck, and whether the journal writer is inside one
 /// write all that time.
 pub(super) fn stall_text(stall: &Stall, journal_busy: Option<Duration>) -> String {
+    if stall.refused {
+        return format!(
+            "the lease was not renewed for {} s: the journal refused the renewal or could not be reached \
+             (the log says why); this process stopped acting, and asks for the lease again a heartbeat after \
+             the journal answers, so a process that waited takes over first",
+            stall.silent.as_secs()
+        );
+    }
     let writer = journal_busy
         .filter(|busy| *busy >= Duration::from_secs(1))
         .map(|busy| {

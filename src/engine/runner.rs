@@ -10,10 +10,11 @@ use crate::api::Clients;
 use crate::store::Journal;
 
 use super::cas_source::CasSource;
+use super::change_feed::{self, Wake};
 use super::clock::{Clock, SystemClock};
 use super::core::{Ctx, Engine, Internal};
 use super::graph_source::GraphSource;
-use super::interface::{Command, Event, Level, Mode};
+use super::interface::{Command, Event, Level};
 use super::journal::JournalHandle;
 use super::provider::DefenderProvider;
 use super::pulse;
@@ -21,7 +22,6 @@ use super::settings::EngineSettings;
 use super::source::AlertSource;
 use super::sources::Sources;
 use super::spend::JournalSpend;
-use super::views::configured_policy_view;
 use crate::alert::SourceKind;
 use crate::api::models::security::ServiceSource;
 
@@ -263,6 +263,11 @@ async fn run(
             .div_f64(engine.settings().time_scale),
     );
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut reach = engine.ctx.journal.reach();
+    let (_no_feed, mut feed) = watch::channel(Wake::Idle);
+    if let Some(target) = engine.settings().journal_feed.clone() {
+        feed = change_feed::start(target);
+    }
     loop {
         if engine.draining && engine.dispatcher.in_flight() == 0 {
             tracing::info!("drained: no submission in flight");
@@ -284,12 +289,20 @@ async fn run(
                 tracing::info!(in_flight = engine.dispatcher.in_flight(), "draining before shutdown");
             }
             _ = heartbeat.tick() => engine.heartbeat().await,
-            _ = poll.tick(), if engine.leads() && !engine.draining => engine.start_poll(),
+            Ok(()) = reach.changed() => {
+                let now = reach.borrow_and_update().clone();
+                engine.on_journal_reach(now).await
+            }
+            Ok(()) = feed.changed() => {
+                let wake = *feed.borrow_and_update();
+                engine.on_feed(wake).await
+            }
+            _ = poll.tick(), if engine.acts() && !engine.draining => engine.start_poll(),
             _ = audit_head.tick() => engine.report_audit_head().await,
             _ = waits.tick(), if engine.leads() => engine.refresh_waits_if_due(),
             _ = window.tick() => engine.forget_outside_window(engine.now()),
-            _ = journal_watch.tick() => engine.watch_journal().await,
-            _ = track.tick(), if engine.leads() => {
+            _ = journal_watch.tick() => engine.journal_tick().await,
+            _ = track.tick(), if engine.acts() => {
                 engine.enter("starting tracking and dispatch");
                 engine.start_track();
                 engine.pump_dispatch();
@@ -310,31 +323,6 @@ impl Engine {
             }
             Err(e) => self.notice(Level::Warn, format!("audit head not read: {e}")),
         }
-    }
-
-    /// Loads modes and the working set (see `window.rs`) from the journal, shows policies, reconciles.
-    async fn startup(&mut self) {
-        match self.ctx.journal.call(|j| j.modes()).await {
-            Ok(modes) => {
-                for (policy, mode) in modes {
-                    if let Some(mode) = Mode::parse(&mode) {
-                        self.policies.set_mode(&policy, mode);
-                    }
-                }
-            }
-            Err(e) => self.notice(
-                Level::Error,
-                format!("modes not loaded from the journal: {e}"),
-            ),
-        }
-        let settings = self.ctx.settings.clone();
-        for policy_id in settings.bindings.keys() {
-            let view = configured_policy_view(policy_id, &settings, self.mode_of(policy_id));
-            self.policies.show(view);
-        }
-        self.load_working_set().await;
-        self.emit(self.snapshot());
-        self.heartbeat().await;
     }
 
     pub(super) async fn handle_internal(&mut self, message: Internal) {

@@ -8,6 +8,7 @@ use super::cover::running_cover;
 use super::dispatch::audit_target;
 use super::error::EngineError;
 use super::interface::{ActionKind, AlertView, Level, ProofRead, RemediationState};
+use super::lease_bound::within_lease;
 use super::link::Link;
 use super::plan::render_comment;
 use super::submit::{action_request, attach, find_running};
@@ -29,8 +30,12 @@ pub(super) async fn send(
         render_comment(template, alert, &row.machine_name),
         &row.idempotency_key,
     );
+    // The intent was written under the lease; a leader frozen or cut off since then must not send after its
+    // lease ended: the next leader reconciles that intent instead (and may send it itself).
+    ctx.lease.still_held(ctx.clock.now_utc())?;
     super::crash::crash_point("before_post");
-    let answer = ctx.provider.submit(&row.machine_id, &request).await;
+    let submit = ctx.provider.submit(&row.machine_id, &request);
+    let answer = within_lease(&ctx.lease, ctx.clock.as_ref(), submit).await?;
     if answer.is_ok() {
         super::crash::crash_point("after_post");
     }

@@ -98,6 +98,9 @@ pub struct EngineSettings {
     pub graph_service_sources: Vec<String>,
     /// A bound detector silent this long while its titles come from another is warned about.
     pub detector_quiet: chrono::Duration,
+    /// The PostgreSQL journal whose change feed (LISTEN/NOTIFY) wakes this process; `None` on SQLite,
+    /// where the change counter is polled each second.
+    pub journal_feed: Option<crate::config::PostgresTarget>,
 }
 
 impl EngineSettings {
@@ -179,6 +182,7 @@ impl EngineSettings {
             alert_sources,
             graph_service_sources: config.alerts.graph_service_sources.clone(),
             detector_quiet: hours(config.alerts.detector_quiet_hours),
+            journal_feed: None,
         }
     }
 }
@@ -247,7 +251,17 @@ fn user_from_passwd() -> Option<String> {
     None
 }
 
+/// Environment variable naming this host in the lease holder (`host:pid`), e.g. for tests standing in for two
+/// hosts on one machine.
+pub const HOST_NAME_VAR: &str = "REMEDY_HOST_NAME";
+
 fn host_name() -> String {
+    if let Some(name) = std::env::var(HOST_NAME_VAR)
+        .ok()
+        .filter(|h| !h.trim().is_empty())
+    {
+        return name.trim().to_string();
+    }
     std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_string())
         .ok()

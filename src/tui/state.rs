@@ -34,6 +34,8 @@ pub struct Model {
     pub history: Option<(String, Vec<HistoryEntry>)>,
     /// Who acts on the journal: this process or the leader it follows (`host:pid`), since when.
     pub leadership: Option<(Role, String, DateTime<Utc>)>,
+    /// Why and since when the journal's database cannot be reached, while it cannot.
+    pub journal_unreachable: Option<(String, DateTime<Utc>)>,
     /// Paging through alerts older than what the engine holds.
     pub older: OlderPaging,
 }
@@ -93,6 +95,7 @@ impl Model {
                     poll: std::mem::take(&mut self.poll),
                     quotas: std::mem::take(&mut self.quotas),
                     leadership: self.leadership.take(),
+                    journal_unreachable: self.journal_unreachable.take(),
                     read_only,
                     demo,
                     operator,
@@ -170,6 +173,14 @@ impl Model {
                 since,
             } => {
                 self.leadership = Some((role, holder, since));
+                false
+            }
+            Event::JournalUnreachable { reason, since } => {
+                self.journal_unreachable = Some((reason, since));
+                false
+            }
+            Event::JournalReachable => {
+                self.journal_unreachable = None;
                 false
             }
             Event::Notice { .. } | Event::EngineStopped { .. } | Event::AuditHead { .. } => false,

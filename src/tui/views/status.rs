@@ -57,6 +57,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 fn health_line(app: &App, wide: bool) -> Line<'static> {
     let theme = &app.theme;
     let mut spans = Vec::new();
+    if let Some((reason, since)) = &app.model.journal_unreachable {
+        let since = since.with_timezone(&chrono::Local).format("%H:%M:%S");
+        spans.push(Span::styled(
+            format!(
+                "✗ journal unreachable since {since}, nothing is sent: {}",
+                clean(reason)
+            ),
+            theme.bad,
+        ));
+        return Line::from(spans);
+    }
     if let Some((role, holder, since)) = &app.model.leadership {
         let since = since.with_timezone(&chrono::Local).format("%H:%M");
         match role {

@@ -1,0 +1,50 @@
+//! The last check before an action leaves: a leader whose lease ended (by its own clock) after it journaled
+//! the intent, because it was frozen or cut off from the journal, does not send; the next leader reconciles.
+
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+
+use super::super::core::Engine;
+use super::super::interface::RemediationState;
+use super::super::leader::Held;
+
+use super::fakes::Kind;
+use super::harness::{Harness, alert, start};
+
+#[tokio::test]
+async fn a_leader_whose_lease_ended_after_the_intent_does_not_send() {
+    let mut h = Harness::new().await;
+    let row = h.approved("m1").await;
+    let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
+    let alert = alert();
+    engine.alerts.show(alert.id.clone(), alert);
+    engine.load_working_set().await;
+    // The journal's lease still holds (so the intent is written), but this process's own clock says its lease
+    // ended: as after a freeze between the intent and the POST.
+    let held = h.ctx.lease.held().expect("leads");
+    h.ctx.lease.set_held(Some(Held {
+        expires_at: start() - chrono::Duration::seconds(1),
+        ..held
+    }));
+    engine.pump_dispatch();
+    while engine.dispatcher.in_flight() > 0 {
+        let report = tokio::time::timeout(Duration::from_secs(10), h.reports.recv())
+            .await
+            .expect("the dispatch reports")
+            .expect("the engine's channel is open");
+        engine.handle_internal(report).await;
+    }
+    assert_eq!(
+        h.provider.count(Kind::Submit),
+        0,
+        "nothing left after the lease ended"
+    );
+    let row = h.row(&row.id).await;
+    assert_eq!(
+        row.state,
+        RemediationState::Submitted,
+        "the intent stays, for the next leader to reconcile"
+    );
+    assert!(row.provider_action_id.is_none());
+}
