@@ -1,5 +1,7 @@
 //! Makespan of dispatching 1000 auto scans under Defender's quota (100/min, 1500/h), in scaled simulator
 //! time, against the optimum the quota allows; prints makespan, optimum, ratio and the simulator's 429s.
+//! The journal is a SQLite file, or a fresh PostgreSQL database per run on the server whose admin URL
+//! `REMEDY_BENCH_PG_URL` gives.
 
 use std::time::{Duration, Instant};
 
@@ -7,7 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use remedy::api::{Clients, QuotaWindow};
 use remedy::engine::Mode;
 use remedy::sim::{Scenario, SimHandle, SimOptions};
-use remedy::store::Journal;
+use remedy::store::{Journal, JournalLocation};
 use remedy::wiring;
 
 /// Simulated seconds per wall-clock second, for the simulator and the client's quota windows alike.
@@ -97,7 +99,29 @@ fn count(stats: &serde_json::Value, prefix: &str) -> u64 {
         .unwrap_or(0)
 }
 
-async fn one_run(scale: f64, journal: &std::path::Path) -> Outcome {
+/// The admin URL of the PostgreSQL server to journal in, if the bench is asked to.
+const PG_URL_VAR: &str = "REMEDY_BENCH_PG_URL";
+
+/// A fresh journal for one run: a SQLite file in `dir`, or a new database `remedy_bench_makespan` (dropped
+/// first) on the server `REMEDY_BENCH_PG_URL` names. Called off the runtime: the blocking client wants that.
+fn fresh_journal(dir: &std::path::Path) -> Journal {
+    let Ok(admin) = std::env::var(PG_URL_VAR) else {
+        return Journal::open(&dir.join("j.sqlite")).expect("journal");
+    };
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("PostgreSQL admin");
+    client
+        .batch_execute(
+            "DROP DATABASE IF EXISTS remedy_bench_makespan WITH (FORCE); \
+             CREATE DATABASE remedy_bench_makespan",
+        )
+        .expect("a fresh bench database");
+    let mut url = url::Url::parse(&admin).expect("admin URL");
+    url.set_path("/remedy_bench_makespan");
+    let location = JournalLocation::parse(url.as_str()).expect("PostgreSQL URL");
+    Journal::open_location(&location).expect("PostgreSQL journal")
+}
+
+async fn one_run(scale: f64, journal: Journal) -> Outcome {
     let sim: SimHandle = remedy::sim::start(SimOptions {
         port: 0,
         scenario: fleet_scenario(scale),
@@ -125,7 +149,7 @@ async fn one_run(scale: f64, journal: &std::path::Path) -> Outcome {
     b.max_per_alert = 10 * MACHINES as u32;
     b.max_per_hour = 10 * MACHINES as u32;
     let clients = Clients::new(api).expect("clients");
-    let handle = remedy::engine::start(clients, Journal::open(journal).expect("journal"), settings);
+    let handle = remedy::engine::start(clients, journal, settings);
 
     let posts = |sim: &SimHandle| sim.stats()["action_posts_total"].as_u64().unwrap_or(0);
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -159,14 +183,20 @@ fn bench(c: &mut Criterion) {
     let scale = scale();
     let optimum = optimum_sim_secs(MACHINES);
     let client_bound = client_bound_sim_secs(MACHINES);
+    let journal_kind = if std::env::var(PG_URL_VAR).is_ok() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let mut group = c.benchmark_group("dispatch_makespan");
     group.sample_size(10);
-    group.bench_function(format!("{MACHINES} scans at {scale}x"), |b| {
+    group.bench_function(format!("{MACHINES} scans at {scale}x, {journal_kind}"), |b| {
         b.iter_custom(|iters| {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let out = rt.block_on(one_run(scale, &dir.path().join("j.sqlite")));
+                let journal = fresh_journal(dir.path());
+                let out = rt.block_on(one_run(scale, journal));
                 println!(
                     "makespan {:.0} s simulated ({:.2} s wall), optimum {:.0} s, ratio {:.2}, \
                      client-quota bound {:.0} s (ratio to it {:.2}), 429s {} ({}), Defender GETs {}",
