@@ -109,12 +109,15 @@ fn fresh_journal(dir: &std::path::Path) -> Journal {
         return Journal::open(&dir.join("j.sqlite")).expect("journal");
     };
     let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("PostgreSQL admin");
-    client
-        .batch_execute(
-            "DROP DATABASE IF EXISTS remedy_bench_makespan WITH (FORCE); \
-             CREATE DATABASE remedy_bench_makespan",
-        )
-        .expect("a fresh bench database");
+    // Two statements: PostgreSQL runs neither inside a transaction, which a batch of them would be.
+    for statement in [
+        "DROP DATABASE IF EXISTS remedy_bench_makespan WITH (FORCE)",
+        "CREATE DATABASE remedy_bench_makespan",
+    ] {
+        client
+            .batch_execute(statement)
+            .expect("a fresh bench database");
+    }
     let mut url = url::Url::parse(&admin).expect("admin URL");
     url.set_path("/remedy_bench_makespan");
     let location = JournalLocation::parse(url.as_str()).expect("PostgreSQL URL");
