@@ -4,13 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::store::{Journal, LeaseOutcome, NewRemediation, RemediationRow};
 
 use super::super::clock::FakeClock;
-use super::super::core::{Ctx, Internal};
-use super::super::interface::{ActionKind, AlertView, RemediationState, Resolution, Severity};
+use super::super::core::{Ctx, Engine, Internal};
+use super::super::interface::{
+    ActionKind, AlertView, Event, RemediationState, Resolution, Severity,
+};
 use super::super::journal::JournalHandle;
 use super::super::leader::{Held, LeaseState};
 use super::super::settings::EngineSettings;
@@ -160,5 +162,26 @@ impl Harness {
             .await
             .expect("read")
             .expect("row")
+    }
+
+    /// An engine leading this journal, with alert `a1` and the journal's working set in memory.
+    pub async fn engine_with_alert(&self, events: broadcast::Sender<Event>) -> Engine {
+        let mut engine = Engine::new(self.ctx.clone(), events);
+        let alert = alert();
+        engine.alerts.show(alert.id.clone(), alert);
+        engine.load_working_set().await;
+        engine
+    }
+
+    /// Hands the engine what its dispatches report until none runs.
+    pub async fn settle(&mut self, engine: &mut Engine) {
+        while engine.dispatcher.in_flight() > 0 {
+            // Bounds a failure only: a passing run never waits this long.
+            let report = tokio::time::timeout(Duration::from_secs(10), self.reports.recv())
+                .await
+                .expect("the dispatch reports")
+                .expect("the engine's channel is open");
+            engine.handle_internal(report).await;
+        }
     }
 }

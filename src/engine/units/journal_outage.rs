@@ -13,36 +13,15 @@ use super::super::journal_reach::{JournalReach, Reach};
 use super::super::pulse::{stall_text, step_down_if_stalled};
 
 use super::fakes::Kind;
-use super::harness::{Harness, alert};
+use super::harness::Harness;
 
 const REASON: &str = "connection refused (the test's database is down)";
-
-/// An engine leading the harness's journal, with alert `a1` and the journal's working set in memory.
-async fn engine(h: &Harness, events: broadcast::Sender<Event>) -> Engine {
-    let mut engine = Engine::new(h.ctx.clone(), events);
-    let alert = alert();
-    engine.alerts.show(alert.id.clone(), alert);
-    engine.load_working_set().await;
-    engine
-}
 
 /// Hands the engine what the journal calls found, as the engine task does.
 async fn deliver(engine: &mut Engine, reach: &mut watch::Receiver<Reach>) {
     if reach.has_changed().unwrap_or(false) {
         let now = reach.borrow_and_update().clone();
         engine.on_journal_reach(now).await;
-    }
-}
-
-/// Hands the engine what its dispatches report until none runs.
-async fn settle(h: &mut Harness, engine: &mut Engine) {
-    while engine.dispatcher.in_flight() > 0 {
-        // Bounds a failure only: a passing run never waits this long.
-        let report = tokio::time::timeout(Duration::from_secs(10), h.reports.recv())
-            .await
-            .expect("the dispatch reports")
-            .expect("the engine's channel is open");
-        engine.handle_internal(report).await;
     }
 }
 
@@ -68,14 +47,14 @@ async fn nothing_leaves_while_the_journal_is_unreachable_and_the_work_resumes_wh
     let mut h = Harness::new().await;
     let row = h.approved("m1").await;
     let (events, mut told) = broadcast::channel(256);
-    let mut engine = engine(&h, events).await;
+    let mut engine = h.engine_with_alert(events).await;
     let mut reach = h.ctx.journal.reach();
 
     // The database goes away after the dispatch started: its intent cannot be written, so no POST.
     h.ctx.journal.set_unreachable(Some(REASON));
     engine.pump_dispatch();
     assert_eq!(engine.dispatcher.in_flight(), 1, "the dispatch started");
-    settle(&mut h, &mut engine).await;
+    h.settle(&mut engine).await;
     assert_eq!(h.provider.count(Kind::Submit), 0, "no intent, no POST");
     deliver(&mut engine, &mut reach).await;
     assert!(engine.reach.is_down());
@@ -127,7 +106,7 @@ async fn nothing_leaves_while_the_journal_is_unreachable_and_the_work_resumes_wh
         "{told_now:?}"
     );
     assert_eq!(engine.dispatcher.in_flight(), 1, "dispatch resumed");
-    settle(&mut h, &mut engine).await;
+    h.settle(&mut engine).await;
     assert_eq!(h.provider.count(Kind::Submit), 1);
     assert_ne!(h.row(&row.id).await.state, RemediationState::Approved);
 }
@@ -150,7 +129,7 @@ fn an_unreachable_journal_is_probed_with_a_doubling_backoff_up_to_30_seconds() {
 async fn a_leader_that_cannot_reach_the_journal_to_renew_steps_down_when_its_lease_ends() {
     let h = Harness::new().await;
     let (events, mut told) = broadcast::channel(64);
-    let mut engine = engine(&h, events).await;
+    let mut engine = h.engine_with_alert(events).await;
     engine.heartbeat().await;
     let ttl = h.ctx.lease.ttl.to_std().expect("ttl");
     h.ctx.journal.set_unreachable(Some(REASON));
@@ -174,7 +153,7 @@ async fn a_leader_that_cannot_reach_the_journal_to_renew_steps_down_when_its_lea
 #[tokio::test]
 async fn the_watchdog_says_the_journal_refused_the_renewal_rather_than_a_stuck_engine() {
     let h = Harness::new().await;
-    let mut engine = engine(&h, broadcast::channel(64).0).await;
+    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
     engine.heartbeat().await;
     let ttl = h.ctx.lease.ttl.to_std().expect("ttl");
     h.ctx.journal.set_unreachable(Some(REASON));

@@ -1,25 +1,19 @@
 //! The last check before an action leaves: a leader whose lease ended (by its own clock) after it journaled
 //! the intent, because it was frozen or cut off from the journal, does not send; the next leader reconciles.
 
-use std::time::Duration;
-
 use tokio::sync::broadcast;
 
-use super::super::core::Engine;
 use super::super::interface::RemediationState;
 use super::super::leader::Held;
 
 use super::fakes::Kind;
-use super::harness::{Harness, alert, start};
+use super::harness::{Harness, start};
 
 #[tokio::test]
 async fn a_leader_whose_lease_ended_after_the_intent_does_not_send() {
     let mut h = Harness::new().await;
     let row = h.approved("m1").await;
-    let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
-    let alert = alert();
-    engine.alerts.show(alert.id.clone(), alert);
-    engine.load_working_set().await;
+    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
     // The journal's lease still holds (so the intent is written), but this process's own clock says its lease
     // ended: as after a freeze between the intent and the POST.
     let held = h.ctx.lease.held().expect("leads");
@@ -28,13 +22,7 @@ async fn a_leader_whose_lease_ended_after_the_intent_does_not_send() {
         ..held
     }));
     engine.pump_dispatch();
-    while engine.dispatcher.in_flight() > 0 {
-        let report = tokio::time::timeout(Duration::from_secs(10), h.reports.recv())
-            .await
-            .expect("the dispatch reports")
-            .expect("the engine's channel is open");
-        engine.handle_internal(report).await;
-    }
+    h.settle(&mut engine).await;
     assert_eq!(
         h.provider.count(Kind::Submit),
         0,

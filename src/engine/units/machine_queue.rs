@@ -2,8 +2,6 @@
 //! waiting for its end (a machine that never checks in would otherwise take one time-out per alert);
 //! another action, or a send whose outcome is unsure, is still waited for.
 
-use std::time::Duration;
-
 use tokio::sync::broadcast;
 
 use super::super::core::Engine;
@@ -12,7 +10,7 @@ use crate::api::models::defender::ActionStatus;
 use crate::store::{NewRemediation, RemediationRow};
 
 use super::fakes::{Kind, action};
-use super::harness::{FLOW, Harness, alert, scan, start};
+use super::harness::{FLOW, Harness, scan, start};
 
 /// Journals an approved `kind` on `machine` for alert `a1` under idempotency key `key`.
 async fn approved(h: &Harness, key: &str, machine: &str, kind: ActionKind) -> RemediationRow {
@@ -40,26 +38,10 @@ async fn approved(h: &Harness, key: &str, machine: &str, kind: ActionKind) -> Re
     row
 }
 
-/// An engine leading the harness's journal, with alert `a1` and the journal's working set in memory.
-async fn engine(h: &Harness) -> Engine {
-    let mut engine = Engine::new(h.ctx.clone(), broadcast::channel(64).0);
-    let alert = alert();
-    engine.alerts.show(alert.id.clone(), alert);
-    engine.load_working_set().await;
-    engine
-}
-
 /// Pumps the dispatcher and hands it what the dispatches report until none runs.
 async fn dispatch_all(h: &mut Harness, engine: &mut Engine) {
     engine.pump_dispatch();
-    while engine.dispatcher.in_flight() > 0 {
-        // Bounds a failure only: a passing run never waits this long.
-        let report = tokio::time::timeout(Duration::from_secs(10), h.reports.recv())
-            .await
-            .expect("the dispatch reports")
-            .expect("the engine's channel is open");
-        engine.handle_internal(report).await;
-    }
+    h.settle(engine).await;
 }
 
 #[tokio::test]
@@ -75,7 +57,7 @@ async fn scans_for_a_machine_whose_scan_is_pending_join_it_instead_of_waiting_fo
     ));
     let second = approved(&h, "key-2", "m1", scan()).await;
     let third = approved(&h, "key-3", "m1", scan()).await;
-    let mut engine = engine(&h).await;
+    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
     dispatch_all(&mut h, &mut engine).await;
     for row in [&second, &third] {
         let row = h.row(&row.id).await;
@@ -113,7 +95,7 @@ async fn another_action_or_a_send_whose_outcome_is_unsure_is_still_waited_for() 
         .await
         .expect("journaled");
     let behind_unsure = approved(&h, "key-behind", "m2", scan()).await;
-    let mut engine = engine(&h).await;
+    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
     dispatch_all(&mut h, &mut engine).await;
     for row in [&other_kind, &behind_unsure] {
         assert_eq!(
