@@ -1,6 +1,7 @@
 //! One database type for both journal backends (SQLite, PostgreSQL) with the subset of rusqlite's API the
 //! store uses: statements with `?N` parameters, typed rows, write transactions, savepoints and read snapshots.
 
+pub mod meter;
 mod pg;
 mod row;
 mod sqlite;
@@ -76,13 +77,15 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// A prepared statement of either backend.
-pub enum Stmt<'a> {
+/// A prepared statement of either backend, with its SQL.
+pub struct Stmt<'a> {
+    sql: String,
+    prepared: Prepared<'a>,
+}
+
+enum Prepared<'a> {
     Sqlite(rusqlite::CachedStatement<'a>),
-    Postgres {
-        conn: &'a RefCell<PgConn>,
-        sql: String,
-    },
+    Postgres(&'a RefCell<PgConn>),
 }
 
 impl Stmt<'_> {
@@ -109,16 +112,18 @@ impl Stmt<'_> {
     /// Runs a statement that returns no rows; how many rows it changed.
     pub fn execute(&mut self, params: impl Params) -> DbResult<usize> {
         let values = params.into_values();
-        match self {
-            Stmt::Sqlite(stmt) => Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))?),
-            Stmt::Postgres { conn, sql } => conn.borrow_mut().execute(sql, &values),
+        match &mut self.prepared {
+            Prepared::Sqlite(stmt) => meter::timed(&self.sql, || {
+                Ok(stmt.execute(rusqlite::params_from_iter(values.iter()))?)
+            }),
+            Prepared::Postgres(conn) => conn.borrow_mut().execute(&self.sql, &values),
         }
     }
 
     fn rows(&mut self, values: Vec<Value>) -> DbResult<Vec<Row>> {
-        match self {
-            Stmt::Sqlite(stmt) => sqlite::rows(stmt, &values),
-            Stmt::Postgres { conn, sql } => conn.borrow_mut().query(sql, &values),
+        match &mut self.prepared {
+            Prepared::Sqlite(stmt) => meter::timed(&self.sql, || sqlite::rows(stmt, &values)),
+            Prepared::Postgres(conn) => conn.borrow_mut().query(&self.sql, &values),
         }
     }
 }
@@ -146,13 +151,14 @@ impl Db {
     /// A statement, prepared once per connection (SQLite's statement cache; PostgreSQL's translated and
     /// prepared statements are cached by the connection).
     pub fn prepare_cached(&self, sql: &str) -> DbResult<Stmt<'_>> {
-        match self {
-            Db::Sqlite(conn) => Ok(Stmt::Sqlite(conn.prepare_cached(sql)?)),
-            Db::Postgres(conn) => Ok(Stmt::Postgres {
-                conn,
-                sql: sql.to_owned(),
-            }),
-        }
+        let prepared = match self {
+            Db::Sqlite(conn) => Prepared::Sqlite(conn.prepare_cached(sql)?),
+            Db::Postgres(conn) => Prepared::Postgres(conn),
+        };
+        Ok(Stmt {
+            sql: sql.to_owned(),
+            prepared,
+        })
     }
 
     /// Same as [`Db::prepare_cached`].
@@ -176,7 +182,7 @@ impl Db {
     /// Runs statements without parameters, separated by `;`.
     pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Db::Sqlite(conn) => meter::timed(sql, || Ok(conn.execute_batch(sql)?)),
             Db::Postgres(conn) => conn.borrow_mut().batch(sql),
         }
     }
@@ -186,7 +192,7 @@ impl Db {
     /// every host serialise the same way (and the lease checked inside is a real fence).
     pub fn begin_write(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch("BEGIN IMMEDIATE")?),
+            Db::Sqlite(_) => self.execute_batch("BEGIN IMMEDIATE"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 let begun = conn.batch(&format!(
@@ -206,7 +212,7 @@ impl Db {
     /// Starts a read transaction: one snapshot for every read until [`Db::rollback`].
     pub fn begin_read(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch("BEGIN DEFERRED")?),
+            Db::Sqlite(_) => self.execute_batch("BEGIN DEFERRED"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ")?;
@@ -220,7 +226,7 @@ impl Db {
     /// [`CHANGE_CHANNEL`] with it, in the same transaction (a failed transaction cannot get that far).
     pub fn commit(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
+            Db::Sqlite(_) => self.execute_batch("COMMIT"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 conn.execute(
@@ -242,7 +248,7 @@ impl Db {
     /// Commits a schema migration (no change counter: it may not exist yet).
     pub fn commit_schema(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch("COMMIT")?),
+            Db::Sqlite(_) => self.execute_batch("COMMIT"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 conn.batch("COMMIT")?;
@@ -255,7 +261,7 @@ impl Db {
     /// Rolls the open transaction back (on a lost PostgreSQL connection the server already did).
     pub fn rollback(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(conn) => Ok(conn.execute_batch("ROLLBACK")?),
+            Db::Sqlite(_) => self.execute_batch("ROLLBACK"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 conn.in_tx = false;

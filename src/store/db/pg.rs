@@ -10,6 +10,7 @@ use postgres::error::SqlState;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Statement};
 
+use super::meter;
 use super::row::Row;
 use super::translate::to_postgres;
 use super::value::Value;
@@ -145,7 +146,10 @@ impl PgConn {
             return Ok(statement.clone());
         }
         let client = self.client()?;
-        let prepared = outside_runtime(|| client.prepare(&to_postgres(sql)));
+        let translated = to_postgres(sql);
+        let prepared = meter::timed("PREPARE", || {
+            outside_runtime(|| client.prepare(&translated))
+        });
         let statement = prepared.map_err(|e| self.fail(e))?;
         self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
@@ -160,7 +164,7 @@ impl PgConn {
             .map(|c| c.name().to_owned())
             .collect();
         let client = self.client()?;
-        let rows = outside_runtime(|| client.query(&statement, &refs));
+        let rows = meter::timed(sql, || outside_runtime(|| client.query(&statement, &refs)));
         let rows = rows.map_err(|e| self.fail(e))?;
         rows.iter()
             .map(|row| {
@@ -177,13 +181,15 @@ impl PgConn {
         let statement = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         let client = self.client()?;
-        let changed = outside_runtime(|| client.execute(&statement, &refs));
+        let changed = meter::timed(sql, || {
+            outside_runtime(|| client.execute(&statement, &refs))
+        });
         Ok(changed.map_err(|e| self.fail(e))? as usize)
     }
 
     pub(crate) fn batch(&mut self, sql: &str) -> DbResult<()> {
         let client = self.client()?;
-        let done = outside_runtime(|| client.batch_execute(sql));
+        let done = meter::timed(sql, || outside_runtime(|| client.batch_execute(sql)));
         done.map_err(|e| self.fail(e))
     }
 }
