@@ -114,6 +114,10 @@ pub(crate) fn head(conn: &Db) -> Result<Option<(i64, String)>, StoreError> {
         .optional()?)
 }
 
+/// Appends one entry (`?1`…`?9`: seq, at, who, action, target, why, result, prev_hash, hash).
+const APPEND: &str = "INSERT INTO audit (seq, at, who, action, target, why, result, prev_hash, hash) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
 impl JournalTx<'_> {
     /// Chains `e` after the head and moves the head to it.
     pub fn append_audit(&mut self, e: &AuditEntry) -> Result<AuditRecord, StoreError> {
@@ -128,20 +132,27 @@ impl JournalTx<'_> {
             e.result.as_str(),
         );
         let hash = chain_hash(seq, &at, fields, &prev_hash, self.audit_key.as_deref());
-        self.tx
-            .prepare_cached(
-                "INSERT INTO audit (seq, at, who, action, target, why, result, prev_hash, hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                seq, at, e.who, e.action, e.target, e.why, e.result, prev_hash, hash
-            ])?;
-        self.tx
-            .prepare_cached(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            )?
-            .execute(params![seq, hash])?;
+        let values = params![
+            seq, at, e.who, e.action, e.target, e.why, e.result, prev_hash, hash
+        ];
+        if self.tx.is_postgres() {
+            // One round trip: the entry and the head that points at it.
+            self.tx
+                .prepare_cached(&format!(
+                    "WITH appended AS ({APPEND} RETURNING seq, hash) \
+                     INSERT INTO audit_head (id, seq, hash) SELECT 1, seq, hash FROM appended \
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+                ))?
+                .execute(values)?;
+        } else {
+            self.tx.prepare_cached(APPEND)?.execute(values)?;
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                )?
+                .execute(params![seq, hash])?;
+        }
         Ok(AuditRecord {
             seq,
             at: e.at.trunc_subsecs(6),

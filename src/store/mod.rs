@@ -59,6 +59,8 @@ pub use state_codec::{StoredAction, decode_action, decode_state};
 pub use wal_checkpoint::{Checkpointed, WalCheckpointer};
 pub use working_set::AlertSummary;
 
+/// Prepared statements a SQLite journal keeps (the store has about a hundred).
+const STATEMENT_CACHE: usize = 128;
 /// How long a write waits for another process holding the journal before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -152,6 +154,8 @@ impl Journal {
     fn setup(mut conn: Db) -> Result<Journal, StoreError> {
         match &mut conn {
             Db::Sqlite(sqlite) => {
+                // Room for every statement the engine runs in turn (the default 16 re-prepares some each turn).
+                sqlite.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 sqlite.pragma_update(None, "synchronous", "FULL")?;
                 sqlite.pragma_update(None, "foreign_keys", "ON")?;
                 schema::migrate(sqlite)?;
@@ -202,10 +206,11 @@ impl Journal {
         f: impl FnOnce(&mut JournalTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         if self.grouped {
-            return self.savepoint(f);
+            let part = self.conn.savepoint()?;
+            return Self::run(part, self.audit_key.clone(), f);
         }
         self.conn.begin_write()?;
-        let result = self.savepoint(f);
+        let result = Self::run(self.conn.whole_transaction(), self.audit_key.clone(), f);
         self.finish(result)
     }
 
@@ -226,13 +231,15 @@ impl Journal {
         (value, committed)
     }
 
-    fn savepoint<T>(
-        &mut self,
+    /// Runs one caller's `f` in `part` of the transaction, which stays only if `f` returns `Ok`.
+    fn run<T>(
+        part: Savepoint<'_>,
+        audit_key: Option<Arc<AuditKey>>,
         f: impl FnOnce(&mut JournalTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut jtx = JournalTx {
-            tx: self.conn.savepoint()?,
-            audit_key: self.audit_key.clone(),
+            tx: part,
+            audit_key,
         };
         let value = f(&mut jtx)?;
         jtx.tx.commit()?;

@@ -1,6 +1,6 @@
 //! Remediation writes: idempotent insert, state changes (compare-and-set), Defender ids and cover proof.
 
-use super::db::{Db, params};
+use super::db::{Db, OptionalExt, params};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
@@ -98,6 +98,12 @@ impl JournalTx<'_> {
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Option<RemediationRow>, StoreError> {
+        // One statement when the row is in `from` and the move is allowed; else read it to say why not.
+        if from.can_become(to)
+            && let Some(row) = self.set_state(id, from, to, note, at)?
+        {
+            return Ok(Some(row));
+        }
         let current = require(&self.tx, id)?;
         if current.state != from {
             return Ok(None);
@@ -119,26 +125,52 @@ impl JournalTx<'_> {
                 to,
             });
         }
+        let (id, from) = (current.id, current.state);
+        self.set_state(&id, from, to, note, at)?
+            .ok_or(StoreError::NotFound { id })
+    }
+
+    /// Moves the row from `from` to `to` and records the transition (the update returns the changed row);
+    /// `None` when the row is not in `from` (or not there).
+    fn set_state(
+        &mut self,
+        id: &str,
+        from: RemediationState,
+        to: RemediationState,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RemediationRow>, StoreError> {
         let stamp = ts(at);
         let submitted = to.is_sent().then_some(stamp.as_str());
         let fin = to.is_final().then_some(stamp.as_str());
-        self.tx
-            .prepare_cached(
-                "UPDATE remediations SET state = ?2, reason = ?3, updated_at = ?4, \
-                 submitted_at = COALESCE(submitted_at, ?5), final_at = COALESCE(?6, final_at) \
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                current.id,
-                state_word(to),
-                note,
-                stamp,
-                submitted,
-                fin
-            ])?;
-        let from = state_word(current.state);
-        record_transition(&self.tx, &current.id, Some(from), to, note, at)?;
-        require(&self.tx, &current.id)
+        let from_word = state_word(from);
+        let update = "UPDATE remediations SET state = ?2, reason = ?3, updated_at = ?4, \
+             submitted_at = COALESCE(submitted_at, ?5), final_at = COALESCE(?6, final_at) \
+             WHERE id = ?1 AND state = ?7";
+        // PostgreSQL records the transition in the same statement (a round trip saved); SQLite, in-process,
+        // cannot modify in a WITH and takes a second statement.
+        let postgres = self.tx.is_postgres();
+        let sql = if postgres {
+            format!(
+                "WITH changed AS ({update} RETURNING {COLUMNS}), \
+                 recorded AS (INSERT INTO transitions (remediation_id, from_state, to_state, at, note) \
+                 SELECT id, ?7, ?2, ?4, ?3 FROM changed) SELECT {COLUMNS} FROM changed"
+            )
+        } else {
+            format!("{update} RETURNING {COLUMNS}")
+        };
+        let changed = self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(
+                params![id, state_word(to), note, stamp, submitted, fin, from_word],
+                from_row,
+            )
+            .optional()?;
+        if changed.is_some() && !postgres {
+            record_transition(&self.tx, id, Some(from_word), to, note, at)?;
+        }
+        Ok(changed)
     }
 
     /// Refuses a row whose stored state is not a known one: moves it to `skipped` with `why`, recording the

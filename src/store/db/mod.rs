@@ -4,6 +4,7 @@
 pub mod meter;
 mod pg;
 mod row;
+mod savepoint;
 mod sqlite;
 mod translate;
 mod value;
@@ -14,6 +15,7 @@ pub use pg::PgConn;
 pub(crate) use pg::WRITE_LOCK_KEY;
 pub use pg::{CHANGE_CHANNEL, PgTls, describe};
 pub use row::{Row, RowIndex};
+pub use savepoint::Savepoint;
 pub use translate::to_postgres;
 pub(crate) use value::params;
 pub use value::{FromValue, Params, ToValue, Value, params_from_iter};
@@ -229,15 +231,12 @@ impl Db {
             Db::Sqlite(_) => self.execute_batch("COMMIT"),
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
-                conn.execute(
-                    &format!(
-                        "WITH bumped AS (UPDATE change_counter SET value = value + 1 WHERE id = 1 \
-                         RETURNING value) SELECT pg_notify('{CHANGE_CHANNEL}', CAST(value AS TEXT)) \
-                         FROM bumped"
-                    ),
-                    &[],
-                )?;
-                conn.batch("COMMIT")?;
+                // One round trip: with the savepoint release still deferred, the bump and the commit.
+                conn.batch(&format!(
+                    "WITH bumped AS (UPDATE change_counter SET value = value + 1 WHERE id = 1 \
+                     RETURNING value) SELECT pg_notify('{CHANGE_CHANNEL}', CAST(value AS TEXT)) \
+                     FROM bumped; COMMIT"
+                ))?;
                 conn.in_tx = false;
                 conn.own_commits += 1;
                 Ok(())
@@ -265,21 +264,13 @@ impl Db {
             Db::Postgres(conn) => {
                 let mut conn = conn.borrow_mut();
                 conn.in_tx = false;
+                conn.discard_deferred();
                 match conn.batch("ROLLBACK") {
                     Err(DbError::Unavailable { .. }) => Ok(()),
                     other => other,
                 }
             }
         }
-    }
-
-    /// A savepoint inside the open transaction: released by [`Savepoint::commit`], rolled back when dropped.
-    pub fn savepoint(&self) -> DbResult<Savepoint<'_>> {
-        self.execute_batch("SAVEPOINT remedy_atomic")?;
-        Ok(Savepoint {
-            db: self,
-            released: false,
-        })
     }
 
     /// A number that changes whenever another connection commits to the journal. SQLite's
@@ -294,36 +285,6 @@ impl Db {
                     })?;
                 Ok(counter - cell.borrow().own_commits)
             }
-        }
-    }
-}
-
-/// A savepoint: its writes stay only if it is committed.
-pub struct Savepoint<'a> {
-    db: &'a Db,
-    released: bool,
-}
-
-impl Savepoint<'_> {
-    pub fn commit(mut self) -> DbResult<()> {
-        self.released = true;
-        self.db.execute_batch("RELEASE SAVEPOINT remedy_atomic")
-    }
-}
-
-impl std::ops::Deref for Savepoint<'_> {
-    type Target = Db;
-    fn deref(&self) -> &Db {
-        self.db
-    }
-}
-
-impl Drop for Savepoint<'_> {
-    fn drop(&mut self) {
-        if !self.released {
-            let _ = self.db.execute_batch(
-                "ROLLBACK TO SAVEPOINT remedy_atomic; RELEASE SAVEPOINT remedy_atomic",
-            );
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct PgConn {
     pub(crate) in_tx: bool,
     /// Transactions this journal committed, so [`super::Db::data_version`] moves only for others' commits.
     pub(crate) own_commits: i64,
+    /// Statements without parameters or rows (savepoints) sent with the next call, not in a round trip each.
+    deferred: Vec<&'static str>,
 }
 
 impl PgConn {
@@ -82,6 +84,7 @@ impl PgConn {
             statements: HashMap::new(),
             in_tx: false,
             own_commits: 0,
+            deferred: Vec::new(),
         };
         conn.client()?;
         Ok(conn)
@@ -123,6 +126,7 @@ impl PgConn {
 
     fn lost(&mut self) {
         self.statements.clear();
+        self.deferred.clear();
         if let Some(client) = self.client.take() {
             outside_runtime(move || drop(client));
         }
@@ -155,7 +159,35 @@ impl PgConn {
         Ok(statement)
     }
 
+    /// Sends `sql` (no parameters, no rows) with the next call.
+    pub(crate) fn defer(&mut self, sql: &'static str) {
+        self.deferred.push(sql);
+    }
+
+    /// Takes `sql` back when it is the last statement deferred (so it was never sent); whether it was.
+    pub(crate) fn take_back(&mut self, sql: &'static str) -> bool {
+        let last = self.deferred.last() == Some(&sql);
+        if last {
+            self.deferred.pop();
+        }
+        last
+    }
+
+    /// Forgets the deferred statements (the transaction they belonged to is rolled back).
+    pub(crate) fn discard_deferred(&mut self) {
+        self.deferred.clear();
+    }
+
+    /// Sends the deferred statements now, before a statement with parameters (one round trip for all).
+    fn flush(&mut self) -> DbResult<()> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        self.batch("")
+    }
+
     pub(crate) fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        self.flush()?;
         let statement = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         let names: Arc<[String]> = statement
@@ -178,6 +210,7 @@ impl PgConn {
     }
 
     pub(crate) fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<usize> {
+        self.flush()?;
         let statement = self.statement(sql)?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|v| v as _).collect();
         let client = self.client()?;
@@ -187,9 +220,17 @@ impl PgConn {
         Ok(changed.map_err(|e| self.fail(e))? as usize)
     }
 
+    /// Runs `sql` (statements without parameters, `;`-separated), after the deferred ones, in one round trip.
     pub(crate) fn batch(&mut self, sql: &str) -> DbResult<()> {
+        let sql: std::borrow::Cow<'_, str> = if self.deferred.is_empty() {
+            sql.into()
+        } else {
+            let mut all: Vec<&str> = std::mem::take(&mut self.deferred);
+            all.extend(Some(sql).filter(|s| !s.is_empty()));
+            all.join("; ").into()
+        };
         let client = self.client()?;
-        let done = meter::timed(sql, || outside_runtime(|| client.batch_execute(sql)));
+        let done = meter::timed(&sql, || outside_runtime(|| client.batch_execute(&sql)));
         done.map_err(|e| self.fail(e))
     }
 }
