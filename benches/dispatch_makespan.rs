@@ -1,7 +1,7 @@
 //! Makespan of dispatching 1000 auto scans under Defender's quota (100/min, 1500/h), in scaled simulator
 //! time, against the optimum the quota allows; prints makespan, optimum, ratio and the simulator's 429s.
 //! The journal is a SQLite file, or a fresh PostgreSQL database per run on the server whose admin URL
-//! `REMEDY_BENCH_PG_URL` gives.
+//! `REMEDY_BENCH_PG_URL` gives (named by `REMEDY_BENCH_PG_DB`, dropped at the end).
 
 use std::time::{Duration, Instant};
 
@@ -101,25 +101,32 @@ fn count(stats: &serde_json::Value, prefix: &str) -> u64 {
 
 /// The admin URL of the PostgreSQL server to journal in, if the bench is asked to.
 const PG_URL_VAR: &str = "REMEDY_BENCH_PG_URL";
+/// The database the bench creates there for each run (`REMEDY_BENCH_PG_DB`, default `remedy_bench_makespan`).
+fn pg_database() -> String {
+    std::env::var("REMEDY_BENCH_PG_DB").unwrap_or_else(|_| "remedy_bench_makespan".into())
+}
 
-/// A fresh journal for one run: a SQLite file in `dir`, or a new database `remedy_bench_makespan` (dropped
-/// first) on the server `REMEDY_BENCH_PG_URL` names. Called off the runtime: the blocking client wants that.
+/// Runs `statement` on the server `admin` names (each alone: PostgreSQL runs no CREATE or DROP DATABASE
+/// inside a transaction, which a batch of them would be).
+fn admin_statement(admin: &str, statement: &str) {
+    let mut client = postgres::Client::connect(admin, postgres::NoTls).expect("PostgreSQL admin");
+    client.batch_execute(statement).expect("an admin statement");
+}
+
+/// A fresh journal for one run: a SQLite file in `dir`, or the bench's database (dropped first) on the server
+/// `REMEDY_BENCH_PG_URL` names. Called off the runtime: the blocking client wants that.
 fn fresh_journal(dir: &std::path::Path) -> Journal {
     let Ok(admin) = std::env::var(PG_URL_VAR) else {
         return Journal::open(&dir.join("j.sqlite")).expect("journal");
     };
-    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("PostgreSQL admin");
-    // Two statements: PostgreSQL runs neither inside a transaction, which a batch of them would be.
-    for statement in [
-        "DROP DATABASE IF EXISTS remedy_bench_makespan WITH (FORCE)",
-        "CREATE DATABASE remedy_bench_makespan",
-    ] {
-        client
-            .batch_execute(statement)
-            .expect("a fresh bench database");
-    }
+    let name = pg_database();
+    admin_statement(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+    );
+    admin_statement(&admin, &format!("CREATE DATABASE \"{name}\""));
     let mut url = url::Url::parse(&admin).expect("admin URL");
-    url.set_path("/remedy_bench_makespan");
+    url.set_path(&format!("/{name}"));
     let location = JournalLocation::parse(url.as_str()).expect("PostgreSQL URL");
     Journal::open_location(&location).expect("PostgreSQL journal")
 }
@@ -219,6 +226,13 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.finish();
+    if let Ok(admin) = std::env::var(PG_URL_VAR) {
+        let name = pg_database();
+        admin_statement(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+        );
+    }
 }
 
 criterion_group!(benches, bench);

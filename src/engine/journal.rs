@@ -1,5 +1,5 @@
-//! The journal writer: one thread owns the SQLite connection; async callers send it closures, and calls
-//! that queue up while a commit syncs share the next one (group commit).
+//! The journal writer: one thread owns the journal's connection (SQLite or PostgreSQL); async callers send it
+//! closures, and calls that queue up while a commit syncs share the next one (group commit).
 
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
