@@ -75,18 +75,22 @@ pub fn kind(sql: &str) -> String {
 fn statement_kind(sql: &str) -> String {
     let words: Vec<&str> = sql.split_whitespace().collect();
     let first = words[0].to_ascii_uppercase();
-    let after = |keyword: &str| {
+    // The word after the first of `keywords` (a leading parenthesis ignored).
+    let after = |keywords: &[&str]| {
         words
             .iter()
-            .position(|w| w.eq_ignore_ascii_case(keyword))
+            .position(|w| {
+                let w = w.trim_start_matches('(');
+                keywords.iter().any(|k| w.eq_ignore_ascii_case(k))
+            })
             .and_then(|i| words.get(i + 1))
             .map(|w| w.trim_start_matches('(').to_owned())
     };
     let target = match first.as_str() {
-        "INSERT" => after("INTO"),
+        "INSERT" => after(&["INTO"]),
         "UPDATE" => words.get(1).map(|w| (*w).to_owned()),
-        "WITH" => after("UPDATE").or_else(|| after("INTO")),
-        "SELECT" | "DELETE" => after("FROM").or_else(|| {
+        "WITH" => after(&["UPDATE", "INTO"]),
+        "SELECT" | "DELETE" => after(&["FROM"]).or_else(|| {
             let call = words.get(1).map(|w| w.split('(').next().unwrap_or(w));
             call.map(str::to_owned)
         }),
@@ -124,6 +128,13 @@ mod tests {
         assert_eq!(
             kind("WITH bumped AS (UPDATE change_counter SET value = value + 1) SELECT 1"),
             "WITH change_counter"
+        );
+        assert_eq!(
+            kind(
+                "WITH appended AS (INSERT INTO audit (seq) VALUES (?1) RETURNING seq) \
+                 INSERT INTO audit_head (id) SELECT 1 FROM appended ON CONFLICT (id) DO UPDATE SET seq = 1"
+            ),
+            "WITH audit"
         );
         assert_eq!(
             kind("ROLLBACK TO SAVEPOINT remedy_atomic; RELEASE SAVEPOINT remedy_atomic"),
