@@ -100,8 +100,13 @@ pub struct EngineRun {
 
 impl EngineRun {
     pub fn start(config: &Config, settings: EngineSettings, journal: &Path) -> EngineRun {
-        let clients = Clients::new(wiring::api_settings(config)).expect("clients");
         let journal = Journal::open(journal).expect("journal opens");
+        EngineRun::start_on(config, settings, journal)
+    }
+
+    /// An engine on an open journal (of either backend).
+    pub fn start_on(config: &Config, settings: EngineSettings, journal: Journal) -> EngineRun {
+        let clients = Clients::new(wiring::api_settings(config)).expect("clients");
         let handle = remedy::engine::start(clients, journal, settings);
         let events = handle.subscribe();
         EngineRun {
