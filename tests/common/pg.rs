@@ -179,6 +179,19 @@ impl TestJournal {
         journal
     }
 
+    /// A raw connection (see [`TestJournal::raw`]) with the audit table's append-only guards lifted, as an
+    /// intruder with the owner's rights (or the SQLite file) could.
+    pub fn raw_unguarded(&self) -> remedy::store::db::Db {
+        let raw = self.raw();
+        raw.execute_batch(if self.is_postgres() {
+            "ALTER TABLE audit DISABLE TRIGGER USER"
+        } else {
+            "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;"
+        })
+        .expect("the audit guards lifted");
+        raw
+    }
+
     /// A connection of its own that bypasses the journal, for tampering as an intruder would.
     pub fn raw(&self) -> remedy::store::db::Db {
         match &self.location {
