@@ -41,3 +41,39 @@ fn readable_by_others(path: &Path, setting: &str) -> Option<String> {
 fn readable_by_others(_path: &Path, _setting: &str) -> Option<String> {
     None
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn written(mode: u32) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("pw");
+        std::fs::write(&path, "s3cret\r\n").expect("written");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("mode set");
+        (dir, path)
+    }
+
+    #[test]
+    fn the_first_line_is_the_password_and_a_private_file_is_not_warned_about() {
+        let (_dir, path) = written(0o600);
+        let read = read_password_file(&path, "journal.password_file").expect("read");
+        assert_eq!(read.password.expose(), "s3cret");
+        assert!(read.warning.is_none());
+    }
+
+    #[test]
+    fn a_file_others_can_read_is_warned_about_naming_the_setting() {
+        let (_dir, path) = written(0o640);
+        let read = read_password_file(&path, "--to-password-file").expect("read");
+        let warning = read.warning.expect("a warning");
+        assert!(
+            warning.starts_with("--to-password-file ")
+                && warning.contains("(mode 640)")
+                && warning.contains("chmod 600"),
+            "{warning}"
+        );
+    }
+}
