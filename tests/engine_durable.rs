@@ -8,7 +8,6 @@ mod resolve_common;
 
 use common::*;
 use remedy::engine::Mode;
-use remedy::sim::Faults;
 use resolve_common::*;
 
 const OLD_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e011";
@@ -24,20 +23,7 @@ async fn a_journal_write_failure_loses_nothing_once_writes_work_again() {
 }
 
 async fn a_write_failure_loses_nothing(profile: Profile, backend: &pg::TestJournal) {
-    let mut scenario = empty_tenant();
-    add_user_with_devices(&mut scenario, "early.user@contoso.com", 1);
-    add_user_with_devices(&mut scenario, "late.user@contoso.com", 1);
-    // An hour apart: far more than the poll overlap, so a watermark moved past the early alert
-    // would never read it again.
-    add_alert(&mut scenario, OLD_ALERT, "early.user@contoso.com", 60.0);
-    add_alert(&mut scenario, NEW_ALERT, "late.user@contoso.com", 1.0);
-    let sim = start_sim_with(scenario, profile).await;
-    // The first poll answers late, so the journal is locked before it is written.
-    sim.set_faults(Faults {
-        service: Some("cas".into()),
-        latency_ms: 1500,
-        ..Faults::default()
-    });
+    let sim = two_alerts_answered_late(profile, "cas", [OLD_ALERT, NEW_ALERT]).await;
     let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-quick", Mode::Auto)]);
     let run = EngineRun::start_on(&config, roomy_settings(&config), backend.open());
     let context = format!("{profile:?} on {}", backend.backend());

@@ -8,7 +8,6 @@ mod resolve_common;
 use common::*;
 use remedy::config::BindingSection;
 use remedy::engine::Mode;
-use remedy::sim::Faults;
 use resolve_common::*;
 
 const OLD_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e021";
@@ -24,20 +23,7 @@ async fn a_journal_write_failure_loses_no_graph_alert_once_writes_work_again() {
 }
 
 async fn no_graph_alert_is_lost(profile: Profile, backend: &pg::TestJournal) {
-    let mut scenario = empty_tenant();
-    add_user_with_devices(&mut scenario, "early.user@contoso.com", 1);
-    add_user_with_devices(&mut scenario, "late.user@contoso.com", 1);
-    // An hour apart: far more than the overlap, so a watermark moved past the early alert would never
-    // list it again.
-    add_alert(&mut scenario, OLD_ALERT, "early.user@contoso.com", 60.0);
-    add_alert(&mut scenario, NEW_ALERT, "late.user@contoso.com", 1.0);
-    let sim = start_sim_with(scenario, profile).await;
-    // The first poll answers late, so the journal is locked before it is written.
-    sim.set_faults(Faults {
-        service: Some("graph".into()),
-        latency_ms: 1500,
-        ..Faults::default()
-    });
+    let sim = two_alerts_answered_late(profile, "graph", [OLD_ALERT, NEW_ALERT]).await;
     let mut config = config_for(&sim, &[]);
     config.alerts.sources = vec!["graph".into()];
     config.bindings.insert(

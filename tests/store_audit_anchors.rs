@@ -41,8 +41,7 @@ fn five_changes(backend: &pg::TestJournal, keyed: bool) -> Db {
         })
         .unwrap();
     }
-    let raw = backend.raw_unguarded();
-    raw
+    backend.raw_unguarded()
 }
 
 fn hash_of(raw: &Db, seq: i64) -> String {
