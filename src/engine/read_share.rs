@@ -123,6 +123,9 @@ impl ReadShare {
             let room = ctx.budgets.defender_room(Call::ListMachineActions);
             match self.grant(reader, room, ctx.clock.now_instant()) {
                 Ok(()) => return,
+                // Waiting out the other reader's share is a pace of Defender's time; the budget's own wait
+                // is on its (already scaled) windows.
+                Err(RECHECK) => tokio::time::sleep(ctx.settings.paced(RECHECK)).await,
                 Err(wait) => tokio::time::sleep(wait).await,
             }
         }
