@@ -2,8 +2,8 @@
 //! demo tenant (both alert sources), and `remedy run --sim-clock` works them on the simulator's faster clock
 //! (its quotas, intervals and retention scaled alike), the bound alerts (see `REMEDY_SOAK_BIND`) on a Full
 //! scan on auto that closes the alert once its scans succeeded. At each simulated day it prints the process's RSS (from /proc), the
-//! journal's size with retention on, the log's size, the work done and what the engine holds (its sizes log
-//! line); at the end the RSS slope after the first day, whether the JSON stream kept up, and the audit chain
+//! journal's size with retention on, the log's size, the work done, the CPU seconds `remedy run` used so far,
+//! the machine's load average and what the engine holds (its sizes log line); at the end the RSS slope after the first day, whether the JSON stream kept up, and the audit chain
 //! verified across the prunes.
 //!
 //! `REMEDY_SOAK_SCALE` (default 600), `REMEDY_SOAK_DAYS` (7), `REMEDY_SOAK_RETAIN_DAYS` (2),
@@ -12,7 +12,9 @@
 //! `REMEDY_SOAK_ANALYSTS_HOURS` (24) when the tenant's analysts close what remedy left open (0: never);
 //! `REMEDY_SOAK_BIND=all` binds every alert (default `demo`: the demo's four policies and Endpoint alerts; at
 //! 600× every alert is about 100 remediations a real second, more than the journal writes on two shared cores);
-//! `REMEDY_SOAK_KEEP=1` keeps the temporary folder (journal, archives, logs) for a look afterwards.
+//! `REMEDY_SOAK_KEEP=1` keeps the temporary folder (journal, archives, logs) for a look afterwards;
+//! `REMEDY_SOAK_WRAP="heaptrack -o /tmp/soak"` starts `remedy run` under that command (a profiler): RSS is then
+//! read from the `remedy` process below it, and SIGTERM goes to that process.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -143,6 +145,32 @@ impl Drop for Killed {
     }
 }
 
+/// `pid` itself when it runs the remedy binary, else its first descendant that does (under a profiler), once
+/// it has started.
+fn remedy_pid(pid: u32) -> u32 {
+    let bin = std::fs::canonicalize(BIN).unwrap_or_else(|_| BIN.into());
+    let runs_remedy =
+        |p: u32| std::fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|exe| exe == bin);
+    let children = |p: u32| -> Vec<u32> {
+        std::fs::read_to_string(format!("/proc/{p}/task/{p}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|c| c.parse().ok())
+            .collect()
+    };
+    for _ in 0..600 {
+        let mut open = vec![pid];
+        while let Some(p) = open.pop() {
+            if runs_remedy(p) {
+                return p;
+            }
+            open.extend(children(p));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    pid
+}
+
 fn rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -150,6 +178,32 @@ fn rss_mb(pid: u32) -> f64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// CPU seconds (user and system) the process has used, from /proc.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and 13th of them.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // SAFETY: sysconf only reads a configuration value.
+    let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (ticks(11) + ticks(12)) / per_sec.max(1.0)
+}
+
+/// The 1-minute load average, from /proc.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Total size in MB of the files in `dir` whose names start with `prefix`.
@@ -307,8 +361,18 @@ fn main() {
         ),
     )
     .expect("config written");
+    let wrapper = std::env::var("REMEDY_SOAK_WRAP").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    let mut command = match words.next() {
+        Some(profiler) => {
+            let mut command = Process::new(profiler);
+            command.args(words).arg(BIN);
+            command
+        }
+        None => Process::new(BIN),
+    };
     let mut run = Killed(
-        Process::new(BIN)
+        command
             .arg("--config")
             .arg(&config_path)
             .args(["run", "--sim-clock"])
@@ -321,7 +385,7 @@ fn main() {
             .expect("remedy run starts"),
     );
     let started = Instant::now();
-    let pid = run.0.id();
+    let pid = remedy_pid(run.0.id());
     let stream = Arc::new(Stream::default());
     let reader = {
         let out = run.0.stdout.take().expect("run stdout");
@@ -336,7 +400,7 @@ fn main() {
         DAY_SECS / scale
     );
     println!(
-        "day  RSS MB  journal MB  archives  log MB  alerts  remediations  final  arrived  scans  stream lines"
+        "day  RSS MB  journal MB  archives  log MB  alerts  remediations  final  arrived  scans  stream lines  CPU s  load"
     );
     let mut points = Vec::new();
     for day in 1..=days {
@@ -353,10 +417,12 @@ fn main() {
         points.push((f64::from(day), rss));
         println!(
             "{day:>3}  {rss:>6.1}  {journal_mb:>10.1}  {archives:>8}  {log_mb:>6.1}  {alerts:>6}  {remediations:>12}  \
-             {finals:>5}  {:>7}  {:>5}  {:>12}",
+             {finals:>5}  {:>7}  {:>5}  {:>12}  {:>5.0}  {}",
             stats["alerts_arrived"].as_u64().unwrap_or(0),
             stats["action_posts_total"].as_u64().unwrap_or(0),
             stream.lines.load(Ordering::Relaxed),
+            cpu_secs(pid),
+            load_average(),
         );
         println!("     engine holds: {}", last_sizes(&logs));
     }

@@ -139,8 +139,9 @@ pub enum JournalAction {
         older_than_days: Option<u64>,
     },
     /// Copy every row of a journal (ids and the audit chain as they are) into a new, empty journal: a SQLite
-    /// file or a PostgreSQL database (`postgres://user@host/db`; the password from REMEDY_JOURNAL_PASSWORD).
-    /// Verifies the copy's audit chain and prints the rows per table.
+    /// file or a PostgreSQL database (`postgres://user@host/db`; the password from --to-password-file or
+    /// --from-password-file, else REMEDY_JOURNAL_PASSWORD). Verifies the copy's audit chain and prints the rows
+    /// per table.
     Copy {
         /// Where to copy to: a file path or a postgres:// URL; refused unless empty.
         #[arg(long, value_name = "URL_OR_PATH")]
@@ -148,6 +149,12 @@ pub enum JournalAction {
         /// Where to copy from (default: --journal, else the config's journal).
         #[arg(long, value_name = "URL_OR_PATH")]
         from: Option<String>,
+        /// A file holding the password of the --to database (only that, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        to_password_file: Option<PathBuf>,
+        /// A file holding the password of the --from database (only that, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        from_password_file: Option<PathBuf>,
     },
 }
 

@@ -1,4 +1,5 @@
-//! `remedy audit verify|export` on a journal the engine wrote: intact verifies, an edited row is named.
+//! `remedy audit verify|export` on a journal the engine wrote: intact verifies, an edited row is named. Both
+//! journal backends (PostgreSQL when `REMEDY_TEST_PG_URL` is set, always in CI).
 
 mod common;
 
@@ -19,13 +20,13 @@ fn remedy_audit(home: &Path, config: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs the engine on the approve policy and approves one proposal through to its end.
-async fn journal_with_an_approval(journal: &Path) {
+async fn journal_with_an_approval(journal: remedy::store::Journal) {
     let sim = start_sim(quiet_scenario(600.0)).await;
     let config = config_for(
         &sim,
         &[(APPROVE_POLICY, "antivirus-scan-full", Mode::Approve)],
     );
-    let mut run = EngineRun::start(&config, fast_settings(&config), journal);
+    let mut run = EngineRun::start_on(&config, fast_settings(&config), journal);
     run.until(30, "a proposal", |r| {
         r.of_policy(APPROVE_POLICY)
             .iter()
@@ -57,10 +58,15 @@ async fn journal_with_an_approval(journal: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_passes_on_the_engines_journal_and_names_an_edited_entry() {
-    let home = tempfile::tempdir().unwrap();
-    let journal = home.path().join("journal.sqlite");
-    journal_with_an_approval(&journal).await;
-    let config = home.path().join("config.toml");
+    for backend in pg::journals("pgtests_audit_cli") {
+        verify_passes_and_names_an_edited_entry(&backend).await;
+    }
+}
+
+async fn verify_passes_and_names_an_edited_entry(backend: &pg::TestJournal) {
+    let home = backend.dir.path();
+    journal_with_an_approval(backend.open()).await;
+    let config = home.join("config.toml");
     std::fs::write(
         &config,
         format!(
@@ -73,14 +79,14 @@ client_secret = "remedy-demo-secret"
 url = "https://contoso.us2.portal.cloudappsecurity.com"
 token = "remedy-demo-token"
 [journal]
-path = "{}"
+{}
 "#,
-            journal.display()
+            backend.config_line()
         ),
     )
     .unwrap();
 
-    let intact = remedy_audit(home.path(), &config, &["verify"]);
+    let intact = remedy_audit(home, &config, &["verify"]);
     let said = String::from_utf8_lossy(&intact.stdout);
     assert_eq!(intact.status.code(), Some(0), "{said}");
     assert!(said.contains("intact"), "{said}");
@@ -90,7 +96,7 @@ path = "{}"
         .next()
         .expect("verify prints the head as SEQ:HASH")
         .to_string();
-    let held = remedy_audit(home.path(), &config, &["verify", "--expect-head", &head]);
+    let held = remedy_audit(home, &config, &["verify", "--expect-head", &head]);
     assert_eq!(
         held.status.code(),
         Some(0),
@@ -99,11 +105,11 @@ path = "{}"
     );
     let seq: i64 = head.split(':').next().unwrap().parse().unwrap();
     let ahead = format!("{}:{}", seq + 1, "0".repeat(64));
-    let missing = remedy_audit(home.path(), &config, &["verify", "--expect-head", &ahead]);
+    let missing = remedy_audit(home, &config, &["verify", "--expect-head", &ahead]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("head rewound"));
 
-    let export = remedy_audit(home.path(), &config, &["export", "--format", "csv"]);
+    let export = remedy_audit(home, &config, &["export", "--format", "csv"]);
     assert_eq!(export.status.code(), Some(0));
     let csv = String::from_utf8_lossy(&export.stdout);
     let lines: Vec<&str> = csv.lines().collect();
@@ -119,24 +125,23 @@ path = "{}"
     );
     assert!(lines.iter().any(|l| l.contains(",submit,")), "{csv}");
 
-    let raw = rusqlite::Connection::open(&journal).unwrap();
-    raw.execute_batch("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;")
-        .unwrap();
+    // An intruder with the owner's rights lifts the guards and edits the approval's reason.
+    let raw = backend.raw_unguarded();
     let edited = raw
         .execute(
             "UPDATE audit SET why = 'nothing happened' WHERE action = 'approve'",
-            [],
+            (),
         )
         .unwrap();
     assert_eq!(edited, 1);
     let seq: i64 = raw
-        .query_row("SELECT seq FROM audit WHERE action = 'approve'", [], |r| {
+        .query_row("SELECT seq FROM audit WHERE action = 'approve'", (), |r| {
             r.get(0)
         })
         .unwrap();
     drop(raw);
 
-    let broken = remedy_audit(home.path(), &config, &["verify"]);
+    let broken = remedy_audit(home, &config, &["verify"]);
     let err = String::from_utf8_lossy(&broken.stderr);
     assert_eq!(broken.status.code(), Some(1), "{err}");
     assert!(

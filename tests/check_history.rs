@@ -1,6 +1,7 @@
 //! `remedy check` reads the journal's memory of each bound policy: a policy renamed since its last journaled
 //! alert is warned about, and so is one quiet for days while an untied detector raises alerts with its name,
-//! on both profiles; the policy's own detector raising alerts keeps it from counting as quiet.
+//! on both profiles; the policy's own detector raising alerts keeps it from counting as quiet. Both journal
+//! backends (PostgreSQL when `REMEDY_TEST_PG_URL` is set, always in CI).
 
 mod cli_common;
 mod common;
@@ -9,14 +10,13 @@ use std::path::Path;
 
 use chrono::{Duration, Utc};
 use cli_common::{DEMO_TOKEN, remedy, sim_config};
-use common::{APPROVE_POLICY, AUTO_POLICY, PROFILES, quiet_scenario};
+use common::{APPROVE_POLICY, AUTO_POLICY, PROFILES, pg, quiet_scenario};
 use remedy::alert::{AlertKey, Detection, SourceAlert, SourceKind, stored};
 use remedy::engine::interface::{Resolution, Severity};
 use remedy::sim::{Scenario, SimHandle};
-use remedy::store::Journal;
 
 /// Journals one alert of `APPROVE_POLICY`, named `name`, raised `age` ago.
-fn remember(journal: &Path, name: &str, age: Duration) {
+fn remember(backend: &pg::TestJournal, name: &str, age: Duration) {
     let raised_at = Utc::now() - age;
     let alert = SourceAlert {
         key: AlertKey::Cas("0123456789abcdef01234567".into()),
@@ -40,7 +40,7 @@ fn remember(journal: &Path, name: &str, age: Duration) {
         entities: Vec::new(),
         read: false,
     };
-    let mut journal = Journal::open(journal).unwrap();
+    let mut journal = backend.open();
     journal
         .record_alert(&stored::record(&alert, APPROVE_POLICY, raised_at))
         .unwrap();
@@ -56,11 +56,11 @@ fn bound_name(scenario: &Scenario) -> String {
         .clone()
 }
 
-/// `remedy check`'s output with `extra` config and the journal in `home`.
-fn check(home: &Path, sim: &SimHandle, extra: &str) -> String {
+/// `remedy check`'s output with `extra` config, run in `home`, on `backend`'s journal.
+fn check(home: &Path, sim: &SimHandle, backend: &pg::TestJournal, extra: &str) -> String {
     let extra = format!(
-        "[journal]\npath = \"{}\"\n[policies.{APPROVE_POLICY}]\nflow = \"antivirus-scan-full\"\n{extra}",
-        home.join("journal.sqlite").display()
+        "[journal]\n{}\n[policies.{APPROVE_POLICY}]\nflow = \"antivirus-scan-full\"\n{extra}",
+        backend.config_line()
     );
     let config = sim_config(home, &sim.base_url(), DEMO_TOKEN, &extra);
     let out = remedy(home)
@@ -74,15 +74,14 @@ fn check(home: &Path, sim: &SimHandle, extra: &str) -> String {
 
 /// `remedy check` with both sources, a quiet time of a day, and a journal whose newest alert of the bound
 /// policy, named `listed`, is three days old.
-fn check_with_the_journal_days_behind(sim: &SimHandle, listed: &str) -> String {
-    let home = tempfile::tempdir().unwrap();
-    remember(
-        &home.path().join("journal.sqlite"),
-        listed,
-        Duration::days(3),
-    );
+fn check_with_the_journal_days_behind(
+    sim: &SimHandle,
+    backend: &pg::TestJournal,
+    listed: &str,
+) -> String {
+    remember(backend, listed, Duration::days(3));
     let graph = "[alerts]\nsources = [\"cas\", \"graph\"]\ndetector_quiet_hours = 24\n";
-    check(home.path(), sim, graph)
+    check(backend.dir.path(), sim, backend, graph)
 }
 
 fn warnings(text: &str) -> Vec<&str> {
@@ -108,24 +107,28 @@ fn a_policy_renamed_since_its_last_journaled_alert_is_warned_about() {
         let scenario = profile.apply(quiet_scenario(60.0));
         let listed = bound_name(&scenario);
         let sim = runtime.block_on(common::start_sim(scenario));
-        let home = tempfile::tempdir().unwrap();
-        let before = check(home.path(), &sim, "");
-        assert!(
-            warnings(&before).is_empty() && before.contains("no journal yet"),
-            "{profile:?}: without a journal nothing is known to be renamed:\n{before}"
-        );
-        remember(
-            &home.path().join("journal.sqlite"),
-            "Legacy mass download",
-            Duration::hours(1),
-        );
-        let text = check(home.path(), &sim, "");
-        let warning = the_warning(&text);
-        assert!(
-            warning.contains("renamed from \"Legacy mass download\"")
-                && warning.contains(&format!("to \"{listed}\"")),
-            "{profile:?}: {warning}"
-        );
+        for backend in pg::journals("pgtests_check_history") {
+            let (home, on) = (backend.dir.path(), backend.backend());
+            let before = check(home, &sim, &backend, "");
+            // A SQLite journal not yet written is no file; a PostgreSQL database is there, with nothing in it.
+            let empty = if backend.is_postgres() {
+                "bindings ok"
+            } else {
+                "no journal yet"
+            };
+            assert!(
+                warnings(&before).is_empty() && before.contains(empty),
+                "{profile:?} on {on}: without alerts journaled nothing is known to be renamed:\n{before}"
+            );
+            remember(&backend, "Legacy mass download", Duration::hours(1));
+            let text = check(home, &sim, &backend, "");
+            let warning = the_warning(&text);
+            assert!(
+                warning.contains("renamed from \"Legacy mass download\"")
+                    && warning.contains(&format!("to \"{listed}\"")),
+                "{profile:?} on {on}: {warning}"
+            );
+        }
         runtime.block_on(sim.shutdown());
     }
 }
@@ -152,12 +155,15 @@ fn a_policy_quiet_while_an_untied_detector_raises_its_alerts_is_warned_about() {
         while sim.stats()["migrated_alerts"].as_u64().unwrap_or(0) < 1 {
             sim.arrive();
         }
-        let text = check_with_the_journal_days_behind(&sim, &listed);
-        let warning = the_warning(&text);
-        assert!(
-            warning.contains("has raised nothing since") && warning.contains(&successor),
-            "{profile:?}: {warning}"
-        );
+        for backend in pg::journals("pgtests_check_history") {
+            let text = check_with_the_journal_days_behind(&sim, &backend, &listed);
+            let warning = the_warning(&text);
+            assert!(
+                warning.contains("has raised nothing since") && warning.contains(&successor),
+                "{profile:?} on {}: {warning}",
+                backend.backend()
+            );
+        }
         runtime.block_on(sim.shutdown());
     }
 }
@@ -175,8 +181,14 @@ fn a_policy_whose_own_detector_raises_alerts_is_not_quiet() {
             sim.arrive();
         }
         // The journal is days behind (remedy was stopped), but Cloud App Security still raises the policy's alerts.
-        let text = check_with_the_journal_days_behind(&sim, &listed);
-        assert!(warnings(&text).is_empty(), "{profile:?}:\n{text}");
+        for backend in pg::journals("pgtests_check_history") {
+            let text = check_with_the_journal_days_behind(&sim, &backend, &listed);
+            assert!(
+                warnings(&text).is_empty(),
+                "{profile:?} on {}:\n{text}",
+                backend.backend()
+            );
+        }
         runtime.block_on(sim.shutdown());
     }
 }

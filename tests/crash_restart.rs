@@ -1,5 +1,6 @@
 //! Kills `remedy run` (SIGKILL) at each point of dispatch, restarts it, and checks with the simulator's own
-//! record that every remediation ends final with no action submitted twice and none lost.
+//! record that every remediation ends final with no action submitted twice and none lost. On SQLite under both
+//! profiles, and on PostgreSQL (when `REMEDY_TEST_PG_URL` is set, always in CI) under the strict one.
 
 mod cli_common;
 mod common;
@@ -11,12 +12,19 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cli_common::headless_config;
-use common::{AUTO_POLICY, Profile, posts, quiet_scenario, start_sim_with};
+use cli_common::headless_config_at;
+use common::{AUTO_POLICY, Profile, journals_for, pg, posts, quiet_scenario, start_sim_with};
 use remedy::sim::SimHandle;
 
-fn write_config(dir: &Path, sim: &SimHandle) -> std::path::PathBuf {
-    headless_config(dir, &sim.base_url(), AUTO_POLICY, "lease_seconds = 3", "")
+fn write_config(backend: &pg::TestJournal, sim: &SimHandle) -> std::path::PathBuf {
+    let journal = format!("{}\nlease_seconds = 3", backend.config_line());
+    headless_config_at(
+        backend.dir.path(),
+        &sim.base_url(),
+        AUTO_POLICY,
+        &journal,
+        "",
+    )
 }
 
 fn run(dir: &Path, config: &Path, crash_at: Option<&str>) -> Child {
@@ -106,9 +114,16 @@ fn settle(child: &mut Child, secs: u64) -> HashMap<String, String> {
 }
 
 async fn crash_then_restart(point: &str, profile: Profile) {
+    for backend in journals_for(profile, "pgtests_crash_restart") {
+        crash_then_restart_on(point, profile, &backend).await;
+    }
+}
+
+async fn crash_then_restart_on(point: &str, profile: Profile, backend: &pg::TestJournal) {
     let sim = start_sim_with(quiet_scenario(600.0), profile).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &sim);
+    let dir = &backend.dir;
+    let config = write_config(backend, &sim);
+    let on = backend.backend();
 
     let point_owned = point.to_string();
     let dir_path = dir.path().to_path_buf();
@@ -120,7 +135,7 @@ async fn crash_then_restart(point: &str, profile: Profile) {
     .await
     .unwrap();
     let crashed = crashed.unwrap_or_else(|| {
-        panic!("the first run never reached the crash point {point} in 90 s ({profile:?})")
+        panic!("the first run never reached the crash point {point} in 90 s ({profile:?} on {on})")
     });
     assert!(!crashed.success(), "the first run died at {point}");
     let posts_at_crash = posts(&sim).0;
@@ -139,7 +154,7 @@ async fn crash_then_restart(point: &str, profile: Profile) {
     let (total, duplicates) = posts(&sim);
     assert_eq!(
         duplicates, 0,
-        "after a crash at {point} ({profile:?}), no action was submitted twice"
+        "after a crash at {point} ({profile:?} on {on}), no action was submitted twice"
     );
     let sent: usize = states
         .values()
@@ -147,9 +162,9 @@ async fn crash_then_restart(point: &str, profile: Profile) {
         .count();
     assert_eq!(
         total as usize, sent,
-        "one POST per remediation that left ({point}, {profile:?}); {posts_at_crash} before the crash; {states:?}"
+        "one POST per remediation that left ({point}, {profile:?} on {on}); {posts_at_crash} before the crash; {states:?}"
     );
-    let journal = remedy::store::Journal::open(&dir.path().join("journal.sqlite")).unwrap();
+    let journal = backend.open();
     let open = journal
         .remediations_in_states(
             &remedy::lifecycle::RemediationState::ALL
@@ -160,7 +175,7 @@ async fn crash_then_restart(point: &str, profile: Profile) {
         .unwrap();
     assert!(
         open.is_empty(),
-        "every remediation is final in the journal ({profile:?}): {open:?}"
+        "every remediation is final in the journal ({profile:?} on {on}): {open:?}"
     );
     sim.shutdown().await;
 }

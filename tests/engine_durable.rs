@@ -1,13 +1,13 @@
 //! Durable before it counts: while the journal refuses writes, polled alerts do not count (the poll
-//! watermark holds), and once writes work again every alert is journaled and remediated.
+//! watermark holds), and once writes work again every alert is journaled and remediated. Another connection
+//! holds the write lock: SQLite's `BEGIN EXCLUSIVE` under both profiles, PostgreSQL's advisory write lock under
+//! the strict one.
 
 mod common;
 mod resolve_common;
 
 use common::*;
 use remedy::engine::Mode;
-use remedy::sim::Faults;
-use remedy::store::Journal;
 use resolve_common::*;
 
 const OLD_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e011";
@@ -16,67 +16,17 @@ const NEW_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e012";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_write_failure_loses_nothing_once_writes_work_again() {
     for profile in PROFILES {
-        let mut scenario = empty_tenant();
-        add_user_with_devices(&mut scenario, "early.user@contoso.com", 1);
-        add_user_with_devices(&mut scenario, "late.user@contoso.com", 1);
-        // An hour apart: far more than the poll overlap, so a watermark moved past the early alert
-        // would never read it again.
-        add_alert(&mut scenario, OLD_ALERT, "early.user@contoso.com", 60.0);
-        add_alert(&mut scenario, NEW_ALERT, "late.user@contoso.com", 1.0);
-        let sim = start_sim_with(scenario, profile).await;
-        // The first poll answers late, so the journal is locked before it is written.
-        sim.set_faults(Faults {
-            service: Some("cas".into()),
-            latency_ms: 1500,
-            ..Faults::default()
-        });
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.sqlite");
-        let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-quick", Mode::Auto)]);
-        let mut run = EngineRun::start(&config, roomy_settings(&config), &path);
-        // It leads before the lock is taken (taking the lease is a write).
-        run.until(10, "the engine leads the journal", |r| {
-            r.notices.iter().any(|n| n.contains("leading the journal"))
-        })
-        .await;
-        // Another connection holds the write lock: every journal write of the engine fails
-        // (SQLITE_BUSY once its busy timeout ends), reads still work.
-        let blocker = rusqlite::Connection::open(&path).expect("second connection");
-        blocker
-            .execute_batch("BEGIN EXCLUSIVE")
-            .expect("write lock taken");
-        sim.set_faults(Faults::default());
-        run.until(60, "the engine says alerts were not journaled", |r| {
-            r.notices.iter().any(|n| n.contains("not journaled"))
-        })
-        .await;
-        assert!(
-            run.remediations.is_empty(),
-            "{profile:?}: nothing planned from alerts that are not durable"
-        );
-        assert!(
-            !run.alerts.contains_key(OLD_ALERT) && !run.alerts.contains_key(NEW_ALERT),
-            "{profile:?}: alerts count only once journaled"
-        );
-        blocker.execute_batch("ROLLBACK").expect("lock released");
-        drop(blocker);
-        run.until(60, "both alerts journaled and remediated", |r| {
-            r.alert_settled(OLD_ALERT, 1) && r.alert_settled(NEW_ALERT, 1)
-        })
-        .await;
-        let journal = Journal::open(&path).expect("journal opens");
-        for id in [OLD_ALERT, NEW_ALERT] {
-            assert!(
-                journal.alert(id).expect("journal reads").is_some(),
-                "{profile:?}: {id} is in the journal"
-            );
+        for backend in journals_for(profile, "pgtests_durable") {
+            a_write_failure_loses_nothing(profile, &backend).await;
         }
-        assert_eq!(
-            posts(&sim),
-            (2, 0),
-            "{profile:?}: one scan each, no duplicate"
-        );
-        run.handle.shutdown().await;
-        sim.shutdown().await;
     }
+}
+
+async fn a_write_failure_loses_nothing(profile: Profile, backend: &pg::TestJournal) {
+    let sim = two_alerts_answered_late(profile, "cas", [OLD_ALERT, NEW_ALERT]).await;
+    let config = config_for(&sim, &[(AUTO_POLICY, "antivirus-scan-quick", Mode::Auto)]);
+    let run = EngineRun::start_on(&config, roomy_settings(&config), backend.open());
+    let context = format!("{profile:?} on {}", backend.backend());
+    durable::writes_refused_then_recovered(run, sim, backend, [OLD_ALERT, NEW_ALERT], &context)
+        .await;
 }

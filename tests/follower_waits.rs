@@ -1,27 +1,33 @@
 //! A follower's console says who sends an approved action: the leader in another process, by name.
-//! The leader is kept from sending (Defender answers every call with 429), so the approved row waits.
+//! The leader is kept from sending (Defender answers every call with 429), so the approved row waits. Both
+//! journal backends (PostgreSQL when `REMEDY_TEST_PG_URL` is set, always in CI).
 
 mod common;
 
 use std::time::Duration;
 
 use common::{
-    APPROVE_POLICY, EngineRun, Profile, config_for, fast_settings, quiet_scenario, start_sim_with,
+    APPROVE_POLICY, EngineRun, Profile, config_for, fast_settings, pg, quiet_scenario,
+    start_sim_with,
 };
 use remedy::engine::interface::WaitReason;
 use remedy::engine::{Command, Mode, RemediationState};
 
 async fn an_approved_row_in_a_follower_waits_for_the_leader(profile: Profile) {
+    for backend in pg::journals("pgtests_follower_waits") {
+        a_follower_waits_for_the_leader(profile, &backend).await;
+    }
+}
+
+async fn a_follower_waits_for_the_leader(profile: Profile, backend: &pg::TestJournal) {
     let sim = start_sim_with(quiet_scenario(60.0), profile).await;
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("journal.db");
     let config = config_for(
         &sim,
         &[(APPROVE_POLICY, "antivirus-scan-full", Mode::Approve)],
     );
     let mut settings = fast_settings(&config);
     settings.lease_ttl = Duration::from_secs(30);
-    let mut leader = EngineRun::start(&config, settings.clone(), &journal);
+    let mut leader = EngineRun::start_on(&config, settings.clone(), backend.open());
     leader
         .until(30, "a proposal from the only (so leading) process", |r| {
             r.states(APPROVE_POLICY)
@@ -29,7 +35,7 @@ async fn an_approved_row_in_a_follower_waits_for_the_leader(profile: Profile) {
         })
         .await;
     settings.operator = "alice".into();
-    let mut follower = EngineRun::start(&config, settings, &journal);
+    let mut follower = EngineRun::start_on(&config, settings, backend.open());
     follower
         .until(10, "the proposal shown by the follower", |r| {
             r.states(APPROVE_POLICY)
@@ -77,7 +83,8 @@ async fn an_approved_row_in_a_follower_waits_for_the_leader(profile: Profile) {
     let said = view.waiting.as_ref().unwrap().describe(chrono::Utc::now());
     assert!(
         said.starts_with("sent by the leader, "),
-        "{profile:?}: {said}"
+        "{profile:?} on {}: {said}",
+        backend.backend()
     );
     leader
         .until(
@@ -93,6 +100,9 @@ async fn an_approved_row_in_a_follower_waits_for_the_leader(profile: Profile) {
             },
         )
         .await;
+    follower.handle.shutdown().await;
+    leader.handle.shutdown().await;
+    sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

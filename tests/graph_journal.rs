@@ -1,6 +1,10 @@
 //! A journal written before the source-neutral alert (schema 5: Cloud App Security's REST JSON in `alerts.raw`)
-//! migrates to the current schema and its alerts read as neutral alerts, keyed and named exactly as before.
+//! migrates to the current schema and its alerts read as neutral alerts, keyed and named exactly as before
+//! (SQLite only: PostgreSQL journals began after schema 5); the working set's sources on both backends.
 
+mod common;
+
+use common::pg;
 use remedy::alert::{AlertKey, SourceKind, stored};
 use remedy::api::models::cas::AlertPage;
 use remedy::store::{Journal, RawFormat, SCHEMA_VERSION};
@@ -62,14 +66,16 @@ fn the_working_set_knows_which_sources_read_an_alert_and_its_graph_id() {
     let page: ODataPage<SecurityAlert> =
         serde_json::from_str(include_str!("fixtures/api/graph-alerts-v2-list.json")).unwrap();
     let alert = SourceAlert::from(&page.value[1]);
-    let dir = tempfile::tempdir().unwrap();
-    let mut journal = Journal::open(&dir.path().join("j.sqlite")).unwrap();
-    journal
-        .record_alert(&stored::record(&alert, "endpoint", chrono::Utc::now()))
-        .unwrap();
-    let id = alert.key.to_string();
-    let summary = journal.alert_summaries(&[id]).unwrap().remove(0);
-    assert_eq!(summary.seen_by.as_deref(), Some(r#"["graph"]"#));
-    assert_eq!(summary.graph_id, alert.graph_id);
-    assert_eq!(summary.policy_id, "endpoint");
+    for backend in pg::journals("pgtests_graph_journal") {
+        let mut journal = backend.open();
+        journal
+            .record_alert(&stored::record(&alert, "endpoint", chrono::Utc::now()))
+            .unwrap();
+        let id = alert.key.to_string();
+        let summary = journal.alert_summaries(&[id]).unwrap().remove(0);
+        let on = backend.backend();
+        assert_eq!(summary.seen_by.as_deref(), Some(r#"["graph"]"#), "{on}");
+        assert_eq!(summary.graph_id, alert.graph_id, "{on}");
+        assert_eq!(summary.policy_id, "endpoint", "{on}");
+    }
 }

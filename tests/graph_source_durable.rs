@@ -1,5 +1,6 @@
 //! Durable before it counts, for Graph: while the journal refuses writes, the `lastUpdateDateTime` watermark
-//! holds, and once writes work again every alert Graph listed is journaled and remediated (both profiles).
+//! holds, and once writes work again every alert Graph listed is journaled and remediated (SQLite under both
+//! profiles, PostgreSQL under the strict one).
 
 mod common;
 mod resolve_common;
@@ -7,8 +8,6 @@ mod resolve_common;
 use common::*;
 use remedy::config::BindingSection;
 use remedy::engine::Mode;
-use remedy::sim::Faults;
-use remedy::store::Journal;
 use resolve_common::*;
 
 const OLD_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e021";
@@ -17,74 +16,31 @@ const NEW_ALERT: &str = "77a1f0c2e4b0a1b2c3d4e022";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_write_failure_loses_no_graph_alert_once_writes_work_again() {
     for profile in PROFILES {
-        let mut scenario = empty_tenant();
-        add_user_with_devices(&mut scenario, "early.user@contoso.com", 1);
-        add_user_with_devices(&mut scenario, "late.user@contoso.com", 1);
-        // An hour apart: far more than the overlap, so a watermark moved past the early alert would never
-        // list it again.
-        add_alert(&mut scenario, OLD_ALERT, "early.user@contoso.com", 60.0);
-        add_alert(&mut scenario, NEW_ALERT, "late.user@contoso.com", 1.0);
-        let sim = start_sim_with(scenario, profile).await;
-        // The first poll answers late, so the journal is locked before it is written.
-        sim.set_faults(Faults {
-            service: Some("graph".into()),
-            latency_ms: 1500,
-            ..Faults::default()
-        });
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("j.sqlite");
-        let mut config = config_for(&sim, &[]);
-        config.alerts.sources = vec!["graph".into()];
-        config.bindings.insert(
-            "malware".into(),
-            BindingSection {
-                flow: "antivirus-scan-quick".into(),
-                mode: Mode::Auto.as_str().into(),
-                max_machines_per_alert: None,
-                max_machines_per_hour: None,
-                policy_id: None,
-                detector_id: None,
-                service_source: None,
-                title: Some("Malware detected in a file owned by *".into()),
-            },
-        );
-        let mut run = EngineRun::start(&config, roomy_settings(&config), &path);
-        run.until(10, "the engine leads the journal", |r| {
-            r.notices.iter().any(|n| n.contains("leading the journal"))
-        })
-        .await;
-        let blocker = rusqlite::Connection::open(&path).expect("second connection");
-        blocker
-            .execute_batch("BEGIN EXCLUSIVE")
-            .expect("write lock taken");
-        sim.set_faults(Faults::default());
-        run.until(60, "the engine says alerts were not journaled", |r| {
-            r.notices.iter().any(|n| n.contains("not journaled"))
-        })
-        .await;
-        assert!(
-            run.remediations.is_empty() && !run.alerts.contains_key(OLD_ALERT),
-            "{profile:?}: alerts count only once journaled"
-        );
-        blocker.execute_batch("ROLLBACK").expect("lock released");
-        drop(blocker);
-        run.until(60, "both alerts journaled and remediated", |r| {
-            r.alert_settled(OLD_ALERT, 1) && r.alert_settled(NEW_ALERT, 1)
-        })
-        .await;
-        let journal = Journal::open(&path).expect("journal opens");
-        for id in [OLD_ALERT, NEW_ALERT] {
-            assert!(
-                journal.alert(id).expect("journal reads").is_some(),
-                "{profile:?}: {id} is in the journal"
-            );
+        for backend in journals_for(profile, "pgtests_graph_durable") {
+            no_graph_alert_is_lost(profile, &backend).await;
         }
-        assert_eq!(
-            posts(&sim),
-            (2, 0),
-            "{profile:?}: one scan each, no duplicate"
-        );
-        run.handle.shutdown().await;
-        sim.shutdown().await;
     }
+}
+
+async fn no_graph_alert_is_lost(profile: Profile, backend: &pg::TestJournal) {
+    let sim = two_alerts_answered_late(profile, "graph", [OLD_ALERT, NEW_ALERT]).await;
+    let mut config = config_for(&sim, &[]);
+    config.alerts.sources = vec!["graph".into()];
+    config.bindings.insert(
+        "malware".into(),
+        BindingSection {
+            flow: "antivirus-scan-quick".into(),
+            mode: Mode::Auto.as_str().into(),
+            max_machines_per_alert: None,
+            max_machines_per_hour: None,
+            policy_id: None,
+            detector_id: None,
+            service_source: None,
+            title: Some("Malware detected in a file owned by *".into()),
+        },
+    );
+    let run = EngineRun::start_on(&config, roomy_settings(&config), backend.open());
+    let context = format!("{profile:?} on {}", backend.backend());
+    durable::writes_refused_then_recovered(run, sim, backend, [OLD_ALERT, NEW_ALERT], &context)
+        .await;
 }

@@ -1,6 +1,7 @@
 //! The memory window: a starting engine holds unfinished work and what finished within `[journal]
 //! memory_hours`, not older history; that history is still shown on demand (the detail's `History`), and an
-//! alert's description comes from its stored JSON when its detail opens. Both simulator profiles.
+//! alert's description comes from its stored JSON when its detail opens. Both simulator profiles, both journal
+//! backends (PostgreSQL when `REMEDY_TEST_PG_URL` is set, always in CI).
 
 mod common;
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use common::{
-    EngineRun, PROFILES, Profile, config_for, fast_settings, quiet_scenario, start_sim_with,
+    EngineRun, PROFILES, Profile, config_for, fast_settings, pg, quiet_scenario, start_sim_with,
 };
 use remedy::engine::{Command, Event, HistoryEntry};
 use remedy::filter::Filter;
@@ -117,14 +118,16 @@ async fn next_older(
     }
 }
 
-async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
+async fn history_older_than_the_window_is_read_on_demand(
+    profile: Profile,
+    backend: &pg::TestJournal,
+) {
     let sim = start_sim_with(quiet_scenario(60.0), profile).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("journal.sqlite");
+    let on = backend.backend();
     let days_ago = Utc::now() - chrono::Duration::days(3);
     let hour_ago = Utc::now() - chrono::Duration::hours(1);
     let (old, waiting, recent) = {
-        let mut j = Journal::open(&path).unwrap();
+        let mut j = backend.open();
         alert(&mut j, "old-alert", days_ago);
         alert(&mut j, "waiting-alert", days_ago);
         alert(&mut j, "recent-alert", hour_ago);
@@ -151,18 +154,18 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
         chrono::Duration::hours(48),
         "the default window"
     );
-    let mut run = EngineRun::start(&config, settings, &path);
+    let mut run = EngineRun::start_on(&config, settings, backend.open());
     run.until(20, "the start-up snapshot", |r| {
         r.remediations.contains_key(&recent)
     })
     .await;
     assert!(
         run.remediations.contains_key(&waiting),
-        "unfinished work is in memory however old ({profile:?})"
+        "unfinished work is in memory however old ({profile:?}, {on})"
     );
     assert!(
         !run.remediations.contains_key(&old) && !run.alerts.contains_key("old-alert"),
-        "finished work older than the window is not loaded ({profile:?})"
+        "finished work older than the window is not loaded ({profile:?}, {on})"
     );
     let summary = &run.alerts["recent-alert"];
     assert_eq!(summary.title, "title of recent-alert");
@@ -184,11 +187,11 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
         entries
             .iter()
             .any(|e| e.what == "reject" && e.who.as_deref() == Some("alice")),
-        "the old rejection is shown on demand ({profile:?}): {entries:?}"
+        "the old rejection is shown on demand ({profile:?}, {on}): {entries:?}"
     );
     assert!(
         entries.iter().any(|e| e.what.contains("rejected")),
-        "and the state it reached ({profile:?}): {entries:?}"
+        "and the state it reached ({profile:?}, {on}): {entries:?}"
     );
 
     commands
@@ -213,17 +216,17 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
     let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
     assert!(
         ids.contains(&"old-alert"),
-        "an alert older than the window is paged in ({profile:?}): {ids:?}"
+        "an alert older than the window is paged in ({profile:?}, {on}): {ids:?}"
     );
     assert!(
         !ids.contains(&"recent-alert") && !ids.contains(&"waiting-alert"),
-        "alerts the engine holds are not sent again ({profile:?}): {ids:?}"
+        "alerts the engine holds are not sent again ({profile:?}, {on}): {ids:?}"
     );
     assert!(
         remediations
             .iter()
             .any(|r| r.id == old && r.state == RemediationState::Rejected),
-        "with its remediations ({profile:?})"
+        "with its remediations ({profile:?}, {on})"
     );
     assert!(
         !run.alerts.contains_key("old-alert"),
@@ -243,7 +246,7 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
             .unwrap();
         let (alerts, _) = next_older(&mut events).await;
         let ids: Vec<&str> = alerts.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, expected, "{filter} over history ({profile:?})");
+        assert_eq!(ids, expected, "{filter} over history ({profile:?}, {on})");
     }
     run.handle.shutdown().await;
     sim.shutdown().await;
@@ -252,6 +255,8 @@ async fn history_older_than_the_window_is_read_on_demand(profile: Profile) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_older_than_the_memory_window_is_still_shown_on_demand() {
     for profile in PROFILES {
-        history_older_than_the_window_is_read_on_demand(profile).await;
+        for backend in pg::journals("pgtests_window") {
+            history_older_than_the_window_is_read_on_demand(profile, &backend).await;
+        }
     }
 }

@@ -21,8 +21,18 @@ pub fn run(config_file: &Path, journal: Option<PathBuf>, action: JournalAction) 
             dry_run,
             older_than_days,
         } => (dry_run, older_than_days),
-        JournalAction::Copy { to, from } => {
-            return super::journal_copy::run(config_file, journal, from, &to);
+        JournalAction::Copy {
+            to,
+            from,
+            to_password_file,
+            from_password_file,
+        } => {
+            return super::journal_copy::run(
+                config_file,
+                journal,
+                (from.as_deref(), from_password_file.as_deref()),
+                (&to, to_password_file.as_deref()),
+            );
         }
     };
     let (target, config) = match super::existing_journal(config_file, journal) {

@@ -1,31 +1,48 @@
-//! `remedy journal copy --to URL_OR_PATH [--from URL_OR_PATH]`: moves a journal between SQLite and PostgreSQL
-//! (or to a new file), then verifies the copy's audit chain and compares the rows per table.
+//! `remedy journal copy --to URL_OR_PATH [--from URL_OR_PATH] [--to-password-file F] [--from-password-file F]`:
+//! moves a journal between SQLite and PostgreSQL (or to a new file), then verifies the copy's audit chain and
+//! compares the rows per table.
 
 use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, WrapErr};
 
+use remedy::config::read_password_file;
 use remedy::store::{Journal, JournalLocation};
 
 use super::{EXIT_FAILED, EXIT_USAGE};
 
-/// Environment variable with the PostgreSQL password, for URLs that carry none.
+/// Environment variable with the PostgreSQL password, for URLs that carry none and sides without a password file.
 pub const PASSWORD_VAR: &str = "REMEDY_JOURNAL_PASSWORD";
+
+/// `--from`/`--to` as given, and the file holding that side's password (`--from-password-file`, …).
+pub type SideArgs<'a> = (Option<&'a str>, Option<&'a Path>);
 
 pub fn run(
     config_file: &Path,
     journal: Option<PathBuf>,
-    from: Option<String>,
-    to: &str,
+    (from, from_password_file): SideArgs<'_>,
+    (to, to_password_file): (&str, Option<&Path>),
 ) -> Result<i32> {
-    let source = match from {
-        Some(from) => location(&from)?,
-        None => match super::existing_journal(config_file, journal) {
+    let source = match (from, from_password_file) {
+        (Some(from), password_file) => match location("from", from, password_file)? {
+            Ok(source) => source,
+            Err(problem) => return Ok(usage(&problem)),
+        },
+        (None, Some(_)) => {
+            return Ok(usage(
+                "--from-password-file needs --from postgres://…: the config's own journal takes its password \
+                 from [journal] password_file or password_env",
+            ));
+        }
+        (None, None) => match super::existing_journal(config_file, journal) {
             Ok((target, _)) => remedy::wiring::journal_location(&target)?,
             Err(code) => return Ok(code),
         },
     };
-    let target = location(to)?;
+    let target = match location("to", to, to_password_file)? {
+        Ok(target) => target,
+        Err(problem) => return Ok(usage(&problem)),
+    };
     if let (JournalLocation::Sqlite(a), JournalLocation::Sqlite(b)) = (&source, &target)
         && a == b
     {
@@ -73,12 +90,44 @@ pub fn run(
     Ok(if equal { 0 } else { EXIT_FAILED })
 }
 
-fn location(url_or_path: &str) -> Result<JournalLocation> {
+fn usage(problem: &str) -> i32 {
+    eprintln!("error: {problem}");
+    EXIT_USAGE
+}
+
+/// The journal `--{flag}` names, its PostgreSQL password from `--{flag}-password-file` when given, else from
+/// `REMEDY_JOURNAL_PASSWORD`; a usage problem naming the flag when the file cannot be used.
+fn location(
+    flag: &str,
+    url_or_path: &str,
+    password_file: Option<&Path>,
+) -> Result<Result<JournalLocation, String>> {
     let location = JournalLocation::parse(url_or_path)?;
-    Ok(match std::env::var(PASSWORD_VAR) {
-        Ok(password) if !password.is_empty() => location.with_password(&password),
-        _ => location,
-    })
+    let Some(path) = password_file else {
+        return Ok(Ok(match std::env::var(PASSWORD_VAR) {
+            Ok(password) if !password.is_empty() => location.with_password(&password),
+            _ => location,
+        }));
+    };
+    let setting = format!("--{flag}-password-file");
+    if !location.is_postgres() {
+        return Ok(Err(format!(
+            "{setting} is for a PostgreSQL --{flag} (postgres://…), and {url_or_path} is a SQLite file"
+        )));
+    }
+    let read = match read_password_file(path, &setting) {
+        Ok(read) => read,
+        Err(e) => {
+            return Ok(Err(format!(
+                "{setting} {}: cannot read it ({e}); point it at a file holding only the password",
+                path.display()
+            )));
+        }
+    };
+    if let Some(warning) = read.warning {
+        eprintln!("warning: {warning}");
+    }
+    Ok(Ok(location.with_password(read.password.expose())))
 }
 
 /// Opens a journal keyed with `REMEDY_AUDIT_KEY` when it is set (as `remedy audit` does).

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::password_file::read_password_file;
 use super::{Config, ConfigError, Secret};
 
 /// The journal a config points at.
@@ -152,15 +153,15 @@ pub fn journal_target(
                 })?,
         ),
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
+            let read = read_password_file(path, "journal.password_file").map_err(|e| {
                 invalid(
                     "journal.password_file",
                     format!("cannot read {}: {e}", path.display()),
                     "point it at a file holding only the password, readable by the user remedy runs as",
                 )
             })?;
-            warnings.extend(readable_by_others(path));
-            Some(Secret::new(text.trim_end_matches(['\r', '\n'])))
+            warnings.extend(read.warning);
+            Some(read.password)
         }
         (None, None) => None,
     };
@@ -250,24 +251,4 @@ fn parse_url(raw: &str) -> Result<ParsedUrl, String> {
         tls,
         loopback,
     })
-}
-
-/// A warning when the password file can be read by other users.
-#[cfg(unix)]
-fn readable_by_others(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    (mode & 0o077 != 0).then(|| {
-        format!(
-            "journal.password_file {} is readable by other users (mode {:o}); run: chmod 600 {}",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )
-    })
-}
-
-#[cfg(not(unix))]
-fn readable_by_others(_path: &Path) -> Option<String> {
-    None
 }

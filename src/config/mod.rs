@@ -5,6 +5,7 @@ mod error;
 mod flows;
 mod journal_target;
 mod load;
+mod password_file;
 mod paths;
 mod secret;
 mod sections;
@@ -15,6 +16,7 @@ pub use error::ConfigError;
 pub use flows::{ActionSpec, Flow, IsolationType, ScanType, builtin_flows};
 pub use journal_target::{JournalTarget, PostgresTarget, TlsMode, journal_target};
 pub use load::{Config, LoadedConfig, load, load_str};
+pub use password_file::{PasswordFile, read_password_file};
 pub use paths::{config_path, data_dir};
 pub use secret::Secret;
 pub use sections::{

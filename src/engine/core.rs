@@ -119,6 +119,8 @@ pub(super) struct Engine {
     pub(super) succession: super::succession_watch::SuccessionState,
     /// Whether the journal's database can be reached (the work holds while it cannot).
     pub(super) reach: super::journal_reach::JournalReach,
+    /// Whether front ends were told the journal's queue is full.
+    pub(super) journal_behind: super::journal_queue::BehindNotice,
 }
 
 impl Engine {
@@ -144,6 +146,7 @@ impl Engine {
             known: Default::default(),
             succession: Default::default(),
             reach: Default::default(),
+            journal_behind: Default::default(),
         }
     }
 

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use crate::store::{Journal, StoreError};
 
 use super::error::EngineError;
+use super::journal_queue::{QUEUE_BOUND, QueueBound};
 use super::journal_reach::{Reach, ReachReport};
 
 /// Work for the writer thread; returns how to answer once its transaction is settled.
@@ -24,6 +25,8 @@ const MAX_GROUP: usize = 64;
 #[derive(Clone)]
 pub struct JournalHandle {
     jobs: std_mpsc::Sender<Job>,
+    /// Bounds the calls queued for the writer: past it callers wait for room.
+    bound: QueueBound,
     activity: WriterActivity,
     /// Whether the database answered the last call.
     reach: ReachReport,
@@ -94,6 +97,7 @@ impl JournalHandle {
             .expect("the OS can start the journal thread");
         JournalHandle {
             jobs,
+            bound: QueueBound::new(QUEUE_BOUND),
             activity,
             reach: ReachReport::default(),
             #[cfg(test)]
@@ -115,6 +119,11 @@ impl JournalHandle {
     /// What the writer thread is doing, for a watchdog (holds no handle, so it keeps no journal open).
     pub fn activity(&self) -> WriterActivity {
         self.activity.clone()
+    }
+
+    /// Calls under way (queued, running, or waiting for room) and the queue's bound.
+    pub fn behind(&self) -> (usize, usize) {
+        (self.bound.behind(), self.bound.capacity())
     }
 
     /// Runs `f` on the writer thread and returns its result once its writes are durable.
@@ -150,6 +159,7 @@ impl JournalHandle {
         R: Send + 'static,
         F: FnOnce(&mut Journal) -> Result<R, StoreError> + Send + 'static,
     {
+        let _place = self.bound.enter().await;
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |journal| {
             let result = f(journal);

@@ -169,10 +169,24 @@ impl Engine {
 
     /// Every second: the change counter is read, or, while the journal is unreachable, it is probed.
     pub(super) async fn journal_tick(&mut self) {
+        self.tell_journal_behind();
         if self.reach.is_down() {
             self.probe_journal().await;
         } else {
             self.watch_journal().await;
+        }
+    }
+
+    /// Says when the journal's queue filled (callers wait for room) and when it emptied again.
+    fn tell_journal_behind(&mut self) {
+        let (behind, capacity) = self.ctx.journal.behind();
+        if let Some(text) = self.journal_behind.on(behind, capacity) {
+            let level = if behind >= capacity {
+                Level::Warn
+            } else {
+                Level::Info
+            };
+            self.notice(level, text);
         }
     }
 

@@ -32,6 +32,7 @@ mod intake_state;
 pub mod interface;
 mod job;
 mod journal;
+mod journal_queue;
 mod journal_reach;
 mod known_alerts;
 mod leader;

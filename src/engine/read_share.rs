@@ -47,28 +47,37 @@ struct Side {
 }
 
 impl Side {
-    /// Reads granted within the window before `now`.
-    fn used(&mut self, now: Instant) -> u32 {
+    /// Reads granted within the `window` before `now`.
+    fn used(&mut self, now: Instant, window: Duration) -> u32 {
         while self
             .grants
             .front()
-            .is_some_and(|at| now.saturating_duration_since(*at) >= WINDOW)
+            .is_some_and(|at| now.saturating_duration_since(*at) >= window)
         {
             self.grants.pop_front();
         }
         u32::try_from(self.grants.len()).unwrap_or(u32::MAX)
     }
 
-    fn wants(&self, now: Instant) -> bool {
+    fn wants(&self, now: Instant, still: Duration) -> bool {
         self.asked_at
-            .is_some_and(|at| now.saturating_duration_since(at) < STILL_WANTS)
+            .is_some_and(|at| now.saturating_duration_since(at) < still)
     }
 }
 
 /// The shares of the list-actions budget.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct ReadShare {
     sides: Mutex<[Side; 2]>,
+    /// Defender's seconds per real second: the window, waits and rechecks above are set in Defender's time
+    /// and run this much shorter on a simulator's faster clock (whose quota windows are shorter alike).
+    time_scale: f64,
+}
+
+impl Default for ReadShare {
+    fn default() -> ReadShare {
+        ReadShare::at_scale(1.0)
+    }
 }
 
 fn index(reader: Reader) -> usize {
@@ -86,6 +95,18 @@ fn other(reader: Reader) -> Reader {
 }
 
 impl ReadShare {
+    /// The shares on a clock running `time_scale` times faster than real time (1 in production).
+    pub fn at_scale(time_scale: f64) -> ReadShare {
+        ReadShare {
+            sides: Mutex::default(),
+            time_scale: time_scale.max(1.0),
+        }
+    }
+
+    fn paced(&self, pace: Duration) -> Duration {
+        pace.div_f64(self.time_scale)
+    }
+
     /// Whether `reader` may read now, given the budget's `room` (`None`: unlimited): `Ok` counts the read
     /// as granted; `Err` is how long to wait before asking again (never zero, never longer than
     /// [`MAX_WAIT`]). While the other reader wants the budget too (it asked within [`STILL_WANTS`]), a
@@ -100,17 +121,19 @@ impl ReadShare {
             return Ok(());
         };
         if room.now == 0 {
-            return Err(room.next_in.clamp(Duration::from_millis(1), MAX_WAIT));
+            let longest = self.paced(MAX_WAIT).max(Duration::from_millis(1));
+            return Err(room.next_in.clamp(Duration::from_millis(1), longest));
         }
-        if sides[them].wants(now) {
-            let (mine, theirs) = (sides[me].used(now), sides[them].used(now));
+        if sides[them].wants(now, self.paced(STILL_WANTS)) {
+            let window = self.paced(WINDOW);
+            let (mine, theirs) = (sides[me].used(now, window), sides[them].used(now, window));
             let whole = weight(reader) + weight(other(reader));
             // The window's reads as the budget sees them: those granted and the room left.
             let total = mine + theirs + room.now;
             let within_mine = mine * whole < total * weight(reader);
             let theirs_unmet = (total * weight(other(reader))).saturating_sub(theirs * whole);
             if !within_mine && room.now * whole <= theirs_unmet {
-                return Err(RECHECK);
+                return Err(self.paced(RECHECK));
             }
         }
         sides[me].grants.push_back(now);

@@ -154,6 +154,7 @@ pub fn start_with_clock(
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (settings_owner, settings_lease_ttl) = (settings.owner.clone(), settings.lease_ttl);
+    let reads = Arc::new(super::read_share::ReadShare::at_scale(settings.time_scale));
     let journal = JournalHandle::spawn(journal);
     clients.keep_defender_spend(Arc::new(JournalSpend {
         journal: journal.clone(),
@@ -174,7 +175,7 @@ pub fn start_with_clock(
             &settings_owner,
             settings_lease_ttl,
         )),
-        reads: Arc::default(),
+        reads,
     };
     let (journal, lease, clock) = (ctx.journal.clone(), ctx.lease.clone(), ctx.clock.clone());
     pulse::watch(

@@ -51,6 +51,13 @@ impl Binding {
 }
 
 impl EngineSettings {
+    /// A pace set for Defender's time (an interval between reads, a wait before looking again), on the
+    /// monotonic clock: as it is in production, shorter by `time_scale` on a simulator's faster clock, whose
+    /// quota windows are shorter alike. Unscaled, a 3 s pause is half a simulated hour at 600×.
+    pub fn paced(&self, pace: Duration) -> Duration {
+        pace.div_f64(self.time_scale.max(1.0))
+    }
+
     /// The binding `alert` falls under, by which rule (see [`match_binding`]).
     pub fn binding_for(&self, alert: &SourceAlert) -> Option<MatchedBy> {
         match_binding(
@@ -86,7 +93,8 @@ pub struct EngineSettings {
     /// How often finished work outside the memory window leaves memory (wall-clock time).
     pub forget_every: Duration,
     /// Simulated seconds per real second: 1, except on a simulator's clock (`remedy run --sim-clock`), where
-    /// the lease's heartbeat beats this much faster than a third of `lease_ttl`.
+    /// the lease's heartbeat beats this much faster than a third of `lease_ttl`, and tracking's pacing (see
+    /// [`EngineSettings::paced`]) is this much shorter.
     pub time_scale: f64,
     pub flows: BTreeMap<String, FlowPlan>,
     pub bindings: BTreeMap<String, Binding>,

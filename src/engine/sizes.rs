@@ -23,6 +23,7 @@ impl Engine {
             .count();
         let (identities, devices, cache, retries) = self.resolver.sizes();
         let kib = |bytes: usize| bytes / 1024;
+        let (journal_calls, _) = self.ctx.journal.behind();
         tracing::debug!(
             target: "remedy::sizes",
             alerts = self.alerts.by_id().len(),
@@ -46,6 +47,7 @@ impl Engine {
             devices,
             resolve_cache = cache,
             resolve_retries = retries,
+            journal_calls,
             "engine sizes"
         );
     }

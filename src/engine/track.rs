@@ -165,7 +165,7 @@ pub(super) async fn statuses(
         }
     }
     if wanted.len() > TRACK_BATCH && !tracking.forms.allows(RichQuery::IdBatch) {
-        if !open_lists_due(tracking, now) {
+        if !open_lists_due(tracking, now, ctx.settings.paced(OPEN_LISTS_EVERY)) {
             return found;
         }
         open_lists(ctx, &mut wanted, &mut found).await;
@@ -184,7 +184,7 @@ pub(super) async fn statuses(
         backoff.succeeded(id);
     }
     // One by one, the same actions are read again no faster than the quota share allows.
-    let spacing = by_id_spacing(rows.len());
+    let spacing = ctx.settings.paced(by_id_spacing(rows.len()));
     for (id, answer) in answers {
         match answer {
             Ok(action) => {
@@ -226,13 +226,13 @@ fn by_id_spacing(tracked: usize) -> std::time::Duration {
         .min(std::time::Duration::from_secs(300))
 }
 
-/// Whether the open-status lists may be read at `now`; if so, records the read.
-fn open_lists_due(tracking: &Tracking, now: Instant) -> bool {
+/// Whether the open-status lists may be read at `now`, `every` after the last read; if so, records the read.
+fn open_lists_due(tracking: &Tracking, now: Instant, every: std::time::Duration) -> bool {
     let mut last = tracking
         .open_lists_at
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    let due = last.is_none_or(|at| now.duration_since(at) >= OPEN_LISTS_EVERY);
+    let due = last.is_none_or(|at| now.duration_since(at) >= every);
     if due {
         *last = Some(now);
     }
@@ -342,8 +342,16 @@ mod tests {
     fn the_open_status_lists_are_paced() {
         let tracking = Tracking::default();
         let start = Instant::now();
-        assert!(open_lists_due(&tracking, start));
-        assert!(!open_lists_due(&tracking, start + Duration::from_secs(1)));
-        assert!(open_lists_due(&tracking, start + OPEN_LISTS_EVERY));
+        assert!(open_lists_due(&tracking, start, OPEN_LISTS_EVERY));
+        assert!(!open_lists_due(
+            &tracking,
+            start + Duration::from_secs(1),
+            OPEN_LISTS_EVERY
+        ));
+        assert!(open_lists_due(
+            &tracking,
+            start + OPEN_LISTS_EVERY,
+            OPEN_LISTS_EVERY
+        ));
     }
 }

@@ -42,11 +42,25 @@ pub fn headless_config(
     journal: &str,
     extra: &str,
 ) -> PathBuf {
+    let location = format!(
+        "path = {:?}",
+        dir.join("journal.sqlite").display().to_string()
+    );
+    headless_config_at(dir, base, policy, &format!("{location}\n{journal}"), extra)
+}
+
+/// [`headless_config`] with the whole `[journal]` section's lines given: its `path` or `url` and the rest.
+pub fn headless_config_at(
+    dir: &Path,
+    base: &str,
+    policy: &str,
+    journal: &str,
+    extra: &str,
+) -> PathBuf {
     let run = format!(
         "[engine]\npoll_interval_secs = 2\ntrack_interval_secs = 1\nlookback_hours = 72\n\
-         [journal]\npath = \"{path}\"\n{journal}\n\
-         [policies.{policy}]\nflow = \"antivirus-scan-full\"\nmode = \"auto\"\n{extra}",
-        path = dir.join("journal.sqlite").display()
+         [journal]\n{journal}\n\
+         [policies.{policy}]\nflow = \"antivirus-scan-full\"\nmode = \"auto\"\n{extra}"
     );
     let written = sim_config(dir, base, DEMO_TOKEN, &run);
     let path = dir.join("config.toml");

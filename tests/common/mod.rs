@@ -1,6 +1,7 @@
 //! Shared test harness: a quiet simulator, an engine wired to it, and waiting on engine events.
 #![allow(dead_code)]
 
+pub mod durable;
 pub mod pg;
 pub mod pty;
 pub mod terminal;
@@ -48,6 +49,17 @@ impl Profile {
         scenario.strict = self == Profile::Strict;
         scenario
     }
+}
+
+/// The journals a slow end-to-end test runs on under `profile`: SQLite under both profiles, PostgreSQL (when
+/// given, always in CI) under the strict one only, since the journal's side does not depend on the API's face
+/// and each run costs the suite a minute.
+pub fn journals_for(profile: Profile, prefix: &str) -> Vec<pg::TestJournal> {
+    let mut all = vec![pg::TestJournal::sqlite()];
+    if profile == Profile::Strict {
+        all.extend(pg::TestJournal::postgres(prefix));
+    }
+    all
 }
 
 /// `scenario` served with `profile`.
@@ -100,8 +112,13 @@ pub struct EngineRun {
 
 impl EngineRun {
     pub fn start(config: &Config, settings: EngineSettings, journal: &Path) -> EngineRun {
-        let clients = Clients::new(wiring::api_settings(config)).expect("clients");
         let journal = Journal::open(journal).expect("journal opens");
+        EngineRun::start_on(config, settings, journal)
+    }
+
+    /// An engine on an open journal (of either backend).
+    pub fn start_on(config: &Config, settings: EngineSettings, journal: Journal) -> EngineRun {
+        let clients = Clients::new(wiring::api_settings(config)).expect("clients");
         let handle = remedy::engine::start(clients, journal, settings);
         let events = handle.subscribe();
         EngineRun {

@@ -117,3 +117,25 @@ pub async fn start_auto(
     let run = EngineRun::start(&config, roomy_settings(&config), &dir.join("j.sqlite"));
     (sim, run)
 }
+
+/// A simulator of `profile` with two users, an alert each an hour apart (`old` raised an hour before `new`:
+/// far more than the poll overlap, so a watermark moved past the early alert would never list it again), and
+/// `service`'s first answer held back, so a test can lock the journal before anything is written.
+pub async fn two_alerts_answered_late(
+    profile: Profile,
+    service: &str,
+    [old, new]: [&str; 2],
+) -> SimHandle {
+    let mut scenario = empty_tenant();
+    add_user_with_devices(&mut scenario, "early.user@contoso.com", 1);
+    add_user_with_devices(&mut scenario, "late.user@contoso.com", 1);
+    add_alert(&mut scenario, old, "early.user@contoso.com", 60.0);
+    add_alert(&mut scenario, new, "late.user@contoso.com", 1.0);
+    let sim = start_sim_with(scenario, profile).await;
+    sim.set_faults(remedy::sim::Faults {
+        service: Some(service.into()),
+        latency_ms: 1500,
+        ..remedy::sim::Faults::default()
+    });
+    sim
+}

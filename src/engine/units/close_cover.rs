@@ -7,14 +7,16 @@ use tokio::sync::broadcast;
 
 use super::super::core::Engine;
 use super::super::interface::{Event, RemediationState};
-use super::harness::{FLOW, Harness, alert};
+use super::harness::{Backend, FLOW, Harness, alert, backends};
 
-/// An engine whose scan flow closes the alert, holding alert `a1` and one remediation of it in `state`.
+/// An engine on `backend`'s journal whose scan flow closes the alert, holding alert `a1` and one remediation of
+/// it in `state`; the harness is kept with it.
 async fn engine_with(
+    backend: Backend,
     state: RemediationState,
     covered: bool,
-) -> (Engine, broadcast::Receiver<Event>) {
-    let h = Harness::new().await;
+) -> (Harness, Engine, broadcast::Receiver<Event>) {
+    let h = Harness::on(backend).await;
     let mut settings = (*h.ctx.settings).clone();
     settings
         .flows
@@ -30,7 +32,7 @@ async fn engine_with(
     let mut engine = Engine::new(ctx, events);
     engine.alerts.show("a1".into(), alert());
     engine.remediations.load(row);
-    (engine, receiver)
+    (h, engine, receiver)
 }
 
 fn notices(receiver: &mut broadcast::Receiver<Event>) -> Vec<String> {
@@ -45,27 +47,33 @@ fn notices(receiver: &mut broadcast::Receiver<Event>) -> Vec<String> {
 
 #[tokio::test]
 async fn a_remediation_covered_by_a_recent_success_lets_the_alert_close() {
-    let (mut engine, mut receiver) = engine_with(RemediationState::Skipped, true).await;
-    engine.maybe_close_alert("a1");
-    assert!(engine.closer.is_decided("a1"));
-    assert!(
-        !engine.closer.start_call("a1"),
-        "the close call is under way"
-    );
-    let said = notices(&mut receiver);
-    assert!(!said.iter().any(|n| n.contains("left open")), "{said:?}");
+    for backend in backends() {
+        let (_h, mut engine, mut receiver) =
+            engine_with(backend, RemediationState::Skipped, true).await;
+        engine.maybe_close_alert("a1");
+        assert!(engine.closer.is_decided("a1"));
+        assert!(
+            !engine.closer.start_call("a1"),
+            "the close call is under way"
+        );
+        let said = notices(&mut receiver);
+        assert!(!said.iter().any(|n| n.contains("left open")), "{said:?}");
+    }
 }
 
 #[tokio::test]
 async fn an_alert_whose_remediations_were_all_skipped_stays_open_and_says_none_ran() {
-    let (mut engine, mut receiver) = engine_with(RemediationState::Skipped, false).await;
-    engine.maybe_close_alert("a1");
-    assert!(engine.closer.is_decided("a1"));
-    assert!(engine.closer.start_call("a1"), "not closed");
-    let said = notices(&mut receiver);
-    assert!(
-        said.iter()
-            .any(|n| n.contains("left open") && n.contains("none of its 1 remediations ran")),
-        "{said:?}"
-    );
+    for backend in backends() {
+        let (_h, mut engine, mut receiver) =
+            engine_with(backend, RemediationState::Skipped, false).await;
+        engine.maybe_close_alert("a1");
+        assert!(engine.closer.is_decided("a1"));
+        assert!(engine.closer.start_call("a1"), "not closed");
+        let said = notices(&mut receiver);
+        assert!(
+            said.iter()
+                .any(|n| n.contains("left open") && n.contains("none of its 1 remediations ran")),
+            "{said:?}"
+        );
+    }
 }

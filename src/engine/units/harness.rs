@@ -1,4 +1,5 @@
-//! The unit-test harness: a `Ctx` over the fakes, a fake clock and an in-memory journal, with journal helpers.
+//! The unit-test harness: a `Ctx` over the fakes, a fake clock and a journal (in-memory SQLite, or a fresh
+//! PostgreSQL database), with journal helpers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,38 @@ use super::super::journal::JournalHandle;
 use super::super::leader::{Held, LeaseState};
 use super::super::settings::EngineSettings;
 use super::fakes::{FakeProvider, NoAlerts, Unlimited};
+use super::test_database::TestDatabase;
 
-/// A `Ctx` over the fakes, an in-memory journal and the demo config's settings.
+/// The journal a harness runs on.
+pub enum Backend {
+    /// An in-memory SQLite journal.
+    Sqlite,
+    /// A fresh database on the PostgreSQL test server.
+    Postgres(TestDatabase),
+}
+
+/// The backends a journal-touching unit runs on: SQLite always, PostgreSQL when `REMEDY_TEST_PG_URL` is set
+/// (always in CI).
+pub fn backends() -> Vec<Backend> {
+    let mut all = vec![Backend::Sqlite];
+    all.extend(TestDatabase::create().map(Backend::Postgres));
+    all
+}
+
+impl Backend {
+    fn open(&self) -> Journal {
+        match self {
+            Backend::Sqlite => Journal::open_in_memory().expect("in-memory journal"),
+            Backend::Postgres(database) => {
+                // Captured, and shown with a failure: which backend the unit failed on.
+                eprintln!("on the PostgreSQL journal {}", database.name());
+                Journal::open_location(&database.location).expect("PostgreSQL journal")
+            }
+        }
+    }
+}
+
+/// A `Ctx` over the fakes, a journal and the demo config's settings.
 pub struct Harness {
     pub ctx: Ctx,
     pub clock: Arc<FakeClock>,
@@ -26,6 +57,8 @@ pub struct Harness {
     pub source: Arc<NoAlerts>,
     /// What spawned work reports back to the engine.
     pub reports: mpsc::UnboundedReceiver<Internal>,
+    /// Kept for the test's length: a PostgreSQL database is dropped with it.
+    _backend: Backend,
 }
 
 pub const FLOW: &str = "antivirus-scan-full";
@@ -68,12 +101,18 @@ pub fn settings(read_only: bool) -> EngineSettings {
 }
 
 impl Harness {
-    /// A harness whose process leads the journal (the dispatcher and tracker act only as its leader).
+    /// A harness on an in-memory SQLite journal whose process leads it (the dispatcher and tracker act only as
+    /// its leader).
     pub async fn new() -> Harness {
+        Harness::on(Backend::Sqlite).await
+    }
+
+    /// A harness on `backend`'s journal whose process leads it.
+    pub async fn on(backend: Backend) -> Harness {
         let clock = Arc::new(FakeClock::at(start()));
         let provider = Arc::new(FakeProvider::new(clock.clone()));
         let (internal, reports) = mpsc::unbounded_channel();
-        let journal = Journal::open_in_memory().expect("in-memory journal");
+        let journal = backend.open();
         let source = Arc::new(NoAlerts::default());
         let ctx = Ctx {
             source: source.clone(),
@@ -106,6 +145,7 @@ impl Harness {
             provider,
             source,
             reports,
+            _backend: backend,
         }
     }
 

@@ -10,7 +10,7 @@ use crate::api::models::defender::ActionStatus;
 use crate::store::{NewRemediation, RemediationRow};
 
 use super::fakes::{Kind, action};
-use super::harness::{FLOW, Harness, scan, start};
+use super::harness::{FLOW, Harness, backends, scan, start};
 
 /// Journals an approved `kind` on `machine` for alert `a1` under idempotency key `key`.
 async fn approved(h: &Harness, key: &str, machine: &str, kind: ActionKind) -> RemediationRow {
@@ -46,65 +46,69 @@ async fn dispatch_all(h: &mut Harness, engine: &mut Engine) {
 
 #[tokio::test]
 async fn scans_for_a_machine_whose_scan_is_pending_join_it_instead_of_waiting_for_its_time_out() {
-    let mut h = Harness::new().await;
-    let first = h.sent("m1", "act-1").await;
-    h.provider.add(action(
-        "act-1",
-        "m1",
-        ActionStatus::Pending,
-        start(),
-        start(),
-    ));
-    let second = approved(&h, "key-2", "m1", scan()).await;
-    let third = approved(&h, "key-3", "m1", scan()).await;
-    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
-    dispatch_all(&mut h, &mut engine).await;
-    for row in [&second, &third] {
-        let row = h.row(&row.id).await;
-        assert_eq!(row.state, RemediationState::Attached, "{}", row.id);
-        assert_eq!(row.provider_action_id.as_deref(), Some("act-1"));
+    for backend in backends() {
+        let mut h = Harness::on(backend).await;
+        let first = h.sent("m1", "act-1").await;
+        h.provider.add(action(
+            "act-1",
+            "m1",
+            ActionStatus::Pending,
+            start(),
+            start(),
+        ));
+        let second = approved(&h, "key-2", "m1", scan()).await;
+        let third = approved(&h, "key-3", "m1", scan()).await;
+        let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
+        dispatch_all(&mut h, &mut engine).await;
+        for row in [&second, &third] {
+            let row = h.row(&row.id).await;
+            assert_eq!(row.state, RemediationState::Attached, "{}", row.id);
+            assert_eq!(row.provider_action_id.as_deref(), Some("act-1"));
+        }
+        assert_eq!(h.row(&first.id).await.state, RemediationState::Pending);
+        assert_eq!(h.provider.count(Kind::Submit), 0, "nothing sent again");
     }
-    assert_eq!(h.row(&first.id).await.state, RemediationState::Pending);
-    assert_eq!(h.provider.count(Kind::Submit), 0, "nothing sent again");
 }
 
 #[tokio::test]
 async fn another_action_or_a_send_whose_outcome_is_unsure_is_still_waited_for() {
-    let mut h = Harness::new().await;
-    h.sent("m1", "act-1").await;
-    h.provider.add(action(
-        "act-1",
-        "m1",
-        ActionStatus::Pending,
-        start(),
-        start(),
-    ));
-    let isolate = ActionKind::Isolate {
-        isolation_type: "Selective".into(),
-    };
-    let other_kind = approved(&h, "key-iso", "m1", isolate).await;
-    let unsure = approved(&h, "key-unsure", "m2", scan()).await;
-    let id = unsure.id.clone();
-    h.ctx
-        .journal
-        .call(move |j| {
-            use RemediationState::*;
-            j.transition_if(&id, Approved, Queued, None, start())?;
-            j.transition_if(&id, Queued, Submitted, Some("intent"), start())
-        })
-        .await
-        .expect("journaled");
-    let behind_unsure = approved(&h, "key-behind", "m2", scan()).await;
-    let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
-    dispatch_all(&mut h, &mut engine).await;
-    for row in [&other_kind, &behind_unsure] {
-        assert_eq!(
-            h.row(&row.id).await.state,
-            RemediationState::Approved,
-            "{} waits",
-            row.id
-        );
+    for backend in backends() {
+        let mut h = Harness::on(backend).await;
+        h.sent("m1", "act-1").await;
+        h.provider.add(action(
+            "act-1",
+            "m1",
+            ActionStatus::Pending,
+            start(),
+            start(),
+        ));
+        let isolate = ActionKind::Isolate {
+            isolation_type: "Selective".into(),
+        };
+        let other_kind = approved(&h, "key-iso", "m1", isolate).await;
+        let unsure = approved(&h, "key-unsure", "m2", scan()).await;
+        let id = unsure.id.clone();
+        h.ctx
+            .journal
+            .call(move |j| {
+                use RemediationState::*;
+                j.transition_if(&id, Approved, Queued, None, start())?;
+                j.transition_if(&id, Queued, Submitted, Some("intent"), start())
+            })
+            .await
+            .expect("journaled");
+        let behind_unsure = approved(&h, "key-behind", "m2", scan()).await;
+        let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
+        dispatch_all(&mut h, &mut engine).await;
+        for row in [&other_kind, &behind_unsure] {
+            assert_eq!(
+                h.row(&row.id).await.state,
+                RemediationState::Approved,
+                "{} waits",
+                row.id
+            );
+        }
+        assert_eq!(h.provider.count(Kind::Submit), 0);
+        assert_eq!(h.provider.count(Kind::ActionsOf), 0, "not even read");
     }
-    assert_eq!(h.provider.count(Kind::Submit), 0);
-    assert_eq!(h.provider.count(Kind::ActionsOf), 0, "not even read");
 }

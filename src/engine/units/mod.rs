@@ -17,6 +17,8 @@ mod lease_lapse;
 mod machine_queue;
 mod poll;
 mod read_shares;
+mod sim_pacing;
+mod test_database;
 mod tracker;
 mod turn_horizon;
 mod wait_sweeps;
