@@ -17,8 +17,9 @@ use super::super::interface::{
 use super::super::journal::JournalHandle;
 use super::super::leader::{Held, LeaseState};
 use super::super::settings::EngineSettings;
-use super::fakes::{FakeProvider, NoAlerts, Unlimited};
+use super::fakes::{FakeProvider, NoAlerts, Unlimited, action};
 use super::test_database::TestDatabase;
+use crate::api::models::defender::ActionStatus;
 
 /// The journal a harness runs on.
 pub enum Backend {
@@ -192,6 +193,19 @@ impl Harness {
             })
             .await
             .expect("journaled")
+    }
+
+    /// A remediation sent as `action_id` (see [`Harness::sent`]) whose action Defender reports in `status`.
+    pub async fn sent_as(
+        &self,
+        machine: &str,
+        action_id: &str,
+        status: ActionStatus,
+    ) -> RemediationRow {
+        let row = self.sent(machine, action_id).await;
+        self.provider
+            .add(action(action_id, machine, status, start(), start()));
+        row
     }
 
     pub async fn row(&self, id: &str) -> RemediationRow {

@@ -9,7 +9,7 @@ use super::super::interface::{ActionKind, RemediationState};
 use crate::api::models::defender::ActionStatus;
 use crate::store::{NewRemediation, RemediationRow};
 
-use super::fakes::{Kind, action};
+use super::fakes::Kind;
 use super::harness::{FLOW, Harness, backends, scan, start};
 
 /// Journals an approved `kind` on `machine` for alert `a1` under idempotency key `key`.
@@ -48,14 +48,7 @@ async fn dispatch_all(h: &mut Harness, engine: &mut Engine) {
 async fn scans_for_a_machine_whose_scan_is_pending_join_it_instead_of_waiting_for_its_time_out() {
     for backend in backends() {
         let mut h = Harness::on(backend).await;
-        let first = h.sent("m1", "act-1").await;
-        h.provider.add(action(
-            "act-1",
-            "m1",
-            ActionStatus::Pending,
-            start(),
-            start(),
-        ));
+        let first = h.sent_as("m1", "act-1", ActionStatus::Pending).await;
         let second = approved(&h, "key-2", "m1", scan()).await;
         let third = approved(&h, "key-3", "m1", scan()).await;
         let mut engine = h.engine_with_alert(broadcast::channel(64).0).await;
@@ -74,14 +67,7 @@ async fn scans_for_a_machine_whose_scan_is_pending_join_it_instead_of_waiting_fo
 async fn another_action_or_a_send_whose_outcome_is_unsure_is_still_waited_for() {
     for backend in backends() {
         let mut h = Harness::on(backend).await;
-        h.sent("m1", "act-1").await;
-        h.provider.add(action(
-            "act-1",
-            "m1",
-            ActionStatus::Pending,
-            start(),
-            start(),
-        ));
+        h.sent_as("m1", "act-1", ActionStatus::Pending).await;
         let isolate = ActionKind::Isolate {
             isolation_type: "Selective".into(),
         };

@@ -12,8 +12,8 @@ use crate::api::Room;
 use crate::api::models::defender::ActionStatus;
 use crate::store::RemediationRow;
 
-use super::fakes::{Kind, action};
-use super::harness::{Harness, start};
+use super::fakes::Kind;
+use super::harness::Harness;
 
 /// Twelve actions still in progress, readable only one by one (lists and id batches refused):
 /// each read holds the action for 12 s of Defender's time (a second per tracked action).
@@ -21,14 +21,7 @@ async fn twelve_open_actions(h: &Harness) -> Vec<RemediationRow> {
     let mut rows = Vec::new();
     for i in 0..12 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
-        rows.push(h.sent(&machine, &id).await);
-        h.provider.add(action(
-            &id,
-            &machine,
-            ActionStatus::InProgress,
-            start(),
-            start(),
-        ));
+        rows.push(h.sent_as(&machine, &id, ActionStatus::InProgress).await);
     }
     h.provider.refuse(Kind::CreatedSince);
     h.provider.refuse(Kind::ByIds);

@@ -60,14 +60,7 @@ async fn a_refused_id_batch_switches_to_one_by_one_reads_for_good() {
     let mut rows = Vec::new();
     for i in 0..3 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
-        rows.push(h.sent(&machine, &id).await);
-        h.provider.add(action(
-            &id,
-            &machine,
-            ActionStatus::Succeeded,
-            start(),
-            start(),
-        ));
+        rows.push(h.sent_as(&machine, &id, ActionStatus::Succeeded).await);
     }
     h.provider.refuse(Kind::ByIds);
     let tracking = Tracking::default();
@@ -89,14 +82,7 @@ async fn a_failed_read_waits_its_backoff_on_the_clock_and_blocks_no_other_action
     let mut rows = Vec::new();
     for i in 0..3 {
         let (machine, id) = (format!("m{i}"), format!("act-{i}"));
-        rows.push(h.sent(&machine, &id).await);
-        h.provider.add(action(
-            &id,
-            &machine,
-            ActionStatus::InProgress,
-            start(),
-            start(),
-        ));
+        rows.push(h.sent_as(&machine, &id, ActionStatus::InProgress).await);
     }
     h.provider.refuse(Kind::ByIds);
     h.provider.unreadable.lock().unwrap().insert("act-1".into());
