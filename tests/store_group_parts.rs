@@ -1,36 +1,21 @@
 //! Group commit's callers on both backends: each caller's part stays or goes alone, however and wherever it
 //! failed (before writing, after writing, in the database itself); a caller alone leaves nothing when it fails.
 
+#[path = "common/intents.rs"]
+mod intents;
 #[path = "common/pg.rs"]
 mod pg;
 
 use chrono::{TimeZone, Utc};
-use remedy::lifecycle::{ActionKind, RemediationState as S};
+use remedy::lifecycle::RemediationState as S;
 use remedy::store::{AuditEntry, Journal, NewRemediation, StoreError};
-use serde_json::json;
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap()
 }
 
 fn proposed(key: &str) -> NewRemediation {
-    NewRemediation {
-        idempotency_key: key.into(),
-        alert_id: "a1".into(),
-        policy_id: "p1".into(),
-        flow_id: "av-scan".into(),
-        step: 0,
-        machine_id: format!("machine-{key}"),
-        machine_name: "laptop".into(),
-        action: ActionKind::AntivirusScan {
-            scan_type: "Full".into(),
-        },
-        state: S::Proposed,
-        reason: None,
-        requested_by: "remedy".into(),
-        proof: json!({"graphDeviceId": "g-1", "aadDeviceId": "g-1"}),
-        at: t0(),
-    }
+    intents::scan_intent(key, t0())
 }
 
 fn entry(why: &str) -> AuditEntry {

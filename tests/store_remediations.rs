@@ -1,5 +1,7 @@
 //! Remediation records: idempotent intents, state changes, compare-and-set across processes.
 
+#[path = "common/intents.rs"]
+mod intents;
 #[path = "common/pg.rs"]
 mod pg;
 
@@ -14,21 +16,9 @@ fn t0() -> chrono::DateTime<Utc> {
 
 fn intent(key: &str, alert: &str, policy: &str) -> NewRemediation {
     NewRemediation {
-        idempotency_key: key.into(),
         alert_id: alert.into(),
         policy_id: policy.into(),
-        flow_id: "av-scan".into(),
-        step: 0,
-        machine_id: format!("machine-{key}"),
-        machine_name: "laptop".into(),
-        action: ActionKind::AntivirusScan {
-            scan_type: "Full".into(),
-        },
-        state: S::Proposed,
-        reason: None,
-        requested_by: "remedy".into(),
-        proof: json!({"graphDeviceId": "g-1", "aadDeviceId": "g-1"}),
-        at: t0(),
+        ..intents::scan_intent(key, t0())
     }
 }
 
