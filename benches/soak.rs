@@ -220,11 +220,11 @@ fn files_mb(dir: &Path, prefix: &str) -> (usize, f64) {
         })
 }
 
-/// Least-squares slope of `points` (x in days, y in MB).
-fn slope(points: &[(f64, f64)]) -> f64 {
+/// Least-squares slope of `points` (x in days, y in MB); `None` below two points or when every x is the same.
+fn slope(points: &[(f64, f64)]) -> Option<f64> {
     let n = points.len() as f64;
     if n < 2.0 {
-        return 0.0;
+        return None;
     }
     let (sx, sy) = points
         .iter()
@@ -232,7 +232,7 @@ fn slope(points: &[(f64, f64)]) -> f64 {
     let (mx, my) = (sx / n, sy / n);
     let num: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
     let den: f64 = points.iter().map(|(x, _)| (x - mx).powi(2)).sum();
-    if den == 0.0 { 0.0 } else { num / den }
+    (den != 0.0).then(|| num / den)
 }
 
 /// The newest `engine sizes` line of the logs, reduced to its fields (`alerts=… open_alerts=…`).
@@ -428,9 +428,12 @@ fn main() {
     }
     let settled: Vec<(f64, f64)> = points.iter().copied().filter(|(d, _)| *d > 1.0).collect();
     let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let slope = slope(&settled).map_or_else(
+        || "n/a (fewer than two days after the first)".to_string(),
+        |mb| format!("{mb:+.2} MB/day"),
+    );
     println!(
-        "RSS slope after day 1: {:+.2} MB/day; peak {peak:.1} MB (goal: flat after the first day, ≤ 64 MB)",
-        slope(&settled)
+        "RSS slope after day 1: {slope}; peak {peak:.1} MB (goal: flat after the first day, ≤ 64 MB)"
     );
 
     let _ = Process::new("kill")
