@@ -90,6 +90,19 @@ impl Action {
         }
     }
 
+    /// The properties `$filter` may name on `/api/machineactions`, at `now`, exactly as [`Action::to_json`]
+    /// answers them: what a list judges every action on before answering the page's in full.
+    pub(crate) fn filterable(&self, clock: &SimClock, now: f64) -> Value {
+        json!({
+            "id": self.id,
+            "status": self.status_at(now).0,
+            "machineId": self.machine_id,
+            "type": self.kind,
+            "requestor": self.requestor,
+            "creationDateTimeUtc": iso7(clock.at(self.created)),
+        })
+    }
+
     /// The MachineAction object at `now`; `list_spelling` uses `lastUpdateTimeUtc` as the service's lists do.
     pub(crate) fn to_json(&self, clock: &SimClock, now: f64, list_spelling: bool) -> Value {
         let (status, changed) = self.status_at(now);
@@ -197,5 +210,27 @@ mod tests {
                 .get("lastUpdateDateTimeUtc")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn what_a_filter_judges_is_what_the_answer_says() {
+        let mut cancelled = action(Outcome::Fail);
+        cancelled.cancelled = Some(Cancellation {
+            at: 112.0,
+            by: "x".into(),
+            comment: "y".into(),
+        });
+        let c = SimClock::new(1.0);
+        for a in [action(Outcome::Succeed), cancelled] {
+            for now in [0.0, 105.0, 115.0, 131.0, 2000.0] {
+                let small = a.filterable(&c, now);
+                let whole = a.to_json(&c, now, false);
+                let fields = small.as_object().unwrap();
+                assert_eq!(fields.len(), 6);
+                for (key, value) in fields {
+                    assert_eq!(&whole[key], value, "{key} at {now}");
+                }
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Cloud App Security (`/cas`): alerts list/fetch/close/read/dismiss/resolve and policies, with the tenant quota.
 
+use std::collections::HashSet;
+
 use super::auth::{bearer, has_any};
 use super::cas_filter;
 use super::graph_alert_json::{CAS_SOURCE, mirror_cas_close};
@@ -292,26 +294,30 @@ fn close(st: &mut State, body: &Value, kind: Close, by: &str) -> Reply {
         }
     }
     let comment = body["comment"].as_str().unwrap_or_default().to_string();
+    let known: HashSet<&str> = st.alerts.iter().filter_map(|a| a["_id"].as_str()).collect();
     let not_found: Vec<String> = cas_filter::named_ids(&conds)
         .into_iter()
-        .filter(|id| !st.alerts.iter().any(|a| a["_id"] == id.as_str()))
+        .filter(|id| !known.contains(id.as_str()))
         .collect();
     let now = st.clock.now();
     let now_ms = now.timestamp_millis();
-    let mut closed = Vec::new();
+    let (mut count, mut closed) = (0, HashSet::new());
     for a in st.alerts.iter_mut() {
         if a["resolutionStatusValue"] == 0 && cas_filter::matches(&conds, a, now_ms) {
             close_alert(a, kind.resolution(), &comment, by, now);
-            closed.push(a["_id"].clone());
+            count += 1;
+            closed.extend(a["_id"].as_str().map(str::to_owned));
         }
     }
     for g in st.graph_alerts.iter_mut() {
-        if closed.contains(&g["providerAlertId"]) && g["serviceSource"] == CAS_SOURCE {
+        let mirrors_one = g["providerAlertId"]
+            .as_str()
+            .is_some_and(|id| closed.contains(id));
+        if mirrors_one && g["serviceSource"] == CAS_SOURCE {
             mirror_cas_close(g, i64::from(kind.resolution()), now);
         }
     }
-    let closed = closed.len();
-    let mut out = json!({ kind.key(): closed });
+    let mut out = json!({ kind.key(): count });
     if !not_found.is_empty() {
         out["alertsNotFound"] = json!(not_found);
     }

@@ -4,6 +4,8 @@ use super::mde::with_context;
 use super::odata;
 use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -32,14 +34,16 @@ fn invalid(code: &str, message: &str) -> Reply {
     mde_error(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// The items `$filter` keeps, or the 400 the service answers to a query it does not take.
-fn filtered<'v>(
+/// The items `$filter` keeps (judged on `filterable`, their filterable properties), or the 400 the service
+/// answers to a query it does not take.
+fn filtered<'v, T>(
     req: &Req,
-    items: Vec<&'v Value>,
+    items: &'v [T],
+    filterable: impl Fn(&'v T) -> Cow<'v, Value>,
     listing: &Listing,
-) -> Result<Vec<&'v Value>, Reply> {
+) -> Result<Vec<&'v T>, Reply> {
     let Some(text) = req.q("$filter") else {
-        return Ok(items);
+        return Ok(items.iter().collect());
     };
     let (fields, code) = match listing.strict {
         Some(rules) => (rules.fields, rules.refusal_code),
@@ -57,8 +61,8 @@ fn filtered<'v>(
         }
     }
     Ok(items
-        .into_iter()
-        .filter(|i| odata::eval(&expr, i))
+        .iter()
+        .filter(|i| odata::eval(&expr, &filterable(i)))
         .collect())
 }
 
@@ -75,7 +79,26 @@ fn number(req: &Req, name: &str, default: usize) -> Result<usize, Reply> {
 /// Applies `$filter`, `$skip`, `$top` and `$count`, and adds `@odata.nextLink` when more remain. Under
 /// the strict profile pages hold at most `rules.page` items whatever `$top` asks.
 pub(crate) fn collection(req: &Req, items: Vec<&Value>, listing: &Listing) -> Reply {
-    let filtered = match filtered(req, items, listing) {
+    collection_of(
+        req,
+        &items,
+        |v| Cow::Borrowed(*v),
+        |v| (*v).clone(),
+        listing,
+    )
+}
+
+/// [`collection`] over items that are not JSON yet: `$filter` judges each on `filterable` (a value with
+/// every property the listing may filter on, as `full` would answer it), and only the page's items are
+/// answered in `full`, so a long list costs one small value per item rather than its whole answer.
+pub(crate) fn collection_of<'v, T>(
+    req: &Req,
+    items: &'v [T],
+    filterable: impl Fn(&'v T) -> Cow<'v, Value>,
+    full: impl Fn(&'v T) -> Value,
+    listing: &Listing,
+) -> Reply {
+    let filtered = match filtered(req, items, filterable, listing) {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -95,7 +118,7 @@ pub(crate) fn collection(req: &Req, items: Vec<&Value>, listing: &Listing) -> Re
         .into_iter()
         .skip(skip)
         .take(page_size)
-        .cloned()
+        .map(full)
         .collect();
     let mut out = json!({ "value": page });
     if req

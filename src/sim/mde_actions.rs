@@ -1,11 +1,13 @@
 //! Defender machine actions: submit (with body validation and one open action per family), get, list, cancel.
 
 use super::actions::{Action, Cancellation, Outcome, family, is_final};
-use super::collection::{Listing, collection};
+use super::collection::{Listing, collection_of};
 use super::mde::{find_machine, not_found, with_context};
 use super::state::State;
 use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
+use std::borrow::Cow;
+
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -237,18 +239,19 @@ fn action_not_found(id: &str) -> Reply {
 /// `GET /api/machineactions`: newest first; about half the items spell `lastUpdateTimeUtc` as the service's lists do.
 pub(crate) fn list(st: &State, req: &Req) -> Reply {
     let now = st.clock.elapsed();
-    let items: Vec<Value> = st
-        .actions
-        .iter()
-        .rev()
-        .map(|a| {
-            let odd = a.id.bytes().next().is_some_and(|b| b % 2 == 1);
-            a.to_json(&st.clock, now, odd)
-        })
-        .collect();
+    let newest_first: Vec<&Action> = st.actions.iter().rev().collect();
     let strict = st.scenario.strict.then_some(STRICT_ACTIONS);
     let listing = Listing::new(ACTION_FIELDS, "MachineActions", strict);
-    collection(req, items.iter().collect(), &listing)
+    collection_of(
+        req,
+        &newest_first,
+        |a| Cow::Owned(a.filterable(&st.clock, now)),
+        |a| {
+            let odd = a.id.bytes().next().is_some_and(|b| b % 2 == 1);
+            a.to_json(&st.clock, now, odd)
+        },
+        &listing,
+    )
 }
 
 /// `POST /api/machineactions/{id}/cancel`: only before a final state.
