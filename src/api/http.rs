@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use super::auth::TokenProvider;
 use super::call::{Call, Service};
@@ -28,6 +29,7 @@ impl Http {
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(IN_FLIGHT_PER_SERVICE)
             .user_agent(concat!("remedy/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ApiError::Settings(format!("cannot build the HTTP client: {e}")))?;
@@ -118,6 +120,10 @@ impl Request {
     }
 }
 
+/// Requests one service may have on the wire at once. Past it, callers wait for a slot: a slow service
+/// then costs a queue of waiting tasks, not a new connection (and its buffers) per request.
+pub(crate) const IN_FLIGHT_PER_SERVICE: usize = 16;
+
 /// A service endpoint: where to send, with which credential, under which quota.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
@@ -125,6 +131,7 @@ pub(crate) struct Endpoint {
     base: String,
     credential: Credential,
     quota: Option<Arc<ServiceQuota>>,
+    in_flight: Semaphore,
 }
 
 impl Endpoint {
@@ -139,6 +146,7 @@ impl Endpoint {
             base,
             credential,
             quota,
+            in_flight: Semaphore::new(IN_FLIGHT_PER_SERVICE),
         }
     }
 
@@ -224,6 +232,7 @@ impl Endpoint {
         request: &Request,
         header: Option<HeaderValue>,
     ) -> Result<(StatusCode, Option<Duration>, Vec<u8>), reqwest::Error> {
+        let _slot = self.in_flight.acquire().await;
         let mut builder = self
             .http
             .client
@@ -345,11 +354,65 @@ pub(crate) fn segment(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::segment;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
 
     #[test]
     fn segments_are_encoded() {
         assert_eq!(segment("alice@contoso.com"), "alice@contoso.com");
         assert_eq!(segment("a b/c'd"), "a%20b%2Fc%27d");
+    }
+
+    /// A loopback service that holds every request a moment before answering `{}`, and counts the most it
+    /// held at once.
+    async fn slow_service() -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let seen = most.clone();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let (now, most) = (now.clone(), most.clone());
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {
+                        let held = now.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(held, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        now.fetch_sub(1, Ordering::SeqCst);
+                        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        (base, seen)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_service_never_has_more_than_its_slots_on_the_wire() {
+        let (base, most) = slow_service().await;
+        let http = Http::new(Duration::from_secs(10), RetrySettings::default()).unwrap();
+        let endpoint = Endpoint::new(http, base, Credential::Anonymous, None);
+        let request = Request::new(
+            Call::GetMachineAction,
+            Method::GET,
+            endpoint.url("/api/machineactions/a"),
+        );
+        let answers = futures::future::join_all(
+            (0..IN_FLIGHT_PER_SERVICE * 4).map(|_| endpoint.send(&request)),
+        )
+        .await;
+        assert!(answers.iter().all(|a| a.is_ok()), "{answers:?}");
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= IN_FLIGHT_PER_SERVICE, "{most} requests at once");
+        assert!(most > 1, "the requests went one by one");
     }
 }
