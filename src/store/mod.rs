@@ -61,6 +61,9 @@ pub use working_set::AlertSummary;
 
 /// Prepared statements a SQLite journal keeps (the store has about a hundred).
 const STATEMENT_CACHE: usize = 128;
+/// Bytes a SQLite journal's WAL file keeps once the WAL restarts after a checkpoint (SQLite's
+/// `journal_size_limit`): without it the file stays as large as the largest backlog it ever held.
+pub const WAL_KEEP_BYTES: i64 = 64 * 1024 * 1024;
 /// How long a write waits for another process holding the journal before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -158,6 +161,7 @@ impl Journal {
                 sqlite.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 sqlite.pragma_update(None, "synchronous", "FULL")?;
                 sqlite.pragma_update(None, "foreign_keys", "ON")?;
+                sqlite.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
                 schema::migrate(sqlite)?;
             }
             Db::Postgres(_) => schema_pg::migrate(&conn)?,

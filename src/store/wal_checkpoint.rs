@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use super::{BUSY_TIMEOUT, Journal, StoreError};
+use super::{BUSY_TIMEOUT, Journal, StoreError, WAL_KEEP_BYTES};
 
 impl Journal {
     /// The file this journal lives in (`None` in memory).
@@ -64,6 +64,7 @@ impl WalCheckpointer {
     pub fn open(path: &Path) -> Result<WalCheckpointer, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_size_limit", WAL_KEEP_BYTES)?;
         Ok(WalCheckpointer { conn })
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 
-use crate::store::{Journal, WalCheckpointer};
+use crate::store::{Journal, WAL_KEEP_BYTES, WalCheckpointer};
 
 use super::super::journal::JournalHandle;
 
@@ -65,5 +65,29 @@ fn commits_leave_the_wal_to_the_checkpointer_which_copies_it_into_the_file() {
     assert!(
         file_len(&path) > before + 4_000_000,
         "the file holds them now"
+    );
+}
+
+#[test]
+fn the_wal_file_shrinks_back_once_a_large_backlog_is_checkpointed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("journal.sqlite");
+    let wal = dir.path().join("journal.sqlite-wal");
+    let mut journal = Journal::open(&path).expect("journal");
+    journal.leave_checkpoints().expect("left");
+    while file_len(&wal) <= WAL_KEEP_BYTES as u64 {
+        write_past_the_threshold(&mut journal);
+    }
+    let grown = file_len(&wal);
+    let done = WalCheckpointer::open(&path)
+        .expect("connection")
+        .run()
+        .expect("checkpointed");
+    assert_eq!(done.copied, done.wal_pages, "all copied: {done:?}");
+    write_past_the_threshold(&mut journal);
+    assert!(
+        file_len(&wal) <= WAL_KEEP_BYTES as u64,
+        "the WAL restarted and was cut back from {grown} to at most {WAL_KEEP_BYTES} bytes, not {}",
+        file_len(&wal)
     );
 }
