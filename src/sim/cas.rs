@@ -294,21 +294,33 @@ fn close(st: &mut State, body: &Value, kind: Close, by: &str) -> Reply {
         }
     }
     let comment = body["comment"].as_str().unwrap_or_default().to_string();
-    let known: HashSet<&str> = st.alerts.iter().filter_map(|a| a["_id"].as_str()).collect();
-    let not_found: Vec<String> = cas_filter::named_ids(&conds)
-        .into_iter()
-        .filter(|id| !known.contains(id.as_str()))
-        .collect();
+    // An `id` filter (how remedy closes) names every alert it can match: the others are passed over unread.
+    let named = cas_filter::named_ids(&conds);
+    let mut found = vec![false; named.len()];
     let now = st.clock.now();
     let now_ms = now.timestamp_millis();
     let (mut count, mut closed) = (0, HashSet::new());
     for a in st.alerts.iter_mut() {
+        let id = a["_id"].as_str();
+        for (seen, name) in found.iter_mut().zip(&named) {
+            *seen |= id == Some(name.as_str());
+        }
+        let named_here = id.is_some_and(|id| named.iter().any(|n| n.eq_ignore_ascii_case(id)));
+        if !named.is_empty() && !named_here {
+            continue;
+        }
         if a["resolutionStatusValue"] == 0 && cas_filter::matches(&conds, a, now_ms) {
+            closed.extend(a["_id"].as_str().map(str::to_owned));
             close_alert(a, kind.resolution(), &comment, by, now);
             count += 1;
-            closed.extend(a["_id"].as_str().map(str::to_owned));
         }
     }
+    let not_found: Vec<String> = named
+        .into_iter()
+        .zip(found)
+        .filter(|(_, seen)| !seen)
+        .map(|(name, _)| name)
+        .collect();
     for g in st.graph_alerts.iter_mut() {
         let mirrors_one = g["providerAlertId"]
             .as_str()

@@ -1,6 +1,6 @@
 //! The simulator's own clock: wall time since start-up multiplied by the scenario's time scale.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use std::time::Instant;
 
 /// Simulated time. Everything that ages (actions, quotas, arrivals) reads this clock.
@@ -52,10 +52,16 @@ pub(crate) fn json_time(value: &serde_json::Value, field: &str) -> Option<DateTi
 
 /// ISO-8601 with seven fractional digits, as Defender writes its timestamps.
 pub(crate) fn iso7(t: DateTime<Utc>) -> String {
+    let (date, time) = (t.date_naive(), t.time());
     format!(
-        "{}.{:07}Z",
-        t.format("%Y-%m-%dT%H:%M:%S"),
-        t.timestamp_subsec_nanos() / 100
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        date.year(),
+        date.month(),
+        date.day(),
+        time.hour(),
+        time.minute(),
+        time.second(),
+        t.timestamp_subsec_nanos() % 1_000_000_000 / 100
     )
 }
 
@@ -79,6 +85,10 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(iso7(t), "2024-07-25T08:05:11.2262283Z");
+        let whole = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(iso7(whole), "2026-01-02T03:04:05.0000000Z");
     }
 
     #[test]

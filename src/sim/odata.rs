@@ -335,6 +335,12 @@ fn lookup<'a>(obj: &'a Value, field: &str) -> &'a Value {
 }
 
 fn as_time(s: &str) -> Option<DateTime<Utc>> {
+    let dated = s.len() >= 10
+        && s.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && s.as_bytes()[4] == b'-';
+    if !dated {
+        return None;
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
@@ -359,6 +365,13 @@ fn compare(v: &Value, lit: &Lit) -> Option<Ordering> {
         Value::String(s) => {
             if let (Some(a), Some(b)) = (as_time(s), as_time(text)) {
                 return Some(a.cmp(&b));
+            }
+            if s.is_ascii() && text.is_ascii() {
+                return Some(
+                    s.bytes()
+                        .map(|b| b.to_ascii_lowercase())
+                        .cmp(text.bytes().map(|b| b.to_ascii_lowercase())),
+                );
             }
             Some(s.to_lowercase().cmp(&text.to_lowercase()))
         }
