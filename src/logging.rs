@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -38,12 +38,21 @@ pub enum LogError {
     },
 }
 
+/// Lines waiting for the log writer thread. The default (128,000) reserves 4 MB up front; past this
+/// many, a logging caller waits for the writer rather than the line being dropped.
+const BUFFERED_LINES: usize = 8_192;
+
 /// Starts logging (level from `REMEDY_LOG`, default `info`). Keep the guard alive until exit so buffered
 /// lines are written.
 pub fn init(target: &LogTarget, settings: &LogSection) -> Result<WorkerGuard, LogError> {
+    let buffer = || {
+        NonBlockingBuilder::default()
+            .buffered_lines_limit(BUFFERED_LINES)
+            .lossy(false)
+    };
     let (writer, guard) = match target {
-        LogTarget::Dir(dir) => tracing_appender::non_blocking(file_appender(dir, settings)?),
-        LogTarget::Stderr => tracing_appender::non_blocking(std::io::stderr()),
+        LogTarget::Dir(dir) => buffer().finish(file_appender(dir, settings)?),
+        LogTarget::Stderr => buffer().finish(std::io::stderr()),
     };
     let filter = EnvFilter::try_from_env("REMEDY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = match settings.format {
