@@ -309,7 +309,7 @@ mod tests {
             updated_at: now,
             submitted_at: None,
             final_at: None,
-            proof: serde_json::json!({}),
+            proof: serde_json::json!({}).into(),
             cover: None,
         }
     }

@@ -12,6 +12,7 @@ use super::core::Ctx;
 use super::fresh::READ_BATCH;
 use super::interface::{ActionKind, AlertView, RemediationState};
 use super::job::KeyedJobs;
+use super::mirror::Rows;
 use super::underway::{underway, waits_for_machine};
 
 /// At most this many machine actions are being submitted at once (a whole number of batches): more than
@@ -23,7 +24,7 @@ pub(super) type Skip = (String, Option<RemediationState>, String);
 
 /// What the dispatcher reads to pick (owned by the engine, lent for the call).
 pub(super) struct World<'a> {
-    pub remediations: &'a HashMap<String, RemediationRow>,
+    pub remediations: &'a Rows,
     pub alerts: &'a BTreeMap<String, AlertView>,
     pub now: Instant,
 }
@@ -117,6 +118,7 @@ impl Dispatcher {
         let mut ready: Vec<&RemediationRow> = world
             .remediations
             .values()
+            .map(|r| &**r)
             .filter(|r| r.state == RemediationState::Approved)
             .collect();
         ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
@@ -127,7 +129,7 @@ impl Dispatcher {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let running = self.jobs.running_keys();
         let mut busy: HashSet<&str> = running.iter().map(String::as_str).collect();
-        let underway = underway(world.remediations.values());
+        let underway = underway(world.remediations.values().map(|r| &**r));
         for row in ready {
             if starts.len() > free {
                 break;

@@ -9,22 +9,23 @@ use crate::alert::{SourceAlert, merge, stored};
 use super::core::Engine;
 
 /// The neutral alert as last known, by engine id (alerts in memory only), without the text a merge never
-/// reads (description, entities), so memory per alert stays small.
+/// reads (description, entities), so memory per alert stays small; boxed, so the map's spare slots cost a
+/// pointer each, not an alert.
 #[derive(Default)]
 pub(super) struct KnownAlerts {
-    by_id: HashMap<String, SourceAlert>,
+    by_id: HashMap<String, Box<SourceAlert>>,
 }
 
 impl KnownAlerts {
     /// What was last known of the alert with engine id `id`.
     pub(super) fn get(&self, id: &str) -> Option<&SourceAlert> {
-        self.by_id.get(id)
+        self.by_id.get(id).map(|alert| &**alert)
     }
 
     /// Remembers what a merge will need of `alert`, the newest read of its alert.
     fn remember(&mut self, alert: &SourceAlert) {
         self.by_id
-            .insert(alert.key.to_string(), merge_key_of(alert));
+            .insert(alert.key.to_string(), Box::new(merge_key_of(alert)));
     }
 
     /// Forgets the alert (it left memory).
@@ -39,7 +40,7 @@ impl KnownAlerts {
 
     /// Every alert known (in no order), for the sizes line.
     pub(super) fn alerts(&self) -> impl Iterator<Item = &SourceAlert> {
-        self.by_id.values()
+        self.by_id.values().map(|alert| &**alert)
     }
 }
 

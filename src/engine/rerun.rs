@@ -57,7 +57,7 @@ impl Engine {
             state: RemediationState::Approved,
             reason: Some(note.clone()),
             requested_by: who.clone(),
-            proof: row.proof.clone(),
+            proof: row.proof.value(),
             at: self.now(),
         };
         let target = format!("{} ({verb} of {})", audit_target(&row), row.id);

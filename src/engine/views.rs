@@ -203,7 +203,7 @@ pub fn remediation_view(
     overdue_after: chrono::Duration,
 ) -> RemediationView {
     let machine =
-        serde_json::from_value::<MachineView>(row.proof.clone()).unwrap_or_else(|_| MachineView {
+        serde_json::from_str::<MachineView>(row.proof.as_str()).unwrap_or_else(|_| MachineView {
             id: row.machine_id.clone(),
             name: row.machine_name.clone(),
             found_by: String::new(),
@@ -236,7 +236,7 @@ pub fn remediation_view(
         covered_by: row
             .cover
             .as_ref()
-            .and_then(|cover| serde_json::from_value::<Box<Cover>>(cover.clone()).ok()),
+            .and_then(|cover| serde_json::from_str::<Box<Cover>>(cover.as_str()).ok()),
         waiting: None,
     }
 }

@@ -13,6 +13,7 @@ use crate::text::sanitize;
 
 use super::core::Engine;
 use super::interface::{AlertView, Event, Level, Resolution};
+use super::mirror::Rows;
 use super::views::{alert_view, from_millis};
 
 impl Engine {
@@ -156,7 +157,7 @@ pub(super) fn summary_view(s: &AlertSummary, policy_name: String) -> AlertView {
 /// What leaves memory at `horizon`: finished remediations that ended before it, then closed alerts raised
 /// before it with no remediation left.
 fn outside_window(
-    remediations: &HashMap<String, RemediationRow>,
+    remediations: &Rows,
     alerts: &BTreeMap<String, AlertView>,
     horizon: DateTime<Utc>,
 ) -> (Vec<String>, Vec<String>) {
@@ -185,7 +186,7 @@ fn outside_window(
 /// The succeeded isolations and app restrictions still in force (no later succeeded action of the same
 /// pair on the machine): they stay in memory past the window, so a machine contained weeks ago still
 /// shows as contained.
-fn containment_in_force(remediations: &HashMap<String, RemediationRow>) -> HashSet<&str> {
+fn containment_in_force(remediations: &Rows) -> HashSet<&str> {
     let mut latest: HashMap<(&str, Containment), (&RemediationRow, bool)> = HashMap::new();
     for row in remediations
         .values()
@@ -248,7 +249,7 @@ mod tests {
             updated_at: ended.unwrap_or(at),
             submitted_at: None,
             final_at: ended,
-            proof: serde_json::Value::Null,
+            proof: serde_json::Value::Null.into(),
             cover: None,
         }
     }
@@ -279,7 +280,7 @@ mod tests {
         let now = Utc::now();
         let horizon = now - Duration::hours(48);
         let old = now - Duration::days(5);
-        let rows: HashMap<String, RemediationRow> = [
+        let rows: Rows = [
             row(
                 "old-done",
                 "a-closed",
@@ -295,7 +296,7 @@ mod tests {
             row("old-waiting", "a-waiting", RemediationState::Proposed, None),
         ]
         .into_iter()
-        .map(|r| (r.id.clone(), r))
+        .map(|r| (r.id.clone(), Box::new(r)))
         .collect();
         let alerts: BTreeMap<String, AlertView> = [
             alert("a-closed", Resolution::Resolved, old),
@@ -331,14 +332,14 @@ mod tests {
         let isolate = || ActionKind::Isolate {
             isolation_type: "Full".into(),
         };
-        let rows: HashMap<String, RemediationRow> = [
+        let rows: Rows = [
             with("isolated-long-ago", "m1", isolate(), 20),
             with("isolated-then-released", "m2", isolate(), 20),
             with("release", "m2", ActionKind::Unisolate, 10),
             with("restricted", "m2", ActionKind::RestrictCodeExecution, 15),
         ]
         .into_iter()
-        .map(|r| (r.id.clone(), r))
+        .map(|r| (r.id.clone(), Box::new(r)))
         .collect();
         let alerts: BTreeMap<String, AlertView> = [alert(
             "a-closed",

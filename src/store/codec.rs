@@ -41,9 +41,15 @@ pub(crate) fn json_col(row: &Row, idx: &str) -> DbResult<serde_json::Value> {
     serde_json::from_str(&s).map_err(|e| conversion(idx, e))
 }
 
-/// Reads a nullable JSON text column.
-pub(crate) fn opt_json_col(row: &Row, idx: &str) -> DbResult<Option<serde_json::Value>> {
+/// Reads a JSON text column, checked but not parsed (see [`RawJson`](super::RawJson)).
+pub(crate) fn raw_json_col(row: &Row, idx: &str) -> DbResult<super::RawJson> {
+    let s: String = row.get(idx)?;
+    super::RawJson::parse(s).map_err(|e| conversion(idx, e))
+}
+
+/// Reads a nullable JSON text column, checked but not parsed.
+pub(crate) fn opt_raw_json_col(row: &Row, idx: &str) -> DbResult<Option<super::RawJson>> {
     let s: Option<String> = row.get(idx)?;
-    s.map(|s| serde_json::from_str(&s).map_err(|e| conversion(idx, e)))
+    s.map(|s| super::RawJson::parse(s).map_err(|e| conversion(idx, e)))
         .transpose()
 }

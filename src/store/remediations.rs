@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::codec::{json_col, opt_json_col, opt_ts_col, ts, ts_col};
+use super::codec::{json_col, opt_raw_json_col, opt_ts_col, raw_json_col, ts, ts_col};
 use super::state_codec::{StoredAction, decode_action, decode_state, encode_action, state_word};
-use super::{Journal, StoreError};
+use super::{Journal, RawJson, StoreError};
 use crate::lifecycle::{ActionKind, RemediationState};
 
 /// An intent to remediate one machine for one alert, before anything is sent.
@@ -55,9 +55,9 @@ pub struct RemediationRow {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub final_at: Option<DateTime<Utc>>,
-    pub proof: Value,
+    pub proof: RawJson,
     /// Proof that an action remedy did not send for it covers this remediation (attached, cool-down).
-    pub cover: Option<Value>,
+    pub cover: Option<RawJson>,
 }
 
 /// One state change of a remediation (the first one has no `from_state`).
@@ -102,8 +102,8 @@ pub(super) fn from_row(row: &Row) -> DbResult<RemediationRow> {
         updated_at: ts_col(row, "updated_at")?,
         submitted_at: opt_ts_col(row, "submitted_at")?,
         final_at: opt_ts_col(row, "final_at")?,
-        proof: json_col(row, "proof")?,
-        cover: opt_json_col(row, "cover")?,
+        proof: raw_json_col(row, "proof")?,
+        cover: opt_raw_json_col(row, "cover")?,
     })
 }
 

@@ -77,7 +77,7 @@ async fn one_read_covers_the_batch_and_each_machine_gets_its_own_decision_with_p
     assert_eq!(h.provider.count(Kind::ActionsOf), 0);
     let attached = h.row(&ids[0]).await;
     assert_eq!(attached.state, RemediationState::Attached);
-    let cover = attached.cover.expect("proof recorded");
+    let cover = attached.cover.expect("proof recorded").value();
     assert_eq!(cover["kind"], serde_json::json!(CoverKind::Running));
     assert_eq!(
         cover["read"],
@@ -89,7 +89,7 @@ async fn one_read_covers_the_batch_and_each_machine_gets_its_own_decision_with_p
     let cooled = h.row(&ids[2]).await;
     assert_eq!(cooled.state, RemediationState::Skipped);
     assert_eq!(
-        cooled.cover.expect("cool-down proof")["action_id"],
+        cooled.cover.expect("cool-down proof").value()["action_id"],
         "act-done"
     );
     assert_eq!(h.provider.count(Kind::Submit), 1, "only m2 was sent");

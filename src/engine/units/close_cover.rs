@@ -27,7 +27,8 @@ async fn engine_with(
     ctx.settings = Arc::new(settings);
     let mut row = h.approved("m1").await;
     row.state = state;
-    row.cover = covered.then(|| serde_json::json!({"kind": "cool_down", "action_id": "act-0"}));
+    row.cover =
+        covered.then(|| serde_json::json!({"kind": "cool_down", "action_id": "act-0"}).into());
     let (events, receiver) = broadcast::channel(64);
     let mut engine = Engine::new(ctx, events);
     engine.alerts.show("a1".into(), alert());

@@ -54,7 +54,7 @@ async fn a_running_action_of_the_machine_is_attached_with_its_proof_and_nothing_
     let row = h.row(&row.id).await;
     assert_eq!(row.state, RemediationState::Attached);
     assert_eq!(row.provider_action_id.as_deref(), Some("act-run"));
-    let cover = row.cover.expect("proof recorded");
+    let cover = row.cover.expect("proof recorded").value();
     assert_eq!(cover["kind"], serde_json::json!(CoverKind::Running));
     assert_eq!(cover["action_id"], "act-run");
     assert_eq!(h.provider.count(Kind::Submit), 0);
@@ -95,7 +95,7 @@ async fn a_success_within_the_cooldown_covers_it_with_proof_and_one_after_does_n
     dispatch_one(&h.ctx, &Mutex::default(), row.clone(), scan(), alert()).await;
     let covered = h.row(&row.id).await;
     assert_eq!(covered.state, RemediationState::Skipped);
-    let cover = covered.cover.expect("proof recorded");
+    let cover = covered.cover.expect("proof recorded").value();
     assert_eq!(cover["kind"], serde_json::json!(CoverKind::CoolDown));
     assert_eq!(cover["action_id"], "recent");
     assert_eq!(h.provider.count(Kind::Submit), 0);
