@@ -1,6 +1,7 @@
 //! Microsoft Graph security alerts client (`/v1.0/security/alerts_v2`): list by service source and
 //! watermark to the last page, get, update and comment, inside the 150 requests per minute budget.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -162,7 +163,19 @@ impl GraphAlertsClient {
         &self,
         query: &SecurityAlertQuery,
     ) -> Result<Vec<SecurityAlert>, ApiError> {
-        let mut alerts: Vec<SecurityAlert> = Vec::new();
+        self.list_alerts_as(query, |alert| alert).await
+    }
+
+    /// [`GraphAlertsClient::list_alerts`], each alert turned by `keep` into what the caller holds as its page
+    /// arrives (an alert's evidence is most of its size): one page of whole alerts in memory at a time. An
+    /// alert two sources both list is kept once.
+    pub async fn list_alerts_as<U>(
+        &self,
+        query: &SecurityAlertQuery,
+        keep: impl Fn(SecurityAlert) -> U,
+    ) -> Result<Vec<U>, ApiError> {
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut alerts: Vec<U> = Vec::new();
         for filter in query.filters() {
             let first = self
                 .request(
@@ -172,11 +185,11 @@ impl GraphAlertsClient {
                 )
                 .query("$filter", filter)
                 .query("$top", query.page_size.to_string());
-            for alert in odata::collect::<SecurityAlert>(&self.endpoint, first).await? {
-                if !alerts.iter().any(|seen| seen.id == alert.id) {
-                    alerts.push(alert);
-                }
-            }
+            let new = odata::collect_mapped(&self.endpoint, first, |alert: SecurityAlert| {
+                seen.insert(alert.id.clone()).then(|| keep(alert))
+            })
+            .await?;
+            alerts.extend(new);
         }
         Ok(alerts)
     }

@@ -15,12 +15,22 @@ pub(crate) async fn collect<T: DeserializeOwned>(
     endpoint: &Endpoint,
     first: Request,
 ) -> Result<Vec<T>, ApiError> {
+    collect_mapped(endpoint, first, Some).await
+}
+
+/// [`collect`], each item turned into what the caller keeps (or dropped, `None`) as its page arrives: only
+/// one page of the service's items is in memory at a time, however many pages there are.
+pub(crate) async fn collect_mapped<T: DeserializeOwned, U>(
+    endpoint: &Endpoint,
+    first: Request,
+    mut keep: impl FnMut(T) -> Option<U>,
+) -> Result<Vec<U>, ApiError> {
     let call = first.call;
     let mut items = Vec::new();
     let mut request = first;
     for _ in 0..MAX_PAGES {
         let page: ODataPage<T> = endpoint.send(&request).await?.json()?;
-        items.extend(page.value);
+        items.extend(page.value.into_iter().filter_map(&mut keep));
         let Some(next) = page.next_link else {
             return Ok(items);
         };

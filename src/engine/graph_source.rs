@@ -25,8 +25,9 @@ impl GraphSource {
             .unwrap_or_default();
         let query = SecurityAlertQuery::sources(self.service_sources.iter().cloned())
             .updated_since(watermark);
-        let alerts = self.client.list_alerts(&query).await?;
-        Ok(alerts.iter().map(SourceAlert::from).collect())
+        self.client
+            .list_alerts_as(&query, |alert| SourceAlert::from(&alert))
+            .await
     }
 }
 
