@@ -1,6 +1,7 @@
 //! remedy: turns Cloud App Security alerts into Defender for Endpoint remediation, with a human in the loop.
 
 pub mod alert;
+pub mod allocator;
 pub mod api;
 pub mod config;
 pub mod daily_prune;

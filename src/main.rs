@@ -6,6 +6,7 @@ mod commands;
 use clap::Parser;
 
 fn main() -> color_eyre::Result<()> {
+    remedy::allocator::limit_arenas();
     install_error_reports()?;
     let cli = cli::Cli::parse();
     if prints_and_exits(&cli) {

@@ -124,6 +124,7 @@ impl Engine {
                 alerts,
                 remediations,
             });
+            crate::allocator::release_free_memory();
         }
     }
 }
