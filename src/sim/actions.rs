@@ -1,6 +1,7 @@
 //! Defender machine actions: their kinds, families, lifecycle over simulated time, and JSON form.
 
 use super::clock::{SimClock, iso7};
+use super::indexed::Keyed;
 use serde_json::{Value, json};
 
 /// How an action will end once it leaves Pending.
@@ -56,6 +57,16 @@ pub(crate) fn family(kind: &str) -> &'static str {
 /// Defender's action states, in the order the lifecycle moves through them.
 pub(crate) fn is_final(status: &str) -> bool {
     matches!(status, "Succeeded" | "Failed" | "TimeOut" | "Cancelled")
+}
+
+impl Keyed for Action {
+    fn key(&self, key: &str) -> Option<&str> {
+        match key {
+            "id" => Some(&self.id),
+            "machineId" => Some(&self.machine_id),
+            _ => None,
+        }
+    }
 }
 
 impl Action {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::collections::HashSet;
 
 use super::clock::{iso7, json_time};
 use super::graph_alert_json::{CAS_SOURCE, mirror_cas_close};
@@ -22,16 +23,19 @@ pub(crate) fn close_stale(st: &mut State) {
     }
     let now = st.clock.now();
     let cut = now - chrono::Duration::milliseconds((hours * 3_600_000.0) as i64);
-    let mut closed = Vec::new();
+    let mut closed = HashSet::new();
     for a in st.alerts.iter_mut() {
         let raised = a["timestamp"].as_i64().unwrap_or(i64::MAX);
         if a["resolutionStatusValue"] == 0 && raised < cut.timestamp_millis() {
             close_alert(a, BENIGN, COMMENT, BY, now);
-            closed.push(a["_id"].clone());
+            closed.extend(a["_id"].as_str().map(str::to_owned));
         }
     }
     for g in st.graph_alerts.iter_mut() {
-        let mirrored = g["serviceSource"] == CAS_SOURCE && closed.contains(&g["providerAlertId"]);
+        let mirrored = g["serviceSource"] == CAS_SOURCE
+            && g["providerAlertId"]
+                .as_str()
+                .is_some_and(|id| closed.contains(id));
         if mirrored {
             mirror_cas_close(g, i64::from(BENIGN), now);
         } else if g["status"] != "resolved" && created(g).is_some_and(|at| at < cut) {

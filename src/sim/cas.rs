@@ -1,7 +1,5 @@
 //! Cloud App Security (`/cas`): alerts list/fetch/close/read/dismiss/resolve and policies, with the tenant quota.
 
-use std::collections::HashSet;
-
 use super::auth::{bearer, has_any};
 use super::cas_filter;
 use super::graph_alert_json::{CAS_SOURCE, mirror_cas_close};
@@ -166,8 +164,8 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
     };
     match ep {
         Ep::List => list(st, req, &body),
-        Ep::Fetch(id) => match st.alerts.iter().find(|a| a["_id"] == id.as_str()) {
-            Some(a) => Reply::ok(a.clone()),
+        Ep::Fetch(id) => match position(st, id) {
+            Some(i) => Reply::ok(st.alerts[i].clone()),
             None => cas_error(StatusCode::NOT_FOUND, &format!("Alert {id} was not found")),
         },
         Ep::CloseMany(kind) => {
@@ -180,14 +178,14 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
             close(st, &body, *kind, &who.name)
         }
         Ep::Dismiss(id) => {
-            if !st.alerts.iter().any(|a| a["_id"] == id.as_str()) {
+            if position(st, id).is_none() {
                 return cas_error(StatusCode::NOT_FOUND, &format!("Alert {id} was not found"));
             }
             let comment = body["comment"].as_str().unwrap_or_default();
             let body = json!({ "filters": { "id": { "eq": [id] } }, "comment": comment });
             close(st, &body, Close::FalsePositive, &who.name)
         }
-        Ep::Read(id, read) => match st.alerts.iter_mut().find(|a| a["_id"] == id.as_str()) {
+        Ep::Read(id, read) => match position(st, id).and_then(|i| st.alerts.get_mut(i)) {
             Some(a) => {
                 if a["statusValue"] != 2 {
                     a["statusValue"] = json!(u8::from(*read));
@@ -202,6 +200,15 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
             None => cas_error(StatusCode::NOT_FOUND, &format!("Policy {id} was not found")),
         },
     }
+}
+
+/// Where the alert whose `_id` is exactly `id` is.
+fn position(st: &State, id: &str) -> Option<usize> {
+    st.alerts
+        .positions("_id", id)
+        .iter()
+        .copied()
+        .find(|i| st.alerts[*i]["_id"] == id)
 }
 
 /// A paging or sort parameter from the JSON body, else from the query string.
@@ -294,39 +301,51 @@ fn close(st: &mut State, body: &Value, kind: Close, by: &str) -> Reply {
         }
     }
     let comment = body["comment"].as_str().unwrap_or_default().to_string();
-    // An `id` filter (how remedy closes) names every alert it can match: the others are passed over unread.
+    // An `id` filter (how remedy closes) names every alert it can match: only those are read.
     let named = cas_filter::named_ids(&conds);
-    let mut found = vec![false; named.len()];
     let now = st.clock.now();
     let now_ms = now.timestamp_millis();
-    let (mut count, mut closed) = (0, HashSet::new());
-    for a in st.alerts.iter_mut() {
-        let id = a["_id"].as_str();
-        for (seen, name) in found.iter_mut().zip(&named) {
-            *seen |= id == Some(name.as_str());
-        }
-        let named_here = id.is_some_and(|id| named.iter().any(|n| n.eq_ignore_ascii_case(id)));
-        if !named.is_empty() && !named_here {
+    let candidates: Vec<usize> = if named.is_empty() {
+        (0..st.alerts.len()).collect()
+    } else {
+        let mut at: Vec<usize> = named
+            .iter()
+            .flat_map(|id| st.alerts.positions("_id", id))
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
+    };
+    let not_found: Vec<String> = named
+        .into_iter()
+        .filter(|name| {
+            !st.alerts
+                .positions("_id", name)
+                .iter()
+                .any(|i| st.alerts[*i]["_id"] == name.as_str())
+        })
+        .collect();
+    let (mut count, mut closed) = (0, Vec::new());
+    for i in candidates {
+        let Some(a) = st.alerts.get_mut(i) else {
             continue;
-        }
+        };
         if a["resolutionStatusValue"] == 0 && cas_filter::matches(&conds, a, now_ms) {
             closed.extend(a["_id"].as_str().map(str::to_owned));
             close_alert(a, kind.resolution(), &comment, by, now);
             count += 1;
         }
     }
-    let not_found: Vec<String> = named
-        .into_iter()
-        .zip(found)
-        .filter(|(_, seen)| !seen)
-        .map(|(name, _)| name)
-        .collect();
-    for g in st.graph_alerts.iter_mut() {
-        let mirrors_one = g["providerAlertId"]
-            .as_str()
-            .is_some_and(|id| closed.contains(id));
-        if mirrors_one && g["serviceSource"] == CAS_SOURCE {
-            mirror_cas_close(g, i64::from(kind.resolution()), now);
+    for id in &closed {
+        let mirrors: Vec<usize> = st.graph_alerts.positions("providerAlertId", id).to_vec();
+        for i in mirrors {
+            if let Some(g) = st.graph_alerts.get_mut(i)
+                && g["providerAlertId"] == id.as_str()
+                && g["serviceSource"] == CAS_SOURCE
+            {
+                mirror_cas_close(g, i64::from(kind.resolution()), now);
+            }
         }
     }
     let mut out = json!({ kind.key(): count });

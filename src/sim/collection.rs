@@ -1,7 +1,7 @@
 //! Defender list answers: `$filter`, `$skip`, `$top`, `$count` and `@odata.nextLink`, per profile.
 
 use super::mde::with_context;
-use super::odata;
+use super::odata::{self, Expr};
 use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
 use std::borrow::Cow;
@@ -34,16 +34,16 @@ fn invalid(code: &str, message: &str) -> Reply {
     mde_error(StatusCode::BAD_REQUEST, code, message)
 }
 
-/// The items `$filter` keeps (judged on `filterable`, their filterable properties), or the 400 the service
-/// answers to a query it does not take.
-fn filtered<'v, T>(
+/// The items `$filter` keeps, in answer order (judged on `filterable`, their filterable properties, among
+/// the `candidates` the filter could accept), or the 400 the service answers to a query it does not take.
+fn filtered<'v, T: 'v>(
     req: &Req,
-    items: &'v [T],
+    candidates: impl FnOnce(Option<&Expr>) -> Vec<&'v T>,
     filterable: impl Fn(&'v T) -> Cow<'v, Value>,
     listing: &Listing,
 ) -> Result<Vec<&'v T>, Reply> {
     let Some(text) = req.q("$filter") else {
-        return Ok(items.iter().collect());
+        return Ok(candidates(None));
     };
     let (fields, code) = match listing.strict {
         Some(rules) => (rules.fields, rules.refusal_code),
@@ -60,10 +60,9 @@ fn filtered<'v, T>(
             ));
         }
     }
-    Ok(items
-        .iter()
-        .filter(|i| odata::eval(&expr, &filterable(i)))
-        .collect())
+    let mut kept = candidates(Some(&expr));
+    kept.retain(|i| odata::eval(&expr, &filterable(i)));
+    Ok(kept)
 }
 
 /// A `$top`/`$skip` value, or the 400 for one that is not a number.
@@ -79,26 +78,22 @@ fn number(req: &Req, name: &str, default: usize) -> Result<usize, Reply> {
 /// Applies `$filter`, `$skip`, `$top` and `$count`, and adds `@odata.nextLink` when more remain. Under
 /// the strict profile pages hold at most `rules.page` items whatever `$top` asks.
 pub(crate) fn collection(req: &Req, items: Vec<&Value>, listing: &Listing) -> Reply {
-    collection_of(
-        req,
-        &items,
-        |v| Cow::Borrowed(*v),
-        |v| (*v).clone(),
-        listing,
-    )
+    collection_of(req, |_| items, Cow::Borrowed, Value::clone, listing)
 }
 
-/// [`collection`] over items that are not JSON yet: `$filter` judges each on `filterable` (a value with
-/// every property the listing may filter on, as `full` would answer it), and only the page's items are
-/// answered in `full`, so a long list costs one small value per item rather than its whole answer.
-pub(crate) fn collection_of<'v, T>(
+/// [`collection`] over items that are not JSON yet, and may be indexed: `candidates` gives, in answer
+/// order, every item the parsed `$filter` could accept (all of them without one), `$filter` judges each
+/// on `filterable` (a value with every property the listing may filter on, as `full` would answer it),
+/// and only the page's items are answered in `full`, so a long list costs one small value per candidate
+/// rather than its whole answer.
+pub(crate) fn collection_of<'v, T: 'v>(
     req: &Req,
-    items: &'v [T],
+    candidates: impl FnOnce(Option<&Expr>) -> Vec<&'v T>,
     filterable: impl Fn(&'v T) -> Cow<'v, Value>,
     full: impl Fn(&'v T) -> Value,
     listing: &Listing,
 ) -> Reply {
-    let filtered = match filtered(req, items, filterable, listing) {
+    let filtered = match filtered(req, candidates, filterable, listing) {
         Ok(f) => f,
         Err(r) => return r,
     };

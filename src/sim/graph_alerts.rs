@@ -128,7 +128,11 @@ pub(crate) fn handle(st: &mut State, req: &Req, ep: &Ep) -> Reply {
 }
 
 fn find(st: &State, id: &str) -> Option<usize> {
-    st.graph_alerts.iter().position(|a| a["id"] == id)
+    st.graph_alerts
+        .positions("id", id)
+        .iter()
+        .copied()
+        .find(|i| st.graph_alerts[*i]["id"] == id)
 }
 
 fn not_found(id: &str) -> Reply {
@@ -186,7 +190,9 @@ fn update(st: &mut State, req: &Req, id: &str, include_unknown: bool) -> Reply {
         Err(r) => return r,
     };
     let now = st.clock.now();
-    let alert = &mut st.graph_alerts[i];
+    let Some(alert) = st.graph_alerts.get_mut(i) else {
+        return not_found(id);
+    };
     for (key, value) in body.into_iter().filter(|(k, _)| k != "@odata.type") {
         alert[key.as_str()] = value;
     }
@@ -217,11 +223,16 @@ fn mirror_to_cas(st: &mut State, alert: &Value, now: chrono::DateTime<chrono::Ut
         Some("informationalExpectedActivity") => 4,
         _ => 5,
     };
-    if let Some(cas) = st
+    let open = st
         .alerts
-        .iter_mut()
-        .find(|a| a["_id"] == provider && a["resolutionStatusValue"] == 0)
-    {
+        .positions("_id", provider)
+        .iter()
+        .copied()
+        .find(|i| {
+            let a = &st.alerts[*i];
+            a["_id"] == provider && a["resolutionStatusValue"] == 0
+        });
+    if let Some(cas) = open.and_then(|i| st.alerts.get_mut(i)) {
         let comment = "Resolved in Microsoft Defender XDR";
         close_alert(cas, resolution, comment, "Microsoft Graph", now);
     }
@@ -239,7 +250,9 @@ fn comment(st: &mut State, req: &Req, id: &str, app: &str) -> Reply {
         return bad_request("The request body must carry a non-empty 'comment'.");
     };
     let now = iso7(st.clock.now());
-    let alert = &mut st.graph_alerts[i];
+    let Some(alert) = st.graph_alerts.get_mut(i) else {
+        return not_found(id);
+    };
     let entry = json!({ "comment": text, "createdByDisplayName": app, "createdDateTime": now });
     match alert["comments"].as_array_mut() {
         Some(list) => list.push(entry),

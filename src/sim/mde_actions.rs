@@ -3,6 +3,7 @@
 use super::actions::{Action, Cancellation, Outcome, family, is_final};
 use super::collection::{Listing, collection_of};
 use super::mde::{find_machine, not_found, with_context};
+use super::odata::Expr;
 use super::state::State;
 use super::strict::{self, ListRules};
 use super::wire::{Reply, Req, mde_error};
@@ -153,11 +154,15 @@ pub(crate) fn submit(st: &mut State, req: &Req, id: &str, kind: &'static str, ap
     let key = external_id.clone().unwrap_or_else(|| comment.clone());
     st.stats.action_post(&machine_id, kind, &key);
     let now = st.clock.elapsed();
-    let busy = st.actions.iter().any(|a| {
-        a.machine_id == machine_id
-            && family(a.kind) == family(kind)
-            && !is_final(a.status_at(now).0)
-    });
+    let on_machine = || {
+        st.actions
+            .positions("machineId", &machine_id)
+            .iter()
+            .map(|i| &st.actions[*i])
+            .filter(|a| a.machine_id == machine_id)
+    };
+    let busy =
+        on_machine().any(|a| family(a.kind) == family(kind) && !is_final(a.status_at(now).0));
     if busy {
         return bad(
             "ActiveRequestAlreadyExists",
@@ -176,11 +181,7 @@ pub(crate) fn submit(st: &mut State, req: &Req, id: &str, kind: &'static str, ap
         .action_failure_share
         .unwrap_or(st.scenario.actions.failure_share);
     // the n-th action of a kind on a machine always draws the same outcome and timings for a given seed
-    let nth = st
-        .actions
-        .iter()
-        .filter(|a| a.machine_id == machine_id && a.kind == kind)
-        .count();
+    let nth = on_machine().filter(|a| a.kind == kind).count();
     let [roll, p, r] = st.draws_for(&format!("{machine_id}:{kind}:{nth}"));
     let outcome = if offline {
         Outcome::NeverCheckIn
@@ -219,13 +220,18 @@ pub(crate) fn submit(st: &mut State, req: &Req, id: &str, kind: &'static str, ap
 /// `GET /api/machineactions/{id}`.
 pub(crate) fn get(st: &State, id: &str) -> Reply {
     let now = st.clock.elapsed();
-    match st.actions.iter().find(|a| a.id.eq_ignore_ascii_case(id)) {
+    match action_at(st, id).map(|i| &st.actions[i]) {
         Some(a) => Reply::ok(with_context(
             a.to_json(&st.clock, now, false),
             "MachineActions/$entity",
         )),
         None => action_not_found(id),
     }
+}
+
+/// Where the action `id` (any case) is.
+fn action_at(st: &State, id: &str) -> Option<usize> {
+    st.actions.positions("id", id).first().copied()
 }
 
 fn action_not_found(id: &str) -> Reply {
@@ -239,12 +245,15 @@ fn action_not_found(id: &str) -> Reply {
 /// `GET /api/machineactions`: newest first; about half the items spell `lastUpdateTimeUtc` as the service's lists do.
 pub(crate) fn list(st: &State, req: &Req) -> Reply {
     let now = st.clock.elapsed();
-    let newest_first: Vec<&Action> = st.actions.iter().rev().collect();
     let strict = st.scenario.strict.then_some(STRICT_ACTIONS);
     let listing = Listing::new(ACTION_FIELDS, "MachineActions", strict);
+    let newest_first = |filter: Option<&Expr>| match filter.and_then(|f| st.actions.candidates(f)) {
+        Some(at) => at.into_iter().rev().map(|i| &st.actions[i]).collect(),
+        None => st.actions.iter().rev().collect(),
+    };
     collection_of(
         req,
-        &newest_first,
+        newest_first,
         |a| Cow::Owned(a.filterable(&st.clock, now)),
         |a| {
             let odd = a.id.bytes().next().is_some_and(|b| b % 2 == 1);
@@ -271,11 +280,7 @@ pub(crate) fn cancel(st: &mut State, req: &Req, id: &str, app: &str) -> Reply {
         Err(r) => return r,
     };
     let now = st.clock.elapsed();
-    let Some(a) = st
-        .actions
-        .iter_mut()
-        .find(|a| a.id.eq_ignore_ascii_case(id))
-    else {
+    let Some(a) = action_at(st, id).and_then(|i| st.actions.get_mut(i)) else {
         return action_not_found(id);
     };
     let (status, _) = a.status_at(now);
@@ -297,7 +302,7 @@ pub(crate) fn cancel(st: &mut State, req: &Req, id: &str, app: &str) -> Reply {
 /// `GET /api/machineactions/{id}/getPackageUri`: for succeeded investigation packages.
 pub(crate) fn package_uri(st: &State, id: &str) -> Reply {
     let now = st.clock.elapsed();
-    let Some(a) = st.actions.iter().find(|a| a.id.eq_ignore_ascii_case(id)) else {
+    let Some(a) = action_at(st, id).map(|i| &st.actions[i]) else {
         return action_not_found(id);
     };
     if a.kind != "CollectInvestigationPackage" || a.status_at(now).0 != "Succeeded" {

@@ -19,6 +19,7 @@ mod graph_alerts;
 mod graph_scenario;
 mod history;
 mod http;
+mod indexed;
 mod mde;
 mod mde_actions;
 mod migration;

@@ -15,6 +15,8 @@ pub(crate) enum Expr {
         field: String,
         op: Op,
         lit: Lit,
+        /// The literal as a date, read once when it looks like one.
+        at: Option<DateTime<Utc>>,
     },
     Func {
         name: String,
@@ -269,7 +271,10 @@ impl Parser {
             Some(Tok::Word(w)) => Lit::Bare(w),
             other => return Err(format!("expected a value after {field}, found {other:?}")),
         };
-        Ok(Expr::Cmp { field, op, lit })
+        let at = match &lit {
+            Lit::Str(s) | Lit::Bare(s) => as_time(s),
+        };
+        Ok(Expr::Cmp { field, op, lit, at })
     }
 }
 
@@ -322,6 +327,27 @@ fn check_fields(e: &Expr, fields: &[&str], var: Option<&str>) -> Result<(), Stri
     }
 }
 
+/// The texts `e` requires `key` to equal, one of which every item it accepts carries (an `eq` on `key`,
+/// joined by `or` to more of them, or by `and` to anything); `None` when it requires no such thing, or
+/// compares `key` with a date or `null`, which text equality would not decide.
+pub(crate) fn required_values<'e>(e: &'e Expr, key: &str) -> Option<Vec<&'e str>> {
+    match e {
+        Expr::Cmp {
+            field,
+            op: Op::Eq,
+            lit: Lit::Str(text) | Lit::Bare(text),
+            at: None,
+        } if field.eq_ignore_ascii_case(key) && text != "null" => Some(vec![text.as_str()]),
+        Expr::And(a, b) => required_values(a, key).or_else(|| required_values(b, key)),
+        Expr::Or(a, b) => {
+            let mut values = required_values(a, key)?;
+            values.extend(required_values(b, key)?);
+            Some(values)
+        }
+        _ => None,
+    }
+}
+
 fn lookup<'a>(obj: &'a Value, field: &str) -> &'a Value {
     obj.as_object()
         .and_then(|m| {
@@ -351,7 +377,8 @@ fn as_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-fn compare(v: &Value, lit: &Lit) -> Option<Ordering> {
+/// How `v` compares with `lit`; `at` is the literal read as a date, if it is one.
+fn compare(v: &Value, lit: &Lit, at: Option<DateTime<Utc>>) -> Option<Ordering> {
     let text = match lit {
         Lit::Str(s) | Lit::Bare(s) => s.as_str(),
     };
@@ -363,7 +390,9 @@ fn compare(v: &Value, lit: &Lit) -> Option<Ordering> {
             n.as_f64()?.partial_cmp(&l)
         }
         Value::String(s) => {
-            if let (Some(a), Some(b)) = (as_time(s), as_time(text)) {
+            if let Some(b) = at
+                && let Some(a) = as_time(s)
+            {
                 return Some(a.cmp(&b));
             }
             if s.is_ascii() && text.is_ascii() {
@@ -395,8 +424,8 @@ fn eval_in(e: &Expr, obj: &Value, bound: Option<(&str, &Value)>) -> bool {
         Expr::And(a, b) => eval_in(a, obj, bound) && eval_in(b, obj, bound),
         Expr::Or(a, b) => eval_in(a, obj, bound) || eval_in(b, obj, bound),
         Expr::Not(a) => !eval_in(a, obj, bound),
-        Expr::Cmp { field, op, lit } => {
-            let ord = compare(get(field), lit);
+        Expr::Cmp { field, op, lit, at } => {
+            let ord = compare(get(field), lit, *at);
             match op {
                 Op::Eq => ord == Some(Ordering::Equal),
                 Op::Ne => ord != Some(Ordering::Equal),

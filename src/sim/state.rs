@@ -4,6 +4,7 @@ use super::actions::Action;
 use super::clock::SimClock;
 use super::faults::Faults;
 use super::graph_alert_json::{Origin, detector_of_policy, endpoint_alerts, from_cas};
+use super::indexed::Indexed;
 use super::migration::Migrated;
 use super::quota::{Bucket, Windows};
 use super::scenario::Scenario;
@@ -37,6 +38,13 @@ impl Service {
     }
 }
 
+/// The Cloud App Security alerts' indexed identity.
+const CAS_KEYS: &[&str] = &["_id"];
+/// The Graph alerts' indexed identities: their own, and the Cloud App Security alert each mirrors.
+const GRAPH_KEYS: &[&str] = &["id", "providerAlertId"];
+/// The machine actions' indexed identities, named as `$filter` names them.
+const ACTION_KEYS: &[&str] = &["id", "machineId"];
+
 /// An issued bearer token.
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
@@ -54,15 +62,18 @@ pub(crate) struct State {
     pub fault_rng: StdRng,
     pub scenario: Scenario,
     pub faults: Faults,
-    pub alerts: Vec<Value>,
-    /// Graph `alerts_v2`: one per Cloud App Security alert, the endpoint alerts, migrated arrivals.
-    pub graph_alerts: Vec<Value>,
+    /// Cloud App Security alerts, indexed on `_id`.
+    pub alerts: Indexed<Value>,
+    /// Graph `alerts_v2`: one per Cloud App Security alert, the endpoint alerts, migrated arrivals; indexed
+    /// on `id` and `providerAlertId`.
+    pub graph_alerts: Indexed<Value>,
     /// Policies migrated so far, with their successor detectors.
     pub migrated: Vec<Migrated>,
     /// Last Graph incident number handed out.
     pub next_incident: u64,
     pub machines: Vec<Value>,
-    pub actions: Vec<Action>,
+    /// Machine actions, indexed on `id` and `machineId`.
+    pub actions: Indexed<Action>,
     pub tokens: HashMap<String, Token>,
     pub windows: Windows,
     pub graph_bucket: Bucket,
@@ -116,12 +127,12 @@ impl State {
             faults: scenario.faults.clone(),
             scenario,
             rng,
-            alerts,
-            graph_alerts,
+            alerts: Indexed::new(CAS_KEYS, alerts),
+            graph_alerts: Indexed::new(GRAPH_KEYS, graph_alerts),
             migrated: Vec::new(),
             next_incident,
             machines,
-            actions: Vec::new(),
+            actions: Indexed::new(ACTION_KEYS, Vec::new()),
             tokens: HashMap::new(),
             windows: Windows::default(),
             cas_throttles: 0,
