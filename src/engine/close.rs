@@ -19,11 +19,7 @@ impl Engine {
         if alert.resolution != Resolution::Open {
             return;
         }
-        let rows: Vec<_> = self
-            .remediations
-            .rows()
-            .filter(|r| r.alert_id == alert_id)
-            .collect();
+        let rows: Vec<_> = self.remediations.of_alert(alert_id).collect();
         let Some(first) = rows.first() else {
             return;
         };

@@ -76,14 +76,11 @@ impl Engine {
             let Some(row) = self.remediations.get(id) else {
                 continue;
             };
-            for r in self.remediations.rows() {
+            for r in self.remediations.of_alert(&row.alert_id) {
                 let covered = if approve {
                     r.id == row.id
                 } else {
-                    r.alert_id == row.alert_id
-                        && r.flow_id == row.flow_id
-                        && r.machine_id == row.machine_id
-                        && r.step >= row.step
+                    r.flow_id == row.flow_id && r.machine_id == row.machine_id && r.step >= row.step
                 };
                 if covered
                     && Self::remediation_state(r) == RemediationState::Proposed

@@ -25,7 +25,7 @@ impl Engine {
         }
         self.refuse_unreadable();
         let world = World {
-            remediations: self.remediations.by_id(),
+            remediations: &self.remediations,
             alerts: self.alerts.by_id(),
             now: self.ctx.clock.now_instant(),
         };
@@ -39,7 +39,7 @@ impl Engine {
     pub fn start_track(&mut self) {
         let unfinished: Vec<RemediationRow> = self
             .remediations
-            .rows()
+            .live()
             .filter(|r| {
                 (r.state.is_in_flight() || r.state == RemediationState::Queued)
                     && !self.dispatcher.is_dispatching(&r.machine_id)
@@ -58,7 +58,7 @@ impl Engine {
     fn refuse_unreadable(&mut self) {
         let skips: Vec<Skip> = self
             .remediations
-            .rows()
+            .live()
             .filter_map(refusal)
             .inspect(|(id, _, why)| tracing::warn!(remediation = %id, "refused: {why}"))
             .collect();

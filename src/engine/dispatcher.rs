@@ -12,7 +12,7 @@ use super::core::Ctx;
 use super::fresh::READ_BATCH;
 use super::interface::{ActionKind, AlertView, RemediationState};
 use super::job::KeyedJobs;
-use super::mirror::Rows;
+use super::mirror::Mirror;
 use super::underway::{underway, waits_for_machine};
 
 /// At most this many machine actions are being submitted at once (a whole number of batches): more than
@@ -24,7 +24,7 @@ pub(super) type Skip = (String, Option<RemediationState>, String);
 
 /// What the dispatcher reads to pick (owned by the engine, lent for the call).
 pub(super) struct World<'a> {
-    pub remediations: &'a Rows,
+    pub remediations: &'a Mirror,
     pub alerts: &'a BTreeMap<String, AlertView>,
     pub now: Instant,
 }
@@ -117,8 +117,7 @@ impl Dispatcher {
         let mut starts: Vec<(&RemediationRow, &ActionKind)> = Vec::new();
         let mut ready: Vec<&RemediationRow> = world
             .remediations
-            .values()
-            .map(|r| &**r)
+            .live()
             .filter(|r| r.state == RemediationState::Approved)
             .collect();
         ready.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.step.cmp(&b.step)));
@@ -129,7 +128,7 @@ impl Dispatcher {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let running = self.jobs.running_keys();
         let mut busy: HashSet<&str> = running.iter().map(String::as_str).collect();
-        let underway = underway(world.remediations.values().map(|r| &**r));
+        let underway = underway(world.remediations.live());
         for row in ready {
             if starts.len() > free {
                 break;
@@ -141,9 +140,8 @@ impl Dispatcher {
                 continue;
             }
             if row.step > 1 {
-                let previous = world.remediations.values().find(|r| {
-                    r.alert_id == row.alert_id
-                        && r.flow_id == row.flow_id
+                let previous = world.remediations.of_alert(&row.alert_id).find(|r| {
+                    r.flow_id == row.flow_id
                         && r.machine_id == row.machine_id
                         && r.step == row.step - 1
                 });

@@ -1,6 +1,8 @@
-//! The remediations mirror component: the journal's remediation rows the engine keeps in memory.
+//! The remediations mirror component: the journal's remediation rows the engine keeps in memory, indexed
+//! by alert and by whether work remains on them, so the engine's per-change and per-tick questions read
+//! the rows they are about rather than the whole window of finished ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::store::RemediationRow;
 
@@ -12,6 +14,15 @@ pub(super) type Rows = HashMap<String, Box<RemediationRow>>;
 #[derive(Default)]
 pub(super) struct Mirror {
     rows: Rows,
+    /// Ids of each alert's rows.
+    by_alert: HashMap<String, Vec<String>>,
+    /// Ids of the rows work remains on: not final, or whose stored state is still to be refused.
+    live: HashSet<String>,
+}
+
+/// Whether work remains on `row`.
+fn is_live(row: &RemediationRow) -> bool {
+    !row.state.is_final() || row.unknown_state.is_some()
 }
 
 impl Mirror {
@@ -24,7 +35,21 @@ impl Mirror {
         self.rows.values().map(|row| &**row)
     }
 
-    /// The rows by id, lent to a component that picks among them.
+    /// The rows work remains on (in no order): not final, or with a stored state to refuse.
+    pub fn live(&self) -> impl Iterator<Item = &RemediationRow> {
+        self.live.iter().filter_map(|id| self.get(id))
+    }
+
+    /// The rows of alert `alert_id` (in no order).
+    pub fn of_alert<'a>(&'a self, alert_id: &str) -> impl Iterator<Item = &'a RemediationRow> {
+        self.by_alert
+            .get(alert_id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.get(id))
+    }
+
+    /// The rows by id, lent to a component that reads the whole window.
     pub fn by_id(&self) -> &Rows {
         &self.rows
     }
@@ -38,18 +63,144 @@ impl Mirror {
                 || old.provider_action_id != row.provider_action_id
         });
         if changed {
-            self.rows.insert(row.id.clone(), Box::new(row.clone()));
+            self.keep(Box::new(row.clone()));
         }
         changed
     }
 
     /// Keeps a row read from the journal (the working set at start, a follower catching up).
     pub fn load(&mut self, row: RemediationRow) {
-        self.rows.insert(row.id.clone(), Box::new(row));
+        self.keep(Box::new(row));
+    }
+
+    fn keep(&mut self, row: Box<RemediationRow>) {
+        if is_live(&row) {
+            self.live.insert(row.id.clone());
+        } else {
+            self.live.remove(&row.id);
+        }
+        // a row's alert never changes: a row already in memory is indexed under it
+        if !self.rows.contains_key(&row.id) {
+            self.by_alert
+                .entry(row.alert_id.clone())
+                .or_default()
+                .push(row.id.clone());
+        }
+        self.rows.insert(row.id.clone(), row);
     }
 
     /// The row left memory (it stays in the journal).
     pub fn forget(&mut self, id: &str) {
-        self.rows.remove(id);
+        let Some(row) = self.rows.remove(id) else {
+            return;
+        };
+        self.live.remove(id);
+        if let Some(ids) = self.by_alert.get_mut(&row.alert_id) {
+            ids.retain(|other| other != id);
+            if ids.is_empty() {
+                self.by_alert.remove(&row.alert_id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::{ActionKind, RemediationState};
+    use crate::store::StoredAction;
+    use chrono::Utc;
+
+    fn row(id: &str, alert: &str, state: RemediationState) -> RemediationRow {
+        let at = Utc::now();
+        RemediationRow {
+            id: id.into(),
+            idempotency_key: format!("rmd-{id}"),
+            alert_id: alert.into(),
+            policy_id: "p".into(),
+            flow_id: "f".into(),
+            step: 1,
+            machine_id: "m".into(),
+            machine_name: "m".into(),
+            action: StoredAction::Known(ActionKind::Unisolate),
+            state,
+            unknown_state: None,
+            reason: None,
+            provider_action_id: None,
+            requested_by: "remedy".into(),
+            created_at: at,
+            updated_at: at,
+            submitted_at: None,
+            final_at: None,
+            proof: serde_json::Value::Null.into(),
+            cover: None,
+        }
+    }
+
+    fn ids<'a>(rows: impl Iterator<Item = &'a RemediationRow>) -> Vec<&'a str> {
+        let mut ids: Vec<&str> = rows.map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// What the indexes answer equals what a scan of every row answers.
+    fn agrees_with_a_scan(mirror: &Mirror) {
+        let alerts: HashSet<&str> = mirror.rows().map(|r| r.alert_id.as_str()).collect();
+        for alert in alerts {
+            assert_eq!(
+                ids(mirror.of_alert(alert)),
+                ids(mirror.rows().filter(|r| r.alert_id == alert)),
+                "{alert}"
+            );
+        }
+        assert_eq!(
+            ids(mirror.live()),
+            ids(mirror.rows().filter(|r| is_live(r)))
+        );
+    }
+
+    #[test]
+    fn the_alert_and_live_indexes_follow_every_change() {
+        let mut mirror = Mirror::default();
+        mirror.load(row("r1", "a1", RemediationState::Approved));
+        mirror.load(row("r2", "a1", RemediationState::Succeeded));
+        mirror.apply(&row("r3", "a2", RemediationState::Proposed));
+        agrees_with_a_scan(&mirror);
+        assert_eq!(ids(mirror.live()), ["r1", "r3"]);
+
+        mirror.apply(&row("r1", "a1", RemediationState::Succeeded));
+        assert_eq!(
+            ids(mirror.live()),
+            ["r3"],
+            "a final row leaves the live set"
+        );
+        assert_eq!(
+            ids(mirror.of_alert("a1")),
+            ["r1", "r2"],
+            "once, under its alert"
+        );
+
+        let mut unreadable = row("r4", "a2", RemediationState::Skipped);
+        unreadable.unknown_state = Some("Exploded".into());
+        mirror.load(unreadable);
+        assert_eq!(
+            ids(mirror.live()),
+            ["r3", "r4"],
+            "a state to refuse is work left"
+        );
+        agrees_with_a_scan(&mirror);
+
+        mirror.forget("r1");
+        mirror.forget("r3");
+        mirror.forget("missing");
+        assert_eq!(ids(mirror.of_alert("a1")), ["r2"]);
+        assert_eq!(ids(mirror.live()), ["r4"]);
+        mirror.forget("r2");
+        assert!(mirror.of_alert("a1").next().is_none());
+        assert!(
+            !mirror.by_alert.contains_key("a1"),
+            "an alert without rows leaves the index"
+        );
+        agrees_with_a_scan(&mirror);
     }
 }

@@ -68,7 +68,7 @@ impl Engine {
         let read_only = self.settings().read_only;
         let mut rows: Vec<&RemediationRow> = self
             .remediations
-            .rows()
+            .live()
             .filter(|r| match Self::remediation_state(r) {
                 RemediationState::Approved => true,
                 RemediationState::Proposed => read_only,
@@ -92,9 +92,13 @@ impl Engine {
             .budgets
             .defender_throttled_until()
             .map(DateTime::<Utc>::from);
-        let underway = underway(self.remediations.rows());
+        let underway = underway(self.remediations.live());
         let (headroom, per_minute) = self.defender_headroom();
-        let steps = step_states(self.remediations.rows());
+        let steps = step_states(
+            rows.iter()
+                .filter(|r| r.step > 1)
+                .flat_map(|r| self.remediations.of_alert(&r.alert_id)),
+        );
         let mut claimed: HashSet<&str> = HashSet::new();
         let mut position = 0u32;
         let mut reasons = HashMap::new();
@@ -138,7 +142,8 @@ impl Engine {
 /// A flow step on a machine: alert, flow, machine, step.
 type StepKey<'a> = (&'a str, &'a str, &'a str, i64);
 
-/// Each flow step's state, so a sweep finds an earlier step without searching every row.
+/// Each flow step's state among `rows` (the rows of the alerts whose later steps wait), so a sweep finds an
+/// earlier step without searching every row.
 fn step_states<'a>(
     rows: impl IntoIterator<Item = &'a RemediationRow>,
 ) -> HashMap<StepKey<'a>, RemediationState> {
