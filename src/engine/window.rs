@@ -297,7 +297,7 @@ mod tests {
             row("old-waiting", "a-waiting", RemediationState::Proposed, None),
         ]
         .into_iter()
-        .map(|r| (r.id.clone(), Box::new(r)))
+        .map(|r| (r.id.as_str().into(), Box::new(r)))
         .collect();
         let alerts: BTreeMap<String, AlertView> = [
             alert("a-closed", Resolution::Resolved, old),
@@ -340,7 +340,7 @@ mod tests {
             with("restricted", "m2", ActionKind::RestrictCodeExecution, 15),
         ]
         .into_iter()
-        .map(|r| (r.id.clone(), Box::new(r)))
+        .map(|r| (r.id.as_str().into(), Box::new(r)))
         .collect();
         let alerts: BTreeMap<String, AlertView> = [alert(
             "a-closed",
