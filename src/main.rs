@@ -6,7 +6,7 @@ mod commands;
 use clap::Parser;
 
 fn main() -> color_eyre::Result<()> {
-    remedy::allocator::limit_arenas();
+    remedy::allocator::tune_for_long_runs();
     install_error_reports()?;
     let cli = cli::Cli::parse();
     if prints_and_exits(&cli) {
