@@ -1,17 +1,10 @@
 //! `remedy::allocator::release_free_memory` hands heap freed below memory still in use back to the system
 //! (glibc keeps it otherwise); alone in its test binary, so no other test allocates meanwhile.
 
-/// This process's resident anonymous memory, in bytes (`RssAnon` of `/proc/self/status`).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn resident_anon() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("status");
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("RssAnon");
-    kib * 1024
-}
+mod rss_common;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+use rss_common::resident_anon;
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[test]

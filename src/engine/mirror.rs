@@ -115,34 +115,10 @@ impl Mirror {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::{ActionKind, RemediationState};
-    use crate::store::StoredAction;
-    use chrono::Utc;
+    use crate::lifecycle::RemediationState;
 
     fn row(id: &str, alert: &str, state: RemediationState) -> RemediationRow {
-        let at = Utc::now();
-        RemediationRow {
-            id: id.into(),
-            idempotency_key: format!("rmd-{id}"),
-            alert_id: alert.into(),
-            policy_id: "p".into(),
-            flow_id: "f".into(),
-            step: 1,
-            machine_id: "m".into(),
-            machine_name: "m".into(),
-            action: StoredAction::Known(ActionKind::Unisolate),
-            state,
-            unknown_state: None,
-            reason: None,
-            provider_action_id: None,
-            requested_by: "remedy".into(),
-            created_at: at,
-            updated_at: at,
-            submitted_at: None,
-            final_at: None,
-            proof: serde_json::Value::Null.into(),
-            cover: None,
-        }
+        super::super::window::tests::row(id, alert, state, None)
     }
 
     fn ids<'a>(rows: impl Iterator<Item = &'a RemediationRow>) -> Vec<&'a str> {

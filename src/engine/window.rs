@@ -218,13 +218,14 @@ fn finished_at(r: &RemediationRow) -> DateTime<Utc> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::lifecycle::RemediationState;
     use crate::store::StoredAction;
     use chrono::Duration;
 
-    fn row(
+    /// A row of `alert` in `state`, created ten days ago, ended at `ended`.
+    pub(in crate::engine) fn row(
         id: &str,
         alert: &str,
         state: RemediationState,
